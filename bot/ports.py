@@ -1,0 +1,164 @@
+"""What the core needs from the outside world, as Protocols.
+
+``storage/`` implements :class:`UnitOfWork` and :class:`Repository`; ``adapters/``
+implement :class:`Messenger`; tests and the console pass a :class:`Clock` they control.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from types import TracebackType
+from typing import Protocol
+
+from bot.messages import Address, Message
+from bot.model import (
+    Channel,
+    CheckIn,
+    Confidence,
+    Cycle,
+    Decision,
+    Item,
+    KeyResult,
+    Measurement,
+    Member,
+    Objective,
+    Tag,
+    Workspace,
+)
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware (UTC)."""
+        ...
+
+
+class Messenger(Protocol):
+    async def send(self, address: Address, message: Message) -> None:
+        """Deliver ``message`` to ``address`` (a DM or a channel) on its platform.
+
+        Raises :class:`Undeliverable` when the platform refuses for good (the app was
+        removed, the user blocked it); any other error may be retried by the caller.
+        """
+        ...
+
+
+class Undeliverable(Exception):
+    """The platform will never deliver to this address (403, app uninstalled)."""
+
+
+class Repository(Protocol):
+    """Every query of one workspace. An implementation filters every statement by the
+    workspace it was scoped to, so nothing can cross workspaces by mistake."""
+
+    workspace_id: int
+
+    # members and channels
+    async def member(self, external_id: str, *, name: str = "") -> Member:
+        """The member with this platform id, created on first sight."""
+        ...
+
+    async def member_by_id(self, member_id: int) -> Member | None: ...
+    async def find_member(self, ref: str) -> Member | None:
+        """A member by platform id, or by name (case-insensitive)."""
+        ...
+
+    async def save_member(self, member: Member) -> None: ...
+    async def channel(self, external_id: str) -> Channel | None: ...
+    async def channel_by_id(self, channel_id: int) -> Channel | None: ...
+    async def add_channel(self, channel: Channel) -> Channel: ...
+    async def save_channel(self, channel: Channel) -> None:
+        """Store the channel's settings and its next objective / KR numbers."""
+        ...
+
+    async def join(self, channel_id: int, member_id: int) -> None:
+        """Make the member part of the channel's team (idempotent)."""
+        ...
+
+    async def channel_members(self, channel_id: int) -> list[Member]: ...
+    async def member_channels(self, member_id: int) -> list[Channel]: ...
+    async def all_channels(self) -> list[Channel]: ...
+
+    # cycles and OKRs
+    async def cycle_on(self, channel_id: int, day: date) -> Cycle | None: ...
+    async def cycles(self, channel_id: int) -> list[Cycle]: ...
+    async def add_cycle(self, cycle: Cycle) -> Cycle: ...
+    async def add_objective(self, objective: Objective) -> Objective: ...
+    async def objectives(self, channel_id: int, cycle_id: int) -> list[Objective]: ...
+    async def objective_by_number(self, channel_id: int, number: int) -> Objective | None: ...
+    async def add_key_result(self, kr: KeyResult) -> KeyResult: ...
+    async def key_result_by_number(self, channel_id: int, number: int) -> KeyResult | None: ...
+    async def key_result_by_id(self, kr_id: int) -> KeyResult | None: ...
+    async def key_results(self, channel_id: int, *, cycle_id: int | None = None) -> list[KeyResult]:
+        """All KRs of the channel (of one cycle if given), any state, by number."""
+        ...
+
+    async def save_key_result(self, kr: KeyResult) -> None: ...
+
+    # check-ins, items, tags
+    async def checkin(self, channel_id: int, member_id: int, week: str) -> CheckIn | None: ...
+    async def open_checkin(self, checkin: CheckIn) -> CheckIn:
+        """Get or create the one check-in of (channel, member, week); safe under races."""
+        ...
+
+    async def save_checkin(self, checkin: CheckIn) -> None: ...
+    async def checkins(self, channel_id: int, week: str) -> list[CheckIn]: ...
+    async def items(self, checkin_id: int) -> list[Item]: ...
+    async def add_item(self, item: Item) -> Item: ...
+    async def delete_item(self, item_id: int) -> None:
+        """Remove the item and its tags."""
+        ...
+
+    async def tags(self, item_ids: Sequence[int]) -> list[Tag]: ...
+    async def add_tag(self, tag: Tag) -> Tag:
+        """Store a tag; an existing tag of the same item and KR is updated, not doubled."""
+        ...
+
+    async def remove_tags(self, item_id: int, kr_id: int | None = None) -> int:
+        """Remove the item's tags (only the one to ``kr_id`` if given); returns how many."""
+        ...
+
+    async def set_confidence(self, confidence: Confidence) -> None: ...
+    async def confidences(self, checkin_id: int) -> list[Confidence]: ...
+
+    # measurements and decisions
+    async def add_measurement(self, measurement: Measurement) -> Measurement: ...
+    async def measurements(self, kr_id: int) -> list[Measurement]: ...
+    async def add_decision(self, decision: Decision) -> Decision: ...
+    async def decisions(self, kr_id: int) -> list[Decision]: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction. ``async with uow:`` opens it; leaving without :meth:`commit`
+    rolls back, so a failed use case changes nothing."""
+
+    async def __aenter__(self) -> UnitOfWork: ...
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+    async def commit(self) -> None: ...
+    async def rollback(self) -> None: ...
+    async def workspace(self, *, platform: str, external_id: str, name: str = "") -> Workspace:
+        """The workspace with this platform id, created on first sight."""
+        ...
+
+    def scoped(self, workspace_id: int) -> Repository:
+        """The repository of one workspace, inside this transaction."""
+        ...
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+__all__ = [
+    "Address",
+    "Clock",
+    "Messenger",
+    "Repository",
+    "Undeliverable",
+    "UnitOfWork",
+    "UnitOfWorkFactory",
+]

@@ -1,0 +1,147 @@
+"""Parsed commands: small frozen dataclasses, one per command of PRODUCT.md § Commands.
+
+The grammar in :mod:`bot.commands` turns a line of text into one of these; the use cases
+in :mod:`bot.services` carry them out. A mention is kept as the reference the user wrote
+(a platform id or a name) and resolved by the use case.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from bot.model import KrAction, Tier
+
+
+@dataclass(frozen=True)
+class Help:
+    topic: str | None = None
+
+
+@dataclass(frozen=True)
+class Setup:
+    owner: str | None = None  # mention; default: whoever runs setup
+    tz: str | None = None
+
+
+@dataclass(frozen=True)
+class SetSchedule:
+    day: int  # 0 = Monday
+    time: str  # "HH:MM"
+    tz: str | None = None
+
+
+@dataclass(frozen=True)
+class SetClose:
+    day: int
+    time: str
+
+
+@dataclass(frozen=True)
+class AddObjective:
+    initiative: str
+    because: str
+
+
+@dataclass(frozen=True)
+class AddKeyResult:
+    objective: int  # O-number
+    action: KrAction
+    metric: str
+    baseline: float
+    target: float
+    unit: str = ""
+    owner: str | None = None  # mention
+
+
+@dataclass(frozen=True)
+class ListOkrs:
+    pass
+
+
+@dataclass(frozen=True)
+class ShowKeyResult:
+    kr: int
+
+
+@dataclass(frozen=True)
+class OpenCheckIn:
+    pass
+
+
+@dataclass(frozen=True)
+class TagItem:
+    item: str
+    kr: int | None  # None with tier none
+    tier: Tier = Tier.DIRECT
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class UntagItem:
+    item: str
+    kr: int | None = None  # None: every tag of the item
+
+
+@dataclass(frozen=True)
+class UpdateKeyResult:
+    kr: int
+    value: float
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class KillKeyResult:
+    kr: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class KeepKeyResult:
+    kr: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class ReviveKeyResult:
+    kr: int
+
+
+@dataclass(frozen=True)
+class RedirectTarget:
+    kr: int
+    target: float
+
+
+@dataclass(frozen=True)
+class RedirectMerge:
+    kr: int
+    into: int
+
+
+@dataclass(frozen=True)
+class ShowDrift:
+    pass
+
+
+@dataclass(frozen=True)
+class ShowReview:
+    cycle: str | None = None
+
+
+@dataclass(frozen=True)
+class Skip:
+    until: date | None = None  # None: this week
+
+
+@dataclass(frozen=True)
+class SetTimezone:
+    tz: str
+
+
+Request = (
+    Help | Setup | SetSchedule | SetClose | AddObjective | AddKeyResult | ListOkrs
+    | ShowKeyResult | OpenCheckIn | TagItem | UntagItem | UpdateKeyResult | KillKeyResult
+    | KeepKeyResult | ReviveKeyResult | RedirectTarget | RedirectMerge | ShowDrift
+    | ShowReview | Skip | SetTimezone
+)
