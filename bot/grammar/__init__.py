@@ -1,0 +1,1 @@
+"""The pieces of the command grammar; :mod:`bot.commands` is the public entry."""
