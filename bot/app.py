@@ -6,11 +6,67 @@ and send it. Nothing here knows which platform it serves.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bot import requests as rq
+from bot.commands import CommandError, help_message, parse
 from bot.context import Actor, Place
-from bot.messages import Form, FormErrors, Message, Reply
+from bot.messages import Form, FormErrors, Message, Reply, Text, message, text_reply
 from bot.ports import Clock, Messenger, UnitOfWorkFactory
+from bot.services import decisions, importing, okrs, tagging, team
+from bot.services.home import home_message
+from bot.services.turn import Turn, UseCaseError
+
+log = logging.getLogger(__name__)
 
 FormValue = str | list[str]
+UseCase = Callable[[Any, Turn], Awaitable[Reply]]
+
+
+async def _not_yet(name: str, issue: str) -> Reply:
+    return text_reply(f"`{name}` is not available in this version of okrbot yet ({issue}).")
+
+
+def _later(name: str, issue: str) -> UseCase:
+    async def use_case(_cmd: Any, _turn: Turn) -> Reply:
+        return await _not_yet(name, issue)
+    return use_case
+
+
+USE_CASES: dict[type, UseCase] = {
+    rq.Setup: team.setup,
+    rq.SetSchedule: team.set_schedule,
+    rq.SetClose: team.set_close,
+    rq.Skip: team.skip,
+    rq.SetTimezone: team.set_timezone,
+    rq.AddObjective: okrs.add_objective,
+    rq.AddKeyResult: okrs.add_key_result,
+    rq.ListOkrs: okrs.list_okrs,
+    rq.ShowKeyResult: okrs.show_key_result,
+    rq.TagItem: tagging.tag,
+    rq.UntagItem: tagging.untag,
+    rq.UpdateKeyResult: decisions.update,
+    rq.KillKeyResult: decisions.kill,
+    rq.KeepKeyResult: decisions.keep,
+    rq.ReviveKeyResult: decisions.revive,
+    rq.RedirectTarget: decisions.redirect_target,
+    rq.RedirectMerge: decisions.redirect_merge,
+    importing.ImportOkrs: importing.import_okrs,
+    rq.OpenCheckIn: _later("checkin", "the weekly check-in loop"),
+    rq.ShowDrift: _later("drift", "drift analysis"),
+    rq.ShowReview: _later("review", "the outcome review"),
+}
+
+
+def command_prefix(actor: Actor, place: Place) -> str:
+    """What a user types before a command on their platform, for usage lines."""
+    if actor.platform == "slack":
+        return "/okr "
+    if actor.platform == "teams" and not place.is_direct:
+        return "@okrbot "
+    return ""
 
 
 class OkrBot:
@@ -20,30 +76,73 @@ class OkrBot:
         self.messenger = messenger
 
     async def handle_command(self, *, actor: Actor, place: Place, text: str) -> Reply:
-        """Carry out one line of the command grammar (as typed after ``/okr``)."""
-        raise NotImplementedError
+        """Carry out one line of the command grammar (as typed after ``/okr``).
+
+        Wrong input answers what was wrong, the usage line and an example, and changes
+        nothing: the transaction is only committed when the use case succeeded.
+        """
+        prefix = command_prefix(actor, place)
+        try:
+            request = parse(text, today=self.clock.now().date())
+        except CommandError as error:
+            return Reply(error.message(prefix=prefix), error=True)
+        if isinstance(request, rq.Help):
+            return Reply(help_message(request.topic, prefix=prefix))
+        return await self.execute(actor=actor, place=place, request=request)
+
+    async def execute(self, *, actor: Actor, place: Place, request: Any) -> Reply:
+        """Carry out a parsed request (a command, or an import) in one transaction."""
+        prefix = command_prefix(actor, place)
+        use_case = USE_CASES[type(request)]
+        async with self.uow() as uow:
+            try:
+                turn = await Turn.begin(uow=uow, clock=self.clock, actor=actor, place=place)
+                reply = await use_case(request, turn)
+            except UseCaseError as error:
+                await uow.rollback()
+                return Reply(self._problem(error, prefix=prefix), error=True)
+            await uow.commit()
+        return reply
+
+    @staticmethod
+    def _problem(error: UseCaseError, *, prefix: str) -> Message:
+        if error.command is None:
+            return message(Text(error.problem))
+        return CommandError(error.problem, command=error.command).message(prefix=prefix)
 
     async def handle_action(
         self, *, actor: Actor, place: Place, action_id: str, value: str
     ) -> Reply | Form:
         """A button was pressed. The answer is a reply, or a form to open (a modal)."""
-        raise NotImplementedError
+        if action_id == "checkin.open":
+            return await self.checkin_form(actor=actor, place=place)
+        log.warning("unknown action %r", action_id)
+        return text_reply("That button is no longer supported; type `help` for the commands.",
+                          error=True)
 
     async def handle_form(
         self, *, actor: Actor, place: Place, form_id: str, state: str,
         values: dict[str, FormValue],
     ) -> Reply | FormErrors:
         """A form was submitted. Invalid input answers :class:`FormErrors` and stores nothing."""
-        raise NotImplementedError
+        log.warning("unknown form %r", form_id)
+        return text_reply("That form is no longer supported; type `help` for the commands.",
+                          error=True)
 
     async def checkin_form(self, *, actor: Actor, place: Place) -> Form:
         """This week's check-in form for the actor, prefilled with what they saved."""
-        raise NotImplementedError
+        raise NotImplementedError("the check-in form arrives with the weekly loop")
 
     async def home(self, *, actor: Actor) -> Message:
         """The actor's overview: check-in status, their channels' OKRs, latest drift."""
-        raise NotImplementedError
+        async with self.uow() as uow:
+            return await home_message(uow=uow, clock=self.clock, actor=actor)
 
     async def register_member(self, *, actor: Actor, place: Place) -> None:
         """The platform told us this person is in this conversation (install, roster)."""
-        raise NotImplementedError
+        async with self.uow() as uow:
+            try:
+                await Turn.begin(uow=uow, clock=self.clock, actor=actor, place=place)
+            except UseCaseError:
+                return  # a DM of someone in several teams: nothing to join
+            await uow.commit()

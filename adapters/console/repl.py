@@ -1,0 +1,165 @@
+"""`okrbot console`: the whole product in a terminal.
+
+A line is a command of the grammar (as typed after ``/okr``), or a console directive:
+``:as <user>``, ``:in <channel>``, ``:clock <ISO datetime>``, ``:advance <2d|3h|1w|30m>``,
+``:home``, ``:quit``. What the bot sends elsewhere is printed with its destination:
+``[DM @alice] …``, ``[#team-web] …``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import TextIO
+
+from adapters.console.render import render
+from bot.app import OkrBot
+from bot.clock import ManualClock
+from bot.context import Actor, Place
+from bot.messages import Address, Message
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "console"
+WORKSPACE = "local"
+_DURATION = re.compile(r"^(\d+)\s*(w|d|h|m)$", re.IGNORECASE)
+_UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes"}
+
+DIRECTIVES = """Console directives:
+  :as <user>          speak as another person        :in <channel>   move to a channel
+  :clock <ISO time>   set the simulated clock        :advance <2d>   move it on (w, d, h, m)
+  :home               your overview                  :quit           leave"""
+
+
+class ConsoleMessenger:
+    """Prints what the bot sends to other people and channels, with its destination."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+
+    async def send(self, address: Address, message: Message) -> None:
+        where = f"[DM @{address.target}]" if address.kind == "dm" else f"[#{address.target}]"
+        body = render(message)
+        self.out.write(f"{where} {body}\n" if "\n" not in body else f"{where}\n{body}\n")
+        self.out.flush()
+
+
+def parse_duration(text: str) -> timedelta:
+    match = _DURATION.match(text.strip())
+    if not match:
+        raise ValueError(f"“{text}” is not a duration: write 2d, 3h, 1w or 30m.")
+    amount, unit = int(match.group(1)), match.group(2).lower()
+    return timedelta(**{_UNITS[unit]: amount})
+
+
+def parse_moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"“{text}” is not an ISO date-time: write 2027-01-04T09:59 "
+                         "(UTC unless it ends with an offset like +01:00).") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment
+
+
+class Console:
+    def __init__(
+        self, *, bot: OkrBot, clock: ManualClock, out: TextIO, user: str, channel: str,
+        echo: bool, on_clock_moved: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        self.bot = bot
+        self.clock = clock
+        self.out = out
+        self.user = user
+        self.channel = channel
+        self.echo = echo
+        self.on_clock_moved = on_clock_moved
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(platform=PLATFORM, workspace=WORKSPACE, user=self.user, name=self.user,
+                     workspace_name="console")
+
+    @property
+    def place(self) -> Place:
+        return Place(channel=self.channel, channel_name=self.channel)
+
+    @property
+    def prompt(self) -> str:
+        return f"{self.user}@#{self.channel}> "
+
+    def say(self, text: str) -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    async def run(self, lines: AsyncIterator[str]) -> None:
+        async for line in lines:
+            if self.echo:
+                self.say(self.prompt + line)
+            if not await self.handle_line(line):
+                break
+
+    async def handle_line(self, line: str) -> bool:
+        """Carry out one line; False when the console should end."""
+        line = line.strip()
+        if not line:
+            return True
+        try:
+            if line.startswith(":"):
+                return await self.directive(line)
+            reply = await self.bot.handle_command(actor=self.actor, place=self.place, text=line)
+            self.say(render(reply.message))
+        except Exception:  # the console must survive anything a line triggers
+            log.exception("console line failed: %r", line)
+            self.say("Something went wrong on our side; nothing from that line was saved. "
+                     "The details are in the log.")
+        return True
+
+    async def directive(self, line: str) -> bool:
+        name, _, arg = line[1:].partition(" ")
+        name, arg = name.lower(), arg.strip()
+        if name in ("quit", "q", "exit"):
+            return False
+        if name == "as" and arg:
+            self.user = arg.lstrip("@")
+            self.say(f"(you are now @{self.user})")
+        elif name == "in" and arg:
+            self.channel = arg.lstrip("#")
+            self.say(f"(you are now in #{self.channel})")
+        elif name in ("clock", "advance") and arg:
+            try:
+                if name == "clock":
+                    self.clock.set(parse_moment(arg))
+                else:
+                    self.clock.advance(parse_duration(arg))
+            except ValueError as error:
+                self.say(str(error))
+                return True
+            self.say(f"(clock: {self.clock.now():%a %Y-%m-%d %H:%M} UTC)")
+            if self.on_clock_moved is not None:
+                await self.on_clock_moved()
+        elif name == "home":
+            self.say(render(await self.bot.home(actor=self.actor)))
+        else:
+            self.say(f"Unknown or incomplete directive “{line}”.\n{DIRECTIVES}")
+        return True
+
+
+async def stdin_lines(*, interactive: bool, prompt: Callable[[], str]) -> AsyncIterator[str]:
+    """Lines from the keyboard (with a prompt) or from piped stdin, until end of input."""
+    while True:
+        if interactive:
+            try:
+                line = await asyncio.to_thread(input, prompt())
+            except EOFError:
+                return
+        else:
+            line = await asyncio.to_thread(sys.stdin.readline)
+            if not line:
+                return
+        yield line.rstrip("\n")

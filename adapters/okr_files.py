@@ -1,0 +1,146 @@
+"""Reading OKRs from YAML or CSV files for `okrbot import`, with line numbers.
+
+Every key result goes through the same grammar as `kr add`, so a file accepts exactly
+what the command accepts and its errors read the same. All problems of a file are
+reported together; nothing is imported unless the whole file is valid.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot import requests as rq
+from bot.commands import CommandError, parse
+from bot.services.importing import ImportOkrs, KeyResultPlan, ObjectivePlan
+
+CSV_COLUMNS = ("objective", "because", "action", "metric", "from", "to", "unit", "owner")
+
+EXAMPLE_YAML = """\
+objectives:
+  - working_on: a faster onboarding
+    because: teams that check in within a day stay
+    key_results:
+      - increase "teams active in week 1" from 40 to 70 %
+      - action: decrease
+        metric: hours to first check-in
+        from: 48
+        to: 12
+        unit: h
+        owner: "@alice"
+"""
+
+
+@dataclass
+class OkrFileError(Exception):
+    problems: list[tuple[int, str]]
+
+    def __str__(self) -> str:
+        return "\n".join(f"line {line}: {problem}" for line, problem in self.problems)
+
+
+def load_okr_file(path: Path, *, today: date) -> ImportOkrs:
+    text = path.read_text(encoding="utf-8-sig")
+    if path.suffix.lower() == ".csv":
+        return _from_csv(text, today=today)
+    if path.suffix.lower() in (".yaml", ".yml"):
+        return _from_yaml(text, today=today)
+    raise OkrFileError([(0, f"{path.name}: use a .yaml, .yml or .csv file")])
+
+
+def _key_result(line: int, spec: Any, *, today: date, problems: list[tuple[int, str]]) -> KeyResultPlan | None:
+    if isinstance(spec, dict):
+        missing = [k for k in ("action", "metric", "from", "to") if k not in spec]
+        if missing:
+            problems.append((line, f"the key result needs {', '.join(missing)}"))
+            return None
+        metric = str(spec["metric"]).replace('"', "'")
+        words = f'{spec["action"]} "{metric}" from {spec["from"]} to {spec["to"]} {spec.get("unit") or ""}'
+        if spec.get("owner"):
+            words += f' owner @{str(spec["owner"]).lstrip("@")}'
+    elif isinstance(spec, str):
+        words = spec
+    else:
+        problems.append((line, "a key result is a line like `increase \"metric\" from 1 to 2` or a mapping"))
+        return None
+    try:
+        request = parse(f"kr add O1 {words}", today=today)
+    except CommandError as error:
+        problems.append((line, error.problem))
+        return None
+    assert isinstance(request, rq.AddKeyResult)
+    return KeyResultPlan(line=line, action=request.action, metric=request.metric,
+                         baseline=request.baseline, target=request.target, unit=request.unit,
+                         owner=request.owner)
+
+
+def _from_yaml(text: str, *, today: date) -> ImportOkrs:
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        raise OkrFileError([((mark.line + 1) if mark else 0, f"not valid YAML: {error}")]) from None
+    problems: list[tuple[int, str]] = []
+    plans: list[ObjectivePlan] = []
+    if not isinstance(root, yaml.MappingNode):
+        raise OkrFileError([(1, "the file must be a mapping with an `objectives:` list")])
+    top = {key.value: value for key, value in root.value}
+    objectives = top.get("objectives")
+    if not isinstance(objectives, yaml.SequenceNode):
+        raise OkrFileError([(root.start_mark.line + 1, "`objectives:` must be a list")])
+    loader = yaml.SafeLoader("")
+    for node in objectives.value:
+        line = node.start_mark.line + 1
+        if not isinstance(node, yaml.MappingNode):
+            problems.append((line, "each objective is a mapping with working_on, because, key_results"))
+            continue
+        fields = {key.value: value for key, value in node.value}
+        working_on, because = fields.get("working_on"), fields.get("because")
+        if working_on is None or because is None:
+            problems.append((line, "an objective needs `working_on:` and `because:`"))
+            continue
+        krs: list[KeyResultPlan] = []
+        kr_nodes = fields.get("key_results")
+        for kr_node in (kr_nodes.value if isinstance(kr_nodes, yaml.SequenceNode) else []):
+            spec = loader.construct_object(kr_node, deep=True)
+            plan = _key_result(kr_node.start_mark.line + 1, spec, today=today, problems=problems)
+            if plan:
+                krs.append(plan)
+        plans.append(ObjectivePlan(line=line, initiative=str(working_on.value),
+                                   because=str(because.value), key_results=tuple(krs)))
+    if problems:
+        raise OkrFileError(problems)
+    return ImportOkrs(objectives=tuple(plans))
+
+
+def _from_csv(text: str, *, today: date) -> ImportOkrs:
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    missing = [c for c in CSV_COLUMNS[:6] if c not in header]
+    if missing:
+        raise OkrFileError([(1, f"the header needs the columns {', '.join(CSV_COLUMNS)}; missing {', '.join(missing)}")])
+    problems: list[tuple[int, str]] = []
+    grouped: dict[tuple[str, str], tuple[int, list[KeyResultPlan]]] = {}
+    for raw in reader:
+        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
+        line = reader.line_num
+        if not row.get("objective") or not row.get("because"):
+            problems.append((line, "every row needs `objective` and `because`"))
+            continue
+        key = (row["objective"], row["because"])
+        first_line, krs = grouped.setdefault(key, (line, []))
+        if row.get("metric"):
+            plan = _key_result(line, {k: row.get(k) for k in CSV_COLUMNS[2:]}, today=today, problems=problems)
+            if plan:
+                krs.append(plan)
+    if problems:
+        raise OkrFileError(problems)
+    return ImportOkrs(objectives=tuple(
+        ObjectivePlan(line=line, initiative=initiative, because=because, key_results=tuple(krs))
+        for (initiative, because), (line, krs) in grouped.items()))

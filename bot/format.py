@@ -1,0 +1,52 @@
+"""Small text helpers shared by the use cases' messages."""
+
+from __future__ import annotations
+
+from bot.model import Cycle, KeyResult, KrAction
+
+_PREFIX_UNITS = {"$", "€", "£", "¥"}
+
+
+def number(value: float, unit: str = "") -> str:
+    """``12`` not ``12.0``; ``1,500``; ``12%``; ``$5``; ``300 ms``."""
+    if value == int(value) and abs(value) < 1e15:
+        text = f"{int(value):,}"
+    else:
+        text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    if not unit:
+        return text
+    if unit in _PREFIX_UNITS:
+        return f"{unit}{text}"
+    if unit == "%":
+        return f"{text}%"
+    return f"{text} {unit}"
+
+
+def kr_goal(kr: KeyResult) -> str:
+    """``increase weekly active users from 1,000 to 1,500``."""
+    if kr.action is KrAction.KEEP:
+        return f"keep {kr.metric} at {number(kr.target, kr.unit)}"
+    return f"{kr.action.value} {kr.metric} from {number(kr.baseline, kr.unit)} to {number(kr.target, kr.unit)}"
+
+
+def pace_caption(kr: KeyResult, cycle: Cycle | None, expected: float | None) -> str:
+    progress = round(kr.progress * 100)
+    now = number(kr.current, kr.unit)
+    if expected is None:
+        return f"now {now} · {progress}%"
+    gap = kr.progress - expected
+    if kr.progress >= 1.0:
+        verdict = "target reached"
+    elif gap >= -0.05:
+        verdict = "on pace"
+    elif gap >= -0.25:
+        verdict = "behind pace"
+    else:
+        verdict = "off pace"
+    return f"now {now} · {progress}% (pace {round(expected * 100)}%) · {verdict}"
+
+
+def quote(text: str, limit: int = 80) -> str:
+    """An item's text in quotes for a one-line answer, shortened if long."""
+    shown = text if len(text) <= limit else text[: limit - 1] + "…"
+    return f"“{shown}”"

@@ -1,0 +1,126 @@
+"""Measurements and the owner's decisions on a KR: update, kill, keep, revive, redirect."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot import format as fmt
+from bot import requests as rq
+from bot.messages import Reply, text_reply
+from bot.model import Decision, DecisionKind, KeyResult, KrState, Measurement
+from bot.services.turn import Turn, UseCaseError
+
+MAX_REASON = 500
+
+
+def _reason(reason: str, *, command: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise UseCaseError("Give the reason in quotes: it is kept for the outcome review.", command=command)
+    if len(reason) > MAX_REASON:
+        raise UseCaseError(f"The reason is {len(reason)} characters; keep it under {MAX_REASON}.",
+                           command=command)
+    return reason
+
+
+async def _decide(turn: Turn, kr: KeyResult, kind: DecisionKind, **fields: object) -> None:
+    assert kr.id is not None
+    await turn.repo.save_key_result(kr)
+    await turn.repo.add_decision(Decision(
+        workspace_id=kr.workspace_id, kr_id=kr.id, kind=kind, decided_at=turn.now,
+        decided_by=turn.member.id, **fields))  # type: ignore[arg-type]
+
+
+async def update(cmd: rq.UpdateKeyResult, turn: Turn) -> Reply:
+    channel = turn.team("update")
+    kr = await turn.key_result(channel, cmd.kr, command="update")
+    if not (turn.is_owner(channel) or kr.owner_id == turn.member.id):
+        owner = await turn.repo.member_by_id(kr.owner_id) if kr.owner_id else None
+        raise UseCaseError(
+            f"Only {kr.code}'s owner" + (f" (@{owner.label})" if owner else "")
+            + " or the channel owner can record its measurements.", command="update")
+    if kr.state is not KrState.ACTIVE:
+        raise UseCaseError(f"{kr.code} is {kr.state.value}: `revive {kr.code}` first to record values.",
+                           command="update")
+    assert kr.id is not None
+    before = kr.current
+    kr.current = cmd.value
+    await turn.repo.save_key_result(kr)
+    await turn.repo.add_measurement(Measurement(
+        workspace_id=kr.workspace_id, kr_id=kr.id, value=cmd.value, recorded_at=turn.now,
+        recorded_by=turn.member.id, note=cmd.note.strip()[:MAX_REASON]))
+    return text_reply(
+        f"{kr.code} {kr.metric}: {fmt.number(before, kr.unit)} → {fmt.number(cmd.value, kr.unit)} "
+        f"({round(kr.progress * 100)}% of the way to {fmt.number(kr.target, kr.unit)}).", public=True)
+
+
+async def kill(cmd: rq.KillKeyResult, turn: Turn) -> Reply:
+    channel = turn.team("kill")
+    await turn.require_owner(channel, command="kill", doing="kill key results")
+    kr = await turn.key_result(channel, cmd.kr, command="kill")
+    reason = _reason(cmd.reason, command="kill")
+    if kr.state is not KrState.ACTIVE:
+        raise UseCaseError(f"{kr.code} is already {kr.state.value}.", command="kill")
+    kr.state = KrState.KILLED
+    await _decide(turn, kr, DecisionKind.KILL, reason=reason)
+    return text_reply(f"{kr.code} ({kr.metric}) is killed: {reason}. It stays in the outcome review; "
+                      f"`revive {kr.code}` undoes this.", public=True)
+
+
+async def keep(cmd: rq.KeepKeyResult, turn: Turn) -> Reply:
+    channel = turn.team("keep")
+    await turn.require_owner(channel, command="keep", doing="keep key results")
+    kr = await turn.key_result(channel, cmd.kr, command="keep")
+    reason = _reason(cmd.reason, command="keep")
+    if kr.state is not KrState.ACTIVE:
+        raise UseCaseError(f"{kr.code} is {kr.state.value}: `revive {kr.code}` to make it active again.",
+                           command="keep")
+    kr.snoozed_until = turn.today(channel) + timedelta(weeks=int(channel.threshold("keep_snooze_weeks")))
+    await _decide(turn, kr, DecisionKind.KEEP, reason=reason)
+    return text_reply(f"{kr.code} is kept: {reason}. No zombie nudge for it until "
+                      f"{kr.snoozed_until:%d %b}.", public=True)
+
+
+async def revive(cmd: rq.ReviveKeyResult, turn: Turn) -> Reply:
+    channel = turn.team("revive")
+    await turn.require_owner(channel, command="revive", doing="revive key results")
+    kr = await turn.key_result(channel, cmd.kr, command="revive")
+    if kr.state is KrState.ACTIVE:
+        raise UseCaseError(f"{kr.code} is already active.", command="revive")
+    kr.state, kr.merged_into_id, kr.snoozed_until = KrState.ACTIVE, None, None
+    await _decide(turn, kr, DecisionKind.REVIVE)
+    return text_reply(f"{kr.code} ({kr.metric}) is active again.", public=True)
+
+
+async def redirect_target(cmd: rq.RedirectTarget, turn: Turn) -> Reply:
+    channel = turn.team("redirect")
+    await turn.require_owner(channel, command="redirect", doing="redirect key results")
+    kr = await turn.key_result(channel, cmd.kr, command="redirect")
+    if kr.state is not KrState.ACTIVE:
+        raise UseCaseError(f"{kr.code} is {kr.state.value}: only an active KR can be redirected.",
+                           command="redirect")
+    if cmd.target == kr.baseline and kr.action.value != "keep":
+        raise UseCaseError(f"The new target equals {kr.code}'s baseline "
+                           f"({fmt.number(kr.baseline, kr.unit)}): nothing to move.", command="redirect")
+    old = kr.target
+    kr.target = cmd.target
+    await _decide(turn, kr, DecisionKind.REDIRECT, new_target=cmd.target,
+                  reason=f"target {fmt.number(old, kr.unit)} → {fmt.number(cmd.target, kr.unit)}")
+    return text_reply(f"{kr.code} now aims for {fmt.number(cmd.target, kr.unit)} "
+                      f"(was {fmt.number(old, kr.unit)}).", public=True)
+
+
+async def redirect_merge(cmd: rq.RedirectMerge, turn: Turn) -> Reply:
+    channel = turn.team("redirect")
+    await turn.require_owner(channel, command="redirect", doing="redirect key results")
+    kr = await turn.key_result(channel, cmd.kr, command="redirect")
+    into = await turn.key_result(channel, cmd.into, command="redirect")
+    if kr.id == into.id:
+        raise UseCaseError(f"{kr.code} cannot be merged into itself.", command="redirect")
+    if kr.state is not KrState.ACTIVE or into.state is not KrState.ACTIVE:
+        raise UseCaseError("Both key results must be active to merge them.", command="redirect")
+    kr.state, kr.merged_into_id = KrState.MERGED, into.id
+    await _decide(turn, kr, DecisionKind.REDIRECT, merged_into_id=into.id,
+                  reason=f"merged into {into.code}")
+    return text_reply(f"{kr.code} is merged into {into.code} ({into.metric}); tag its work to "
+                      f"{into.code} from now on.", public=True)

@@ -1,0 +1,49 @@
+"""The member's overview (Slack's App Home, a Teams personal tab or `home` in the console)."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from bot.context import Actor
+from bot.messages import Actions, Button, Divider, Heading, Message, Note, Part, Text, message
+from bot.model import KrState, iso_week
+from bot.ports import Clock, UnitOfWork
+from bot.services.okrs import kr_progress
+
+
+async def home_message(*, uow: UnitOfWork, clock: Clock, actor: Actor) -> Message:
+    workspace = await uow.workspace(platform=actor.platform, external_id=actor.workspace)
+    assert workspace.id is not None
+    repo = uow.scoped(workspace.id)
+    member = await repo.member(actor.user, name=actor.name)
+    assert member.id is not None
+    channels = await repo.member_channels(member.id)
+    await uow.commit()
+    parts: list[Part] = [Heading("okrbot")]
+    if not channels:
+        parts.append(Text("You are not in an okrbot team yet. In your team's channel, run `setup` "
+                          "(the owner) or any command to join."))
+        return message(*parts, summary="okrbot home")
+    for channel in channels:
+        assert channel.id is not None
+        today = clock.now().astimezone(ZoneInfo(channel.tz)).date()
+        week = iso_week(today)
+        checkin = await repo.checkin(channel.id, member.id, week)
+        answered = checkin is not None and checkin.answered
+        parts += [Divider(), Heading(f"#{channel.name} · {week}")]
+        status = "✅ You have checked in this week." if answered else "You have not checked in this week yet."
+        parts.append(Text(status))
+        parts.append(Actions((Button(
+            "Edit check-in" if answered else "Answer check-in", "checkin.open",
+            value=channel.external_id, style="" if answered else "primary"),)))
+        cycle = await repo.cycle_on(channel.id, today)
+        if cycle is None or cycle.id is None:
+            parts.append(Note("No OKRs in the current cycle yet."))
+            continue
+        krs = [kr for kr in await repo.key_results(channel.id, cycle_id=cycle.id)
+               if kr.state is KrState.ACTIVE]
+        expected = cycle.elapsed_share(today)
+        parts += [kr_progress(kr, cycle, expected) for kr in krs]
+        if not krs:
+            parts.append(Note("No active key results."))
+    return message(*parts, summary="okrbot home")

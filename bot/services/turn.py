@@ -1,0 +1,167 @@
+"""One command's context: the workspace, the speaker, the team channel, the repository.
+
+Resolving these is the same for every use case, so it lives here once; so do the
+permission checks ("only the owner … can …") and the error every use case raises for
+input that is well-formed but wrong (an unknown KR, a KR of another channel…).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from bot.context import Actor, Place
+from bot.model import Channel, Cycle, KeyResult, Member, Workspace, iso_week
+from bot.ports import Clock, Repository, UnitOfWork
+
+
+class UseCaseError(Exception):
+    """Input the grammar accepted but the use case cannot carry out; nothing changes.
+
+    ``command`` names the command whose usage and example go with the answer.
+    """
+
+    def __init__(self, problem: str, *, command: str | None = None) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.command = command
+
+
+# Platform ids a mention may carry (Slack U…/W…, Teams 29:… or an AAD object GUID):
+# such a person may not have used okrbot yet, so they are created on first mention.
+_PLATFORM_ID = re.compile(r"^(?:[UW][A-Z0-9]{5,}|29:[\w\-]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f-]{27})$")
+
+
+@dataclass
+class Turn:
+    uow: UnitOfWork
+    repo: Repository
+    clock: Clock
+    actor: Actor
+    place: Place
+    workspace: Workspace
+    member: Member
+    channel: Channel | None
+
+    @classmethod
+    async def begin(cls, *, uow: UnitOfWork, clock: Clock, actor: Actor, place: Place) -> Turn:
+        workspace = await uow.workspace(
+            platform=actor.platform, external_id=actor.workspace, name=actor.workspace_name
+        )
+        assert workspace.id is not None
+        repo = uow.scoped(workspace.id)
+        member = await repo.member(actor.user, name=actor.name)
+        changed = False
+        if actor.name and member.name != actor.name:
+            member.name, changed = actor.name, True
+        if actor.tz and member.tz is None:
+            member.tz, changed = actor.tz, True
+        if actor.is_admin != member.is_admin:
+            member.is_admin, changed = actor.is_admin, True
+        if changed:
+            await repo.save_member(member)
+        channel = await cls._resolve_channel(repo, member, place)
+        return cls(uow, repo, clock, actor, place, workspace, member, channel)
+
+    @staticmethod
+    async def _resolve_channel(repo: Repository, member: Member, place: Place) -> Channel | None:
+        if not place.is_direct:
+            channel = await repo.channel(place.channel)
+            if channel is not None and channel.id is not None and member.id is not None:
+                await repo.join(channel.id, member.id)
+            return channel
+        assert member.id is not None
+        channels = await repo.member_channels(member.id)
+        if len(channels) == 1:
+            return channels[0]
+        if len(channels) > 1:
+            names = ", ".join(f"#{c.name or c.external_id}" for c in channels)
+            raise UseCaseError(
+                f"You are in several okrbot teams ({names}): run this command in the team's channel."
+            )
+        return None
+
+    # --- what most use cases need --------------------------------------------------------
+
+    def team(self, command: str) -> Channel:
+        """The team channel, or a clear answer that there is none here."""
+        if self.channel is None:
+            if self.place.is_direct:
+                raise UseCaseError(
+                    "You are not in any okrbot team yet: run `setup` in your team's channel, "
+                    "or ask its owner to.", command=command)
+            raise UseCaseError(
+                "This channel is not an okrbot team yet: its owner can run `setup` here first.",
+                command=command)
+        return self.channel
+
+    @property
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def zone(self, channel: Channel) -> ZoneInfo:
+        return ZoneInfo(channel.tz)
+
+    def today(self, channel: Channel | None = None) -> date:
+        channel = channel or self.channel
+        zone = ZoneInfo(channel.tz) if channel else ZoneInfo(self.member.tz or "UTC")
+        return self.now.astimezone(zone).date()
+
+    def week(self, channel: Channel) -> str:
+        return iso_week(self.today(channel))
+
+    def is_owner(self, channel: Channel) -> bool:
+        return self.actor.is_admin or (channel.owner_id is not None and channel.owner_id == self.member.id)
+
+    async def require_owner(self, channel: Channel, *, command: str, doing: str) -> None:
+        if self.is_owner(channel):
+            return
+        owner = await self.repo.member_by_id(channel.owner_id) if channel.owner_id else None
+        who = f"@{owner.label}" if owner else "nobody yet"
+        raise UseCaseError(
+            f"Only the owner of #{channel.name or channel.external_id} ({who}) or a workspace admin "
+            f"can {doing}.", command=command)
+
+    async def key_result(self, channel: Channel, number: int, *, command: str) -> KeyResult:
+        assert channel.id is not None
+        kr = await self.repo.key_result_by_number(channel.id, number)
+        if kr is None:
+            codes = [k.code for k in await self.repo.key_results(channel.id)]
+            known = f" Its key results: {', '.join(codes)}." if codes else " It has no key results yet."
+            raise UseCaseError(
+                f"KR-{number} is not a key result of #{channel.name or channel.external_id}.{known}",
+                command=command)
+        return kr
+
+    async def current_cycle(self, channel: Channel, *, create: bool = False) -> Cycle | None:
+        assert channel.id is not None and channel.workspace_id is not None
+        today = self.today(channel)
+        cycle = await self.repo.cycle_on(channel.id, today)
+        if cycle is None and create:
+            cycle = await self.repo.add_cycle(quarter_cycle(channel, today))
+        return cycle
+
+    async def resolve_mention(self, ref: str, *, command: str) -> Member:
+        member = await self.repo.find_member(ref)
+        if member is None and _PLATFORM_ID.match(ref):
+            member = await self.repo.member(ref)
+        if member is None:
+            raise UseCaseError(
+                f"I don't know @{ref} in this workspace yet: they need to use okrbot once, "
+                "or be mentioned with the platform's @-autocomplete.", command=command)
+        return member
+
+
+def quarter_cycle(channel: Channel, day: date) -> Cycle:
+    """The calendar quarter around ``day``: the cycle a channel gets when it has none."""
+    first_month = 3 * ((day.month - 1) // 3) + 1
+    start = date(day.year, first_month, 1)
+    end = date(day.year + 1, 1, 1) if first_month == 10 else date(day.year, first_month + 3, 1)
+    quarter = (first_month - 1) // 3 + 1
+    assert channel.id is not None
+    return Cycle(
+        workspace_id=channel.workspace_id, channel_id=channel.id, name=f"{day.year}-Q{quarter}",
+        start=start, end=end.fromordinal(end.toordinal() - 1),
+    )

@@ -1,0 +1,53 @@
+"""A team to talk to in tests: the real core on a real (SQLite or PostgreSQL) database,
+a clock the test moves, and a messenger that records what was sent elsewhere."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from adapters.console.render import render
+from bot.app import OkrBot
+from bot.clock import ManualClock
+from bot.context import Actor, Place
+from bot.messages import Address, Message, Reply
+
+
+@dataclass
+class RecordingMessenger:
+    sent: list[tuple[Address, Message]] = field(default_factory=list)
+
+    async def send(self, address: Address, message: Message) -> None:
+        self.sent.append((address, message))
+
+
+@dataclass
+class Said:
+    reply: Reply
+
+    @property
+    def text(self) -> str:
+        return render(self.reply.message)
+
+    @property
+    def error(self) -> bool:
+        return self.reply.error
+
+
+class Team:
+    """Speaks to the core as console users do; ``say`` returns the rendered answer."""
+
+    def __init__(self, *, uow, start: datetime, platform: str = "console", workspace: str = "local") -> None:
+        self.clock = ManualClock(start)
+        self.messenger = RecordingMessenger()
+        self.bot = OkrBot(uow=uow, clock=self.clock, messenger=self.messenger)
+        self.platform = platform
+        self.workspace = workspace
+
+    def actor(self, user: str, *, admin: bool = False) -> Actor:
+        return Actor(platform=self.platform, workspace=self.workspace, user=user, name=user, is_admin=admin)
+
+    async def say(self, user: str, text: str, *, channel: str = "team-web", admin: bool = False,
+                  direct: bool = False) -> Said:
+        place = Place(channel=channel, channel_name=channel, is_direct=direct)
+        return Said(await self.bot.handle_command(actor=self.actor(user, admin=admin), place=place, text=text))

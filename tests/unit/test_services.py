@@ -1,0 +1,204 @@
+"""Use cases through the core's front door, on a real SQLite database.
+
+Dialogues are tables of (who, says, the answer contains); each wrong input must answer
+what was wrong and change nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.harness import Team
+
+TUESDAY = datetime(2026, 11, 17, 10, 0, tzinfo=UTC)  # 2026-W47, mid Q4
+
+
+@pytest.fixture
+async def team(sqlite_database) -> Team:
+    return Team(uow=sqlite_database.uow, start=TUESDAY)
+
+
+@pytest.fixture
+async def okrs(team: Team) -> Team:
+    """A team with an owner (carol), a member (alice), one objective and two KRs."""
+    for user, line in [
+        ("carol", "setup Europe/Berlin"),
+        ("alice", "list"),
+        ("carol", 'objective add "faster onboarding" because "teams that start fast stay"'),
+        ("carol", 'kr add O1 increase "weekly active teams" from 40 to 80 teams owner @alice'),
+        ("carol", 'kr add O1 decrease "hours to first check-in" from 48 to 12 h'),
+    ]:
+        said = await team.say(user, line)
+        assert not said.error, said.text
+    return team
+
+
+async def play(team: Team, dialogue: list[tuple[str, str, str]]) -> None:
+    for user, line, expected in dialogue:
+        said = await team.say(user, line)
+        assert expected in said.text, f"{user}: {line!r}\n→ {said.text}"
+
+
+async def test_setup_makes_the_caller_owner_and_creates_the_quarter_cycle(team: Team) -> None:
+    await play(team, [
+        ("carol", "setup Europe/Berlin", "#team-web is now an okrbot team"),
+        ("carol", "list", "no objectives in 2026-Q4 yet"),
+    ])
+    said = await team.say("carol", "setup")
+    assert "Owner" in said.text and "@carol" in said.text
+
+
+async def test_a_member_cannot_take_over_a_channel_by_running_setup_again(okrs: Team) -> None:
+    said = await okrs.say("alice", "setup @alice")
+    assert said.error
+    assert "Only the owner of #team-web (@carol) or a workspace admin can" in said.text
+    assert "@carol" in (await okrs.say("carol", "setup")).text
+
+
+async def test_a_workspace_admin_may_act_as_owner(okrs: Team) -> None:
+    said = await okrs.say("dave", 'objective add "a" because "b"', admin=True)
+    assert not said.error and "O2 added" in said.text
+
+
+async def test_commands_in_a_channel_that_is_not_a_team_explain_setup(team: Team) -> None:
+    said = await team.say("alice", "list", channel="random")
+    assert said.error and "not an okrbot team yet" in said.text and "setup" in said.text
+
+
+async def test_owner_builds_okrs_and_list_shows_progress_against_pace(okrs: Team) -> None:
+    await play(okrs, [
+        ("carol", "update KR-1 60 after the launch", "KR-1 weekly active teams: 40 teams → 60 teams (50%"),
+        ("alice", "list", "KR-1 increase weekly active teams from 40 teams to 80 teams"),
+        ("alice", "show KR-1", "after the launch"),
+        ("alice", "show KR-2", "decrease hours to first check-in from 48 h to 12 h"),
+    ])
+    listing = (await okrs.say("alice", "list")).text
+    assert "50% (pace" in listing and "KR-2" in listing
+
+
+async def test_only_owners_change_okrs_and_nothing_changes_on_refusal(okrs: Team) -> None:
+    before = (await okrs.say("carol", "list")).text
+    for line in ['objective add "x" because "y"', 'kr add O1 increase "m" from 1 to 2',
+                 'kill KR-1 "done"', 'keep KR-1 "still matters"', "redirect KR-1 to 90",
+                 "schedule monday 09:00", "close friday 12:00"]:
+        said = await okrs.say("alice", line)
+        assert said.error and "Only the owner of #team-web (@carol)" in said.text, line
+    assert (await okrs.say("carol", "list")).text == before
+
+
+async def test_kr_owner_may_record_measurements_but_others_may_not(okrs: Team) -> None:
+    assert not (await okrs.say("alice", "update KR-1 50")).error
+    said = await okrs.say("alice", "update KR-2 30")
+    assert said.error and "Only KR-2's owner" in said.text
+
+
+async def test_unknown_kr_answers_with_the_channel_codes_usage_and_example(okrs: Team) -> None:
+    said = await okrs.say("alice", 'tag "shipped" KR-9')
+    assert said.error
+    assert "KR-9 is not a key result of #team-web. Its key results: KR-1, KR-2." in said.text
+    assert "Usage" in said.text and "Example" in said.text
+
+
+async def test_a_kr_of_another_channel_is_not_reachable(okrs: Team) -> None:
+    await okrs.say("dave", "setup", channel="team-api")
+    said = await okrs.say("dave", "show KR-1", channel="team-api")
+    assert said.error and "KR-1 is not a key result of #team-api" in said.text
+
+
+async def test_the_same_codes_in_another_workspace_are_separate(sqlite_database) -> None:
+    one = Team(uow=sqlite_database.uow, start=TUESDAY, workspace="T1")
+    two = Team(uow=sqlite_database.uow, start=TUESDAY, workspace="T2")
+    await one.say("carol", "setup")
+    await one.say("carol", 'objective add "a" because "b"')
+    await one.say("carol", 'kr add O1 increase "m" from 1 to 2')
+    await two.say("carol", "setup")
+    said = await two.say("carol", "show KR-1")
+    assert said.error and "has no key results yet" in said.text
+
+
+async def test_tagging_adds_the_item_to_this_weeks_checkin_once(okrs: Team) -> None:
+    await play(okrs, [
+        ("alice", 'tag "Onboarding checklist (WEB-12)" KR-1',
+         "Tagged “Onboarding checklist (WEB-12)” → KR-1 (direct); added to your check-in for 2026-W47"),
+        ("alice", 'tag "onboarding   checklist (WEB-12)" KR-2 indirect', "in your check-in for 2026-W47"),
+        ("alice", 'untag "Onboarding checklist (WEB-12)" KR-2', "Removed 1 tag"),
+        ("alice", 'untag "Onboarding checklist (WEB-12)" KR-2', "is not tagged to KR-2"),
+        ("alice", 'untag "Something else"', "No item “Something else” in your check-in this week"),
+    ])
+
+
+async def test_a_none_tag_replaces_kr_tags_and_needs_a_reason(okrs: Team) -> None:
+    await okrs.say("alice", 'tag "CI upgrade" KR-1')
+    said = await okrs.say("alice", 'tag "CI upgrade" none "keeps the build green"')
+    assert "none — keeps the build green" in said.text
+    assert "Removed 1 tag" in (await okrs.say("alice", 'untag "CI upgrade"')).text
+
+
+async def test_tagging_a_killed_kr_is_refused(okrs: Team) -> None:
+    await okrs.say("carol", 'kill KR-2 "nobody measures it"')
+    said = await okrs.say("alice", 'tag "thing" KR-2')
+    assert said.error and "KR-2 is killed" in said.text
+
+
+async def test_decisions_move_kr_state_and_are_kept_for_show(okrs: Team) -> None:
+    await play(okrs, [
+        ("carol", 'keep KR-1 "launch is next week"', "No zombie nudge for it until"),
+        ("carol", 'kill KR-2 "we measure it elsewhere"', "KR-2 (hours to first check-in) is killed"),
+        ("carol", 'kill KR-2 "again"', "KR-2 is already killed"),
+        ("carol", "revive KR-2", "KR-2 (hours to first check-in) is active again"),
+        ("carol", "redirect KR-1 to 100", "KR-1 now aims for 100 teams (was 80 teams)"),
+        ("carol", "redirect KR-2 into KR-2", "cannot be merged into itself"),
+        ("carol", "redirect KR-2 into KR-1", "KR-2 is merged into KR-1"),
+        ("alice", "show KR-2", "Merged into"),
+        ("alice", "show KR-2", "kill — we measure it elsewhere"),
+    ])
+    assert "KR-2 decrease hours to first check-in from 48 h to 12 h · merged" in (await okrs.say("alice", "list")).text
+
+
+async def test_kr_codes_never_change_and_are_not_reused(okrs: Team) -> None:
+    await okrs.say("carol", 'kill KR-2 "gone"')
+    said = await okrs.say("carol", 'kr add O1 reach "self-serve installs" from 0 to 200')
+    assert "KR-3 added to O1" in said.text
+
+
+async def test_skip_and_timezone_are_the_members_own(okrs: Team) -> None:
+    await play(okrs, [
+        ("alice", "skip", "no check-in prompt or reminder for you this week"),
+        ("alice", "skip until 2026-12-24", "until Thursday 24 December 2026"),
+        ("alice", "tz Asia/Tokyo", "Your time zone is now Asia/Tokyo"),
+    ])
+
+
+async def test_schedule_and_close_are_stored_for_the_channel(okrs: Team) -> None:
+    await play(okrs, [
+        ("carol", "schedule tuesday 09:30", "now opens Tuesday 09:30"),
+        ("carol", "close tuesday 09:30", "cannot close at the moment it opens"),
+        ("carol", "close friday 16:00", "now closes Friday 16:00 Europe/Berlin"),
+    ])
+    assert "Tuesday 09:30" in (await okrs.say("carol", "setup")).text
+
+
+async def test_commands_in_a_direct_message_apply_to_the_members_team(okrs: Team) -> None:
+    said = await okrs.say("alice", "list", channel="D-alice", direct=True)
+    assert not said.error and "OKRs of #team-web" in said.text
+
+
+async def test_the_week_follows_the_channels_time_zone(okrs: Team) -> None:
+    # Sunday 23:30 UTC is already Monday in Berlin: a new ISO week there.
+    okrs.clock.set(datetime(2026, 11, 22, 23, 30, tzinfo=UTC))
+    said = await okrs.say("alice", 'tag "late night fix" KR-1')
+    assert "2026-W48" in said.text
+    okrs.clock.advance(timedelta(hours=-1))
+    said = await okrs.say("alice", 'tag "earlier fix" KR-1')
+    assert "2026-W47" in said.text  # 22:30 UTC is 23:30 Sunday in Berlin
+
+
+async def test_wrong_input_changes_nothing(okrs: Team) -> None:
+    before = (await okrs.say("carol", "show KR-1")).text
+    for line in ["update KR-1 lots", "update KR-7 3", "kill KR-1", 'kill KR-1 ""', "frobnicate",
+                 'kr add O9 increase "m" from 1 to 2', "redirect KR-1 into KR-8"]:
+        said = await okrs.say("carol", line)
+        assert said.error, line
+        assert "Usage" in said.text or "help" in said.text, (line, said.text)
+    assert (await okrs.say("carol", "show KR-1")).text == before
