@@ -63,7 +63,8 @@ def normalize_database_url(raw: str) -> str:
     if url.drivername in _SQLITE_DRIVERS:
         url = url.set(drivername="sqlite+aiosqlite")
         if url.database == ":memory:":
-            url = url.set(database=None)
+            # URL.set() takes None as "unchanged": build the bare in-memory form instead.
+            url = URL.create("sqlite+aiosqlite", query=url.query)
     elif url.drivername in _POSTGRES_DRIVERS:
         url = _asyncpg_query(url.set(drivername="postgresql+asyncpg"))
     else:
@@ -101,6 +102,13 @@ def is_sqlite(url: str) -> bool:
     return _parse(url).drivername in _SQLITE_DRIVERS
 
 
+def sqlite_url(path: str | os.PathLike[str]) -> str:
+    """The URL of the SQLite file at ``path`` (made absolute), safe for any file name
+    (``?``, ``%``, ``@`` and spaces are escaped, which an f-string would not do)."""
+    absolute = Path(path).expanduser().resolve()
+    return URL.create("sqlite", database=str(absolute)).render_as_string(hide_password=False)
+
+
 def default_database_url() -> str:
     """``DATABASE_URL`` if set; else ``./okrbot.db`` when it exists (a checkout's own
     database); else ``okrbot.db`` in the user's data directory (created if missing)."""
@@ -109,10 +117,10 @@ def default_database_url() -> str:
         return configured
     local = Path("okrbot.db")
     if local.exists():
-        return f"sqlite:///{local.resolve()}"
+        return sqlite_url(local)
     data_dir = Path(platformdirs.user_data_dir("okrbot", appauthor=False))
     data_dir.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{data_dir / 'okrbot.db'}"
+    return sqlite_url(data_dir / "okrbot.db")
 
 
 def create_engine(url: str, *, foreign_keys: bool = True, **options: Any) -> AsyncEngine:
@@ -160,4 +168,5 @@ __all__ = [
     "hide_password",
     "is_sqlite",
     "normalize_database_url",
+    "sqlite_url",
 ]

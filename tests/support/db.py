@@ -149,6 +149,17 @@ def postgres_template(server_url: str) -> str:
 
 
 @asynccontextmanager
+async def empty_postgres_database(server_url: str) -> AsyncIterator[str]:
+    """The URL of a new, empty (never migrated) database on the server, dropped on exit."""
+    name = f"okrbot_empty_{uuid.uuid4().hex[:12]}"
+    await _admin(server_url, f'CREATE DATABASE "{name}"')
+    try:
+        yield _with_database(server_url, name)
+    finally:
+        await _admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@asynccontextmanager
 async def postgres_database_on(server_url: str) -> AsyncIterator[Database]:
     """A fresh migrated database on the server, dropped on exit."""
     template = await asyncio.to_thread(postgres_template, server_url)
@@ -195,6 +206,7 @@ async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
 __all__ = [
     "POSTGRES_SKIP_REASON",
     "database",
+    "empty_postgres_database",
     "postgres_database",
     "postgres_database_on",
     "postgres_server_url",
