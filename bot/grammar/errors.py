@@ -25,7 +25,7 @@ class CommandError(Exception):
         ``"/okr "`` on Slack, ``"@okrbot "`` on Teams, ``""`` in the console.
         """
         # Imported here: the help table imports the parsers, which raise this error.
-        from bot.commands import find_command
+        from bot.grammar.table import find_command
 
         parts = [Text(_sentence(self.problem))]
         spec = find_command(self.command) if self.command else None

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.grammar.errors import CommandError
-from bot.grammar.tokens import Line
+from bot.grammar.tokens import Line, Token
 from bot.grammar.values import (
     clock_time,
     future_date,
@@ -93,6 +93,12 @@ def parse_setup(line: Line, today: date) -> Request:
     owner: str | None = None
     tz: str | None = None
     while (token := line.take()) is not None:
+        if token.is_word("owner"):  # "setup owner @alice": the word is optional
+            token = line.expect("the owner after “owner”, like @alice")
+            if not looks_like_mention(token):
+                mention(token)  # raises: says what a mention looks like
+        elif token.is_word("tz", "timezone"):
+            token = line.expect("the time zone after “tz”, like Europe/Berlin")
         if looks_like_mention(token):
             if owner is not None:
                 raise CommandError(f"two owners named (“{token.text}”) — a channel has one")
@@ -167,14 +173,25 @@ def _amount(line: Line, what: str, *, before_to: bool = False) -> tuple[float, s
     """A number, and its unit: written onto it (``12%``) or as the next word (``12 ms``)."""
     value, unit = number(line.expect(what))
     following = line.peek()
-    if following is None or following.is_word("to", "owner") or looks_like_mention(following):
+    if following is None or not _could_be_unit(following) or (unit and not before_to):
         return value, unit
-    if following.text[:1].isdigit() or following.text[:1] in "+-−.":
-        return value, unit  # not a unit: a number, left for finish() to refuse
-    if before_to or not unit:
-        line.take()
-        return value, _same_unit(unit, following.text)
+    line.take()
+    unit = _same_unit(unit, following.text)
+    last = following
+    while not before_to and (more := line.peek()) is not None and _could_be_unit(more):
+        last = line.take() or more
+    if last is not following:
+        words = line.text[following.start : last.end]
+        raise CommandError(f'the unit has several words — put it in quotes: "{words}"')
     return value, unit
+
+
+def _could_be_unit(token: Token) -> bool:
+    if token.quoted:
+        return True
+    if token.is_word("to", "owner") or looks_like_mention(token):
+        return False
+    return not (token.text[:1].isdigit() or token.text[:1] in "+-−.")
 
 
 def _same_unit(first: str, second: str) -> str:

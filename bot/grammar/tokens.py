@@ -107,11 +107,11 @@ class Line:
         return rest
 
     def free_text(self) -> str:
-        """A free text ending the line: one quoted text, or the rest of the line as typed."""
+        """A free text ending the line, exactly as typed: the rest of the line, without
+        its quotes when it is one quoted text. Nothing typed is dropped or refused."""
         token = self.peek()
-        if token is not None and token.quoted:
+        if token is not None and token.quoted and not self.text[token.end :].strip():
             self.take()
-            self.finish()
             return token.text
         return self.rest()
 

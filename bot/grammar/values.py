@@ -33,6 +33,11 @@ def kr_code(token: Token) -> int:
 
 def objective_code(token: Token) -> int:
     match = _OBJECTIVE_CODE.match(token.text)
+    if match is None and token.text.isdigit():
+        raise CommandError(
+            f"“{token.text}” is not an objective code — codes start with the letter O: "
+            f"O{int(token.text)}"
+        )
     if match is None:
         raise CommandError(f"“{token.text}” is not an objective code — codes look like O1")
     return int(match.group(1))
@@ -73,6 +78,8 @@ def number(token: Token) -> tuple[float, str]:
     unit = match["currency"]
     if suffix in _MULTIPLIERS:
         value *= _MULTIPLIERS[suffix]
+    elif re.match(r"^[eE][+\-]?\d+$", suffix):
+        raise CommandError(f"“{token.text}” — write the number in full, like 1000 or 1k")
     elif suffix:
         if suffix[0] in ",.0123456789" or suffix[0].isspace():
             if re.match(r"^,\d{1,2}$", suffix):
@@ -124,7 +131,7 @@ _DAY_ALIASES = {"tues": 1, "weds": 2, "thur": 3, "thurs": 3}
 
 def weekday(token: Token) -> int:
     """0 = Monday. Full names and three-letter abbreviations, any case."""
-    word = token.text.lower().rstrip(".")
+    word = token.text.lower().rstrip(".,")
     for index, name in enumerate(WEEKDAYS):
         if word in (name, name[:3]):
             return index
@@ -134,7 +141,7 @@ def weekday(token: Token) -> int:
     raise CommandError(f"“{token.text}” is not a day — use monday … sunday or mon … sun{hint}")
 
 
-_TIME = re.compile(r"^(\d{1,2})(?::(\d{2}))?\s*([ap])?(?:\.?m\.?)?$")
+_TIME = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?\s*([ap])?(?:\.?m\.?)?$")
 _TIME_HINT = "write 09:30, 17:00, 9am or 5:30pm"
 
 
