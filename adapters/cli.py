@@ -9,6 +9,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 log = logging.getLogger("okrbot")
@@ -71,6 +72,84 @@ def run_db(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- import and export ---------------------------------------------------------------
+
+
+async def run_import(args: argparse.Namespace) -> int:
+    from adapters.okr_files import OkrFileError, load_okr_file
+    from adapters.progress import ProgressBar
+    from bot.app import OkrBot
+    from bot.clock import SystemClock
+    from bot.context import Actor, Place
+    from storage.database import open_database
+
+    clock = SystemClock()
+    try:
+        plan = load_okr_file(Path(args.file), today=clock.now().date())
+    except OkrFileError as error:
+        print(f"okrbot: nothing imported from {args.file}:\n{error}", file=sys.stderr)
+        return 1
+    database = await open_database(_database_url(args), migrate=args.platform == "console")
+    try:
+        user = args.user or await _channel_owner(database, args)
+        bar = ProgressBar(total=len(plan.objectives), label="objectives")
+        plan = replace(plan, on_progress=bar.advance)
+        bot = OkrBot(uow=database.uow, clock=clock, messenger=_NoMessenger())
+        reply = await bot.execute(
+            actor=Actor(platform=args.platform, workspace=args.workspace, user=user, is_admin=True),
+            place=Place(channel=args.channel, channel_name=args.channel), request=plan)
+        bar.close()
+    finally:
+        await database.dispose()
+    from adapters.console.render import render
+    if reply.error:
+        print(f"okrbot: nothing imported from {args.file}:\n{render(reply.message)}", file=sys.stderr)
+        return 1
+    print(render(reply.message))
+    return 0
+
+
+class _NoMessenger:
+    async def send(self, address: object, message: object) -> None:
+        raise RuntimeError("the CLI sends no messages")
+
+
+async def _channel_owner(database: object, args: argparse.Namespace) -> str:
+    """Who the import acts as by default: the channel's owner."""
+    uow = database.uow()  # type: ignore[attr-defined]
+    async with uow:
+        workspace = await uow.workspace(platform=args.platform, external_id=args.workspace)
+        repo = uow.scoped(workspace.id)
+        channel = await repo.channel(args.channel)
+        owner = await repo.member_by_id(channel.owner_id) if channel and channel.owner_id else None
+    if owner is None:
+        raise ValueError(f"#{args.channel} is not an okrbot team in {args.platform} workspace "
+                         f"{args.workspace!r}: run `setup` there first (or pass --as USER).")
+    return owner.external_id
+
+
+async def run_export(args: argparse.Namespace) -> int:
+    from adapters.exporting import export_csv, export_json
+    from storage.database import open_database
+
+    database = await open_database(_database_url(args), migrate=False)
+    try:
+        scope = {"workspace": args.workspace, "channel": args.channel}
+        if args.format == "csv":
+            out_dir = Path(args.out or "okrbot-export")
+            files = await export_csv(database.engine, out_dir, **scope)
+            print("Wrote " + ", ".join(str(f) for f in files))
+        elif args.out and args.out != "-":
+            with open(args.out, "w", encoding="utf-8") as handle:
+                await export_json(database.engine, handle, **scope)
+            print(f"Wrote {args.out}")
+        else:
+            await export_json(database.engine, sys.stdout, **scope)
+    finally:
+        await database.dispose()
+    return 0
+
+
 # --- entry point ---------------------------------------------------------------------
 
 
@@ -92,7 +171,28 @@ def build_parser() -> argparse.ArgumentParser:
     upgrade = db_sub.add_parser("upgrade", help="apply every pending migration")
     upgrade.add_argument("--db", help="SQLite file or database URL")
     upgrade.set_defaults(handler=run_db)
+
+    importer = sub.add_parser("import", help="objectives and key results from a YAML or CSV file")
+    importer.add_argument("file", help="okrs.yaml or okrs.csv (see the README for the format)")
+    _add_scope(importer, required_channel=True)
+    importer.add_argument("--as", dest="user", help="act as this user (default: the channel owner)")
+    importer.set_defaults(handler=lambda a: asyncio.run(run_import(a)))
+
+    exporter = sub.add_parser("export", help="check-ins, items, tags and measurements as CSV or JSON")
+    exporter.add_argument("--format", choices=("csv", "json"), default="csv")
+    exporter.add_argument("--out", help="CSV: a directory (default okrbot-export/); JSON: a file (default stdout)")
+    _add_scope(exporter, required_channel=False)
+    exporter.set_defaults(handler=lambda a: asyncio.run(run_export(a)))
     return parser
+
+
+def _add_scope(parser: argparse.ArgumentParser, *, required_channel: bool) -> None:
+    parser.add_argument("--db", help="SQLite file or database URL")
+    parser.add_argument("--platform", default="console", choices=("console", "slack", "teams"))
+    parser.add_argument("--workspace", default="local" if required_channel else None,
+                        help="Slack team id / Teams tenant id (console: local)")
+    parser.add_argument("--channel", default="team" if required_channel else None,
+                        help="the channel's id or (console) name")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -104,6 +204,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.handler(args) or 0)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # the reader went away (`okrbot export | head`): not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except (ValueError, RuntimeError) as error:
         # configuration and start-up problems: one clear line, not a stack trace
         print(f"okrbot: {error}", file=sys.stderr)

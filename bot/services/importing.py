@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot import requests as rq
@@ -33,6 +34,8 @@ class ObjectivePlan:
 @dataclass(frozen=True)
 class ImportOkrs:
     objectives: tuple[ObjectivePlan, ...]
+    # called after each objective with how many are done, for a progress bar
+    on_progress: Callable[[int], None] | None = field(default=None, compare=False)
 
 
 
@@ -51,4 +54,8 @@ async def import_okrs(cmd: ImportOkrs, turn: Turn) -> Reply:
             except UseCaseError as error:
                 raise UseCaseError(f"line {kr.line}: {error.problem}") from None
             added_krs += 1
-    return text_reply(f"Imported {len(cmd.objectives)} objectives and {added_krs} key results.")
+        if cmd.on_progress is not None:
+            cmd.on_progress(1)
+    objectives = len(cmd.objectives)
+    return text_reply(f"Imported {objectives} objective{'s' * (objectives != 1)} and "
+                      f"{added_krs} key result{'s' * (added_krs != 1)}.")

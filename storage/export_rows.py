@@ -1,0 +1,98 @@
+"""Flat rows of a workspace's history for `okrbot export`, streamed from the database.
+
+Each kind (check-ins, items, tags, measurements) is one query joining what a reader of the
+export needs (channel name, member, week, KR code), streamed so a big workspace does not
+have to fit in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from sqlalchemy import Select, String, func, literal, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.orm import aliased
+
+from storage.tables import (
+    ChannelRow,
+    CheckInRow,
+    ItemRow,
+    KeyResultRow,
+    MeasurementRow,
+    MemberRow,
+    TagRow,
+    WorkspaceRow,
+)
+
+KINDS = ("checkins", "items", "tags", "measurements")
+
+
+def _query(kind: str) -> Select[Any]:
+    ws, ch, m = WorkspaceRow, ChannelRow, MemberRow
+    if kind == "checkins":
+        return (select(
+            ws.platform, ws.external_id.label("workspace"), ch.name.label("channel"),
+            m.external_id.label("member_id"), m.name.label("member"), CheckInRow.week,
+            CheckInRow.submitted_at, CheckInRow.late, CheckInRow.blockers)
+            .join(ws, ws.id == CheckInRow.workspace_id).join(ch, ch.id == CheckInRow.channel_id)
+            .join(m, m.id == CheckInRow.member_id)
+            .order_by(CheckInRow.id))
+    if kind == "items":
+        return (select(
+            ws.platform, ws.external_id.label("workspace"), ch.name.label("channel"),
+            m.external_id.label("member_id"), m.name.label("member"), CheckInRow.week,
+            ItemRow.position, ItemRow.text, ItemRow.reference)
+            .join(CheckInRow, CheckInRow.id == ItemRow.checkin_id)
+            .join(ws, ws.id == ItemRow.workspace_id).join(ch, ch.id == CheckInRow.channel_id)
+            .join(m, m.id == CheckInRow.member_id)
+            .order_by(ItemRow.id))
+    if kind == "tags":
+        kr = aliased(KeyResultRow)
+        return (select(
+            ws.platform, ws.external_id.label("workspace"), ch.name.label("channel"),
+            m.external_id.label("member_id"), m.name.label("member"), CheckInRow.week,
+            ItemRow.text.label("item"), (literal("KR-") + func.cast(kr.number, String())).label("kr"),
+            TagRow.tier, TagRow.reason)
+            .join(ItemRow, ItemRow.id == TagRow.item_id)
+            .join(CheckInRow, CheckInRow.id == ItemRow.checkin_id)
+            .join(ws, ws.id == TagRow.workspace_id).join(ch, ch.id == CheckInRow.channel_id)
+            .join(m, m.id == CheckInRow.member_id)
+            .outerjoin(kr, kr.id == TagRow.kr_id)
+            .order_by(TagRow.id))
+    if kind == "measurements":
+        return (select(
+            ws.platform, ws.external_id.label("workspace"), ch.name.label("channel"),
+            (literal("KR-") + func.cast(KeyResultRow.number, String())).label("kr"),
+            KeyResultRow.metric, MeasurementRow.value, KeyResultRow.unit,
+            MeasurementRow.recorded_at, m.name.label("recorded_by"), MeasurementRow.note)
+            .join(KeyResultRow, KeyResultRow.id == MeasurementRow.kr_id)
+            .join(ws, ws.id == MeasurementRow.workspace_id)
+            .join(ch, ch.id == KeyResultRow.channel_id)
+            .outerjoin(m, m.id == MeasurementRow.recorded_by)
+            .order_by(MeasurementRow.id))
+    raise ValueError(f"unknown export kind {kind!r}; one of {', '.join(KINDS)}")
+
+
+def _scoped(query: Select[Any], *, workspace: str | None, channel: str | None) -> Select[Any]:
+    if workspace:
+        query = query.where(WorkspaceRow.external_id == workspace)
+    if channel:
+        query = query.where((ChannelRow.name == channel) | (ChannelRow.external_id == channel))
+    return query
+
+
+async def count_rows(engine: AsyncEngine, kind: str, *, workspace: str | None = None,
+                     channel: str | None = None) -> int:
+    query = _scoped(_query(kind), workspace=workspace, channel=channel).order_by(None)
+    async with engine.connect() as connection:
+        return int((await connection.execute(select(func.count()).select_from(query.subquery()))).scalar_one())
+
+
+async def export_rows(engine: AsyncEngine, kind: str, *, workspace: str | None = None,
+                      channel: str | None = None) -> AsyncIterator[dict[str, Any]]:
+    query = _scoped(_query(kind), workspace=workspace, channel=channel)
+    async with engine.connect() as connection:
+        result = await connection.stream(query.execution_options(yield_per=500))
+        async for row in result.mappings():
+            yield dict(row)
