@@ -359,7 +359,9 @@ class SqlRepository(RepositoryBase):
     async def _require(self, table: Table, row_id: int, what: str) -> None:
         """Refuse to link to a row that is not in this workspace."""
         found = await self._session.execute(
-            select(table.c.id).where(table.c.id == row_id, table.c.workspace_id == self.workspace_id)
+            select(table.c.id).where(
+                table.c.id == row_id, table.c.workspace_id == self.workspace_id
+            )
         )
         if found.first() is None:
             raise WrongWorkspace(f"{what} {row_id} does not exist in workspace {self.workspace_id}")
