@@ -24,7 +24,8 @@ from bot.grammar.table import (
     suggestion,
     unknown_topic,
 )
-from bot.grammar.tokens import Line
+from bot.grammar.tokens import Line, Token
+from bot.grammar.values import is_kr_code
 from bot.messages import BulletList, Fields, Heading, Message, Note, Text, message
 from bot.requests import Help, Request
 
@@ -47,12 +48,14 @@ def parse(text: str, *, today: date) -> Request:
             f"that is {len(text):,} characters — a command can be at most {MAX_LENGTH:,}"
         )
     line = Line(text)
+    if (first := line.peek()) is not None and first.text.lower().startswith("<at>"):
+        line.take()  # Teams puts the bot's own mention first: "<at>okrbot</at> list"
     while (first := line.peek()) is not None and first.is_word(*LEADING_WORDS):
         line.take()
     word = line.take()
     if word is None:
         return Help()  # an empty command: show what can be typed
-    spec = _spec_for(word.text.lower() if not word.quoted else word.raw, line)
+    spec = _spec_for(word, line)
     try:
         return spec.read(line, today)
     except CommandError as error:
@@ -60,20 +63,27 @@ def parse(text: str, *, today: date) -> Request:
         raise
 
 
-def _spec_for(first: str, line: Line) -> CommandSpec:
+def _spec_for(word: Token, line: Line) -> CommandSpec:
+    first = "" if word.quoted else word.text.lower()
     for spec in COMMANDS:
         if first != spec.words[0] and first not in spec.aliases:
             continue
         for expected in spec.words[1:]:
             if line.take_word(expected) is None:
                 following = line.peek()
-                typed = f"{first} {following.text}" if following else first
+                typed = f"{word.text} {following.text}" if following else word.text
                 raise CommandError(
                     f"“{typed}” is not a command — did you mean “{spec.name}”?",
                     command=spec.name,
                 )
         return spec
-    raise CommandError(f"unknown command “{first}”{suggestion(first)}")
+    if is_kr_code(word):  # "/okr KR-3": most likely wants to see it
+        hint = f" — did you mean “show {word.text}”?"
+    elif word.quoted:  # '/okr "Ship it" KR-3': an item, most likely to tag
+        hint = f" — did you mean “tag {word.raw} …”?"
+    else:
+        hint = suggestion(first)
+    raise CommandError(f"unknown command “{word.raw}”{hint}")
 
 
 def help_message(topic: str | None, *, prefix: str) -> Message:
