@@ -59,6 +59,54 @@ async def run_console(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- server --------------------------------------------------------------------------
+
+
+async def run_serve(args: argparse.Namespace) -> int:
+    import signal
+
+    from aiohttp import web
+
+    from adapters.routing import RoutingMessenger
+    from adapters.server import base_app
+    from bot.app import OkrBot
+    from bot.clock import SystemClock
+    from storage.database import open_database
+    from storage.engine import default_database_url, is_sqlite, normalize_database_url
+
+    url = normalize_database_url(_database_url(args) or default_database_url())
+    # The embedded SQLite default migrates itself; a shared PostgreSQL is migrated by the
+    # release step, and a server refuses to start on an un-migrated one.
+    database = await open_database(url, migrate=is_sqlite(url))
+    messenger = RoutingMessenger()
+    bot = OkrBot(uow=database.uow, clock=SystemClock(), messenger=messenger)
+    app = base_app()
+    platforms = mount_platforms(app, bot=bot, database=database, messenger=messenger)
+    if not platforms:
+        log.warning("neither Slack nor Teams is configured: serving /healthz and /metrics only "
+                    "(see README § Connect Slack / Connect Teams)")
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, args.host, args.port)
+    await site.start()
+    log.info("okrbot serving %s on http://%s:%s", ", ".join(platforms) or "nothing", args.host, args.port)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+        await database.dispose()
+    return 0
+
+
+def mount_platforms(app: object, *, bot: object, database: object, messenger: object) -> list[str]:
+    """Mount every configured platform on the web app; returns their names."""
+    return []
+
+
 # --- database ------------------------------------------------------------------------
 
 
@@ -155,7 +203,8 @@ async def run_export(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="okrbot", description=__doc__)
-    parser.add_argument("--log-level", default=os.environ.get("LOG_LEVEL", "WARNING"))
+    parser.add_argument("--log-level", default=os.environ.get("LOG_LEVEL"),
+                        help="DEBUG, INFO, WARNING… (default: INFO for serve and clock, else WARNING)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     console = sub.add_parser("console", help="the whole product in a terminal")
@@ -165,6 +214,12 @@ def build_parser() -> argparse.ArgumentParser:
     console.add_argument("--in", dest="channel", help="the channel you are in")
     console.add_argument("--clock", help="start the simulated clock at this ISO date-time")
     console.set_defaults(handler=lambda a: asyncio.run(run_console(a)))
+
+    serve = sub.add_parser("serve", help="the web server: Slack, Teams, /healthz, /metrics")
+    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
+    serve.add_argument("--host", default=os.environ.get("HOST", "0.0.0.0"))
+    serve.add_argument("--db", help="SQLite file or database URL (default: DATABASE_URL)")
+    serve.set_defaults(handler=lambda a: asyncio.run(run_serve(a)))
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
@@ -196,9 +251,13 @@ def _add_scope(parser: argparse.ArgumentParser, *, required_channel: bool) -> No
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from adapters.dotenv import load_dotenv
+
+    load_dotenv()
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
+    level = args.log_level or ("INFO" if args.command in ("serve", "clock") else "WARNING")
+    logging.basicConfig(level=level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         return int(args.handler(args) or 0)
