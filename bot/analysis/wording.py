@@ -1,0 +1,73 @@
+"""How figures and items are written in findings and reports."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+MAX_ITEM_CHARS = 120
+
+
+def ratio(value: float | None) -> str:
+    """A 0..1 ratio with two decimals: ``0.43``; a dash when there is none."""
+    return "–" if value is None else f"{value:.2f}"
+
+
+def percent(value: float) -> str:
+    return f"{value * 100:.0f} %"
+
+
+def number(value: float) -> str:
+    """A metric value: whole numbers without decimals, others with up to two."""
+    if float(value).is_integer():
+        return f"{int(value)}"
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def with_unit(value: float, unit: str) -> str:
+    if not unit:
+        return number(value)
+    if unit in {"%", "‰"}:
+        return f"{number(value)}{unit}"
+    return f"{number(value)} {unit}"
+
+
+def clip(text: str, limit: int = MAX_ITEM_CHARS) -> str:
+    """One line of user text, cut to ``limit`` characters."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+
+
+def quoted(text: str) -> str:
+    return f"“{clip(text)}”"
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    return f"{count} {word if count == 1 else (many or word + 's')}"
+
+
+def week_span(weeks: tuple[str, ...]) -> str:
+    if not weeks:
+        return ""
+    return weeks[0] if len(weeks) == 1 else f"{weeks[0]}–{weeks[-1]}"
+
+
+def joined(names: list[str] | tuple[str, ...]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    names = list(names)
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+class Person(Protocol):
+    @property
+    def member_external_id(self) -> str: ...
+    @property
+    def member_label(self) -> str: ...
+
+
+def mention_or_name(person: Person) -> str:
+    """A mention (``<@U123>``) when the platform id is known, else the name."""
+    if person.member_external_id:
+        return f"<@{person.member_external_id}>"
+    return person.member_label

@@ -1,0 +1,224 @@
+"""The zombie rules of PRODUCT.md § Zombies, and when a zombie KR's owner may be nudged."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from bot.model import find_reference
+
+from . import wording as say
+from .drift import blocker_lines
+from .findings import Finding, NudgeRecord, Rule
+from .inputs import ChannelWeek, KrWeek, Thresholds
+from .weeks import weeks_between, weeks_ending
+
+
+def _week_line(kr_week: KrWeek) -> str:
+    items = kr_week.direct + kr_week.indirect
+    parts = [say.plural(items, "item") if items else "no items"]
+    parts.append(
+        f"metric {'+' if kr_week.metric_delta > 0 else ''}{say.number(kr_week.metric_delta)}"
+        if kr_week.moved else "metric unchanged"
+    )
+    if kr_week.confidence_mean is not None:
+        parts.append(
+            f"confidence {say.number(round(kr_week.confidence_mean, 1))} "
+            f"({say.plural(kr_week.confidence_count, 'answer')})"
+        )
+    return f"{kr_week.week}: " + ", ".join(parts)
+
+
+def zombie_krs(inputs: ChannelWeek) -> tuple[Finding, ...]:
+    """Zombie KR: an active KR, once the cycle is at least 30 % elapsed, whose last 3
+    consecutive closed weeks either all had no direct or indirect item and no metric
+    movement, or all had a mean member confidence of 3 or less.
+
+    Reading of the spec: the parenthesis "(or confidence ≤ 3 each week)" is a second, whole
+    condition over the same 3 weeks (a week where nobody gave a confidence does not count as
+    low); the weeks must lie in the cycle and the KR must exist in the first of them.
+    """
+    limits = inputs.thresholds
+    if inputs.elapsed < limits.zombie_elapsed:
+        return ()
+    weeks = weeks_ending(inputs.week, limits.zombie_weeks)
+    if not inputs.in_cycle(weeks[0]):
+        return ()
+    found = []
+    for kr in inputs.active_krs():
+        if not kr.exists_in(weeks[0]):
+            continue
+        facts = [inputs.kr_week(kr.kr_id, week) for week in weeks]
+        silent = all(not fact.covered and not fact.moved for fact in facts)
+        doubted = all(
+            fact.confidence_mean is not None and fact.confidence_mean <= limits.zombie_confidence
+            for fact in facts
+        )
+        if not (silent or doubted):
+            continue
+        why = (
+            "no direct or indirect item and no metric movement" if silent
+            else f"a mean confidence of {say.number(limits.zombie_confidence)} or less"
+        )
+        found.append(Finding(
+            rule=Rule.ZOMBIE_KR,
+            weeks=weeks,
+            headline=(
+                f"{kr.label} has had {why} for {say.plural(len(weeks), 'week')} "
+                f"({say.week_span(weeks)}); progress {say.ratio(kr.progress)} with "
+                f"{say.percent(inputs.elapsed)} of the cycle gone."
+            ),
+            action=(
+                f"Keep {kr.code} with a reason (no nudge for "
+                f"{say.plural(limits.keep_snooze_weeks, 'week')}), kill it, or redirect it to "
+                "a new target or into another KR."
+            ),
+            evidence=tuple(_week_line(fact) for fact in facts),
+            kr_codes=(kr.code,),
+            kr_ids=(kr.kr_id,),
+            numbers=(
+                ("progress", kr.progress), ("elapsed", inputs.elapsed),
+                ("silent", float(silent)), ("doubted", float(doubted)),
+            ),
+        ))
+    return tuple(found)
+
+
+# --- zombie items -----------------------------------------------------------------------
+
+_URL = re.compile(r"https?://\S+")
+
+
+def normalised_text(text: str, reference: str | None = None) -> str:
+    """Item text for comparison: lower case, its reference and URLs removed, only letters
+    and digits separated by single spaces."""
+    if reference:
+        text = text.replace(reference, " ")
+    text = _URL.sub(" ", text).lower()
+    return " ".join(re.sub(r"[^\w]+", " ", text).split())
+
+
+def near_identical(first: str, second: str, *, threshold: float) -> bool:
+    """Two normalised texts whose difflib ratio is at least ``threshold`` (0.9 by default)."""
+    if not first or not second:
+        return False
+    if first == second:
+        return True
+    matcher = difflib.SequenceMatcher(None, first, second, autojunk=False)
+    return (
+        matcher.real_quick_ratio() >= threshold
+        and matcher.quick_ratio() >= threshold
+        and matcher.ratio() >= threshold
+    )
+
+
+@dataclass(frozen=True)
+class _Report:
+    week: str
+    text: str
+    reference: str | None
+    key: str  # normalised text
+    kind: str  # "shipped" | "blocking"
+    item_id: int | None
+
+
+def _same_item(first: _Report, second: _Report, threshold: float) -> bool:
+    """Same reference when both have one, else near-identical text."""
+    if first.reference and second.reference:
+        return first.reference == second.reference
+    return near_identical(first.key, second.key, threshold=threshold)
+
+
+def zombie_items(inputs: ChannelWeek) -> Finding | None:
+    """Zombie item: the same item — same reference, else near-identical text — reported as
+    shipped or as a blocker, with no tag to an active KR, in each of the last 3 consecutive
+    closed weeks."""
+    limits = inputs.thresholds
+    weeks = weeks_ending(inputs.week, limits.zombie_item_weeks)
+    reports: dict[str, list[_Report]] = {week: [] for week in weeks}
+    tagged: list[_Report] = []
+    for item in inputs.items:
+        if item.week not in reports:
+            continue
+        active = frozenset(kr.kr_id for kr in inputs.active_krs(item.week))
+        report = _Report(
+            item.week, item.text, item.reference, normalised_text(item.text, item.reference),
+            "shipped", item.item_id,
+        )
+        (tagged if item.aligned(active) else reports[item.week]).append(report)
+    for blocker in inputs.blockers:
+        if blocker.week in reports:
+            for line in blocker_lines(blocker.text):
+                reference = find_reference(line)
+                reports[blocker.week].append(_Report(
+                    blocker.week, line, reference, normalised_text(line, reference),
+                    "blocking", None,
+                ))
+    zombies: list[list[_Report]] = []
+    for latest in reports[weeks[-1]]:
+        if any(_same_item(latest, seen[-1], limits.near_identical) for seen in zombies):
+            continue  # the same item twice this week (shipped and blocking, two members)
+        if any(_same_item(latest, other, limits.near_identical) for other in tagged):
+            continue  # it has a KR tag in one of these weeks
+        chain = []
+        for week in weeks[:-1]:
+            match = next(
+                (r for r in reports[week] if _same_item(latest, r, limits.near_identical)), None
+            )
+            if match is None:
+                break
+            chain.append(match)
+        else:
+            zombies.append([*chain, latest])
+    if not zombies:
+        return None
+    return Finding(
+        rule=Rule.ZOMBIE_ITEM,
+        weeks=weeks,
+        headline=(
+            f"{say.plural(len(zombies), 'item')} {'was' if len(zombies) == 1 else 'were'} "
+            f"reported for {say.plural(len(weeks), 'week')} running ({say.week_span(weeks)}) "
+            "with no KR tag."
+        ),
+        action=(
+            "Ask whether each one moves a KR (tag it), is needed maintenance (tag it `none` "
+            "with a reason), or is stuck and needs help."
+        ),
+        evidence=tuple(
+            f"{say.quoted(chain[-1].text)}: "
+            + ", ".join(f"{report.kind} {report.week}" for report in chain)
+            for chain in zombies
+        ),
+        item_ids=tuple(
+            report.item_id for chain in zombies for report in chain if report.item_id is not None
+        ),
+        numbers=(("items", len(zombies)), ("weeks", len(weeks))),
+    )
+
+
+# --- nudges and snoozes -------------------------------------------------------------------
+
+
+def snoozed_until(*, decided_on: date, thresholds: Thresholds) -> date:
+    """The last day a kept KR is snoozed: the decision's day plus 2 weeks, so the next two
+    weekly closes after the decision pass without a nudge."""
+    return decided_on + timedelta(weeks=thresholds.keep_snooze_weeks)
+
+
+def nudge_due(
+    *, kr_id: int, week: str, history: Sequence[NudgeRecord], interval_weeks: int = 2
+) -> bool:
+    """At most one nudge per zombie KR per two weeks: due unless the KR was already nudged
+    about a week less than 2 weeks away from this one."""
+    return not any(
+        record.kr_id == kr_id and abs(weeks_between(record.week, week)) < interval_weeks
+        for record in history
+    )
+
+
+def warning_due(*, week: str, warned_weeks: Sequence[str]) -> bool:
+    """At most one drift DM per channel per week: due unless one was sent for this week."""
+    return week not in warned_weeks

@@ -1,0 +1,239 @@
+"""The analysis in words: the owner's drift DM, the zombie nudge, the on-demand ``drift``
+report and the ``review`` message, as neutral messages every adapter renders."""
+
+from __future__ import annotations
+
+from bot.analysis import Finding, Review, WeekAnalysis, ZombieStatus
+from bot.analysis import wording as say
+from bot.analysis.review import KrReview
+from bot.messages import (
+    Actions,
+    BulletList,
+    Button,
+    Divider,
+    Fields,
+    Form,
+    Heading,
+    Message,
+    Note,
+    Part,
+    Progress,
+    Text,
+    TextInput,
+    message,
+)
+
+ZOMBIE_KEEP = "zombie.keep"
+ZOMBIE_KILL = "zombie.kill"
+ZOMBIE_REDIRECT = "zombie.redirect"
+ZOMBIE_ACTIONS = (ZOMBIE_KEEP, ZOMBIE_KILL, ZOMBIE_REDIRECT)
+
+#: The form each nudge button opens; ``Form.state`` carries the KR code.
+DECISION_FORMS = {
+    ZOMBIE_KEEP: "decision.keep",
+    ZOMBIE_KILL: "decision.kill",
+    ZOMBIE_REDIRECT: "decision.redirect",
+}
+
+
+def _mentions(findings: tuple[Finding, ...]) -> tuple[tuple[str, str], ...]:
+    seen: dict[str, str] = {}
+    for finding in findings:
+        for external_id, name in finding.mentions:
+            seen.setdefault(external_id, name)
+    return tuple(seen.items())
+
+
+def _finding_parts(finding: Finding) -> list[Part]:
+    parts: list[Part] = [Text(f"*{finding.title}* — {finding.headline}")]
+    if finding.evidence:
+        parts.append(BulletList(finding.evidence))
+    parts.append(Note(f"Suggested: {finding.action}"))
+    return parts
+
+
+def _alignment_note(analysis: WeekAnalysis) -> Note:
+    trend = ", ".join(f"{week} {say.ratio(ratio)}" for week, ratio in analysis.alignment_by_week)
+    return Note(f"Alignment by week: {trend}" if trend else "No items shipped yet.")
+
+
+def drift_dm(analysis: WeekAnalysis, *, channel: str) -> Message | None:
+    """The owner's weekly drift warning: each rule that fired with its evidence and one
+    suggested action; None in a quiet week (nothing is sent)."""
+    if analysis.quiet:
+        return None
+    parts: list[Part] = [
+        Heading(f"Drift in {channel}, week {analysis.week}"),
+        Text(
+            f"{say.plural(len(analysis.findings), 'warning')} from last week's check-ins. "
+            "Each comes with its evidence and one thing you could do."
+        ),
+    ]
+    for finding in analysis.findings:
+        parts.append(Divider())
+        parts.extend(_finding_parts(finding))
+    parts.append(_alignment_note(analysis))
+    titles = ", ".join(finding.title.lower() for finding in analysis.findings)
+    return message(
+        *parts,
+        summary=f"Drift in {channel} ({analysis.week}): {titles}",
+        mentions=_mentions(analysis.findings),
+    )
+
+
+def zombie_nudge(zombie: ZombieStatus | Finding, *, channel: str) -> Message:
+    """The nudge about one zombie KR: the evidence, and Keep / Kill / Redirect buttons whose
+    value is the KR's code (the same choice is open by command everywhere)."""
+    finding = zombie.finding if isinstance(zombie, ZombieStatus) else zombie
+    code = finding.kr_codes[0]
+    return message(
+        Heading(f"{code} in {channel} looks like a zombie"),
+        Text(finding.headline),
+        BulletList(finding.evidence),
+        Text(
+            "*Keep* it (with a reason; no nudge for two weeks), *kill* it (with a reason; it "
+            "stays in the review), or *redirect* it to a new target or into another KR."
+        ),
+        Actions((
+            Button("Keep", ZOMBIE_KEEP, value=code),
+            Button("Kill", ZOMBIE_KILL, value=code, style="danger"),
+            Button("Redirect", ZOMBIE_REDIRECT, value=code, style="primary"),
+        )),
+        Note(
+            f'Or type `keep {code} "<reason>"`, `kill {code} "<reason>"`, '
+            f"`redirect {code} to <n>` or `redirect {code} into KR-<n>`."
+        ),
+        summary=f"{code} in {channel} looks like a zombie: keep, kill or redirect?",
+    )
+
+
+def decision_form(*, action_id: str, kr_code: str) -> Form:
+    """The form a nudge button opens: a reason for keep and kill, a new target or the KR to
+    merge into for redirect. ``state`` is the KR code."""
+    if action_id == ZOMBIE_REDIRECT:
+        return Form(
+            form_id=DECISION_FORMS[action_id],
+            title=f"Redirect {kr_code}",
+            inputs=(
+                TextInput("target", "New target", optional=True, placeholder="e.g. 250",
+                          hint="A number: the KR keeps its metric with this target."),
+                TextInput("into", "Or merge into", optional=True, placeholder="e.g. KR-5",
+                          hint="Another KR of this channel; this one leaves the active set."),
+            ),
+            submit_label="Redirect",
+            state=kr_code,
+        )
+    if action_id not in DECISION_FORMS:
+        raise ValueError(f"not a zombie action: {action_id!r}")
+    verb = "Keep" if action_id == ZOMBIE_KEEP else "Kill"
+    hint = (
+        "No zombie nudge about it for two weeks." if action_id == ZOMBIE_KEEP
+        else "It leaves the active set and stays in the review."
+    )
+    return Form(
+        form_id=DECISION_FORMS[action_id],
+        title=f"{verb} {kr_code}",
+        inputs=(TextInput("reason", "Why?", multiline=True, max_length=500, hint=hint),),
+        submit_label=verb,
+        state=kr_code,
+    )
+
+
+def drift_report(analysis: WeekAnalysis, *, channel: str, in_progress: bool = False) -> Message:
+    """The ``drift`` command's answer: every rule that fires now, the zombie KRs (nudged or
+    held), or a plain "all quiet"."""
+    status = " (the week is still open)" if in_progress else ""
+    parts: list[Part] = [Heading(f"Drift report for {channel}, week {analysis.week}{status}")]
+    if analysis.quiet and not analysis.zombies:
+        parts.append(Text("All quiet: no drift rule fires and no KR looks like a zombie."))
+    for finding in analysis.findings:
+        parts.extend(_finding_parts(finding))
+        parts.append(Divider())
+    for zombie in analysis.zombies:
+        parts.extend(_finding_parts(zombie.finding))
+        if zombie.held_because:
+            parts.append(Note(f"No nudge now: {zombie.held_because}."))
+        parts.append(Divider())
+    if isinstance(parts[-1], Divider):
+        parts.pop()
+    parts.append(_alignment_note(analysis))
+    fired = len(analysis.findings) + len(analysis.zombies)
+    return message(
+        *parts,
+        summary=f"Drift report for {channel} ({analysis.week}): "
+        + (f"{say.plural(fired, 'finding')}" if fired else "all quiet"),
+        mentions=_mentions(analysis.findings),
+    )
+
+
+def _kr_caption(kr: KrReview) -> str:
+    bits = [
+        f"{say.with_unit(kr.baseline, kr.unit)} → {say.with_unit(kr.final, kr.unit)} "
+        f"(target {say.with_unit(kr.target, kr.unit)})",
+        f"attainment {say.ratio(kr.attainment)}",
+        f"items: {kr.direct} direct, {kr.indirect} indirect",
+    ]
+    if kr.shipped_while_flat:
+        bits.append(
+            f"{say.plural(kr.shipped_while_flat, 'item')} shipped while the metric did not move"
+        )
+    if kr.state.value != "active":
+        bits.append(kr.state.value)
+    for decision in kr.decisions:
+        reason = f": {say.clip(decision.reason, 80)}" if decision.reason else ""
+        bits.append(f"{decision.kind.value} {decision.decided_on.isoformat()}{reason}")
+    return " · ".join(bits)
+
+
+def review_message(review: Review, *, channel: str) -> Message:
+    """The ``review`` command's answer: per KR baseline → final, attainment, items by tier,
+    items shipped while its metric did not move, decisions; per channel the mean attainment
+    (called out below the bar), alignment by week and the killed KRs with their reasons."""
+    cycle = review.cycle
+    parts: list[Part] = [
+        Heading(f"Outcome review: {cycle.name} in {channel}"),
+        Fields((
+            ("Cycle", f"{cycle.start.isoformat()} – {cycle.end.isoformat()}"),
+            ("Mean attainment", say.ratio(review.mean_attainment)),
+            ("Key results", str(len(review.krs))),
+            ("Killed or merged", str(len(review.killed))),
+        )),
+    ]
+    if review.below_bar:
+        parts.append(Text(
+            f"*Mean attainment {say.ratio(review.mean_attainment)} is below "
+            f"{say.ratio(review.attainment_bar)}*: most of the work did not reach its "
+            "key results. Worth a retrospective before the next cycle's OKRs."
+        ))
+    for kr in review.krs:
+        parts.append(Progress(label=kr.code + " " + kr.metric, value=kr.attainment,
+                              caption=_kr_caption(kr)))
+    if review.alignment_by_week:
+        parts.append(BulletList(
+            tuple(
+                f"{w.week}: {say.ratio(w.ratio)} ({w.aligned} of {w.shipped} items)"
+                for w in review.alignment_by_week
+            ),
+            title="Alignment by week",
+        ))
+    if review.killed:
+        parts.append(BulletList(
+            tuple(
+                f"{k.code} {k.metric}: {k.state.value}"
+                + (f" into {k.merged_into}" if k.merged_into else "")
+                + (f" on {k.decided_on.isoformat()}" if k.decided_on else "")
+                + (f" — {say.clip(k.reason, 200)}" if k.reason else "")
+                for k in review.killed
+            ),
+            title="Killed KRs and why",
+        ))
+    if review.none_items or review.untagged_items:
+        parts.append(Note(
+            f"Also shipped: {say.plural(review.none_items, 'item')} tagged `none`, "
+            f"{review.untagged_items} untagged."
+        ))
+    return message(
+        *parts,
+        summary=f"Outcome review of {cycle.name} in {channel}: mean attainment "
+        f"{say.ratio(review.mean_attainment)}",
+    )
