@@ -306,10 +306,8 @@ def find_command(topic: str) -> CommandSpec | None:
         words = words[1:]
     wanted = " ".join(words)
     for spec in COMMANDS:
-        if wanted == spec.name or wanted in spec.aliases:
-            return spec
-    for spec in COMMANDS:
-        if words and words[0] == spec.words[0]:
+        # "kr" alone names "kr add": the only command starting with that word.
+        if wanted in (spec.name, spec.words[0]) or wanted in spec.aliases:
             return spec
     return None
 
@@ -324,5 +322,8 @@ def suggestion(word: str) -> str:
 
 
 def unknown_topic(topic: str) -> CommandError:
-    return CommandError(f"there is no command “{topic}”{suggestion(topic.lower())}",
-                        command="help")
+    """``help <topic>`` for a topic that is not a command, with the closest command."""
+    first_word = (topic.lower().split() or [""])[0]
+    return CommandError(
+        f"there is no command “{topic}”{suggestion(first_word)}", command="help"
+    )

@@ -196,7 +196,7 @@ def future_date(text: str, *, today: date) -> date:
         return _not_past(_make_date(int(iso[1]), int(iso[2]), int(iso[3]), text), text, today)
     if re.match(r"^\d{1,2}[./]\d{1,2}[./]?(\d{2,4})?$", cleaned):
         raise CommandError(f"“{text}” could be read two ways — {_DATE_HINT}")
-    words = cleaned.split(" ")
+    words = [word for word in cleaned.split(" ") if word not in ("of", "the")]  # "the 24th of Dec"
     if len(words) in (2, 3):
         day_word, month_word = (words[0], words[1]) if _month(words[1]) else (words[1], words[0])
         month = _month(month_word)

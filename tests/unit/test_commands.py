@@ -114,6 +114,8 @@ VALID = [
     ("schedule mon 23:59", SetSchedule(day=0, time="23:59")),
     ("schedule thurs 9:15 a.m.", SetSchedule(day=3, time="09:15")),
     ("schedule Monday, 17.30", SetSchedule(day=0, time="17:30")),
+    ("schedule mon 9:30 am", SetSchedule(day=0, time="09:30")),
+    ("schedule mon 09:05PM Asia/Kolkata", SetSchedule(day=0, time="21:05", tz="Asia/Kolkata")),
     ("close wednesday 17:00", SetClose(day=2, time="17:00")),
     ("close Wed 5pm", SetClose(day=2, time="17:00")),
     ("close FRIDAY 4:45PM", SetClose(day=4, time="16:45")),
@@ -231,6 +233,8 @@ VALID = [
     ("skip until December 24", Skip(until=date(2026, 12, 24))),
     ("skip until 24th December 2026", Skip(until=date(2026, 12, 24))),
     ("skip until Dec 24, 2026", Skip(until=date(2026, 12, 24))),
+    ("skip until the 24th of December", Skip(until=date(2026, 12, 24))),
+    ("skip until sept 1", Skip(until=date(2026, 9, 1))),
     ("skip until 1 Mar", Skip(until=date(2027, 3, 1))),  # already past this year: next year
     ("skip until 10 March", Skip(until=date(2026, 3, 10))),  # today counts
     ("skip until 29 Feb", Skip(until=date(2028, 2, 29))),
@@ -264,6 +268,7 @@ INVALID = [
     ("objective", "objective add", "did you mean “objective add”"),
     ("help nothing", "help", "there is no command “nothing”"),
     ("help tagg", "help", "did you mean “tag”"),
+    ("help tag KR-3", "help", "there is no command “tag KR-3” — did you mean “tag”?"),
     # quotes
     ('tag "New signup flow KR-3', "tag", "never closed"),
     ("tag “New signup flow KR-3", "tag", "end the text with ”"),
