@@ -11,9 +11,8 @@ import dataclasses
 import enum
 import types
 import typing
-from collections.abc import Mapping
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 T = TypeVar("T")
 
@@ -36,10 +35,11 @@ def _field_types(cls: type) -> dict[str, type | None]:
     return converters
 
 
-def to_domain(cls: type[T], row: Mapping[str, Any]) -> T:
-    """The dataclass ``cls`` built from a row's mapping (``row._mapping``)."""
+def to_domain(cls: type[T], row: Any) -> T:
+    """The dataclass ``cls`` built from a row's mapping (``row._mapping``: any mapping of
+    column name to value)."""
     values: dict[str, Any] = {}
-    for name, convert in _field_types(cls).items():
+    for name, convert in _field_types(cast(type, cls)).items():
         value = row[name]
         if value is not None and convert is not None:
             value = convert(value)

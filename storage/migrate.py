@@ -85,6 +85,7 @@ async def _sqlite_foreign_keys(connection: AsyncConnection, *, on: bool) -> None
     # The pragma is ignored inside a transaction, and every statement through SQLAlchemy
     # opens one (BEGIN IMMEDIATE): set it on the driver's connection, in autocommit.
     raw = await connection.get_raw_connection()
+    assert raw.driver_connection is not None
     await raw.driver_connection.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
 
 

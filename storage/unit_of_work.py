@@ -17,7 +17,7 @@ from storage.tables import WorkspaceRow
 
 log = logging.getLogger(__name__)
 
-WORKSPACE = cast(Table, WorkspaceRow.__table__)
+WORKSPACE = cast(Table, WorkspaceRow.__table__)  # type: ignore[attr-defined]
 
 
 class SqlUnitOfWork:

@@ -13,7 +13,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.pool import NullPool
 
-from storage.engine import create_engine
+from storage.engine import create_engine, default_database_url
 from storage.loops import run_sync_in_fresh_loop
 from storage.tables import metadata
 
@@ -37,7 +37,7 @@ def _configure_and_run(connection: Connection) -> None:
 
 def _run_offline() -> None:
     context.configure(
-        url=config.get_main_option("sqlalchemy.url"),
+        url=config.get_main_option("sqlalchemy.url") or default_database_url(),
         target_metadata=target_metadata,
         literal_binds=True,
         render_as_batch=True,
@@ -62,9 +62,7 @@ def _run_online() -> None:
     if connection is not None:
         _configure_and_run(connection)
         return
-    url = config.get_main_option("sqlalchemy.url")
-    if not url:
-        raise RuntimeError("no database URL: set sqlalchemy.url or pass a connection")
+    url = config.get_main_option("sqlalchemy.url") or default_database_url()
     run_sync_in_fresh_loop(_run_on_own_engine(url))
 
 

@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
@@ -17,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from storage.database import open_database
 from storage.engine import create_engine, sqlite_url
 from storage.migrate import (
+    MIGRATIONS_DIR,
     NotMigrated,
     alembic_config,
     current_heads,
@@ -184,3 +187,26 @@ async def test_a_database_from_a_newer_okrbot_is_refused_with_its_own_message(
         assert "upgrade okrbot" in str(refused.value)
     finally:
         await engine.dispose()
+
+
+async def test_alembic_run_on_its_own_opens_its_engine_on_a_fresh_loop(tmp_path: Path) -> None:
+    """What `alembic -c storage/alembic.ini upgrade heads` does: no connection handed in."""
+    url = sqlite_url(tmp_path / "standalone.db")
+    command.upgrade(alembic_config(url=url), "heads")  # from inside this running loop
+    engine = create_engine(url)
+    try:
+        await require_migrated(engine)
+    finally:
+        await engine.dispose()
+
+
+def test_the_developer_alembic_ini_points_at_the_packaged_migrations(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", sqlite_url(tmp_path / "dev.db"))
+    config = Config(str(MIGRATIONS_DIR.parent / "alembic.ini"))
+    command.upgrade(config, "heads")
+    assert (tmp_path / "dev.db").stat().st_size > 0
+    assert ScriptDirectory.from_config(config).get_heads() == list(
+        ScriptDirectory.from_config(alembic_config()).get_heads()
+    )
