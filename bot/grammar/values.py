@@ -62,6 +62,8 @@ _NUMBER = re.compile(
     r"^(?P<sign>[+\-−]?)(?P<currency>[" + _CURRENCIES + r"]?)(?P<sign2>[+\-−]?)"
     r"(?P<digits>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)(?P<suffix>.*)$"
 )
+# A unit written onto a number starts with a letter or one of these: 12%, 5°C, 3/wk, 5€.
+_UNIT_SIGNS = "%‰°/" + _CURRENCIES
 # Only these stand for a multiplier; a lowercase "m" is a unit (minutes, metres).
 _MULTIPLIERS = {"k": 1_000.0, "K": 1_000.0, "M": 1_000_000.0}
 
@@ -81,18 +83,19 @@ def number(token: Token) -> tuple[float, str]:
     elif re.match(r"^[eE][+\-]?\d+$", suffix):
         raise CommandError(f"“{token.text}” — write the number in full, like 1000 or 1k")
     elif suffix:
-        if suffix[0] in ",.0123456789" or suffix[0].isspace():
-            if re.match(r"^,\d{1,2}$", suffix):
-                raise CommandError(
-                    f"“{token.text}” is not a number — write decimals with a point: "
-                    f"{text.replace(',', '.')}"
-                )
+        if re.match(r"^,\d{1,2}$", suffix):
+            raise CommandError(
+                f"“{token.text}” is not a number — write decimals with a point: "
+                f"{text.replace(',', '.')}"
+            )
+        if not (suffix[0].isalpha() or suffix[0] in _UNIT_SIGNS):
             raise CommandError(f"“{token.text}” is not a number")
         if unit:
             raise CommandError(f"“{token.text}” has two units: {unit} and {suffix}")
         unit = suffix
-    if match["sign"] or match["sign2"]:
-        value = -value if (match["sign"] or match["sign2"]) in "-−" else value
+    sign = match["sign"] or match["sign2"]
+    if sign in ("-", "−"):
+        value = -value
     return value, unit
 
 
