@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import threading
 import uuid
@@ -41,6 +42,7 @@ POSTGRES_SKIP_REASON = "TEST_DATABASE_URL not set: PostgreSQL tests skipped"
 _lock = threading.Lock()
 _sqlite_template: Path | None = None
 _postgres_template: str | None = None
+_TEST_DB_NAME = re.compile(r"^okrbot_(?:test|template|empty)_(\d+)_[0-9a-f]+$")
 
 
 def _run(coroutine_factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
@@ -128,6 +130,45 @@ async def _admin(server_url: str, *statements: str) -> None:
         await connection.close()
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+async def _drop_leftovers(server_url: str) -> None:
+    """Drop test databases of test processes that died before their clean-up ran (every
+    name carries the pid of the process that made it)."""
+    import asyncpg
+
+    url = make_url(server_url)
+    connection = await asyncpg.connect(
+        host=url.host or "127.0.0.1", port=url.port or 5432, user=url.username,
+        password=url.password, database=url.database or "postgres",
+    )
+    try:
+        names = [
+            row["datname"]
+            for row in await connection.fetch(
+                "SELECT datname FROM pg_database WHERE datname ~ '^okrbot_(test|template|empty)_'"
+            )
+        ]
+        for name in names:
+            match = _TEST_DB_NAME.match(name)
+            if match and not _pid_alive(int(match.group(1))):
+                await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
+def _test_db_name(kind: str) -> str:
+    return f"okrbot_{kind}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+
+
 def postgres_template(server_url: str) -> str:
     """The name of a migrated template database on the server, made once per process
     and dropped when the process exits."""
@@ -136,7 +177,8 @@ def postgres_template(server_url: str) -> str:
         if _postgres_template is None:
             import atexit
 
-            name = f"okrbot_template_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+            _run(lambda: _drop_leftovers(server_url))
+            name = _test_db_name("template")
             _run(lambda: _admin(server_url, f'CREATE DATABASE "{name}"'))
             upgrade(_with_database(server_url, name))
             atexit.register(
@@ -151,7 +193,7 @@ def postgres_template(server_url: str) -> str:
 @asynccontextmanager
 async def empty_postgres_database(server_url: str) -> AsyncIterator[str]:
     """The URL of a new, empty (never migrated) database on the server, dropped on exit."""
-    name = f"okrbot_empty_{uuid.uuid4().hex[:12]}"
+    name = _test_db_name("empty")
     await _admin(server_url, f'CREATE DATABASE "{name}"')
     try:
         yield _with_database(server_url, name)
@@ -163,7 +205,7 @@ async def empty_postgres_database(server_url: str) -> AsyncIterator[str]:
 async def postgres_database_on(server_url: str) -> AsyncIterator[Database]:
     """A fresh migrated database on the server, dropped on exit."""
     template = await asyncio.to_thread(postgres_template, server_url)
-    name = f"okrbot_test_{uuid.uuid4().hex[:12]}"
+    name = _test_db_name("test")
     await _admin(server_url, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     database = Database(create_engine(_with_database(server_url, name)))
     try:
