@@ -137,3 +137,10 @@ async def test_sqlite_url_of_a_path_opens_exactly_that_file(tmp_path: Path, name
     database = await open_database(sqlite_url(tmp_path / name), migrate=True)
     await database.dispose()
     assert [path.name for path in tmp_path.glob("*.db")] == [name]
+
+
+@pytest.mark.parametrize(("written", "driver_form"), URL_FORMS)
+def test_normalizing_an_already_normalized_url_changes_nothing(
+    written: str, driver_form: str
+) -> None:
+    assert normalize_database_url(normalize_database_url(written)) == driver_form
