@@ -107,6 +107,11 @@ def mount_platforms(app: object, *, bot: object, database: object, messenger: ob
     return []
 
 
+def run_clock(_args: argparse.Namespace) -> int:
+    print("okrbot clock: the weekly scheduler is not in this version yet.", file=sys.stderr)
+    return 2
+
+
 # --- database ------------------------------------------------------------------------
 
 
@@ -220,6 +225,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=os.environ.get("HOST", "0.0.0.0"))
     serve.add_argument("--db", help="SQLite file or database URL (default: DATABASE_URL)")
     serve.set_defaults(handler=lambda a: asyncio.run(run_serve(a)))
+
+    clock = sub.add_parser("clock", help="the weekly scheduler process (Procfile clock:)")
+    clock.add_argument("--db", help="SQLite file or database URL (default: DATABASE_URL)")
+    clock.set_defaults(handler=run_clock)
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)

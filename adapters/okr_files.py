@@ -61,7 +61,10 @@ def _key_result(line: int, spec: Any, *, today: date, problems: list[tuple[int, 
             problems.append((line, f"the key result needs {', '.join(missing)}"))
             return None
         metric = str(spec["metric"]).replace('"', "'")
-        words = f'{spec["action"]} "{metric}" from {spec["from"]} to {spec["to"]} {spec.get("unit") or ""}'
+        unit = str(spec.get("unit") or "").replace('"', "'")
+        words = f'{spec["action"]} "{metric}" from {spec["from"]} to {spec["to"]}'
+        if unit:
+            words += f' "{unit}"'  # quoted: a unit may have several words
         if spec.get("owner"):
             words += f' owner @{str(spec["owner"]).lstrip("@")}'
     elif isinstance(spec, str):

@@ -95,9 +95,10 @@ def test_import_csv_groups_rows_by_objective(
     path.write_text("objective,because,action,metric,from,to,unit,owner\n"
                     "Growth,teams find us,increase,signups,10,50,,\n"
                     "Growth,teams find us,decrease,churn,5,2,%,\n"
+                    "Growth,teams find us,increase,throughput,10,20,tickets per week,\n"
                     "Trust,owners act,,,,,,\n")
     assert main(["import", str(path), "--db", team_db]) == 0
-    assert "Imported 2 objectives and 2 key results." in capsys.readouterr().out
+    assert "Imported 2 objectives and 3 key results." in capsys.readouterr().out
     bad = tmp_path / "bad.csv"
     bad.write_text("objective,because,action,metric,from,to\nGrowth,why,increase,signups,ten,50\n")
     assert main(["import", str(bad), "--db", team_db]) == 1
