@@ -16,9 +16,11 @@ log = logging.getLogger("okrbot")
 
 
 def _database_url(args: argparse.Namespace) -> str | None:
+    from storage.engine import sqlite_url
+
     if getattr(args, "db", None):
         path = str(args.db)
-        return path if "://" in path else f"sqlite:///{Path(path).expanduser().resolve()}"
+        return path if "://" in path else sqlite_url(Path(path).expanduser().resolve())
     return os.environ.get("DATABASE_URL") or None
 
 
