@@ -1,0 +1,110 @@
+"""Buttons (block_actions) and modal submissions (view_submission).
+
+A button is acknowledged at once; the core answers with a reply (sent back where the
+button was: response_url for a message, the DM for the Home tab) or a form (opened as a
+modal with the press's trigger_id). A submission is answered in the ack itself, as Slack
+requires: ``response_action: errors`` keeps the modal open with every answer in place,
+``update`` shows the result; a public result is also posted to the channel.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import inbound
+from adapters.slack.runtime import SORRY, SlackRuntime
+from adapters.slack.shortcut import TAG_FORM_ID
+from adapters.slack.views import ModalContext, error_response
+from bot.context import Actor, Place
+from bot.messages import Form, FormErrors, Reply, text_reply
+
+log = logging.getLogger(__name__)
+
+ANY = re.compile(".+")
+SUBMIT_FAILED = "Something went wrong on our side; your answers are still here — try again."
+
+
+def register(app: AsyncApp, runtime: SlackRuntime) -> None:
+    @app.action(ANY)
+    async def button(
+        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
+        await ack()
+        pressed = inbound.pressed_action((body.get("actions") or [{}])[0])
+        actor = await runtime.actor(client, body)
+        place = await _place_of(runtime, client, body, actor)
+        try:
+            result = await runtime.bot.handle_action(
+                actor=actor, place=place, action_id=pressed.action_id, value=pressed.value
+            )
+        except Exception:
+            log.exception("action %s failed", pressed.action_id)
+            result = text_reply(SORRY.format(text="(press the button again)"), error=True)
+        await _after_action(runtime, client, respond, body, actor, place, result)
+
+    @app.view_submission(re.compile(f"^(?!{re.escape(TAG_FORM_ID)}$).+"))
+    async def submitted(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        view = body["view"]
+        try:
+            actor = await runtime.actor(client, body)
+            context = ModalContext.decode(str(view.get("private_metadata", "")))
+            place = context.place if context else await runtime.dm_place(client, actor)
+            result = await runtime.bot.handle_form(
+                actor=actor,
+                place=place,
+                form_id=str(view.get("callback_id", "")),
+                state=context.state if context else "",
+                values=inbound.form_values(view),
+            )
+        except Exception:
+            log.exception("submitting %s failed", view.get("callback_id"))
+            await ack(**error_response(FormErrors({"": SUBMIT_FAILED}), view))
+            return
+        await runtime.finish_submission(ack, client, view, actor, place, result)
+
+
+async def _place_of(
+    runtime: SlackRuntime, client: AsyncWebClient, body: dict[str, Any], actor: Actor
+) -> Place:
+    place = inbound.message_place(body)
+    if place is not None:
+        return place
+    view = body.get("view") or {}
+    context = ModalContext.decode(str(view.get("private_metadata", "")))
+    if context is not None:
+        return context.place
+    return await runtime.dm_place(client, actor)  # the Home tab
+
+
+async def _after_action(
+    runtime: SlackRuntime,
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+    body: dict[str, Any],
+    actor: Actor,
+    place: Place,
+    result: Reply | Form,
+) -> None:
+    view = body.get("view") or {}
+    if isinstance(result, Form):
+        await runtime.open_form(
+            client,
+            trigger_id=str(body.get("trigger_id", "")),
+            form=result,
+            place=place,
+            inside_modal=view.get("type") == "modal",
+        )
+        return
+    if body.get("response_url"):
+        await runtime.respond(respond, result)
+    else:
+        await runtime.post(client, place=place, reply=result, actor=actor)
+    if view.get("type") == "home":
+        await runtime.refresh_home(client, actor)

@@ -1,0 +1,99 @@
+"""Pacing chat.postMessage to Slack's limits instead of running into 429s.
+
+Slack allows about one message a second per channel (short bursts tolerated) and a few
+hundred a minute per workspace. Each limit is a GCRA (a leaky bucket kept as one "next
+allowed time"): a send reserves the earliest moment both its channel and its workspace
+allow, then sleeps until then. Reservations are taken without awaiting in between, so
+concurrent senders on one event loop never double-book a slot. A 429 that still happens
+(another process shares the workspace, Slack was stricter than we thought) holds the
+whole workspace for its Retry-After.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+#: Our figures are a little under Slack's, so network jitter never makes us exceed them.
+SAFETY = 1.01
+
+
+@dataclass
+class Rate:
+    """At most ``burst`` calls at once, then one every ``interval`` seconds."""
+
+    interval: float
+    burst: int = 1
+    _next: float = field(default=float("-inf"))
+
+    @property
+    def tolerance(self) -> float:
+        return (self.burst - 1) * self.interval
+
+    def earliest(self, now: float) -> float:
+        return max(now, self._next - self.tolerance)
+
+    def take(self, at: float) -> None:
+        self._next = max(self._next, at) + self.interval
+
+
+@dataclass(frozen=True)
+class Limits:
+    per_channel_interval: float = 1.0  # seconds between two messages to one channel
+    per_workspace_per_minute: int = 600
+    workspace_burst: int = 5
+
+    def workspace_rate(self) -> Rate:
+        # Spread so that burst + a minute of steady sending stays within the per-minute limit.
+        steady = max(self.per_workspace_per_minute - self.workspace_burst, 1)
+        return Rate(interval=60.0 / steady * SAFETY, burst=self.workspace_burst)
+
+    def channel_rate(self) -> Rate:
+        return Rate(interval=self.per_channel_interval * SAFETY)
+
+
+class Pacer:
+    def __init__(
+        self,
+        *,
+        limits: Limits | None = None,
+        now: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.limits = limits or Limits()
+        self._now = now
+        self._sleep = sleep
+        self._workspaces: dict[str, Rate] = {}
+        self._channels: dict[tuple[str, str], Rate] = {}
+        self._held_until: dict[str, float] = {}
+
+    def reserve(self, *, workspace: str, channel: str) -> float:
+        """Book the next slot for a message to ``channel``; returns seconds to wait for it."""
+        now = self._now()
+        team = self._workspaces.setdefault(workspace, self.limits.workspace_rate())
+        room = self._channels.setdefault((workspace, channel), self.limits.channel_rate())
+        at = max(team.earliest(now), room.earliest(now), self._held_until.get(workspace, now))
+        team.take(at)
+        room.take(at)
+        self._forget_idle_channels(now)
+        return at - now
+
+    async def wait(self, *, workspace: str, channel: str) -> None:
+        delay = self.reserve(workspace=workspace, channel=channel)
+        if delay > 0:
+            await self._sleep(delay)
+
+    def hold(self, *, workspace: str, seconds: float) -> None:
+        """Slack said 429: nothing more to this workspace for ``seconds``."""
+        until = self._now() + seconds
+        self._held_until[workspace] = max(self._held_until.get(workspace, until), until)
+
+    def _forget_idle_channels(self, now: float) -> None:
+        # A weekly fan-out touches thousands of DM channels once; don't keep them all.
+        if len(self._channels) < 10_000:
+            return
+        idle = [key for key, rate in self._channels.items() if rate.earliest(now) <= now]
+        for key in idle:
+            del self._channels[key]

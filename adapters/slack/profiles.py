@@ -1,0 +1,81 @@
+"""Who a Slack user is (name, time zone, admin), from ``users.info``, cached in our database.
+
+Slack's payloads carry a user id and at best a handle; the core wants the display name,
+the IANA time zone (the weekly prompt goes out at 10:00 *their* time) and whether they
+are a workspace admin (who may act as any channel's owner). ``users.info`` is a Tier 4
+method, but a command per second from a team would still spend it for nothing: answers
+are kept for :data:`storage.slack_store.PROFILE_TTL`, and a stale one is used when Slack
+cannot be asked.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.context import Actor
+from bot.ports import Clock
+from storage.slack_store import SlackProfile, SlackStore
+
+log = logging.getLogger(__name__)
+
+
+class Profiles:
+    def __init__(self, *, store: SlackStore, clock: Clock) -> None:
+        self.store = store
+        self.clock = clock
+
+    async def actor(
+        self, *, client: AsyncWebClient, team_id: str, user_id: str, name_hint: str = ""
+    ) -> Actor:
+        profile = await self.profile(client=client, team_id=team_id, user_id=user_id)
+        return Actor(
+            platform="slack",
+            workspace=team_id,
+            user=user_id,
+            name=profile.name or name_hint,
+            is_admin=profile.is_admin,
+            tz=profile.tz,
+        )
+
+    async def profile(self, *, client: AsyncWebClient, team_id: str, user_id: str) -> SlackProfile:
+        now = self.clock.now()
+        cached = await self.store.profile(team_id=team_id, user_id=user_id)
+        if cached is not None and cached.fresh(now):
+            return cached
+        try:
+            response = await client.users_info(user=user_id)
+        except SlackApiError as error:
+            log.warning("users.info for %s failed (%s); using what we know", user_id, error)
+            return cached or SlackProfile(team_id=team_id, user_id=user_id)
+        user = response.get("user") or {}
+        details = user.get("profile") or {}
+        profile = SlackProfile(
+            team_id=team_id,
+            user_id=user_id,
+            name=str(
+                details.get("display_name")
+                or details.get("real_name")
+                or user.get("real_name")
+                or user.get("name")
+                or ""
+            ),
+            tz=user.get("tz") or None,
+            is_admin=bool(user.get("is_admin") or user.get("is_owner")),
+            dm_channel=cached.dm_channel if cached else None,
+            fetched_at=now,
+        )
+        await self.store.save_profile(profile)
+        return profile
+
+    async def dm_channel(self, *, client: AsyncWebClient, team_id: str, user_id: str) -> str:
+        """The bot's DM with the user (conversations.open once, then remembered)."""
+        cached = await self.store.profile(team_id=team_id, user_id=user_id)
+        if cached is not None and cached.dm_channel:
+            return cached.dm_channel
+        response = await client.conversations_open(users=user_id)
+        channel = str(response["channel"]["id"])
+        await self.store.save_dm_channel(team_id=team_id, user_id=user_id, channel=channel)
+        return channel

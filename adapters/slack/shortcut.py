@@ -1,0 +1,167 @@
+"""The "Tag to key result" message shortcut: any message becomes a shipped item.
+
+The shortcut opens a small modal prefilled with the message's text and permalink; its
+submission runs the core's own ``tag`` command, so the rules (default tier direct, a
+reason for ``none``, the item added to this week's check-in) are the core's, and a
+wrong answer (an unknown KR) comes back as an error on the modal with nothing lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import inbound
+from adapters.slack.runtime import SlackRuntime
+from adapters.slack.views import ModalContext, error_response
+from bot.messages import (
+    BulletList,
+    Choice,
+    ChoiceInput,
+    Form,
+    FormErrors,
+    Message,
+    Note,
+    Reply,
+    Text,
+    TextInput,
+)
+
+log = logging.getLogger(__name__)
+
+SHORTCUT_CALLBACK_ID = "tag_to_kr"  # manifest.yml › shortcuts
+TAG_FORM_ID = "okrbot.tag"
+_KR_CODE = re.compile(r"^(?:kr-?)?\s*(\d+)$", re.IGNORECASE)
+# Quote pairs the grammar accepts, tried in turn until one does not occur in the text.
+_QUOTES = (('"', '"'), ("“", "”"), ("«", "»"), ("‹", "›"))
+
+
+def tag_form(*, item: str) -> Form:
+    return Form(
+        form_id=TAG_FORM_ID,
+        title="Tag to key result",
+        submit_label="Tag",
+        inputs=(
+            TextInput(
+                name="item", label="Shipped item", initial=item, multiline=True, max_length=3000
+            ),
+            TextInput(
+                name="kr",
+                label="Key result",
+                placeholder="KR-3",
+                optional=True,
+                hint="Its code, as `/okr list` shows it. Leave empty for tier none.",
+            ),
+            ChoiceInput(
+                name="tier",
+                label="How does it move the key result?",
+                choices=(
+                    Choice("Directly (moves the metric)", "direct"),
+                    Choice("Indirectly (supports it)", "indirect"),
+                    Choice("Not at all (necessary, non-strategic)", "none"),
+                ),
+                initial=("direct",),
+            ),
+            TextInput(
+                name="reason",
+                label="Why, for tier none",
+                optional=True,
+                placeholder="e.g. security patch",
+            ),
+        ),
+    )
+
+
+def quoted(text: str) -> str:
+    """``text`` in the first pair of quotes it does not itself contain."""
+    for opening, closing in _QUOTES:
+        if opening not in text and closing not in text:
+            return f"{opening}{text}{closing}"
+    return '"' + text.replace('"', "'") + '"'
+
+
+def tag_command(values: dict[str, Any]) -> str | FormErrors:
+    """The ``tag`` command line the modal's answers stand for, or what is wrong with them."""
+    item = " ".join(str(values.get("item", "")).split())
+    tier = str(values.get("tier") or "direct")
+    code = str(values.get("kr", "")).strip()
+    reason = " ".join(str(values.get("reason", "")).split())
+    errors: dict[str, str] = {}
+    if not item:
+        errors["item"] = "Say what was shipped."
+    if tier == "none":
+        if not reason:
+            errors["reason"] = "Tier none needs a one-line reason."
+        if errors:
+            return FormErrors(errors)
+        return f"tag {quoted(item)} none {quoted(reason)}"
+    match = _KR_CODE.match(code)
+    if not match:
+        errors["kr"] = (
+            "Which key result? Its code, like KR-3."
+            if not code
+            else f"“{code}” is not a key result code; write it like KR-3."
+        )
+    if errors:
+        return FormErrors(errors)
+    assert match is not None
+    return f"tag {quoted(item)} KR-{match.group(1)} {tier}"
+
+
+def plain_lines(message: Message) -> str:
+    lines: list[str] = []
+    for part in message.parts:
+        if isinstance(part, Text | Note):
+            lines.append(part.text)
+        elif isinstance(part, BulletList):
+            lines += list(part.items)
+    return "\n".join(lines) or message.fallback
+
+
+def register(app: AsyncApp, runtime: SlackRuntime) -> None:
+    @app.message_shortcut(SHORTCUT_CALLBACK_ID)
+    async def tag_message(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        message = inbound.shortcut_message(body)
+        place = inbound.message_place(body)
+        if place is None:
+            return
+        item = message.text
+        try:
+            answer = await client.chat_getPermalink(channel=message.channel, message_ts=message.ts)
+            item = f"{item} {answer['permalink']}".strip()
+        except SlackApiError as error:
+            log.info(
+                "no permalink for %s/%s (%s)",
+                message.channel,
+                message.ts,
+                error.response.get("error"),
+            )
+        await runtime.open_form(
+            client,
+            trigger_id=str(body.get("trigger_id", "")),
+            form=tag_form(item=item),
+            place=place,
+        )
+
+    @app.view_submission(TAG_FORM_ID)
+    async def tag_submitted(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        view = body["view"]
+        command = tag_command(inbound.form_values(view))
+        if isinstance(command, FormErrors):
+            await ack(**error_response(command, view))
+            return
+        actor = await runtime.actor(client, body)
+        context = ModalContext.decode(str(view.get("private_metadata", "")))
+        place = context.place if context else await runtime.dm_place(client, actor)
+        reply = await runtime.bot.handle_command(actor=actor, place=place, text=command)
+        result: Reply | FormErrors = (
+            FormErrors({"kr": plain_lines(reply.message)}) if reply.error else reply
+        )
+        await runtime.finish_submission(ack, client, view, actor, place, result)

@@ -1,0 +1,208 @@
+"""What the Slack adapter keeps in our database, apart from the product's tables.
+
+- ``slack_installations`` / ``slack_bots`` / ``slack_oauth_states``: slack_sdk's own
+  SQLAlchemy stores (multi-workspace OAuth), on tables our Alembic branch creates
+  (``migrations/versions/slack_0001_*.py``) with the very columns slack_sdk defines.
+- ``slack_processed_events``: Events API ``event_id``s already handled. Slack redelivers an
+  event it thinks we missed (``X-Slack-Retry-Num``) and bolt does not deduplicate; a
+  primary key on the id makes the second delivery lose the insert race, on any number of
+  web replicas.
+- ``slack_user_profiles``: ``users.info`` answers (name, time zone, admin) and the member's
+  DM channel id, so a busy hour does not call Slack once per command.
+
+Only SQLAlchemy Core: slack_sdk's stores are Core tables, and these rows are plain caches.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+log = logging.getLogger(__name__)
+
+INSTALLATIONS_TABLE = "slack_installations"
+BOTS_TABLE = "slack_bots"
+OAUTH_STATES_TABLE = "slack_oauth_states"
+
+#: Slack gives up redelivering an event after about an hour; a day is plenty to remember.
+EVENT_MEMORY = timedelta(days=1)
+#: How long a users.info answer is trusted (a time zone changes when people travel).
+PROFILE_TTL = timedelta(hours=12)
+
+metadata = sa.MetaData()
+
+installations = AsyncSQLAlchemyInstallationStore.build_installations_table(
+    metadata, INSTALLATIONS_TABLE
+)
+bots = AsyncSQLAlchemyInstallationStore.build_bots_table(metadata, BOTS_TABLE)
+oauth_states = AsyncSQLAlchemyOAuthStateStore.build_oauth_states_table(metadata, OAUTH_STATES_TABLE)
+
+processed_events = sa.Table(
+    "slack_processed_events",
+    metadata,
+    sa.Column("event_id", sa.String(64), primary_key=True),
+    sa.Column("team_id", sa.String(32), nullable=False, server_default=""),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False, index=True),
+)
+
+user_profiles = sa.Table(
+    "slack_user_profiles",
+    metadata,
+    sa.Column("team_id", sa.String(32), primary_key=True),
+    sa.Column("user_id", sa.String(32), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False, server_default=""),
+    sa.Column("tz", sa.String(64)),
+    sa.Column("is_admin", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("dm_channel", sa.String(32)),
+    sa.Column("fetched_at", sa.DateTime(timezone=True)),
+)
+
+
+@dataclass(frozen=True)
+class SlackProfile:
+    team_id: str
+    user_id: str
+    name: str = ""
+    tz: str | None = None
+    is_admin: bool = False
+    dm_channel: str | None = None
+    fetched_at: datetime | None = None  # None: never fetched from users.info
+
+    def fresh(self, now: datetime) -> bool:
+        return self.fetched_at is not None and now - self.fetched_at < PROFILE_TTL
+
+
+def engine_of(database: Any) -> AsyncEngine:
+    """The async engine behind whatever the composition root calls its database."""
+    if isinstance(database, AsyncEngine):
+        return database
+    engine = getattr(database, "engine", None)
+    if isinstance(engine, AsyncEngine):
+        return engine
+    raise TypeError(f"expected an AsyncEngine or an object with .engine, got {database!r}")
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    # SQLite hands timestamps back naive; they were written as UTC.
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+class SlackStore:
+    def __init__(self, engine: AsyncEngine, *, client_id: str = "") -> None:
+        self.engine = engine
+        self.client_id = client_id
+        self._last_prune: datetime | None = None
+
+    # --- OAuth (slack_sdk's stores on our tables) -----------------------------------
+
+    def installation_store(self) -> AsyncSQLAlchemyInstallationStore:
+        return AsyncSQLAlchemyInstallationStore(
+            client_id=self.client_id,
+            engine=self.engine,
+            bots_table_name=BOTS_TABLE,
+            installations_table_name=INSTALLATIONS_TABLE,
+        )
+
+    def state_store(self, *, expiration_seconds: int = 600) -> AsyncSQLAlchemyOAuthStateStore:
+        return AsyncSQLAlchemyOAuthStateStore(
+            expiration_seconds=expiration_seconds,
+            engine=self.engine,
+            table_name=OAUTH_STATES_TABLE,
+        )
+
+    # --- event redeliveries -----------------------------------------------------------
+
+    async def first_delivery(self, *, event_id: str, team_id: str, now: datetime) -> bool:
+        """Record ``event_id``; True the first time it is seen, False for any redelivery."""
+        try:
+            async with self.engine.begin() as conn:
+                await conn.execute(
+                    processed_events.insert().values(
+                        event_id=event_id, team_id=team_id, received_at=now
+                    )
+                )
+        except IntegrityError:
+            return False
+        await self._prune(now)
+        return True
+
+    async def _prune(self, now: datetime) -> None:
+        if self._last_prune is not None and now - self._last_prune < timedelta(hours=1):
+            return
+        self._last_prune = now
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                processed_events.delete().where(processed_events.c.received_at < now - EVENT_MEMORY)
+            )
+        if result.rowcount:
+            log.debug("forgot %d processed Slack event ids", result.rowcount)
+
+    # --- users.info cache ---------------------------------------------------------------
+
+    async def profile(self, *, team_id: str, user_id: str) -> SlackProfile | None:
+        async with self.engine.connect() as conn:
+            row = (
+                (
+                    await conn.execute(
+                        user_profiles.select().where(
+                            user_profiles.c.team_id == team_id, user_profiles.c.user_id == user_id
+                        )
+                    )
+                )
+                .mappings()
+                .first()
+            )
+        if row is None:
+            return None
+        return SlackProfile(
+            team_id=row["team_id"],
+            user_id=row["user_id"],
+            name=row["name"] or "",
+            tz=row["tz"],
+            is_admin=bool(row["is_admin"]),
+            dm_channel=row["dm_channel"],
+            fetched_at=_aware(row["fetched_at"]),
+        )
+
+    async def save_profile(self, profile: SlackProfile) -> None:
+        """Store what users.info said, keeping a DM channel id already known."""
+        values = {
+            "name": profile.name,
+            "tz": profile.tz,
+            "is_admin": profile.is_admin,
+            "fetched_at": profile.fetched_at,
+        }
+        if profile.dm_channel:
+            values["dm_channel"] = profile.dm_channel
+        await self._upsert(profile.team_id, profile.user_id, values)
+
+    async def save_dm_channel(self, *, team_id: str, user_id: str, channel: str) -> None:
+        await self._upsert(team_id, user_id, {"dm_channel": channel})
+
+    async def _upsert(self, team_id: str, user_id: str, values: dict[str, Any]) -> None:
+        key = (user_profiles.c.team_id == team_id) & (user_profiles.c.user_id == user_id)
+        for _attempt in range(2):
+            async with self.engine.begin() as conn:
+                updated = await conn.execute(user_profiles.update().where(key).values(**values))
+                if updated.rowcount:
+                    return
+                try:
+                    async with conn.begin_nested():
+                        await conn.execute(
+                            user_profiles.insert().values(
+                                team_id=team_id, user_id=user_id, **values
+                            )
+                        )
+                    return
+                except IntegrityError:
+                    continue  # another request inserted it first: update that row instead

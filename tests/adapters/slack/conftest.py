@@ -1,0 +1,90 @@
+"""The Slack adapter under test: the real core on a migrated SQLite database, a clock the
+test moves, our real aiohttp server with bolt mounted, and a fake Slack Web API that the
+real messenger and bolt's clients talk to over loopback."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from adapters.slack.app import build_messenger, mount_slack
+from adapters.slack.messenger import SlackMessenger
+from adapters.slack.pacing import Limits
+from adapters.slack.settings import SlackSettings
+from bot.app import OkrBot
+from bot.clock import ManualClock
+from storage.database import Database
+from tests.adapters.slack.support import SIGNING_SECRET, SlackDriver
+from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
+
+# Monday of ISO week 2026-W02, mid-morning UTC.
+START = datetime(2026, 1, 5, 10, 30, tzinfo=UTC)
+
+#: Pacing for tests: fast enough for the suite, still real (the fan-out tests set their own).
+QUICK = Limits(per_channel_interval=0.0, per_workspace_per_minute=100_000, workspace_burst=1000)
+
+
+@pytest.fixture
+async def fake_slack() -> AsyncIterator[FakeSlack]:
+    fake = await FakeSlack().start()
+    fake.add_user("U0ALICE", name="Alice", tz="Europe/Berlin", is_admin=True)
+    fake.add_user("U0BOB", name="Bob", tz="America/New_York")
+    fake.add_user("U0CAROL", name="Carol", tz="Asia/Tokyo")
+    try:
+        yield fake
+    finally:
+        await fake.close()
+
+
+@pytest.fixture
+def slack_settings(fake_slack: FakeSlack) -> SlackSettings:
+    return SlackSettings.from_env(
+        {
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_API_URL": fake_slack.api_url,
+        }
+    )  # type: ignore[return-value]
+
+
+@dataclass
+class SlackWorld:
+    fake: FakeSlack
+    bot: OkrBot
+    clock: ManualClock
+    messenger: SlackMessenger
+    database: Database
+    slack: SlackDriver
+
+
+@pytest.fixture
+async def world(
+    fake_slack: FakeSlack, slack_settings: SlackSettings, sqlite_database: Database
+) -> AsyncIterator[SlackWorld]:
+    clock = ManualClock(START)
+    messenger = build_messenger(
+        database=sqlite_database, settings=slack_settings, clock=clock, limits=QUICK
+    )
+    bot = OkrBot(uow=sqlite_database.uow, clock=clock, messenger=messenger)
+    web_app = web.Application()
+    mount_slack(
+        web_app, bot=bot, database=sqlite_database, settings=slack_settings, messenger=messenger
+    )
+    client = TestClient(TestServer(web_app, host="127.0.0.1"))
+    await client.start_server()
+    try:
+        yield SlackWorld(
+            fake=fake_slack,
+            bot=bot,
+            clock=clock,
+            messenger=messenger,
+            database=sqlite_database,
+            slack=SlackDriver(client, fake_slack, team_id=fake_slack.team_id),
+        )
+    finally:
+        await client.close()

@@ -1,0 +1,223 @@
+"""Speaking to our server as Slack does: real payload shapes (``fixtures/``), signed with
+the signing secret exactly as Slack signs (v0, HMAC-SHA256 of ``v0:<ts>:<body>``)."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+from aiohttp import ClientResponse
+from aiohttp.test_utils import TestClient
+
+from tests.fakes.slack_api import FakeSlack
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+
+T = TypeVar("T")
+
+
+def fixture(name: str) -> dict[str, Any]:
+    data = json.loads((FIXTURES / f"{name}.json").read_text())
+    data.pop("_source", None)
+    return data
+
+
+def sign(body: str, *, timestamp: int, secret: str = SIGNING_SECRET) -> str:
+    base = f"v0:{timestamp}:{body}".encode()
+    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+async def eventually(probe: Callable[[], T], *, timeout: float = 10.0) -> T:
+    """Wait until ``probe()`` is truthy (the work Slack's ack does not wait for)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for the expected Slack calls")
+        await asyncio.sleep(0.01)
+
+
+class SlackDriver:
+    """A workspace's members, using the app through our real HTTP server."""
+
+    def __init__(self, client: TestClient, fake: FakeSlack, *, team_id: str) -> None:
+        self.client = client
+        self.fake = fake
+        self.team_id = team_id
+        self._responses = 0
+        self._events = 0
+
+    async def post(
+        self,
+        body: str,
+        *,
+        content_type: str,
+        timestamp: int | None = None,
+        signature: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> ClientResponse:
+        timestamp = int(time.time()) if timestamp is None else timestamp
+        all_headers = {
+            "Content-Type": content_type,
+            "X-Slack-Request-Timestamp": str(timestamp),
+            "X-Slack-Signature": signature or sign(body, timestamp=timestamp),
+            **(headers or {}),
+        }
+        return await self.client.post("/slack/events", data=body.encode(), headers=all_headers)
+
+    def new_response_url(self) -> tuple[str, str]:
+        self._responses += 1
+        name = f"r{self._responses}"
+        return name, self.fake.response_url(name)
+
+    async def command(
+        self,
+        text: str,
+        *,
+        user: str = "U0ALICE",
+        user_name: str = "alice",
+        channel: str = "C0TEAMWEB",
+        channel_name: str = "team-web",
+        **sign_options: Any,
+    ) -> tuple[ClientResponse, str]:
+        """``/okr <text>``; returns the HTTP answer and the response_url's name."""
+        payload = fixture("slash_command")
+        name, url = self.new_response_url()
+        payload.update(
+            text=text,
+            user_id=user,
+            user_name=user_name,
+            channel_id=channel,
+            channel_name=channel_name,
+            team_id=self.team_id,
+            response_url=url,
+            trigger_id=f"trigger-{name}",
+        )
+        body = urlencode(payload)
+        response = await self.post(
+            body, content_type="application/x-www-form-urlencoded", **sign_options
+        )
+        return response, name
+
+    async def interact(self, payload: dict[str, Any], **sign_options: Any) -> ClientResponse:
+        body = urlencode({"payload": json.dumps(payload)})
+        return await self.post(
+            body, content_type="application/x-www-form-urlencoded", **sign_options
+        )
+
+    async def press_in_message(
+        self,
+        action_id: str,
+        value: str,
+        *,
+        user: str = "U0ALICE",
+        channel: str = "D0ALICE",
+        channel_name: str = "directmessage",
+    ) -> tuple[ClientResponse, str]:
+        payload = fixture("block_actions_message")
+        name, url = self.new_response_url()
+        payload["user"]["id"] = user
+        payload["team"]["id"] = self.team_id
+        payload["channel"] = {"id": channel, "name": channel_name}
+        payload["container"]["channel_id"] = channel
+        payload["response_url"] = url
+        payload["trigger_id"] = f"trigger-{name}"
+        payload["actions"][0].update(action_id=action_id, value=value)
+        return await self.interact(payload), name
+
+    async def press_on_home(
+        self, action_id: str, value: str, *, user: str = "U0ALICE"
+    ) -> ClientResponse:
+        payload = fixture("block_actions_home")
+        payload["user"]["id"] = user
+        payload["team"]["id"] = self.team_id
+        payload["actions"][0].update(action_id=action_id, value=value)
+        return await self.interact(payload)
+
+    async def submit(
+        self, view: dict[str, Any], values: dict[str, Any], *, user: str = "U0ALICE"
+    ) -> ClientResponse:
+        """Submit a modal we opened (as the fake recorded it), with ``values`` by input name,
+        in the shapes Slack puts into ``view.state.values``."""
+        payload = fixture("view_submission")
+        payload["user"]["id"] = user
+        payload["team"]["id"] = self.team_id
+        submitted = copy.deepcopy(payload["view"])
+        submitted.update(
+            {
+                k: view[k]
+                for k in ("callback_id", "private_metadata", "title", "blocks")
+                if k in view
+            }
+        )
+        submitted["state"] = {"values": state_values(view, values)}
+        payload["view"] = submitted
+        return await self.interact(payload)
+
+    async def shortcut(
+        self,
+        text: str,
+        *,
+        user: str = "U0ALICE",
+        channel: str = "C0TEAMWEB",
+        channel_name: str = "team-web",
+    ) -> ClientResponse:
+        payload = fixture("message_action")
+        payload["user"]["id"] = user
+        payload["team"]["id"] = self.team_id
+        payload["channel"] = {"id": channel, "name": channel_name}
+        payload["message"]["text"] = text
+        return await self.interact(payload)
+
+    async def event(
+        self,
+        name: str,
+        *,
+        event_id: str | None = None,
+        retry: int | None = None,
+        **event_fields: Any,
+    ) -> ClientResponse:
+        envelope = fixture(name)
+        self._events += 1
+        envelope["team_id"] = self.team_id
+        envelope["event_id"] = event_id or f"Ev{self._events:010d}"
+        envelope["event"].update(event_fields)
+        headers = {}
+        if retry is not None:
+            headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
+        return await self.post(
+            json.dumps(envelope), content_type="application/json", headers=headers
+        )
+
+
+def state_values(view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """``view.state.values`` as Slack builds it for the input blocks of ``view``."""
+    state: dict[str, Any] = {}
+    for block in view.get("blocks", []):
+        if block.get("type") != "input":
+            continue
+        element = block["element"]
+        kind, action_id = element["type"], element["action_id"]
+        answer = values.get(block["block_id"])
+        entry: dict[str, Any] = {"type": kind}
+        if kind == "plain_text_input":
+            entry["value"] = answer
+        elif kind in ("static_select", "radio_buttons"):
+            options = [o for o in element["options"] if o["value"] == answer]
+            entry["selected_option"] = options[0] if options else None
+        else:
+            chosen = answer or []
+            entry["selected_options"] = [o for o in element["options"] if o["value"] in chosen]
+        state[block["block_id"]] = {action_id: entry}
+    return state

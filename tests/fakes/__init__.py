@@ -1,0 +1,1 @@
+"""Fakes of the platforms we talk to, run on loopback by the tests."""

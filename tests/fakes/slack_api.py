@@ -1,0 +1,364 @@
+"""A fake Slack Web API on 127.0.0.1: answers like Slack, records every call.
+
+Tests point ``SLACK_API_URL`` at :attr:`FakeSlack.api_url` and read back what was sent
+(:attr:`FakeSlack.calls`, :meth:`FakeSlack.posted`, :attr:`FakeSlack.responses`). It can
+also behave like a busy Slack:
+
+- enforce chat.postMessage limits (``per_channel_interval`` seconds between two messages
+  to one channel, ``per_minute`` messages in any 60 s), answering 429 with Retry-After;
+- answer the next N calls of a method with 429 (:meth:`storm`) or a Slack error
+  (:meth:`refuse`);
+- reject blocks Slack would reject (``invalid_blocks`` / ``invalid_arguments``), with the
+  checks of :mod:`tests.fakes.slack_block_kit`.
+
+``response_url`` posts (answers to slash commands and buttons) land on
+``/response/<name>``; :meth:`response_url` makes one. Socket Mode: ``apps.connections.open``
+hands out ``/socket``, where :meth:`socket_send` pushes envelopes and records the acks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import math
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import WSMsgType, web
+
+from tests.fakes.slack_block_kit import check_message, check_view
+
+TEAM_ID = "T0FAKE"
+BOT_TOKEN = "xoxb-fake-bot-token"
+BOT_USER_ID = "U0BOT"
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    token: str
+    status: int = 200
+    answer: dict[str, Any] = field(default_factory=dict)
+    at: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 200 and bool(self.answer.get("ok"))
+
+
+class FakeSlack:
+    def __init__(
+        self,
+        *,
+        team_id: str = TEAM_ID,
+        tokens: tuple[str, ...] = (BOT_TOKEN,),
+        per_channel_interval: float | None = None,
+        per_minute: int | None = None,
+    ) -> None:
+        self.team_id = team_id
+        self.tokens = set(tokens)
+        self.per_channel_interval = per_channel_interval
+        self.per_minute = per_minute
+        self.calls: list[Call] = []
+        self.responses: list[tuple[str, dict[str, Any]]] = []  # (response_url name, body)
+        self.users: dict[str, dict[str, Any]] = {}
+        self.socket_acks: list[dict[str, Any]] = []
+        self._storms: dict[str, list[int]] = defaultdict(list)  # method -> Retry-After per call
+        self._refusals: dict[tuple[str, str], str] = {}  # (method, target) -> error
+        self._last_post: dict[str, float] = {}
+        self._window: deque[float] = deque()
+        self._ids = itertools.count(1)
+        self._runner: web.AppRunner | None = None
+        self._sockets: list[web.WebSocketResponse] = []
+        self._socket_connected = asyncio.Event()
+        self.base_url = ""
+
+    # --- lifecycle ----------------------------------------------------------------------
+
+    async def start(self) -> FakeSlack:
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/response/{name}", self._response_url)
+        app.router.add_get("/socket", self._socket)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.base_url = f"http://127.0.0.1:{port}"
+        return self
+
+    async def close(self) -> None:
+        for socket in self._sockets:
+            await socket.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base_url}/api/"
+
+    def response_url(self, name: str) -> str:
+        return f"{self.base_url}/response/{name}"
+
+    # --- scripting ----------------------------------------------------------------------
+
+    def add_user(
+        self,
+        user_id: str,
+        *,
+        name: str = "",
+        tz: str = "UTC",
+        is_admin: bool = False,
+        is_owner: bool = False,
+        deleted: bool = False,
+    ) -> None:
+        self.users[user_id] = {
+            "id": user_id,
+            "team_id": self.team_id,
+            "name": (name or user_id).lower(),
+            "deleted": deleted,
+            "real_name": name,
+            "tz": tz,
+            "tz_label": tz,
+            "tz_offset": 0,
+            "is_admin": is_admin,
+            "is_owner": is_owner,
+            "is_primary_owner": False,
+            "is_restricted": False,
+            "is_ultra_restricted": False,
+            "is_bot": False,
+            "is_app_user": False,
+            "updated": 1700000000,
+            "profile": {"real_name": name, "display_name": name, "team": self.team_id},
+        }
+
+    def storm(self, method: str, *, count: int, retry_after: int = 1) -> None:
+        """The next ``count`` calls of ``method`` answer 429 with ``Retry-After``."""
+        self._storms[method].extend([retry_after] * count)
+
+    def refuse(self, method: str, target: str, error: str) -> None:
+        """Calls of ``method`` for ``target`` (a channel or user id) answer ``error``."""
+        self._refusals[(method, target)] = error
+
+    # --- reading back -------------------------------------------------------------------
+
+    def calls_to(self, method: str) -> list[Call]:
+        return [call for call in self.calls if call.method == method]
+
+    def posted(self, channel: str | None = None) -> list[dict[str, Any]]:
+        """Messages Slack accepted (chat.postMessage answered ok), in order."""
+        return [
+            call.args
+            for call in self.calls_to("chat.postMessage")
+            if call.ok and (channel is None or call.args.get("channel") == channel)
+        ]
+
+    def accepted(self, method: str) -> list[dict[str, Any]]:
+        return [call.args for call in self.calls_to(method) if call.ok]
+
+    # --- the API ------------------------------------------------------------------------
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args = await _arguments(request)
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        token = token or str(args.get("token", ""))
+        call = Call(method=method, args=args, token=token, at=time.monotonic())
+        self.calls.append(call)
+        status, answer, headers = self._answer(call, request)
+        call.status, call.answer = status, answer
+        return web.json_response(answer, status=status, headers=headers)
+
+    def _answer(
+        self, call: Call, request: web.Request
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        storm = self._storms.get(call.method)
+        if storm:
+            retry_after = storm.pop(0)
+            return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)}
+        if call.method == "oauth.v2.access":
+            return 200, self._oauth_access(call, request), {}
+        if call.token not in self.tokens:
+            return 200, {"ok": False, "error": "invalid_auth"}, {}
+        target = str(
+            call.args.get("channel") or call.args.get("users") or call.args.get("user") or ""
+        )
+        refusal = self._refusals.get((call.method, target))
+        if refusal:
+            return 200, {"ok": False, "error": refusal}, {}
+        if call.method == "chat.postMessage":
+            limited = self._rate_limit(str(call.args.get("channel", "")), call.at)
+            if limited is not None:
+                return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(limited)}
+        handler = getattr(self, "_" + call.method.replace(".", "_"), None)
+        if handler is None:
+            return 200, {"ok": False, "error": "unknown_method"}, {}
+        return 200, handler(call.args), {}
+
+    def _rate_limit(self, channel: str, now: float) -> int | None:
+        if self.per_channel_interval is not None and channel in self._last_post:
+            wait = self._last_post[channel] + self.per_channel_interval - now
+            if wait > 0:
+                return max(1, math.ceil(wait))
+        if self.per_minute is not None:
+            while self._window and self._window[0] <= now - 60:
+                self._window.popleft()
+            if len(self._window) >= self.per_minute:
+                return max(1, math.ceil(self._window[0] + 60 - now))
+        return None
+
+    def _chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
+        problems = check_message(args)
+        if problems:
+            return {"ok": False, "error": "invalid_blocks", "errors": problems}
+        channel = str(args.get("channel", ""))
+        now = time.monotonic()
+        self._last_post[channel] = now
+        self._window.append(now)
+        ts = self._ts()
+        return {
+            "ok": True,
+            "channel": channel,
+            "ts": ts,
+            "message": {"text": args.get("text"), "ts": ts},
+        }
+
+    def _chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
+        problems = check_message(args)
+        if problems:
+            return {"ok": False, "error": "invalid_blocks", "errors": problems}
+        return {"ok": True, "message_ts": self._ts()}
+
+    def _views(self, args: dict[str, Any]) -> dict[str, Any]:
+        view = args.get("view")
+        if isinstance(view, str):
+            view = json.loads(view)
+        problems = check_view(view)
+        if problems:
+            return {
+                "ok": False,
+                "error": "invalid_arguments",
+                "response_metadata": {"messages": problems},
+            }
+        view_id = str(args.get("view_id") or f"V{next(self._ids):08d}")
+        return {
+            "ok": True,
+            "view": {
+                **view,
+                "id": view_id,
+                "team_id": self.team_id,
+                "state": {"values": {}},
+                "hash": f"{time.time():.6f}.abc",
+            },
+        }
+
+    _views_open = _views_push = _views_update = _views_publish = _views
+
+    def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        user = self.users.get(str(args.get("user", "")))
+        return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+
+    def _conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        user_id = str(args.get("users", ""))
+        user = self.users.get(user_id)
+        if user is not None and user["deleted"]:
+            return {"ok": False, "error": "user_disabled"}
+        return {"ok": True, "channel": {"id": "D" + user_id.removeprefix("U")}}
+
+    def _chat_getPermalink(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = str(args.get("channel")), str(args.get("message_ts", ""))
+        return {
+            "ok": True,
+            "channel": channel,
+            "permalink": f"https://fake.slack.com/archives/{channel}/p{ts.replace('.', '')}",
+        }
+
+    def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "url": "https://fake.slack.com/",
+            "team": "Fake Team",
+            "user": "okrbot",
+            "team_id": self.team_id,
+            "user_id": BOT_USER_ID,
+            "bot_id": "B0BOT",
+            "is_enterprise_install": False,
+        }
+
+    def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "url": self.base_url.replace("http://", "ws://") + "/socket"}
+
+    def _oauth_access(self, call: Call, request: web.Request) -> dict[str, Any]:
+        if not call.args.get("code"):
+            return {"ok": False, "error": "invalid_code"}
+        token = f"xoxb-installed-{next(self._ids)}"
+        self.tokens.add(token)
+        return {
+            "ok": True,
+            "access_token": token,
+            "token_type": "bot",
+            "scope": "chat:write,commands,im:write,users:read",
+            "bot_user_id": BOT_USER_ID,
+            "app_id": "A0FAKE",
+            "team": {"name": "Fake Team", "id": self.team_id},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "authed_user": {"id": "U0INSTALLER"},
+        }
+
+    def _ts(self) -> str:
+        return f"{int(time.time())}.{next(self._ids):06d}"
+
+    # --- response_url and Socket Mode ---------------------------------------------------
+
+    async def _response_url(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        problems = check_message(body) if "blocks" in body or "text" in body else []
+        if problems:
+            return web.Response(status=400, text="invalid_blocks: " + "; ".join(problems))
+        self.responses.append((request.match_info["name"], body))
+        return web.Response(text="ok")
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self._sockets.append(socket)
+        await socket.send_json({"type": "hello", "num_connections": 1})
+        self._socket_connected.set()
+        async for message in socket:
+            if message.type == WSMsgType.TEXT:
+                self.socket_acks.append(json.loads(message.data))
+        return socket
+
+    async def socket_send(self, envelope: dict[str, Any], *, timeout: float = 10) -> dict[str, Any]:
+        """Push an envelope to the connected Socket Mode client; returns its ack."""
+        await asyncio.wait_for(self._socket_connected.wait(), timeout)
+        await self._sockets[-1].send_json(envelope)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for ack in self.socket_acks:
+                if ack.get("envelope_id") == envelope["envelope_id"]:
+                    return ack
+            await asyncio.sleep(0.01)
+        raise TimeoutError(f"no ack for envelope {envelope['envelope_id']}")
+
+
+async def _arguments(request: web.Request) -> dict[str, Any]:
+    args: dict[str, Any] = dict(request.query)
+    body = await request.read()
+    if not body:
+        return args
+    if request.content_type == "application/json":
+        args.update(json.loads(body))
+    else:
+        args.update(parse_qsl(body.decode()))
+    for key in ("blocks", "view"):
+        if isinstance(args.get(key), str):
+            args[key] = json.loads(args[key])
+    return args
