@@ -1,0 +1,213 @@
+"""The members' use cases of the loop: open the check-in, fill the form, answer line by line.
+
+The week answered is the one open for the member (:meth:`WeekSchedule.current_week`), or
+the week a prompt's button or a form names. Answers are editable until the week closes;
+a first answer after the close is stored against its week and marked late; an answer
+the platform delivers again (same delivery id) is stored once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.loop import conversation as talk
+from bot.loop import form as forms
+from bot.loop import prompts
+from bot.loop.answer import Answer, CurrentAnswer, KrChoices, load_answer, store_answer
+from bot.loop.ports import Conversation, LoopStore
+from bot.loop.schedule import WeekSchedule, shift
+from bot.messages import Form, FormErrors, Reply, Text, message, text_reply
+from bot.model import Channel, CheckIn
+from bot.services.turn import Turn, UseCaseError
+
+log = logging.getLogger(__name__)
+
+FormValue = str | list[str]
+
+
+@dataclass(frozen=True)
+class Week:
+    """The check-in week a member is answering, and where it stands."""
+
+    channel: Channel
+    schedule: WeekSchedule
+    week: str
+    closed: bool
+    checkin: CheckIn | None
+
+    @property
+    def editable(self) -> bool:
+        """Open weeks always; after the close only a week not answered on time (a late answer)."""
+        if not self.closed:
+            return True
+        return self.checkin is None or not self.checkin.answered or self.checkin.late
+
+
+async def week_of(turn: Turn, channel: Channel, week: str | None = None) -> Week:
+    schedule = WeekSchedule.of(channel)
+    week = week or schedule.current_week(turn.now, turn.member.tz)
+    assert channel.id is not None and turn.member.id is not None
+    checkin = await turn.repo.checkin(channel.id, turn.member.id, week)
+    return Week(channel=channel, schedule=schedule, week=week,
+                closed=schedule.is_closed(week, turn.now), checkin=checkin)
+
+
+def _closed_problem(week: Week) -> str:
+    closes = prompts.closes_text(week.schedule, week.week)
+    following = week.schedule.open_at(shift(week.week, 1)).astimezone(week.schedule.zone)
+    return (f"Your check-in for {week.week} was saved and closed {closes}; it can no longer be "
+            f"changed. The next one opens {following:%A %d %b %H:%M} (your time zone, else "
+            f"{week.schedule.tz}).")
+
+
+async def choices_for(turn: Turn, channel: Channel) -> KrChoices:
+    assert channel.id is not None
+    cycle = await turn.current_cycle(channel)
+    krs = await turn.repo.key_results(channel.id, cycle_id=cycle.id if cycle else None)
+    return KrChoices.of(krs, member=turn.member, is_owner=turn.is_owner(channel))
+
+
+async def current(turn: Turn, week: Week) -> CurrentAnswer:
+    assert week.channel.id is not None
+    krs = await turn.repo.key_results(week.channel.id)
+    return await load_answer(turn.repo, week.checkin, krs=krs)
+
+
+# --- `checkin` -------------------------------------------------------------------------
+
+
+async def open_checkin(turn: Turn, *, store: LoopStore) -> Reply:
+    """The `checkin` command: the form where the platform has forms (the reply's message
+    carries it as its one part; the adapter opens it), else the first question."""
+    channel = turn.team("checkin")
+    week = await week_of(turn, channel)
+    if not week.editable:
+        raise UseCaseError(_closed_problem(week), command="checkin")
+    if prompts.has_forms(turn.actor.platform):
+        return Reply(message(await _form(turn, week)))
+    return Reply(message(Text(await start_conversation(turn, week, store=store))))
+
+
+async def _form(turn: Turn, week: Week) -> Form:
+    return forms.build_form(
+        channel_name=week.channel.name or week.channel.external_id,
+        state_channel=week.channel.external_id, week=week.week, current=await current(turn, week),
+        choices=await choices_for(turn, week.channel),
+        closes=prompts.closes_text(week.schedule, week.week))
+
+
+async def form_for(turn: Turn, *, week_key: str | None) -> Form:
+    """The form of the member's check-in (of ``week_key`` when a prompt's button names it)."""
+    channel = turn.team("checkin")
+    week = await week_of(turn, channel, week_key)
+    if not week.editable:
+        raise UseCaseError(_closed_problem(week))
+    return await _form(turn, week)
+
+
+# --- the form submitted ------------------------------------------------------------------
+
+
+async def submit_form(
+    turn: Turn, *, store: LoopStore, state: forms.FormState, values: Mapping[str, FormValue],
+    delivery_id: str | None = None,
+) -> Reply | FormErrors:
+    channel = turn.team("checkin")
+    if delivery_id and not await store.first_delivery(
+            delivery_id, workspace_id=turn.workspace.id or 0, now=turn.now):
+        log.info("form delivery %s seen before: not stored again", delivery_id)
+        return text_reply(f"Your check-in for {state.week} is saved.")
+    week = await week_of(turn, channel, state.week)
+    if not week.editable:
+        raise UseCaseError(_closed_problem(week))
+    choices = await choices_for(turn, channel)
+    parsed = forms.parse_form(values, choices=choices)
+    if isinstance(parsed, FormErrors):
+        return parsed
+    return await _store(turn, week, parsed, replaces=state.shown)
+
+
+async def _store(turn: Turn, week: Week, answer: Answer, *, replaces: tuple[int, ...] = ()) -> Reply:
+    assert week.channel.id is not None
+    # Only ids of this member's own check-in may be replaced, whatever a form carried.
+    own = set((await current(turn, week)).item_ids)
+    stored = await store_answer(
+        turn.repo, channel=week.channel, member=turn.member, week=week.week, answer=answer,
+        krs=await turn.repo.key_results(week.channel.id), now=turn.now, late=week.closed,
+        replaces=[i for i in replaces if i in own])
+    saved = await current(turn, Week(week.channel, week.schedule, week.week, week.closed,
+                                     stored.checkin))
+    return Reply(prompts.saved(
+        channel=week.channel, week=week.week, answer=saved.answer, schedule=week.schedule,
+        late=stored.checkin.late, first=stored.first_answer, values=stored.values_recorded))
+
+
+# --- the conversation ---------------------------------------------------------------------
+
+
+async def start_conversation(turn: Turn, week: Week, *, store: LoopStore) -> str:
+    """Start (or resume, if a draft of this week was paused) the member's dialogue."""
+    assert week.channel.id is not None and turn.member.id is not None
+    choices = await choices_for(turn, week.channel)
+    draft = await store.conversation(turn.workspace.id or 0, turn.member.id)
+    if draft is not None and (draft.channel_id, draft.week) == (week.channel.id, week.week):
+        dialogue = talk.Dialogue.load(draft.state)
+        resumed = "Carrying on where you left off.\n"
+    else:
+        dialogue, _ = talk.start(current=(await current(turn, week)).answer, choices=choices)
+        resumed = ""
+    await store.save_conversation(Conversation(
+        workspace_id=turn.workspace.id or 0, member_id=turn.member.id, channel_id=week.channel.id,
+        week=week.week, state=dialogue.dump(), active=True, updated_at=turn.now))
+    name = week.channel.name or week.channel.external_id
+    return (f"Check-in #{name} · {week.week} — `pause` stops (your answers are kept).\n"
+            f"{resumed}{talk.question(dialogue, choices)}")
+
+
+async def active_conversation(store: LoopStore, *, workspace_id: int, member_id: int,
+                              now: datetime) -> Conversation | None:
+    """The member's dialogue if it is taking lines; one idle past the timeout is paused."""
+    found = await store.conversation(workspace_id, member_id)
+    if found is None or not found.active:
+        return None
+    if found.updated_at is not None and now - found.updated_at > talk.TIMEOUT:
+        found.active = False
+        await store.save_conversation(found)
+        return None
+    return found
+
+
+async def answer_line(turn: Turn, *, store: LoopStore, conversation: Conversation, text: str,
+                      delivery_id: str | None = None) -> Reply:
+    """One line of the member's answer, in their active dialogue."""
+    if delivery_id and not await store.first_delivery(
+            delivery_id, workspace_id=turn.workspace.id or 0, now=turn.now):
+        return text_reply("(already received)")
+    repo = turn.repo
+    channel = await repo.channel_by_id(conversation.channel_id)
+    if channel is None:
+        await store.end_conversation(conversation.workspace_id, conversation.member_id)
+        return text_reply("That team no longer exists; your check-in conversation has ended.", error=True)
+    turn.channel = channel
+    choices = await choices_for(turn, channel)
+    move = talk.advance(talk.Dialogue.load(conversation.state), text, choices=choices)
+    if move.finished:
+        week = await week_of(turn, channel, conversation.week)
+        await store.end_conversation(conversation.workspace_id, conversation.member_id)
+        if not week.editable:  # an edit begun before the close, finished after it
+            return text_reply(_closed_problem(week) + " Nothing was changed.", error=True)
+        return await _store(turn, week, move.dialogue.answer())
+    conversation.state = move.dialogue.dump()
+    conversation.active = not move.paused
+    conversation.updated_at = turn.now
+    await store.save_conversation(conversation)
+    return text_reply(move.say, error=move.error)
+
+
+__all__ = [
+    "Week", "active_conversation", "answer_line", "choices_for", "form_for", "open_checkin",
+    "start_conversation", "submit_form", "week_of",
+]

@@ -1,0 +1,317 @@
+"""The check-in as a conversation, for platforms without forms (the console).
+
+Explicit states, one question each::
+
+    SHIPPED ──done──▶ TAGS (one turn per item to tag) ──▶ BLOCKERS ──▶ CONFIDENCE ──▶ VALUES ──▶ DONE
+       └──nothing────────────────────────────────────────▲      (each optional step is left out
+                                                               when the channel has nothing to ask)
+
+Every line is an answer to the current question; one that cannot be read gets what was
+wrong and an example, and the state stays (the fallback). ``pause`` (or ``cancel``) stops
+and keeps the draft; so does the timeout (:data:`TIMEOUT`): ``checkin`` resumes it.
+Everything here is pure; :mod:`bot.loop.checkin` stores the draft between turns.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any
+
+from bot.loop.answer import (
+    MAX_BLOCKERS_TEXT,
+    MAX_ITEM_TEXT,
+    MAX_ITEMS,
+    Answer,
+    ItemAnswer,
+    KrChoices,
+    kr_number,
+    read_number,
+    same_item,
+)
+from bot.model import Tier
+
+#: A conversation nobody answered for this long stops taking lines (its draft is kept).
+TIMEOUT = timedelta(hours=1)
+
+_DONE = {"done", "that's all", "thats all", "finished", "end", "."}
+_NOTHING = {"nothing", "nothing shipped", "nothing this week", "none", "-"}
+_STOP = {"pause", "cancel", "stop", "later"}
+_SKIP = {"skip", "no", "-", "none", "n/a"}
+_SAME = {"same", "unchanged", "keep"}
+
+
+class Step(StrEnum):
+    SHIPPED = "shipped"
+    TAGS = "tags"
+    BLOCKERS = "blockers"
+    CONFIDENCE = "confidence"
+    VALUES = "values"
+    DONE = "done"
+    PAUSED = "paused"
+
+
+@dataclass(frozen=True)
+class Dialogue:
+    step: Step = Step.SHIPPED
+    items: tuple[ItemAnswer, ...] = ()
+    to_tag: tuple[int, ...] = ()  # indexes into ``items`` still to ask about, in order
+    blockers: str = ""
+    blockers_before: str = ""  # what the stored check-in said, for `same`
+    confidence: tuple[tuple[int, int], ...] = ()
+    values: tuple[tuple[int, float], ...] = ()
+
+    def answer(self) -> Answer:
+        return Answer(items=self.items, blockers=self.blockers, confidence=self.confidence,
+                      values=self.values)
+
+    # --- storage as JSON (the draft survives restarts and replicas) ---------------------
+
+    def dump(self) -> dict[str, Any]:
+        return {
+            "step": self.step.value,
+            "items": [{"text": i.text, "krs": list(i.krs), "tier": i.tier.value, "reason": i.reason}
+                      for i in self.items],
+            "to_tag": list(self.to_tag),
+            "blockers": self.blockers,
+            "blockers_before": self.blockers_before,
+            "confidence": [list(pair) for pair in self.confidence],
+            "values": [list(pair) for pair in self.values],
+        }
+
+    @classmethod
+    def load(cls, data: dict[str, Any]) -> Dialogue:
+        return cls(
+            step=Step(data.get("step", Step.SHIPPED.value)),
+            items=tuple(ItemAnswer(text=i["text"], krs=tuple(i.get("krs", ())),
+                                   tier=Tier(i.get("tier", Tier.DIRECT.value)),
+                                   reason=i.get("reason", ""))
+                        for i in data.get("items", [])),
+            to_tag=tuple(data.get("to_tag", ())),
+            blockers=data.get("blockers", ""),
+            blockers_before=data.get("blockers_before", ""),
+            confidence=tuple((int(a), int(b)) for a, b in data.get("confidence", [])),
+            values=tuple((int(a), float(b)) for a, b in data.get("values", [])),
+        )
+
+
+@dataclass(frozen=True)
+class Move:
+    """What one line did: the next state, what to say, and whether to store the answer."""
+
+    dialogue: Dialogue
+    say: str
+    error: bool = False
+    finished: bool = False  # DONE: store ``dialogue.answer()``
+    paused: bool = False
+
+
+def start(*, current: Answer, choices: KrChoices) -> tuple[Dialogue, str]:
+    """A dialogue over what the check-in already holds, and its first question."""
+    dialogue = Dialogue(items=current.items, blockers=current.blockers,
+                        blockers_before=current.blockers, confidence=current.confidence)
+    return dialogue, question(dialogue, choices)
+
+
+def question(dialogue: Dialogue, choices: KrChoices) -> str:
+    match dialogue.step:
+        case Step.SHIPPED:
+            have = ""
+            if dialogue.items:
+                listed = "\n".join(f"  • {describe(i, choices)}" for i in dialogue.items)
+                have = f"Already in your check-in:\n{listed}\n"
+            return (f"{have}*What did you ship this week?* One item a line. "
+                    "Say `done` when finished, or `nothing` if nothing shipped.")
+        case Step.TAGS:
+            item = dialogue.items[dialogue.to_tag[0]]
+            return (f"“{item.text}” — which key results does it move? Active: {kr_list(choices)}.\n"
+                    "Answer like `KR-1 KR-3` (direct), `KR-2 indirect`, `none <why it is necessary>`, "
+                    "or `skip` to leave it untagged.")
+        case Step.BLOCKERS:
+            same = (f" Now: “{dialogue.blockers_before}” — `same` keeps it."
+                    if dialogue.blockers_before else "")
+            return f"*Are you blocked?* Say `no`, or what blocks you.{same}"
+        case Step.CONFIDENCE:
+            return ("Optional: your confidence from 1 to 10 per key result, like "
+                    f"`{_example_pairs(choices, '7')}`, or `skip`.")
+        case Step.VALUES:
+            owned = [kr for kr in choices.active if kr.number in choices.recordable]
+            return ("Optional: new metric values for "
+                    + ", ".join(f"{kr.code} {kr.metric}" for kr in owned)
+                    + f", like `{owned[0].code} 1250`, or `skip`.")
+    return ""
+
+
+def kr_list(choices: KrChoices) -> str:
+    return ", ".join(f"{kr.code} {kr.metric}" for kr in choices.active) or "none yet"
+
+
+def _example_pairs(choices: KrChoices, value: str) -> str:
+    return " ".join(f"{kr.code} {value}" for kr in choices.active[:2])
+
+
+def describe(item: ItemAnswer, choices: KrChoices | None = None) -> str:
+    if item.tier is Tier.NONE:
+        return f"{item.text} → none ({item.reason})"
+    if not item.krs:
+        return f"{item.text} → untagged"
+    codes = " ".join(f"KR-{n}" for n in item.krs)
+    return f"{item.text} → {codes} ({item.tier.value})"
+
+
+def advance(dialogue: Dialogue, line: str, *, choices: KrChoices) -> Move:
+    """Take one line of the member's answer."""
+    text = line.strip()
+    word = text.casefold()
+    if word in _STOP:
+        return Move(dialogue, "Paused: what you answered so far is kept. Type `checkin` "
+                    "to carry on before the week closes.", paused=True)
+    if word in ("help", "?"):
+        return Move(dialogue, question(dialogue, choices))
+    match dialogue.step:
+        case Step.SHIPPED:
+            return _shipped(dialogue, line, word, choices)
+        case Step.TAGS:
+            return _tags(dialogue, text, choices)
+        case Step.BLOCKERS:
+            blockers = dialogue.blockers_before if word in _SAME else text
+            if len(blockers) > MAX_BLOCKERS_TEXT:
+                return _again(dialogue, f"That is {len(blockers):,} characters; keep it under "
+                              f"{MAX_BLOCKERS_TEXT:,}.", choices)
+            return _next(replace(dialogue, blockers=blockers), Step.BLOCKERS, choices)
+        case Step.CONFIDENCE:
+            return _pairs(dialogue, text, choices, confidence=True)
+        case Step.VALUES:
+            return _pairs(dialogue, text, choices, confidence=False)
+    return Move(dialogue, "This check-in is already saved.", finished=True)
+
+
+def _again(dialogue: Dialogue, problem: str, choices: KrChoices) -> Move:
+    return Move(dialogue, f"{problem}\n{question(dialogue, choices)}", error=True)
+
+
+def _shipped(dialogue: Dialogue, line: str, word: str, choices: KrChoices) -> Move:
+    if word in _DONE or (word in _NOTHING and not dialogue.items):
+        untagged = tuple(i for i, item in enumerate(dialogue.items) if item.untagged)
+        return _next(replace(dialogue, to_tag=untagged), Step.SHIPPED, choices)
+    if not word:
+        return _again(dialogue, "That line was empty.", choices)
+    items = list(dialogue.items)
+    added, known = 0, []
+    for raw in line.splitlines():  # a pasted list: one item a line
+        text = raw.strip()
+        if not text:
+            continue
+        if len(text) > MAX_ITEM_TEXT:
+            return _again(dialogue, f"That item is {len(text):,} characters; keep it under "
+                          f"{MAX_ITEM_TEXT:,}.", choices)
+        if any(same_item(item.text, text) for item in items):
+            known.append(text)
+            continue
+        if len(items) >= MAX_ITEMS:
+            return _again(dialogue, f"A check-in holds up to {MAX_ITEMS} items.", choices)
+        items.append(ItemAnswer(text=text))
+        added += 1
+    dialogue = replace(dialogue, items=tuple(items))
+    already = f" (“{known[0]}” was already there.)" if known else ""
+    count = len(items)
+    return Move(dialogue, f"Got it — {count} item{'s' if count != 1 else ''}.{already} "
+                "Next item, or `done`.")
+
+
+_TIER_WORDS = {t.value: t for t in (Tier.DIRECT, Tier.INDIRECT)}
+
+
+def _tags(dialogue: Dialogue, text: str, choices: KrChoices) -> Move:
+    index, rest = dialogue.to_tag[0], dialogue.to_tag[1:]
+    item = dialogue.items[index]
+    words = text.split()
+    if not words:
+        return _again(dialogue, "That line was empty.", choices)
+    first = words[0].casefold()
+    if first == "skip" and len(words) == 1:
+        tagged = item
+    elif first == "none":
+        reason = text[len(words[0]):].strip()
+        if not reason:
+            return _again(dialogue, "A `none` item needs a one-line reason: `none keeps the lights on`.",
+                          choices)
+        tagged = ItemAnswer(text=item.text, tier=Tier.NONE, reason=reason)
+    else:
+        numbers, tier = [], Tier.DIRECT
+        for token in re.split(r"[\s,]+", text):
+            if not token:
+                continue
+            if token.casefold() in _TIER_WORDS:
+                tier = _TIER_WORDS[token.casefold()]
+                continue
+            number = kr_number(token)
+            if number is None:
+                return _again(dialogue, f"“{token}” is not a key result code or a tier.", choices)
+            if choices.by_number(number) is None:
+                return _again(dialogue, f"KR-{number} is not an active key result here.", choices)
+            numbers.append(number)
+        if not numbers:
+            return _again(dialogue, "Name at least one key result, or say `none <why>` or `skip`.",
+                          choices)
+        tagged = ItemAnswer(text=item.text, krs=tuple(dict.fromkeys(numbers)), tier=tier)
+    items = dialogue.items[:index] + (tagged,) + dialogue.items[index + 1:]
+    dialogue = replace(dialogue, items=items, to_tag=rest)
+    if rest:
+        return Move(dialogue, question(dialogue, choices))
+    return _next(dialogue, Step.TAGS, choices)
+
+
+def _pairs(dialogue: Dialogue, text: str, choices: KrChoices, *, confidence: bool) -> Move:
+    step = Step.CONFIDENCE if confidence else Step.VALUES
+    if text.casefold() in _SKIP:
+        return _next(dialogue, step, choices)
+    tokens = [t for t in re.split(r"[\s,;:=]+", text) if t]
+    if len(tokens) % 2:
+        return _again(dialogue, "Write each key result code followed by its number.", choices)
+    pairs: dict[int, float] = {}
+    for code, value in zip(tokens[::2], tokens[1::2], strict=True):
+        number = kr_number(code)
+        kr = choices.by_number(number) if number is not None else None
+        if kr is None:
+            return _again(dialogue, f"“{code}” is not an active key result here.", choices)
+        if not confidence and kr.number not in choices.recordable:
+            return _again(dialogue, f"Only {kr.code}'s owner or the channel owner records its values.",
+                          choices)
+        read = read_number(value)
+        if read is None:
+            return _again(dialogue, f"“{value}” is not a number.", choices)
+        if confidence and (read != int(read) or not 1 <= read <= 10):
+            return _again(dialogue, f"Confidence is a whole number from 1 to 10, not “{value}”.",
+                          choices)
+        pairs[kr.number] = read
+    if confidence:
+        merged = dict(dialogue.confidence) | {n: int(v) for n, v in pairs.items()}
+        dialogue = replace(dialogue, confidence=tuple(sorted(merged.items())))
+    else:
+        dialogue = replace(dialogue, values=tuple(sorted(pairs.items())))
+    return _next(dialogue, step, choices)
+
+
+_ORDER = (Step.SHIPPED, Step.TAGS, Step.BLOCKERS, Step.CONFIDENCE, Step.VALUES, Step.DONE)
+
+
+def _next(dialogue: Dialogue, after: Step, choices: KrChoices) -> Move:
+    """Move to the first step after ``after`` that has something to ask."""
+    for step in _ORDER[_ORDER.index(after) + 1:]:
+        if step is Step.TAGS and not dialogue.to_tag:
+            continue
+        if step is Step.CONFIDENCE and not choices.active:
+            continue
+        if step is Step.VALUES and not choices.recordable:
+            continue
+        dialogue = replace(dialogue, step=step)
+        if step is Step.DONE:
+            return Move(dialogue, "", finished=True)
+        return Move(dialogue, question(dialogue, choices))
+    raise AssertionError("DONE always follows")  # pragma: no cover
+
+
+__all__ = ["TIMEOUT", "Dialogue", "Move", "Step", "advance", "describe", "question", "start"]

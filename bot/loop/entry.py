@@ -1,0 +1,151 @@
+"""``WeeklyLoop``: the loop's one object, wired once by the composition root.
+
+    loop = WeeklyLoop(uow=db.uow, loop_store=loop_store_for, clock=clock, messenger=messenger,
+                      on_week_closed=analysis_hook)       # analysis_hook optional
+
+    await loop.run_due()                                   # the clock, the console's :advance
+    USE_CASES[rq.OpenCheckIn] = loop.checkin_command       # `checkin`
+    await loop.checkin_form(actor=…, place=…, value=…)     # handle_action("checkin.open")
+    await loop.submit_form(actor=…, place=…, state=…, values=…, delivery_id=…)  # handle_form("checkin")
+    await loop.answer_line(actor=…, place=…, text=…)       # console: None → not an answer, a command
+
+Each call is one unit of work: committed when it succeeds, rolled back (nothing changed)
+when the input is refused.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TypeVar
+
+from bot import requests as rq
+from bot.context import Actor, Place
+from bot.loop import checkin
+from bot.loop.form import FORM_ID, FormState
+from bot.loop.ports import LoopStoreFactory, WeekClosedHandler
+from bot.loop.prompts import read_button_value
+from bot.loop.service import LoopRunner, LoopSettings, RunReport
+from bot.messages import Form, FormErrors, Reply, Text, message, text_reply
+from bot.ports import Clock, Messenger, UnitOfWork, UnitOfWorkFactory
+from bot.services.turn import Turn, UseCaseError
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+FormValue = str | list[str]
+
+
+class WeeklyLoop:
+    form_id = FORM_ID
+
+    def __init__(self, *, uow: UnitOfWorkFactory, loop_store: LoopStoreFactory, clock: Clock,
+                 messenger: Messenger, settings: LoopSettings | None = None,
+                 on_week_closed: WeekClosedHandler | None = None) -> None:
+        self.uow = uow
+        self.loop_store = loop_store
+        self.clock = clock
+        self.runner = LoopRunner(uow=uow, loop_store=loop_store, clock=clock, messenger=messenger,
+                                 settings=settings, on_week_closed=on_week_closed)
+
+    # --- the clock ----------------------------------------------------------------------
+
+    async def run_due(self) -> RunReport:
+        """Do every open, reminder, close and analysis that is due at ``clock.now()`` and
+        not done yet (safe to call as often as you like: what is done is not redone)."""
+        return await self.runner.run_due()
+
+    # --- members ------------------------------------------------------------------------
+
+    async def checkin_command(self, _cmd: rq.OpenCheckIn, turn: Turn) -> Reply:
+        """The `checkin` use case, in the caller's unit of work (``USE_CASES`` signature)."""
+        return await checkin.open_checkin(turn, store=self.loop_store(turn.uow))
+
+    async def checkin_form(self, *, actor: Actor, place: Place, value: str = "") -> Form | Reply:
+        """The check-in form, for a prompt's button (``value`` names channel and week) or an
+        "Answer check-in" button of the home view (``value``: the channel's platform id)."""
+        channel, week = _target(value, place)
+
+        async def use(turn: Turn, _uow: UnitOfWork) -> Form:
+            return await checkin.form_for(turn, week_key=week)
+
+        return await self._in_turn(actor, channel, use)
+
+    async def submit_form(
+        self, *, actor: Actor, place: Place, state: str, values: Mapping[str, FormValue],
+        delivery_id: str | None = None,
+    ) -> Reply | FormErrors:
+        """A submitted check-in form: a summary reply, or an error per input and nothing stored.
+        ``delivery_id`` (the platform's id of this submission) makes redeliveries no-ops."""
+        parsed = FormState.load(state)
+        if parsed is None:
+            return text_reply("This check-in form is out of date: type `checkin` for a fresh one.",
+                              error=True)
+
+        async def use(turn: Turn, uow: UnitOfWork) -> Reply | FormErrors:
+            return await checkin.submit_form(turn, store=self.loop_store(uow), state=parsed,
+                                             values=values, delivery_id=delivery_id)
+
+        return await self._in_turn(actor, Place(channel=parsed.channel), use)
+
+    async def answer_line(self, *, actor: Actor, place: Place, text: str,
+                          delivery_id: str | None = None) -> Reply | None:
+        """A line typed by a member with a check-in conversation under way: their answer.
+        None when they have none (or it timed out): the line is a command."""
+        async with self.uow() as uow:
+            workspace = await uow.workspace(platform=actor.platform, external_id=actor.workspace)
+            assert workspace.id is not None
+            repo = uow.scoped(workspace.id)
+            member = await repo.find_member(actor.user)
+            if member is None or member.id is None:
+                return None
+            store = self.loop_store(uow)
+            now = self.clock.now()
+            conversation = await checkin.active_conversation(
+                store, workspace_id=workspace.id, member_id=member.id, now=now)
+            if conversation is None:
+                await uow.commit()  # a timed-out dialogue is now marked paused
+                return None
+            turn = Turn(uow=uow, repo=repo, clock=self.clock, actor=actor, place=place,
+                        workspace=workspace, member=member, channel=None)
+            try:
+                reply = await checkin.answer_line(turn, store=store, conversation=conversation,
+                                                  text=text, delivery_id=delivery_id)
+            except UseCaseError as error:
+                await uow.rollback()
+                return Reply(message(Text(error.problem)), error=True)
+            await uow.commit()
+            return reply
+
+    async def _in_turn(self, actor: Actor, place: Place,
+                       use: Callable[[Turn, UnitOfWork], Awaitable[T]]) -> T | Reply:
+        async with self.uow() as uow:
+            try:
+                turn = await Turn.begin(uow=uow, clock=self.clock, actor=actor, place=place)
+                result = await use(turn, uow)
+            except UseCaseError as error:
+                await uow.rollback()
+                return Reply(message(Text(error.problem)), error=True)
+            if isinstance(result, FormErrors):
+                await uow.rollback()
+            else:
+                await uow.commit()
+            return result
+
+
+def _target(value: str, place: Place) -> tuple[Place, str | None]:
+    """The channel (as a place) and week a button names; else where it was pressed."""
+    found = read_button_value(value)
+    if found is not None:
+        return Place(channel=found[0]), found[1]
+    if value:
+        return Place(channel=value), None
+    return place, None
+
+
+def is_checkin_form(form_id: str) -> bool:
+    return form_id == FORM_ID
+
+
+__all__ = ["WeeklyLoop", "is_checkin_form"]
+

@@ -1,0 +1,101 @@
+"""What the loop says to members: the prompt, the reminder, the saved answer."""
+
+from __future__ import annotations
+
+from bot.loop.answer import Answer
+from bot.loop.conversation import describe
+from bot.loop.schedule import WeekSchedule
+from bot.messages import (
+    Actions,
+    Address,
+    BulletList,
+    Button,
+    Heading,
+    Message,
+    Note,
+    Part,
+    Text,
+    message,
+)
+from bot.model import Channel, Member, Workspace
+
+#: Platforms that show a form (a Slack modal, a Teams card); the others get a conversation.
+FORM_PLATFORMS = frozenset({"slack", "teams"})
+
+
+def has_forms(platform: str) -> bool:
+    return platform in FORM_PLATFORMS
+
+
+def dm(workspace: Workspace, member: Member) -> Address:
+    return Address(platform=workspace.platform, workspace=workspace.external_id, kind="dm",
+                   target=member.external_id, label=f"@{member.label}")
+
+
+def channel_address(workspace: Workspace, channel: Channel) -> Address:
+    return Address(platform=workspace.platform, workspace=workspace.external_id, kind="channel",
+                   target=channel.external_id, label=f"#{channel.name or channel.external_id}")
+
+
+def closes_text(schedule: WeekSchedule, week: str) -> str:
+    """``Wednesday 13 Jan 17:00 (Europe/Berlin)``: when ``week`` closes, in the channel's zone."""
+    at = schedule.close_at(week).astimezone(schedule.zone)
+    return f"{at:%A %d %b %H:%M} ({schedule.tz})"
+
+
+def button_value(channel: Channel, week: str) -> str:
+    return f"{channel.external_id}|{week}"
+
+
+def read_button_value(value: str) -> tuple[str, str] | None:
+    channel, sep, week = value.rpartition("|")
+    return (channel, week) if sep and channel and week else None
+
+
+def prompt(*, workspace: Workspace, channel: Channel, week: str, schedule: WeekSchedule,
+           reminder: bool) -> Message:
+    name = channel.name or channel.external_id
+    closes = closes_text(schedule, week)
+    if reminder:
+        heading = f"Reminder: your check-in for #{name} · {week}"
+        lead = f"It closes {closes}. Five minutes: what did you ship, does it move a key result, are you blocked?"
+    else:
+        heading = f"Weekly check-in · #{name} · {week}"
+        lead = ("Five minutes: *what did you ship* this week, *which key results does it move*, "
+                f"and *are you blocked*? You can edit your answer until {closes}.")
+    parts: list[Part] = [Heading(heading), Text(lead)]
+    if has_forms(workspace.platform):
+        parts.append(Actions((Button("Answer check-in", "checkin.open",
+                                     value=button_value(channel, week), style="primary"),)))
+        parts.append(Note("Away this week? `skip` — no prompt, no reminder."))
+    else:
+        parts.append(Note(f"Type `checkin` (in #{name} or here) to answer, one question at a time; "
+                          "`skip` if you are away this week."))
+    return message(*parts, summary=heading)
+
+
+def saved(*, channel: Channel, week: str, answer: Answer, schedule: WeekSchedule, late: bool,
+          first: bool, values: tuple[str, ...] = ()) -> Message:
+    name = channel.name or channel.external_id
+    verb = "saved" if first else "updated"
+    parts: list[Part] = [Heading(f"Check-in {verb} · #{name} · {week}")]
+    if answer.items:
+        parts.append(BulletList(title="Shipped", items=tuple(describe(i) for i in answer.items)))
+    else:
+        parts.append(Text("Nothing shipped this week — that counts as answered."))
+    parts.append(Text(f"Blocked: {answer.blockers}" if answer.blockers.strip() else "Not blocked."))
+    if answer.confidence:
+        parts.append(Text("Confidence: " + ", ".join(f"KR-{n} {v}/10" for n, v in answer.confidence)))
+    if values:
+        parts.append(Text("Recorded: " + "; ".join(values)))
+    if late:
+        parts.append(Note(f"Stored as a late answer for {week}: it closed {closes_text(schedule, week)}."))
+    else:
+        parts.append(Note(f"You can change it until {closes_text(schedule, week)}: `checkin`."))
+    return message(*parts, summary=f"Check-in {verb} for #{name} {week}")
+
+
+__all__ = [
+    "FORM_PLATFORMS", "button_value", "channel_address", "closes_text", "dm", "has_forms",
+    "prompt", "read_button_value", "saved",
+]

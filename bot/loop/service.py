@@ -1,0 +1,309 @@
+"""The clock's use case: run the loop's work that is due — exactly once.
+
+:func:`run_due` plans, then works, channel by channel:
+
+1. **Plan** (one transaction): from the schedule, the members and what is already in the
+   outbox, record every open, reminder and close that is due and not recorded yet.
+   Recording is idempotent (a unique key per channel, member, week and event).
+2. **Work**, entry by entry, never holding a transaction across a network call:
+   claim the entry (a lease) and compose its message — commit — send — mark it finished —
+   commit. A crash after the claim leaves the entry unfinished: once the lease runs out the
+   next run claims it again, so it is sent at most one extra time and never skipped. Two
+   clocks cannot both hold the lease, so they take turns instead of both sending.
+
+Who is not prompted or reminded: members on leave (``skip``), unreachable members, and
+anyone who already answered. A digest is posted only for a week that ran (someone was
+prompted or answered) and was not skipped by the channel; analysis follows the digest.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from collections import Counter
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from bot.loop import digest, prompts
+from bot.loop.ports import (
+    LoopStore,
+    LoopStoreFactory,
+    OutboxEntry,
+    Outcome,
+    ScheduledChannel,
+    WeekClosed,
+    WeekClosedHandler,
+)
+from bot.loop.schedule import (
+    DEFAULT_CLOSE_GRACE,
+    DEFAULT_GRACE,
+    Event,
+    Recipient,
+    WeekSchedule,
+    due_events,
+    on_leave,
+)
+from bot.messages import Address, Message
+from bot.model import Member
+from bot.ports import Clock, Messenger, Repository, Undeliverable, UnitOfWork, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+
+def default_owner() -> str:
+    """Who holds a lease: this host and process, plus a random part for restarts."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+@dataclass(frozen=True)
+class LoopSettings:
+    grace: timedelta = DEFAULT_GRACE
+    close_grace: timedelta = DEFAULT_CLOSE_GRACE
+    #: How long a claim keeps others off an entry: longer than any send takes.
+    lease: timedelta = timedelta(minutes=5)
+    max_attempts: int = 3
+    owner: str = field(default_factory=default_owner)
+
+
+@dataclass
+class RunReport:
+    recorded: int = 0
+    done: Counter[str] = field(default_factory=Counter)  # "open sent", "remind skipped", …
+
+    def count(self, event: Event, outcome: Outcome) -> int:
+        return self.done[f"{event.value} {outcome.value}"]
+
+    def __str__(self) -> str:
+        parts = [f"{self.recorded} recorded"] + [f"{n} {what}" for what, n in sorted(self.done.items())]
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class _Work:
+    """What a claimed entry turned out to need."""
+
+    address: Address | None = None
+    message: Message | None = None
+    closed: WeekClosed | None = None
+    skip: str = ""  # why it is no longer needed
+    member: Member | None = None
+
+
+_ORDER = {Event.OPEN: 0, Event.REMIND: 1, Event.CLOSE: 2, Event.ANALYSE: 3}
+
+
+class LoopRunner:
+    """Runs due work; one per clock (the console and tests make one per call)."""
+
+    def __init__(self, *, uow: UnitOfWorkFactory, loop_store: LoopStoreFactory, clock: Clock,
+                 messenger: Messenger, settings: LoopSettings | None = None,
+                 on_week_closed: WeekClosedHandler | None = None) -> None:
+        self.uow = uow
+        self.loop_store = loop_store
+        self.clock = clock
+        self.messenger = messenger
+        self.settings = settings or LoopSettings()
+        self.on_week_closed = on_week_closed
+
+    async def plan(self) -> list[ScheduledChannel]:
+        async with self.uow() as uow:
+            return await self.loop_store(uow).scheduled_channels()
+
+    async def run_due(self, *, channel_ids: Collection[int] | None = None) -> RunReport:
+        report = RunReport()
+        for scheduled in await self.plan():
+            if channel_ids is not None and scheduled.channel.id not in channel_ids:
+                continue
+            try:
+                await self.run_channel(scheduled, report=report)
+            except Exception:  # one channel's trouble must not stop the others
+                log.exception("weekly loop failed for channel %s", scheduled.channel.id)
+        return report
+
+    async def run_channel(self, scheduled: ScheduledChannel, *, report: RunReport) -> None:
+        report.recorded += await self._record_due(scheduled)
+        async with self.uow() as uow:
+            pending = await self.loop_store(uow).unfinished(scheduled.channel.id or 0)
+        now = self.clock.now()
+        pending.sort(key=lambda e: (_ORDER[e.event], e.due_at, e.id or 0))
+        for entry in pending:
+            if entry.claimed_until is not None and entry.claimed_until > now:
+                continue  # another clock (or a run that crashed a moment ago) holds it
+            outcome = await self._work(scheduled, entry)
+            if outcome is not None:
+                report.done[f"{entry.event.value} {outcome.value}"] += 1
+
+    # --- plan ---------------------------------------------------------------------------
+
+    async def _record_due(self, scheduled: ScheduledChannel) -> int:
+        channel, workspace = scheduled.channel, scheduled.workspace
+        assert channel.id is not None and workspace.id is not None
+        now = self.clock.now()
+        schedule = WeekSchedule.of(channel)
+        async with self.uow() as uow:
+            store, repo = self.loop_store(uow), uow.scoped(workspace.id)
+            members = {m.id: m for m in await repo.channel_members(channel.id) if m.id is not None}
+            due = due_events(schedule, recipients=[Recipient(i, m.tz) for i, m in members.items()],
+                             now=now, grace=self.settings.grace, close_grace=self.settings.close_grace)
+            if not due:
+                return 0
+            weeks = sorted({d.week for d in due})
+            skipped = await store.skipped_weeks(channel.id)
+            recorded = await store.entries(channel.id, weeks=weeks)
+            known = {e.key for e in recorded}
+            opened = {e.week for e in recorded if e.event is Event.OPEN}
+            answered: dict[str, set[int]] = {}
+            on_time: set[str] = set()  # weeks someone answered before the close
+            for week in weeks:
+                checkins = [c for c in await repo.checkins(channel.id, week) if c.answered]
+                answered[week] = {c.member_id for c in checkins}
+                if any(not c.late for c in checkins):
+                    on_time.add(week)
+            new = []
+            for item in due:
+                if item.week in skipped or (channel.id, item.member_id, item.week, item.event) in known:
+                    continue
+                if item.member_id is not None:
+                    member = members[item.member_id]
+                    if (member.unreachable or item.member_id in answered[item.week]
+                            or on_leave(member.skip_until, item.at, schedule.member_zone(member.tz))):
+                        continue
+                    if item.event is Event.OPEN:
+                        opened.add(item.week)
+                elif item.event is Event.CLOSE:
+                    # A week nobody was prompted for and nobody answered in time did not run
+                    # (the clock was down all along, or the channel was set up after it).
+                    ran = item.week in opened or item.week in on_time
+                    if not ran or (channel.created_at is not None and item.at < channel.created_at):
+                        continue
+                new.append(OutboxEntry(
+                    workspace_id=workspace.id, channel_id=channel.id, member_id=item.member_id,
+                    week=item.week, event=item.event, due_at=item.at))
+            count = await store.record(new, now=now)
+            await uow.commit()
+        if count:
+            log.info("channel %s: recorded %d due entries", channel.id, count)
+        return count
+
+    # --- work -----------------------------------------------------------------------------
+
+    async def _work(self, scheduled: ScheduledChannel, entry: OutboxEntry) -> Outcome | None:
+        assert entry.id is not None
+        owner, now = self.settings.owner, self.clock.now()
+        async with self.uow() as uow:
+            store = self.loop_store(uow)
+            claimed = await store.claim(entry.id, owner=owner, now=now, lease=self.settings.lease)
+            if claimed is None:
+                return None
+            if claimed.attempts > self.settings.max_attempts:
+                log.error("giving up on %s after %d attempts: %s", claimed.key, claimed.attempts - 1,
+                          claimed.detail)
+                await store.finish(entry.id, outcome=Outcome.GAVE_UP, now=now, detail=claimed.detail)
+                await uow.commit()
+                return Outcome.GAVE_UP
+            work = await self._compose(uow, store, scheduled, claimed)
+            if work.skip:
+                await store.finish(entry.id, outcome=Outcome.SKIPPED, now=now, detail=work.skip)
+                await uow.commit()
+                return Outcome.SKIPPED
+            await uow.commit()
+        # The entry is claimed and committed: from here a crash means "resend once later".
+        try:
+            if work.closed is not None:
+                if self.on_week_closed is not None:
+                    await self.on_week_closed(work.closed)
+            else:
+                assert work.address is not None and work.message is not None
+                await self.messenger.send(work.address, work.message)
+        except Undeliverable as error:
+            await self._unreachable(scheduled, entry, work.member, str(error))
+            return Outcome.UNDELIVERABLE
+        except Exception as error:
+            log.warning("%s %s failed (will retry): %r", entry.event.value, entry.key, error)
+            async with self.uow() as uow:
+                await self.loop_store(uow).release(entry.id, owner=owner, detail=repr(error))
+                await uow.commit()
+            return None
+        async with self.uow() as uow:
+            store = self.loop_store(uow)
+            await store.finish(entry.id, outcome=Outcome.SENT, now=self.clock.now())
+            if entry.event is Event.CLOSE:
+                await store.record([OutboxEntry(
+                    workspace_id=entry.workspace_id, channel_id=entry.channel_id, member_id=None,
+                    week=entry.week, event=Event.ANALYSE, due_at=entry.due_at)], now=self.clock.now())
+            await uow.commit()
+        return Outcome.SENT
+
+    async def _compose(self, uow: UnitOfWork, store: LoopStore, scheduled: ScheduledChannel,
+                       entry: OutboxEntry) -> _Work:
+        workspace = scheduled.workspace
+        assert workspace.id is not None
+        repo = uow.scoped(workspace.id)
+        channel = await repo.channel_by_id(entry.channel_id)
+        if channel is None:
+            return _Work(skip="the channel is gone")
+        assert channel.id is not None
+        schedule = WeekSchedule.of(channel)
+        now = self.clock.now()
+        if entry.week in await store.skipped_weeks(channel.id):
+            return _Work(skip="the channel skips this week")
+        if entry.event is Event.ANALYSE:
+            if self.on_week_closed is None:
+                return _Work(skip="no analysis is wired in")
+            return _Work(closed=WeekClosed(workspace=workspace, channel=channel, week=entry.week,
+                                           closed_at=entry.due_at))
+        if entry.event is Event.CLOSE:
+            data = await digest.gather(repo, channel=channel, week=entry.week, schedule=schedule, now=now)
+            return _Work(address=prompts.channel_address(workspace, channel),
+                         message=digest.digest_message(data))
+        assert entry.member_id is not None
+        member = await _still_member(repo, channel.id, entry.member_id)
+        if member is None:
+            return _Work(skip="no longer in the channel")
+        reason = await _why_not(repo, schedule, member=member, channel_id=channel.id,
+                                week=entry.week, due_at=entry.due_at, now=now)
+        if reason:
+            return _Work(skip=reason)
+        message = prompts.prompt(workspace=workspace, channel=channel, week=entry.week,
+                                 schedule=schedule, reminder=entry.event is Event.REMIND)
+        return _Work(address=prompts.dm(workspace, member), message=message, member=member)
+
+    async def _unreachable(self, scheduled: ScheduledChannel, entry: OutboxEntry,
+                           member: Member | None, detail: str) -> None:
+        assert entry.id is not None and scheduled.workspace.id is not None
+        log.warning("%s %s undeliverable: %s", entry.event.value, entry.key, detail)
+        async with self.uow() as uow:
+            if member is not None:
+                repo = uow.scoped(scheduled.workspace.id)
+                fresh = await repo.member_by_id(member.id or 0)
+                if fresh is not None:
+                    fresh.unreachable = True
+                    await repo.save_member(fresh)
+            await self.loop_store(uow).finish(entry.id, outcome=Outcome.UNDELIVERABLE,
+                                              now=self.clock.now(), detail=detail)
+            await uow.commit()
+
+
+async def _still_member(repo: Repository, channel_id: int, member_id: int) -> Member | None:
+    return next((m for m in await repo.channel_members(channel_id) if m.id == member_id), None)
+
+
+async def _why_not(repo: Repository, schedule: WeekSchedule, *, member: Member, channel_id: int,
+                   week: str, due_at: datetime, now: datetime) -> str:
+    """Why a prompt or reminder recorded earlier is no longer wanted ("" if it is)."""
+    if member.unreachable:
+        return "unreachable"
+    if on_leave(member.skip_until, due_at, schedule.member_zone(member.tz)):
+        return "on leave"
+    if schedule.is_closed(week, now):
+        return "the week closed before it could be sent"
+    checkin = await repo.checkin(channel_id, member.id or 0, week)
+    if checkin is not None and checkin.answered:
+        return "already answered"
+    return ""
+
+
+__all__ = ["LoopRunner", "LoopSettings", "RunReport", "default_owner"]

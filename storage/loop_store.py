@@ -1,0 +1,277 @@
+"""``SqlLoopStore``: the weekly loop's tables (:class:`bot.loop.ports.LoopStore`).
+
+- ``loop_outbox`` — the work of the loop, one row per (channel, member, week, event),
+  recorded before it is done: a unique key makes recording idempotent, a lease
+  (``claimed_by`` / ``claimed_until``) makes two clocks take turns instead of both sending,
+  ``finished_at`` says it was done. ``member_id`` 0 stands for the channel (close, analyse).
+- ``loop_delivery`` — platform delivery ids of answers already stored.
+- ``loop_conversation`` — a member's check-in dialogue where the platform has no forms.
+- ``loop_skipped_week`` — weeks a channel does not run.
+
+The store works inside a unit of work's session (:func:`loop_store_for`), so what it
+writes commits or rolls back with the rest of that unit's work.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.loop.ports import Conversation, OutboxEntry, Outcome, ScheduledChannel
+from bot.loop.schedule import Event
+from bot.model import Channel, Workspace
+from storage.mapping import to_domain
+from storage.repository_base import dialect_insert
+from storage.tables import (
+    NAMING_CONVENTION,
+    ChannelRow,
+    MemberRow,
+    MembershipRow,
+    UtcDateTime,
+    WorkspaceRow,
+)
+
+#: A delivery id is remembered this long: platforms stop redelivering within the hour.
+DELIVERY_MEMORY = timedelta(days=2)
+MAX_DETAIL = 500
+
+metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+_WORKSPACE = cast(sa.Table, WorkspaceRow.__table__)
+_CHANNEL = cast(sa.Table, ChannelRow.__table__)
+_MEMBER = cast(sa.Table, MemberRow.__table__)
+_MEMBERSHIP = cast(sa.Table, MembershipRow.__table__)
+
+
+def _fk(column: str, target: sa.Table, **options: Any) -> sa.Column[Any]:
+    # A foreign key to the product's table object (another MetaData): resolvable as is.
+    return sa.Column(column, sa.Integer, sa.ForeignKey(target.c.id), nullable=False, **options)
+
+
+outbox = sa.Table(
+    "loop_outbox", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    _fk("workspace_id", _WORKSPACE),
+    _fk("channel_id", _CHANNEL),
+    sa.Column("member_id", sa.Integer, nullable=False),  # 0: the channel itself
+    sa.Column("week", sa.String(10), nullable=False),
+    sa.Column("event", sa.String(16), nullable=False),
+    sa.Column("due_at", UtcDateTime(), nullable=False),
+    sa.Column("recorded_at", UtcDateTime(), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("claimed_by", sa.String(128), nullable=False, server_default=""),
+    sa.Column("claimed_until", UtcDateTime(), nullable=True),
+    sa.Column("finished_at", UtcDateTime(), nullable=True),
+    sa.Column("outcome", sa.String(16), nullable=True),
+    sa.Column("detail", sa.String(MAX_DETAIL), nullable=False, server_default=""),
+    sa.UniqueConstraint("channel_id", "member_id", "week", "event", name="uq_loop_outbox_key"),
+    sa.Index("ix_loop_outbox_channel_id_finished_at", "channel_id", "finished_at"),
+)
+
+deliveries = sa.Table(
+    "loop_delivery", metadata,
+    sa.Column("delivery_id", sa.String(255), primary_key=True),
+    _fk("workspace_id", _WORKSPACE),
+    sa.Column("received_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_loop_delivery_received_at", "received_at"),
+)
+
+conversations = sa.Table(
+    "loop_conversation", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    _fk("workspace_id", _WORKSPACE),
+    _fk("member_id", _MEMBER),
+    _fk("channel_id", _CHANNEL),
+    sa.Column("week", sa.String(10), nullable=False),
+    sa.Column("state", sa.Text, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=True),
+    sa.UniqueConstraint("workspace_id", "member_id", name="uq_loop_conversation_member"),
+)
+
+skipped_weeks = sa.Table(
+    "loop_skipped_week", metadata,
+    _fk("workspace_id", _WORKSPACE),
+    _fk("channel_id", _CHANNEL, primary_key=True),
+    sa.Column("week", sa.String(10), primary_key=True),
+)
+
+def _entry(row: Any) -> OutboxEntry:
+    m = row._mapping
+    return OutboxEntry(
+        id=m["id"], workspace_id=m["workspace_id"], channel_id=m["channel_id"],
+        member_id=m["member_id"] or None, week=m["week"], event=Event(m["event"]),
+        due_at=m["due_at"], recorded_at=m["recorded_at"], attempts=m["attempts"],
+        claimed_by=m["claimed_by"], claimed_until=m["claimed_until"],
+        finished_at=m["finished_at"], outcome=Outcome(m["outcome"]) if m["outcome"] else None,
+        detail=m["detail"],
+    )
+
+
+class SqlLoopStore:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    @property
+    def _dialect(self) -> str:
+        return self._session.get_bind().dialect.name
+
+    async def _execute(self, statement: Any) -> Any:
+        return await self._session.execute(statement)
+
+    # --- the clock's plan -------------------------------------------------------------
+
+    async def scheduled_channels(self) -> list[ScheduledChannel]:
+        rows = (await self._execute(
+            sa.select(_CHANNEL, _WORKSPACE.c.platform, _WORKSPACE.c.external_id.label("ws_external"),
+                      _WORKSPACE.c.name.label("ws_name"))
+            .join(_WORKSPACE, _WORKSPACE.c.id == _CHANNEL.c.workspace_id)
+            .order_by(_CHANNEL.c.id)
+        )).all()
+        zones = (await self._execute(
+            sa.select(_MEMBERSHIP.c.channel_id, _MEMBER.c.tz).distinct()
+            .join(_MEMBER, _MEMBER.c.id == _MEMBERSHIP.c.member_id)
+        )).all()
+        by_channel: dict[int, set[str | None]] = {}
+        for channel_id, tz in zones:
+            by_channel.setdefault(channel_id, set()).add(tz)
+        plan = []
+        for row in rows:
+            channel = to_domain(Channel, row._mapping)
+            m = row._mapping
+            workspace = Workspace(platform=m["platform"], external_id=m["ws_external"],
+                                  name=m["ws_name"], id=channel.workspace_id)
+            found = by_channel.get(channel.id or 0, set())
+            plan.append(ScheduledChannel(
+                workspace=workspace, channel=channel,
+                member_zones=tuple(sorted(found, key=lambda tz: tz or ""))))
+        return plan
+
+    # --- outbox -------------------------------------------------------------------------
+
+    async def record(self, entries: Sequence[OutboxEntry], *, now: datetime) -> int:
+        if not entries:
+            return 0
+        values = [{
+            "workspace_id": e.workspace_id, "channel_id": e.channel_id,
+            "member_id": e.member_id or 0, "week": e.week, "event": e.event.value,
+            "due_at": e.due_at, "recorded_at": now, "attempts": 0, "claimed_by": "",
+            "detail": "",
+        } for e in entries]
+        statement = dialect_insert(self._dialect, outbox).on_conflict_do_nothing(
+            index_elements=["channel_id", "member_id", "week", "event"])
+        result = await self._execute(statement.values(values))
+        return int(result.rowcount or 0)
+
+    async def entries(self, channel_id: int, *, weeks: Sequence[str]) -> list[OutboxEntry]:
+        rows = await self._execute(
+            sa.select(outbox).where(outbox.c.channel_id == channel_id, outbox.c.week.in_(list(weeks)))
+            .order_by(outbox.c.due_at, outbox.c.id))
+        return [_entry(row) for row in rows]
+
+    async def unfinished(self, channel_id: int) -> list[OutboxEntry]:
+        rows = await self._execute(
+            sa.select(outbox).where(outbox.c.channel_id == channel_id, outbox.c.finished_at.is_(None))
+            .order_by(outbox.c.due_at, outbox.c.id))
+        return [_entry(row) for row in rows]
+
+    async def claim(
+        self, entry_id: int, *, owner: str, now: datetime, lease: timedelta
+    ) -> OutboxEntry | None:
+        # One UPDATE decides: on PostgreSQL a second claimer waits for the first to commit
+        # and then finds the lease taken; on SQLite the write lock serialises them.
+        statement = (
+            sa.update(outbox)
+            .where(outbox.c.id == entry_id, outbox.c.finished_at.is_(None),
+                   sa.or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until <= now))
+            .values(claimed_by=owner[:128], claimed_until=now + lease, attempts=outbox.c.attempts + 1)
+            .returning(*outbox.c)
+        )
+        row = (await self._execute(statement)).first()
+        return None if row is None else _entry(row)
+
+    async def finish(
+        self, entry_id: int, *, outcome: Outcome, now: datetime, detail: str = ""
+    ) -> None:
+        await self._execute(
+            sa.update(outbox).where(outbox.c.id == entry_id, outbox.c.finished_at.is_(None))
+            .values(finished_at=now, outcome=outcome.value, claimed_until=None,
+                    detail=detail[:MAX_DETAIL]))
+
+    async def release(self, entry_id: int, *, owner: str, detail: str = "") -> None:
+        await self._execute(
+            sa.update(outbox).where(outbox.c.id == entry_id, outbox.c.claimed_by == owner[:128],
+                                    outbox.c.finished_at.is_(None))
+            .values(claimed_until=None, detail=detail[:MAX_DETAIL]))
+
+    # --- deliveries -------------------------------------------------------------------
+
+    async def first_delivery(self, delivery_id: str, *, workspace_id: int, now: datetime) -> bool:
+        statement = dialect_insert(self._dialect, deliveries).values(
+            delivery_id=delivery_id[:255], workspace_id=workspace_id, received_at=now,
+        ).on_conflict_do_nothing(index_elements=["delivery_id"])
+        inserted = (await self._execute(statement)).rowcount == 1
+        if inserted:
+            await self._execute(sa.delete(deliveries).where(
+                deliveries.c.received_at < now - DELIVERY_MEMORY))
+        return inserted
+
+    # --- conversations ----------------------------------------------------------------
+
+    async def conversation(self, workspace_id: int, member_id: int) -> Conversation | None:
+        row = (await self._execute(sa.select(conversations).where(
+            conversations.c.workspace_id == workspace_id,
+            conversations.c.member_id == member_id))).first()
+        if row is None:
+            return None
+        m = row._mapping
+        return Conversation(workspace_id=m["workspace_id"], member_id=m["member_id"],
+                            channel_id=m["channel_id"], week=m["week"],
+                            state=json.loads(m["state"]), active=bool(m["active"]),
+                            updated_at=m["updated_at"])
+
+    async def save_conversation(self, conversation: Conversation) -> None:
+        values = {"channel_id": conversation.channel_id, "week": conversation.week,
+                  "state": json.dumps(conversation.state, ensure_ascii=False),
+                  "active": conversation.active, "updated_at": conversation.updated_at}
+        statement = dialect_insert(self._dialect, conversations).values(
+            workspace_id=conversation.workspace_id, member_id=conversation.member_id, **values)
+        await self._execute(statement.on_conflict_do_update(
+            index_elements=["workspace_id", "member_id"], set_=values))
+
+    async def end_conversation(self, workspace_id: int, member_id: int) -> None:
+        await self._execute(sa.delete(conversations).where(
+            conversations.c.workspace_id == workspace_id, conversations.c.member_id == member_id))
+
+    # --- skipped weeks ----------------------------------------------------------------
+
+    async def skip_week(self, channel_id: int, week: str, *, workspace_id: int) -> bool:
+        statement = dialect_insert(self._dialect, skipped_weeks).values(
+            workspace_id=workspace_id, channel_id=channel_id, week=week,
+        ).on_conflict_do_nothing(index_elements=["channel_id", "week"])
+        return (await self._execute(statement)).rowcount == 1
+
+    async def unskip_week(self, channel_id: int, week: str) -> bool:
+        result = await self._execute(sa.delete(skipped_weeks).where(
+            skipped_weeks.c.channel_id == channel_id, skipped_weeks.c.week == week))
+        return bool(result.rowcount)
+
+    async def skipped_weeks(self, channel_id: int) -> set[str]:
+        rows = await self._execute(sa.select(skipped_weeks.c.week).where(
+            skipped_weeks.c.channel_id == channel_id))
+        return {week for (week,) in rows}
+
+
+def loop_store_for(uow: Any) -> SqlLoopStore:
+    """The loop store inside ``uow``'s transaction (a :class:`storage.unit_of_work.SqlUnitOfWork`):
+    the :data:`bot.loop.ports.LoopStoreFactory` the composition root passes to the loop."""
+    return SqlLoopStore(uow.session)
+
+
+__all__ = ["DELIVERY_MEMORY", "SqlLoopStore", "conversations", "deliveries", "loop_store_for",
+           "metadata", "outbox", "skipped_weeks"]
