@@ -8,7 +8,8 @@ forth, count the weeks between two keys, and place a week inside a cycle.
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.model import iso_week
 
@@ -52,3 +53,27 @@ def weeks_from(first: str, last: str) -> tuple[str, ...]:
     """Every week from ``first`` to ``last``, both included, oldest first."""
     span = weeks_between(first, last)
     return tuple(shift_week(first, step) for step in range(span + 1))
+
+
+def week_bounds(week: str, tz: str) -> tuple[datetime, datetime]:
+    """The UTC instants a week starts and ends at (Monday 00:00 to the next Monday 00:00
+    in the zone ``tz``): what puts a measurement, recorded in UTC, into a channel's week."""
+    zone = zone_of(tz)
+    monday = week_start(week)
+    start = datetime.combine(monday, time(0), tzinfo=zone).astimezone(UTC)
+    end = datetime.combine(monday + timedelta(weeks=1), time(0), tzinfo=zone).astimezone(UTC)
+    return start, end
+
+
+def week_of(moment: datetime, tz: str) -> str:
+    """The week key of a UTC instant in the zone ``tz``."""
+    return iso_week(moment.astimezone(zone_of(tz)).date())
+
+
+def zone_of(tz: str) -> tzinfo:
+    """The zone called ``tz``; UTC for an unknown name (the channel's setting is checked
+    when it is made)."""
+    try:
+        return ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC

@@ -1,0 +1,247 @@
+"""The drift and zombie rules' inputs, computed in the database.
+
+Aggregate SQL per channel per week and per KR per week (items and tags, measurement
+deltas, confidences, check-in counts; see :mod:`storage.analysis_statements`) turned into
+the plain dataclasses of :mod:`bot.analysis`. The definitions are those of
+:mod:`bot.analysis.records`, the Python reference these queries are tested against. Only
+the last few weeks' items and blockers are read as rows: they are the evidence.
+
+Many channels are analysed in one go, :data:`CHUNK` channels per set of statements, so a
+weekly run over a thousand channels is a few dozen queries whatever the history's length.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from bot.analysis import (
+    BlockerReport,
+    ChannelWeek,
+    DecisionFact,
+    KrFacts,
+    KrWeek,
+    ReviewInputs,
+    ShippedItem,
+    TagFact,
+    WeekTotals,
+)
+from bot.analysis.weeks import week_of, zone_of
+from bot.model import Channel, Cycle, DecisionKind, KrAction, KrState, Tier
+from storage.analysis_statements import (
+    Plan,
+    WeekTarget,
+    blockers_statement,
+    calendar_cte,
+    checkin_count_statement,
+    confidence_statement,
+    decisions_statement,
+    items_statement,
+    kr_statement,
+    left_weeks_cte,
+    measurement_statement,
+    plan,
+    tag_statement,
+    targets_cte,
+    totals_statement,
+)
+
+log = logging.getLogger(__name__)
+
+Executor = AsyncConnection | AsyncSession
+
+#: Channels per set of statements: bounds the bound parameters (SQLite and asyncpg both
+#: cap them) and the rows held in memory at once.
+CHUNK = 200
+
+
+@dataclass
+class _Loaded:
+    """What the statements returned for one chunk, by channel."""
+
+    krs: dict[int, list[KrFacts]] = field(default_factory=lambda: defaultdict(list))
+    totals: dict[int, list[WeekTotals]] = field(default_factory=lambda: defaultdict(list))
+    kr_weeks: dict[int, list[KrWeek]] = field(default_factory=lambda: defaultdict(list))
+    items: dict[int, list[ShippedItem]] = field(default_factory=lambda: defaultdict(list))
+    blockers: dict[int, list[BlockerReport]] = field(default_factory=lambda: defaultdict(list))
+    decisions: dict[int, list[DecisionFact]] = field(default_factory=lambda: defaultdict(list))
+
+
+async def load_channel_weeks(
+    db: Executor, targets: Sequence[WeekTarget], *, chunk: int = CHUNK,
+) -> list[ChannelWeek]:
+    """The :class:`ChannelWeek` of every target, in the targets' order."""
+    return [week async for week in stream_channel_weeks(db, targets, chunk=chunk)]
+
+
+async def stream_channel_weeks(
+    db: Executor, targets: Sequence[WeekTarget], *, chunk: int = CHUNK,
+) -> AsyncIterator[ChannelWeek]:
+    """Like :func:`load_channel_weeks`, a chunk at a time: memory stays bounded by
+    :data:`CHUNK` channels however many are analysed."""
+    for start in range(0, len(targets), chunk):
+        batch = targets[start:start + chunk]
+        plans = [plan(t.channel, t.cycle, t.week, whole_cycle=False) for t in batch]
+        loaded = await _load(db, plans, details=True)
+        for target, p in zip(batch, plans, strict=True):
+            yield ChannelWeek(
+                channel_id=p.channel_id, week=p.week, as_of=target.as_of, cycle=p.span,
+                krs=tuple(loaded.krs[p.channel_id]),
+                totals=tuple(loaded.totals[p.channel_id]),
+                kr_weeks=tuple(loaded.kr_weeks[p.channel_id]),
+                items=tuple(loaded.items[p.channel_id]),
+                blockers=tuple(loaded.blockers[p.channel_id]),
+                thresholds=p.thresholds,
+            )
+
+
+async def load_channel_week(
+    db: Executor, *, channel: Channel, cycle: Cycle, week: str, as_of: date,
+) -> ChannelWeek:
+    """One channel's :class:`ChannelWeek` (the ``drift`` command, a test)."""
+    (loaded,) = await load_channel_weeks(db, [WeekTarget(channel, cycle, week, as_of)])
+    return loaded
+
+
+async def load_review_inputs(
+    db: Executor, *, channel: Channel, cycle: Cycle, until: str | None = None,
+) -> ReviewInputs:
+    """The outcome review's inputs for ``cycle``, up to ``until`` (default: its end)."""
+    p = plan(channel, cycle, until or _last_week(cycle), whole_cycle=True)
+    loaded = await _load(db, [p], details=False)
+    return ReviewInputs(
+        channel_id=p.channel_id, cycle=p.span, krs=tuple(loaded.krs[p.channel_id]),
+        totals=tuple(loaded.totals[p.channel_id]),
+        kr_weeks=tuple(loaded.kr_weeks[p.channel_id]),
+        decisions=tuple(loaded.decisions[p.channel_id]), until=until,
+        thresholds=p.thresholds,
+    )
+
+
+def _last_week(cycle: Cycle) -> str:
+    from bot.model import iso_week
+
+    return iso_week(cycle.end)
+
+
+async def _rows(db: Executor, statement: Any) -> Sequence[Any]:
+    result = await db.execute(statement)
+    return result.all()
+
+
+async def _load(db: Executor, plans: Sequence[Plan], *, details: bool) -> _Loaded:
+    loaded = _Loaded()
+    by_channel = {p.channel_id: p for p in plans}
+    targets = targets_cte(plans)
+
+    # Key results of each cycle, and the week the killed / merged ones left the active set.
+    kr_rows = await _rows(db, kr_statement(targets))
+    owner: dict[int, int] = {}
+    baseline: dict[int, float] = {}
+    left: dict[int, str] = {}
+    for row in kr_rows:
+        owner[row.id] = row.channel_id
+        baseline[row.id] = row.baseline
+        if row.ended_at is not None:
+            left[row.id] = week_of(row.ended_at, by_channel[row.channel_id].channel.tz)
+
+    # Measurements: the value at each week's end, its change, the value as of the end.
+    current: dict[int, float] = {}
+    cells: dict[tuple[int, str], dict[str, Any]] = defaultdict(dict)
+    for row in await _rows(db, measurement_statement(targets, calendar_cte(plans))):
+        if row.newest == 1:
+            current[row.kr_id] = row.value
+        if row.week >= by_channel[owner[row.kr_id]].kr_first:
+            before = row.previous if row.previous is not None else baseline[row.kr_id]
+            cells[(row.kr_id, row.week)].update(delta=row.value - before, measurements=row.n)
+    for row in await _rows(db, tag_statement(targets)):
+        cells[(row.kr_id, row.week)].update(direct=int(row.direct), indirect=int(row.indirect))
+    for row in await _rows(db, confidence_statement(targets)):
+        cells[(row.kr_id, row.week)].update(
+            confidence_mean=int(row.total) / row.n, confidence_count=row.n,
+        )
+
+    for row in kr_rows:
+        loaded.krs[row.channel_id].append(KrFacts(
+            kr_id=row.id, code=f"KR-{row.number}", metric=row.metric,
+            action=KrAction(row.action), baseline=row.baseline, target=row.target,
+            current=current.get(row.id, row.baseline), unit=row.unit,
+            state=KrState(row.state), left_active_week=left.get(row.id),
+            snoozed_until=row.snoozed_until, owner_id=row.owner_id,
+        ))
+    for (kr_id, week), cell in sorted(cells.items()):
+        loaded.kr_weeks[owner[kr_id]].append(KrWeek(
+            kr_id=kr_id, week=week, direct=cell.get("direct", 0),
+            indirect=cell.get("indirect", 0), metric_delta=cell.get("delta", 0.0),
+            measurements=cell.get("measurements", 0),
+            confidence_mean=cell.get("confidence_mean"),
+            confidence_count=cell.get("confidence_count", 0),
+        ))
+
+    # Shipped items per channel and week, aligned to a KR active that week or not.
+    counts = {
+        (row.channel_id, row.week): row.n
+        for row in await _rows(db, checkin_count_statement(targets))
+    }
+    shipped = {
+        (row.channel_id, row.week): row
+        for row in await _rows(db, totals_statement(targets, left_weeks_cte(left)))
+    }
+    for channel_id, week in sorted(set(counts) | set(shipped)):
+        row = shipped.get((channel_id, week))
+        loaded.totals[channel_id].append(WeekTotals(
+            week=week, shipped=int(row.shipped) if row else 0,
+            aligned=int(row.aligned) if row else 0,
+            none_tier=int(row.none_tier) if row else 0,
+            untagged=int(row.untagged) if row else 0,
+            checkins=counts.get((channel_id, week), 0),
+        ))
+
+    if details:
+        await _load_details(db, targets, loaded)
+    else:
+        for row in await _rows(db, decisions_statement(targets)):
+            tz = by_channel[row.channel_id].channel.tz
+            loaded.decisions[row.channel_id].append(DecisionFact(
+                kr_id=row.kr_id, kind=DecisionKind(row.kind),
+                decided_on=row.decided_at.astimezone(zone_of(tz)).date(), reason=row.reason,
+                new_target=row.new_target,
+                merged_into=f"KR-{row.merged_number}" if row.merged_number else None,
+            ))
+    return loaded
+
+
+async def _load_details(db: Executor, targets: Any, loaded: _Loaded) -> None:
+    """The window's items with their tags, and its blockers: the evidence."""
+    items: dict[int, tuple[Any, list[TagFact]]] = {}
+    for row in await _rows(db, items_statement(targets)):
+        _, tags = items.setdefault(row.id, (row, []))
+        if row.tier is not None:
+            tags.append(TagFact(tier=Tier(row.tier), kr_id=row.kr_id))
+    for row, tags in items.values():
+        loaded.items[row.channel_id].append(ShippedItem(
+            item_id=row.id, week=row.week, member_id=row.member_id, text=row.text,
+            reference=row.reference, tags=tuple(sorted(tags, key=lambda t: (t.kr_id or 0, t.tier))),
+        ))
+    for row in await _rows(db, blockers_statement(targets)):
+        if row.blockers.strip():
+            loaded.blockers[row.channel_id].append(BlockerReport(
+                member_id=row.member_id, week=row.week, text=row.blockers,
+                member_name=row.name, member_external_id=row.external_id,
+            ))
+
+
+__all__ = [
+    "CHUNK",
+    "WeekTarget",
+    "load_channel_week",
+    "load_channel_weeks",
+    "load_review_inputs",
+    "stream_channel_weeks",
+]
