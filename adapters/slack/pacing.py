@@ -42,13 +42,14 @@ class Rate:
 @dataclass(frozen=True)
 class Limits:
     per_channel_interval: float = 1.0  # seconds between two messages to one channel
-    per_workspace_per_minute: int = 600
+    workspace_limit: int = 600  # messages per workspace …
+    workspace_period: float = 60.0  # … in any this many seconds
     workspace_burst: int = 5
 
     def workspace_rate(self) -> Rate:
-        # Spread so that burst + a minute of steady sending stays within the per-minute limit.
-        steady = max(self.per_workspace_per_minute - self.workspace_burst, 1)
-        return Rate(interval=60.0 / steady * SAFETY, burst=self.workspace_burst)
+        # Spread so that a burst plus a period of steady sending stays within the limit.
+        steady = max(self.workspace_limit - self.workspace_burst, 1)
+        return Rate(interval=self.workspace_period / steady * SAFETY, burst=self.workspace_burst)
 
     def channel_rate(self) -> Rate:
         return Rate(interval=self.per_channel_interval * SAFETY)

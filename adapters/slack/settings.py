@@ -25,7 +25,6 @@ BOT_SCOPES = (
     "users:read",
     "channels:read",
     "groups:read",
-    "im:read",
 )
 
 _VARIABLES = (

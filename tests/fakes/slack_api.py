@@ -59,11 +59,13 @@ class FakeSlack:
         tokens: tuple[str, ...] = (BOT_TOKEN,),
         per_channel_interval: float | None = None,
         per_minute: int | None = None,
+        window: float = 60.0,
     ) -> None:
         self.team_id = team_id
         self.tokens = set(tokens)
         self.per_channel_interval = per_channel_interval
         self.per_minute = per_minute
+        self.window = window  # per_minute counts messages in any window this long (seconds)
         self.calls: list[Call] = []
         self.responses: list[tuple[str, dict[str, Any]]] = []  # (response_url name, body)
         self.users: dict[str, dict[str, Any]] = {}
@@ -184,6 +186,10 @@ class FakeSlack:
             return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)}
         if call.method == "oauth.v2.access":
             return 200, self._oauth_access(call, request), {}
+        if call.method == "apps.connections.open":  # app-level tokens only
+            if not call.token.startswith("xapp-"):
+                return 200, {"ok": False, "error": "not_allowed_token_type"}, {}
+            return 200, self._apps_connections_open(call.args), {}
         if call.token not in self.tokens:
             return 200, {"ok": False, "error": "invalid_auth"}, {}
         target = str(
@@ -207,10 +213,10 @@ class FakeSlack:
             if wait > 0:
                 return max(1, math.ceil(wait))
         if self.per_minute is not None:
-            while self._window and self._window[0] <= now - 60:
+            while self._window and self._window[0] <= now - self.window:
                 self._window.popleft()
             if len(self._window) >= self.per_minute:
-                return max(1, math.ceil(self._window[0] + 60 - now))
+                return max(1, math.ceil(self._window[0] + self.window - now))
         return None
 
     def _chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
 START = datetime(2026, 1, 5, 10, 30, tzinfo=UTC)
 
 #: Pacing for tests: fast enough for the suite, still real (the fan-out tests set their own).
-QUICK = Limits(per_channel_interval=0.0, per_workspace_per_minute=100_000, workspace_burst=1000)
+QUICK = Limits(per_channel_interval=0.0, workspace_limit=100_000, workspace_burst=1000)
 
 
 @pytest.fixture

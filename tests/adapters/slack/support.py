@@ -9,7 +9,7 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlencode
@@ -46,6 +46,18 @@ async def eventually(probe: Callable[[], T], *, timeout: float = 10.0) -> T:
         if time.monotonic() > deadline:
             raise AssertionError("timed out waiting for the expected Slack calls")
         await asyncio.sleep(0.01)
+
+
+async def eventually_async(probe: Callable[[], Awaitable[T]], *, timeout: float = 10.0) -> T:
+    """:func:`eventually` for a probe that must await (a database query)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = await probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for the expected change")
+        await asyncio.sleep(0.02)
 
 
 class SlackDriver:

@@ -49,7 +49,7 @@ def test_one_channel_gets_at_most_one_message_a_second() -> None:
 def test_a_fan_out_to_many_dms_stays_within_the_workspace_minute() -> None:
     clock = VirtualTime()
     pacer = Pacer(
-        limits=Limits(per_workspace_per_minute=600, workspace_burst=5), now=clock, sleep=clock.sleep
+        limits=Limits(workspace_limit=600, workspace_burst=5), now=clock, sleep=clock.sleep
     )
     times = send_times(pacer, clock, [f"D{i}" for i in range(2000)])
     assert most_in_any_window(times, 60.0) <= 600

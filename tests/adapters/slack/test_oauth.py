@@ -1,0 +1,108 @@
+"""Multi-workspace installs: /slack/install → Slack → /slack/oauth_redirect, the token kept
+in our database, then used for that workspace's commands and for messages we send."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from adapters.slack.app import build_messenger, mount_slack
+from adapters.slack.settings import SlackSettings
+from bot.app import OkrBot
+from bot.clock import ManualClock
+from bot.messages import Address, Text, message
+from storage.database import Database
+from tests.adapters.slack.conftest import QUICK, START
+from tests.adapters.slack.support import SIGNING_SECRET, SlackDriver, eventually
+from tests.fakes.slack_api import FakeSlack
+
+# slack_sdk's oauth.v2.access still builds aiohttp's BasicAuth (deprecated in aiohttp 3.12+).
+pytestmark = pytest.mark.filterwarnings("ignore:BasicAuth is deprecated:DeprecationWarning")
+
+
+@pytest.fixture
+async def installable(
+    sqlite_database: Database,
+) -> AsyncIterator[tuple[TestClient, FakeSlack, OkrBot]]:
+    fake = await FakeSlack(tokens=()).start()  # no token is valid until someone installs
+    fake.add_user("U0ALICE", name="Alice", tz="Europe/Berlin")
+    settings = SlackSettings.from_env(
+        {
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_CLIENT_ID": "111.222",
+            "SLACK_CLIENT_SECRET": "client-secret",
+            "SLACK_API_URL": fake.api_url,
+        }
+    )
+    assert settings is not None
+    clock = ManualClock(START)
+    messenger = build_messenger(
+        database=sqlite_database, settings=settings, clock=clock, limits=QUICK
+    )
+    bot = OkrBot(uow=sqlite_database.uow, clock=clock, messenger=messenger)
+    web_app = web.Application()
+    mount_slack(web_app, bot=bot, database=sqlite_database, settings=settings)
+    client = TestClient(TestServer(web_app, host="127.0.0.1"))
+    await client.start_server()
+    try:
+        yield client, fake, bot
+    finally:
+        await client.close()
+        await fake.close()
+
+
+async def install(client: TestClient) -> None:
+    page = await client.get("/slack/install")
+    assert page.status == 200
+    html = await page.text()
+    link = re.search(r'href="(https://slack\.com/oauth/v2/authorize\?[^"]+)"', html)
+    assert link is not None, html
+    query = parse_qs(urlparse(link.group(1).replace("&amp;", "&")).query)
+    assert query["client_id"] == ["111.222"]
+    assert set(query["scope"][0].split(",")) >= {"chat:write", "commands", "im:write", "users:read"}
+    # Slack sends the installer back with a code and our state; the browser brings back the
+    # state cookie (set Secure, so we hand it over ourselves on this http:// test server).
+    cookie = page.cookies["slack-app-oauth-state"]
+    assert cookie["secure"] and cookie["httponly"]
+    back = await client.get(
+        "/slack/oauth_redirect",
+        params={"code": "one-time-code", "state": query["state"][0]},
+        headers={"Cookie": f"slack-app-oauth-state={cookie.value}"},
+    )
+    assert back.status == 200, await back.text()
+
+
+async def test_installing_stores_the_workspaces_token_and_commands_then_work(installable) -> None:
+    client, fake, bot = installable
+    await install(client)
+    assert [c.args.get("code") for c in fake.calls_to("oauth.v2.access")] == ["one-time-code"]
+
+    slack = SlackDriver(client, fake, team_id=fake.team_id)
+    response, name = await slack.command("help")
+    assert response.status == 200
+    await eventually(lambda: [b for n, b in fake.responses if n == name])
+    installed_token = next(iter(fake.tokens))
+    assert {c.token for c in fake.calls_to("users.info")} == {installed_token}
+
+
+async def test_messages_to_an_installed_workspace_use_its_token(installable) -> None:
+    client, fake, bot = installable
+    await install(client)
+    address = Address(platform="slack", workspace=fake.team_id, kind="dm", target="U0ALICE")
+    await bot.messenger.send(address, message(Text("Time for your check-in")))
+    posted = fake.calls_to("chat.postMessage")
+    assert posted[-1].ok and posted[-1].token == next(iter(fake.tokens))
+
+
+async def test_a_redirect_with_a_forged_state_installs_nothing(installable) -> None:
+    client, fake, _ = installable
+    await client.get("/slack/install")
+    back = await client.get("/slack/oauth_redirect", params={"code": "c", "state": "forged"})
+    assert back.status >= 400
+    assert fake.calls_to("oauth.v2.access") == []
+    assert fake.tokens == set()

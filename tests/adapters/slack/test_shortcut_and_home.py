@@ -1,0 +1,165 @@
+"""The "Tag to key result" shortcut and its modal, the App Home tab, and Events API
+redeliveries — through the real HTTP server, answered by the real core."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import sqlalchemy as sa
+
+from tests.adapters.slack.conftest import SlackWorld
+from tests.adapters.slack.support import eventually, eventually_async
+from tests.fakes.slack_block_kit import check_view
+
+
+async def set_up_team(world: SlackWorld) -> None:
+    for text in (
+        "setup",
+        'objective add "self-serve onboarding" because "teams drop out in week one"',
+        'kr add O1 increase "weekly active teams" from 120 to 300',
+    ):
+        response, name = await world.slack.command(text)
+        assert response.status == 200
+        await eventually(lambda n=name: [b for m, b in world.fake.responses if m == n])
+
+
+async def rows(world: SlackWorld, sql: str) -> list[Any]:
+    async with world.database.engine.connect() as connection:
+        return list((await connection.execute(sa.text(sql))).all())
+
+
+async def open_tag_modal(world: SlackWorld, text: str) -> dict[str, Any]:
+    before = len(world.fake.accepted("views.open"))
+    response = await world.slack.shortcut(text)
+    assert response.status == 200
+    opened = await eventually(lambda: world.fake.accepted("views.open")[before:])
+    return opened[0]["view"]
+
+
+async def test_the_shortcut_opens_a_modal_with_the_message_and_its_permalink(
+    world: SlackWorld,
+) -> None:
+    await set_up_team(world)
+    view = await open_tag_modal(world, "Shipped the new signup flow &amp; tracking")
+    assert check_view(view) == []
+    item = next(b for b in view["blocks"] if b["block_id"] == "item")
+    assert item["element"]["initial_value"] == (
+        "Shipped the new signup flow & tracking "
+        "https://fake.slack.com/archives/C0TEAMWEB/p1583636382000300"
+    )
+    assert world.fake.calls_to("chat.getPermalink")[0].args["message_ts"] == "1583636382.000300"
+
+
+async def test_submitting_the_tag_modal_tags_the_item_and_shows_the_result(
+    world: SlackWorld,
+) -> None:
+    await set_up_team(world)
+    view = await open_tag_modal(world, "Shipped the new signup flow")
+    item = next(b for b in view["blocks"] if b["block_id"] == "item")["element"]["initial_value"]
+    response = await world.slack.submit(view, {"item": item, "kr": "kr-1", "tier": "indirect"})
+    assert response.status == 200
+    answer = await response.json()
+    assert answer["response_action"] == "update"
+    assert check_view(answer["view"]) == []
+    assert "KR-1" in json.dumps(answer["view"])
+    tags = await rows(
+        world, "SELECT item.text, tag.tier FROM tag JOIN item ON item.id = tag.item_id"
+    )
+    assert [(text, str(tier).lower()) for text, tier in tags] == [(item, "indirect")]
+
+
+async def test_a_tag_modal_without_a_kr_keeps_every_answer_and_says_what_is_missing(
+    world: SlackWorld,
+) -> None:
+    await set_up_team(world)
+    view = await open_tag_modal(world, "Refactor CSS")
+    response = await world.slack.submit(view, {"item": "Refactor CSS", "kr": "", "tier": "direct"})
+    answer = await response.json()
+    assert answer == {
+        "response_action": "errors",
+        "errors": {"kr": "Which key result? Its code, like KR-3."},
+    }
+    assert await rows(world, "SELECT id FROM item") == []
+
+
+async def test_a_tag_modal_naming_an_unknown_kr_shows_the_cores_answer_on_the_kr(
+    world: SlackWorld,
+) -> None:
+    await set_up_team(world)
+    view = await open_tag_modal(world, "Refactor CSS")
+    response = await world.slack.submit(
+        view, {"item": "Refactor CSS", "kr": "KR-9", "tier": "direct"}
+    )
+    answer = await response.json()
+    assert answer["response_action"] == "errors"
+    assert "KR-9" in answer["errors"]["kr"]
+    assert await rows(world, "SELECT id FROM item") == []
+
+
+async def test_tier_none_needs_a_reason_in_the_modal(world: SlackWorld) -> None:
+    await set_up_team(world)
+    view = await open_tag_modal(world, "Upgrade the database")
+    answer = await (
+        await world.slack.submit(view, {"item": "Upgrade the database", "tier": "none"})
+    ).json()
+    assert answer["errors"] == {"reason": "Tier none needs a one-line reason."}
+    answer = await (
+        await world.slack.submit(
+            view, {"item": "Upgrade the database", "tier": "none", "reason": "security patch"}
+        )
+    ).json()
+    assert answer["response_action"] == "update"
+    tags = await rows(world, "SELECT tier, reason FROM tag")
+    assert [(str(t).lower(), r) for t, r in tags] == [("none", "security patch")]
+
+
+async def test_opening_the_app_home_publishes_the_members_overview(world: SlackWorld) -> None:
+    await set_up_team(world)
+    response = await world.slack.event("app_home_opened", user="U0ALICE")
+    assert response.status == 200
+    published = await eventually(lambda: world.fake.accepted("views.publish"))
+    assert published[0]["user_id"] == "U0ALICE"
+    view = published[0]["view"]
+    assert view["type"] == "home" and check_view(view) == []
+    text = json.dumps(view)
+    assert "team-web" in text and "weekly active teams" in text and "checkin.open" in text
+
+
+async def test_the_messages_tab_publishes_nothing(world: SlackWorld) -> None:
+    response = await world.slack.event("app_home_opened", user="U0ALICE", tab="messages")
+    assert response.status == 200
+    await asyncio.sleep(0.2)
+    assert world.fake.calls_to("views.publish") == []
+
+
+async def test_a_redelivered_event_is_handled_once(world: SlackWorld) -> None:
+    await set_up_team(world)
+    for retry in (None, 1, 2):
+        response = await world.slack.event(
+            "app_home_opened", event_id="Ev0SAME", retry=retry, user="U0ALICE"
+        )
+        assert response.status == 200
+    await eventually(lambda: world.fake.accepted("views.publish"))
+    await asyncio.sleep(0.3)
+    assert len(world.fake.calls_to("views.publish")) == 1
+    # a new event is a new event
+    await world.slack.event("app_home_opened", event_id="Ev0OTHER", user="U0ALICE")
+    await eventually(lambda: len(world.fake.accepted("views.publish")) == 2)
+
+
+async def test_a_member_joining_the_channel_joins_the_team(world: SlackWorld) -> None:
+    await set_up_team(world)
+    response = await world.slack.event("member_joined_channel", user="U0CAROL", channel="C0TEAMWEB")
+    assert response.status == 200
+
+    async def carol_is_in() -> bool:
+        found = await rows(
+            world,
+            "SELECT member.external_id FROM membership "
+            "JOIN member ON member.id = membership.member_id",
+        )
+        return ("U0CAROL",) in [tuple(r) for r in found]
+
+    assert await eventually_async(carol_is_in)

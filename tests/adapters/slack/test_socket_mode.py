@@ -1,0 +1,77 @@
+"""The same app over Socket Mode: no public URL, envelopes over a websocket, acked."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from adapters.slack.app import build_messenger, run_socket_mode
+from adapters.slack.settings import SlackSettings
+from bot.app import OkrBot
+from bot.clock import ManualClock
+from storage.database import Database
+from tests.adapters.slack.conftest import QUICK, START
+from tests.adapters.slack.support import eventually, fixture
+from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
+
+
+async def test_commands_and_events_work_over_socket_mode(
+    fake_slack: FakeSlack, sqlite_database: Database
+) -> None:
+    settings = SlackSettings.from_env(
+        {
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_APP_TOKEN": "xapp-1-socket",
+            "SLACK_API_URL": fake_slack.api_url,
+        }
+    )  # no signing secret: Socket Mode needs none
+    assert settings is not None
+    clock = ManualClock(START)
+    messenger = build_messenger(
+        database=sqlite_database, settings=settings, clock=clock, limits=QUICK
+    )
+    bot = OkrBot(uow=sqlite_database.uow, clock=clock, messenger=messenger)
+    running = asyncio.create_task(
+        run_socket_mode(bot=bot, database=sqlite_database, settings=settings)
+    )
+    try:
+        command = {
+            **fixture("slash_command"),
+            "text": "help",
+            "response_url": fake_slack.response_url("socket-help"),
+        }
+        ack = await fake_slack.socket_send(
+            {
+                "envelope_id": "env-1",
+                "type": "slash_commands",
+                "accepts_response_payload": True,
+                "payload": command,
+            }
+        )
+        assert ack["envelope_id"] == "env-1"
+        answer = await eventually(
+            lambda: [b for n, b in fake_slack.responses if n == "socket-help"]
+        )
+        assert answer[0]["response_type"] == "ephemeral"
+        opened = fake_slack.calls_to("apps.connections.open")
+        assert opened and opened[0].token == "xapp-1-socket"
+
+        event = {**fixture("app_home_opened"), "event_id": "Ev0SOCKET"}
+        for attempt in (0, 1):  # Slack's redelivery over Socket Mode carries retry_attempt
+            await fake_slack.socket_send(
+                {
+                    "envelope_id": f"env-home-{attempt}",
+                    "type": "events_api",
+                    "accepts_response_payload": False,
+                    "retry_attempt": attempt,
+                    "retry_reason": "timeout" if attempt else "",
+                    "payload": event,
+                }
+            )
+        await eventually(lambda: fake_slack.accepted("views.publish"))
+        await asyncio.sleep(0.2)
+        assert len(fake_slack.calls_to("views.publish")) == 1
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
