@@ -54,7 +54,8 @@ def _fk(column: str, target: sa.Table, **options: Any) -> sa.Column[Any]:
 
 
 outbox = sa.Table(
-    "loop_outbox", metadata,
+    "loop_outbox",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     _fk("workspace_id", _WORKSPACE),
     _fk("channel_id", _CHANNEL),
@@ -74,7 +75,8 @@ outbox = sa.Table(
 )
 
 deliveries = sa.Table(
-    "loop_delivery", metadata,
+    "loop_delivery",
+    metadata,
     sa.Column("delivery_id", sa.String(255), primary_key=True),
     _fk("workspace_id", _WORKSPACE),
     sa.Column("received_at", UtcDateTime(), nullable=False),
@@ -82,7 +84,8 @@ deliveries = sa.Table(
 )
 
 conversations = sa.Table(
-    "loop_conversation", metadata,
+    "loop_conversation",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     _fk("workspace_id", _WORKSPACE),
     _fk("member_id", _MEMBER),
@@ -95,20 +98,30 @@ conversations = sa.Table(
 )
 
 skipped_weeks = sa.Table(
-    "loop_skipped_week", metadata,
+    "loop_skipped_week",
+    metadata,
     _fk("workspace_id", _WORKSPACE),
     _fk("channel_id", _CHANNEL, primary_key=True),
     sa.Column("week", sa.String(10), primary_key=True),
 )
 
+
 def _entry(row: Any) -> OutboxEntry:
     m = row._mapping
     return OutboxEntry(
-        id=m["id"], workspace_id=m["workspace_id"], channel_id=m["channel_id"],
-        member_id=m["member_id"] or None, week=m["week"], event=Event(m["event"]),
-        due_at=m["due_at"], recorded_at=m["recorded_at"], attempts=m["attempts"],
-        claimed_by=m["claimed_by"], claimed_until=m["claimed_until"],
-        finished_at=m["finished_at"], outcome=Outcome(m["outcome"]) if m["outcome"] else None,
+        id=m["id"],
+        workspace_id=m["workspace_id"],
+        channel_id=m["channel_id"],
+        member_id=m["member_id"] or None,
+        week=m["week"],
+        event=Event(m["event"]),
+        due_at=m["due_at"],
+        recorded_at=m["recorded_at"],
+        attempts=m["attempts"],
+        claimed_by=m["claimed_by"],
+        claimed_until=m["claimed_until"],
+        finished_at=m["finished_at"],
+        outcome=Outcome(m["outcome"]) if m["outcome"] else None,
         detail=m["detail"],
     )
 
@@ -127,16 +140,25 @@ class SqlLoopStore:
     # --- the clock's plan -------------------------------------------------------------
 
     async def scheduled_channels(self) -> list[ScheduledChannel]:
-        rows = (await self._execute(
-            sa.select(_CHANNEL, _WORKSPACE.c.platform, _WORKSPACE.c.external_id.label("ws_external"),
-                      _WORKSPACE.c.name.label("ws_name"))
-            .join(_WORKSPACE, _WORKSPACE.c.id == _CHANNEL.c.workspace_id)
-            .order_by(_CHANNEL.c.id)
-        )).all()
-        zones = (await self._execute(
-            sa.select(_MEMBERSHIP.c.channel_id, _MEMBER.c.tz).distinct()
-            .join(_MEMBER, _MEMBER.c.id == _MEMBERSHIP.c.member_id)
-        )).all()
+        rows = (
+            await self._execute(
+                sa.select(
+                    _CHANNEL,
+                    _WORKSPACE.c.platform,
+                    _WORKSPACE.c.external_id.label("ws_external"),
+                    _WORKSPACE.c.name.label("ws_name"),
+                )
+                .join(_WORKSPACE, _WORKSPACE.c.id == _CHANNEL.c.workspace_id)
+                .order_by(_CHANNEL.c.id)
+            )
+        ).all()
+        zones = (
+            await self._execute(
+                sa.select(_MEMBERSHIP.c.channel_id, _MEMBER.c.tz)
+                .distinct()
+                .join(_MEMBER, _MEMBER.c.id == _MEMBERSHIP.c.member_id)
+            )
+        ).all()
         by_channel: dict[int, set[str | None]] = {}
         for channel_id, tz in zones:
             by_channel.setdefault(channel_id, set()).add(tz)
@@ -144,12 +166,20 @@ class SqlLoopStore:
         for row in rows:
             channel = to_domain(Channel, row._mapping)
             m = row._mapping
-            workspace = Workspace(platform=m["platform"], external_id=m["ws_external"],
-                                  name=m["ws_name"], id=channel.workspace_id)
+            workspace = Workspace(
+                platform=m["platform"],
+                external_id=m["ws_external"],
+                name=m["ws_name"],
+                id=channel.workspace_id,
+            )
             found = by_channel.get(channel.id or 0, set())
-            plan.append(ScheduledChannel(
-                workspace=workspace, channel=channel,
-                member_zones=tuple(sorted(found, key=lambda tz: tz or ""))))
+            plan.append(
+                ScheduledChannel(
+                    workspace=workspace,
+                    channel=channel,
+                    member_zones=tuple(sorted(found, key=lambda tz: tz or "")),
+                )
+            )
         return plan
 
     # --- outbox -------------------------------------------------------------------------
@@ -157,27 +187,41 @@ class SqlLoopStore:
     async def record(self, entries: Sequence[OutboxEntry], *, now: datetime) -> int:
         if not entries:
             return 0
-        values = [{
-            "workspace_id": e.workspace_id, "channel_id": e.channel_id,
-            "member_id": e.member_id or 0, "week": e.week, "event": e.event.value,
-            "due_at": e.due_at, "recorded_at": now, "attempts": 0, "claimed_by": "",
-            "detail": "",
-        } for e in entries]
+        values = [
+            {
+                "workspace_id": e.workspace_id,
+                "channel_id": e.channel_id,
+                "member_id": e.member_id or 0,
+                "week": e.week,
+                "event": e.event.value,
+                "due_at": e.due_at,
+                "recorded_at": now,
+                "attempts": 0,
+                "claimed_by": "",
+                "detail": "",
+            }
+            for e in entries
+        ]
         statement = dialect_insert(self._dialect, outbox).on_conflict_do_nothing(
-            index_elements=["channel_id", "member_id", "week", "event"])
+            index_elements=["channel_id", "member_id", "week", "event"]
+        )
         result = await self._execute(statement.values(values))
         return int(result.rowcount or 0)
 
     async def entries(self, channel_id: int, *, weeks: Sequence[str]) -> list[OutboxEntry]:
         rows = await self._execute(
-            sa.select(outbox).where(outbox.c.channel_id == channel_id, outbox.c.week.in_(list(weeks)))
-            .order_by(outbox.c.due_at, outbox.c.id))
+            sa.select(outbox)
+            .where(outbox.c.channel_id == channel_id, outbox.c.week.in_(list(weeks)))
+            .order_by(outbox.c.due_at, outbox.c.id)
+        )
         return [_entry(row) for row in rows]
 
     async def unfinished(self, channel_id: int) -> list[OutboxEntry]:
         rows = await self._execute(
-            sa.select(outbox).where(outbox.c.channel_id == channel_id, outbox.c.finished_at.is_(None))
-            .order_by(outbox.c.due_at, outbox.c.id))
+            sa.select(outbox)
+            .where(outbox.c.channel_id == channel_id, outbox.c.finished_at.is_(None))
+            .order_by(outbox.c.due_at, outbox.c.id)
+        )
         return [_entry(row) for row in rows]
 
     async def claim(
@@ -187,9 +231,14 @@ class SqlLoopStore:
         # and then finds the lease taken; on SQLite the write lock serialises them.
         statement = (
             sa.update(outbox)
-            .where(outbox.c.id == entry_id, outbox.c.finished_at.is_(None),
-                   sa.or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until <= now))
-            .values(claimed_by=owner[:128], claimed_until=now + lease, attempts=outbox.c.attempts + 1)
+            .where(
+                outbox.c.id == entry_id,
+                outbox.c.finished_at.is_(None),
+                sa.or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until <= now),
+            )
+            .values(
+                claimed_by=owner[:128], claimed_until=now + lease, attempts=outbox.c.attempts + 1
+            )
             .returning(*outbox.c)
         )
         row = (await self._execute(statement)).first()
@@ -199,71 +248,120 @@ class SqlLoopStore:
         self, entry_id: int, *, outcome: Outcome, now: datetime, detail: str = ""
     ) -> None:
         await self._execute(
-            sa.update(outbox).where(outbox.c.id == entry_id, outbox.c.finished_at.is_(None))
-            .values(finished_at=now, outcome=outcome.value, claimed_until=None,
-                    detail=detail[:MAX_DETAIL]))
+            sa.update(outbox)
+            .where(outbox.c.id == entry_id, outbox.c.finished_at.is_(None))
+            .values(
+                finished_at=now,
+                outcome=outcome.value,
+                claimed_until=None,
+                detail=detail[:MAX_DETAIL],
+            )
+        )
 
     async def release(self, entry_id: int, *, owner: str, detail: str = "") -> None:
         await self._execute(
-            sa.update(outbox).where(outbox.c.id == entry_id, outbox.c.claimed_by == owner[:128],
-                                    outbox.c.finished_at.is_(None))
-            .values(claimed_until=None, detail=detail[:MAX_DETAIL]))
+            sa.update(outbox)
+            .where(
+                outbox.c.id == entry_id,
+                outbox.c.claimed_by == owner[:128],
+                outbox.c.finished_at.is_(None),
+            )
+            .values(claimed_until=None, detail=detail[:MAX_DETAIL])
+        )
 
     # --- deliveries -------------------------------------------------------------------
 
     async def first_delivery(self, delivery_id: str, *, workspace_id: int, now: datetime) -> bool:
-        statement = dialect_insert(self._dialect, deliveries).values(
-            delivery_id=delivery_id[:255], workspace_id=workspace_id, received_at=now,
-        ).on_conflict_do_nothing(index_elements=["delivery_id"])
+        statement = (
+            dialect_insert(self._dialect, deliveries)
+            .values(
+                delivery_id=delivery_id[:255],
+                workspace_id=workspace_id,
+                received_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["delivery_id"])
+        )
         inserted = (await self._execute(statement)).rowcount == 1
         if inserted:
-            await self._execute(sa.delete(deliveries).where(
-                deliveries.c.received_at < now - DELIVERY_MEMORY))
+            await self._execute(
+                sa.delete(deliveries).where(deliveries.c.received_at < now - DELIVERY_MEMORY)
+            )
         return inserted
 
     # --- conversations ----------------------------------------------------------------
 
     async def conversation(self, workspace_id: int, member_id: int) -> Conversation | None:
-        row = (await self._execute(sa.select(conversations).where(
-            conversations.c.workspace_id == workspace_id,
-            conversations.c.member_id == member_id))).first()
+        row = (
+            await self._execute(
+                sa.select(conversations).where(
+                    conversations.c.workspace_id == workspace_id,
+                    conversations.c.member_id == member_id,
+                )
+            )
+        ).first()
         if row is None:
             return None
         m = row._mapping
-        return Conversation(workspace_id=m["workspace_id"], member_id=m["member_id"],
-                            channel_id=m["channel_id"], week=m["week"],
-                            state=json.loads(m["state"]), active=bool(m["active"]),
-                            updated_at=m["updated_at"])
+        return Conversation(
+            workspace_id=m["workspace_id"],
+            member_id=m["member_id"],
+            channel_id=m["channel_id"],
+            week=m["week"],
+            state=json.loads(m["state"]),
+            active=bool(m["active"]),
+            updated_at=m["updated_at"],
+        )
 
     async def save_conversation(self, conversation: Conversation) -> None:
-        values = {"channel_id": conversation.channel_id, "week": conversation.week,
-                  "state": json.dumps(conversation.state, ensure_ascii=False),
-                  "active": conversation.active, "updated_at": conversation.updated_at}
+        values = {
+            "channel_id": conversation.channel_id,
+            "week": conversation.week,
+            "state": json.dumps(conversation.state, ensure_ascii=False),
+            "active": conversation.active,
+            "updated_at": conversation.updated_at,
+        }
         statement = dialect_insert(self._dialect, conversations).values(
-            workspace_id=conversation.workspace_id, member_id=conversation.member_id, **values)
-        await self._execute(statement.on_conflict_do_update(
-            index_elements=["workspace_id", "member_id"], set_=values))
+            workspace_id=conversation.workspace_id, member_id=conversation.member_id, **values
+        )
+        await self._execute(
+            statement.on_conflict_do_update(
+                index_elements=["workspace_id", "member_id"], set_=values
+            )
+        )
 
     async def end_conversation(self, workspace_id: int, member_id: int) -> None:
-        await self._execute(sa.delete(conversations).where(
-            conversations.c.workspace_id == workspace_id, conversations.c.member_id == member_id))
+        await self._execute(
+            sa.delete(conversations).where(
+                conversations.c.workspace_id == workspace_id, conversations.c.member_id == member_id
+            )
+        )
 
     # --- skipped weeks ----------------------------------------------------------------
 
     async def skip_week(self, channel_id: int, week: str, *, workspace_id: int) -> bool:
-        statement = dialect_insert(self._dialect, skipped_weeks).values(
-            workspace_id=workspace_id, channel_id=channel_id, week=week,
-        ).on_conflict_do_nothing(index_elements=["channel_id", "week"])
+        statement = (
+            dialect_insert(self._dialect, skipped_weeks)
+            .values(
+                workspace_id=workspace_id,
+                channel_id=channel_id,
+                week=week,
+            )
+            .on_conflict_do_nothing(index_elements=["channel_id", "week"])
+        )
         return (await self._execute(statement)).rowcount == 1
 
     async def unskip_week(self, channel_id: int, week: str) -> bool:
-        result = await self._execute(sa.delete(skipped_weeks).where(
-            skipped_weeks.c.channel_id == channel_id, skipped_weeks.c.week == week))
+        result = await self._execute(
+            sa.delete(skipped_weeks).where(
+                skipped_weeks.c.channel_id == channel_id, skipped_weeks.c.week == week
+            )
+        )
         return bool(result.rowcount)
 
     async def skipped_weeks(self, channel_id: int) -> set[str]:
-        rows = await self._execute(sa.select(skipped_weeks.c.week).where(
-            skipped_weeks.c.channel_id == channel_id))
+        rows = await self._execute(
+            sa.select(skipped_weeks.c.week).where(skipped_weeks.c.channel_id == channel_id)
+        )
         return {week for (week,) in rows}
 
 
@@ -273,5 +371,13 @@ def loop_store_for(uow: Any) -> SqlLoopStore:
     return SqlLoopStore(uow.session)
 
 
-__all__ = ["DELIVERY_MEMORY", "SqlLoopStore", "conversations", "deliveries", "loop_store_for",
-           "metadata", "outbox", "skipped_weeks"]
+__all__ = [
+    "DELIVERY_MEMORY",
+    "SqlLoopStore",
+    "conversations",
+    "deliveries",
+    "loop_store_for",
+    "metadata",
+    "outbox",
+    "skipped_weeks",
+]

@@ -34,7 +34,9 @@ MAX_BLOCKERS_TEXT = 3000
 MAX_ITEMS = 50
 
 _KR_CODE = re.compile(r"^kr[-‐‑‒–—]?0*([1-9]\d{0,5})$", re.IGNORECASE)
-_NUMBER = re.compile(r"^([+\-−]?)[$€£¥]?(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)\s*(%|[^\d\s]*)$")
+_NUMBER = re.compile(
+    r"^([+\-−]?)[$€£¥]?(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)\s*(%|[^\d\s]*)$"
+)
 
 
 def kr_number(text: str) -> int | None:
@@ -120,10 +122,14 @@ class CurrentAnswer:
     checkin: CheckIn | None
     answer: Answer
     item_ids: tuple[int, ...] = ()  # in the order of ``answer.items``
-    foreign_tags: dict[int, list[Tag]] = field(default_factory=dict)  # item id → tags to inactive KRs
+    foreign_tags: dict[int, list[Tag]] = field(
+        default_factory=dict
+    )  # item id → tags to inactive KRs
 
 
-async def load_answer(repo: Repository, checkin: CheckIn | None, *, krs: Sequence[KeyResult]) -> CurrentAnswer:
+async def load_answer(
+    repo: Repository, checkin: CheckIn | None, *, krs: Sequence[KeyResult]
+) -> CurrentAnswer:
     """The stored check-in as an answer (for prefilling a form or resuming a dialogue)."""
     if checkin is None or checkin.id is None:
         return CurrentAnswer(checkin=checkin, answer=Answer())
@@ -134,13 +140,18 @@ async def load_answer(repo: Repository, checkin: CheckIn | None, *, krs: Sequenc
     for item in items:
         own = [t for t in tags if t.item_id == item.id]
         answers.append(_item_answer(item, own, by_id))
-        inactive = [t for t in own if t.kr_id is not None and
-                    (by_id.get(t.kr_id) is None or by_id[t.kr_id].state is not KrState.ACTIVE)]
+        inactive = [
+            t
+            for t in own
+            if t.kr_id is not None
+            and (by_id.get(t.kr_id) is None or by_id[t.kr_id].state is not KrState.ACTIVE)
+        ]
         if inactive and item.id is not None:
             foreign[item.id] = inactive
     confidences = await repo.confidences(checkin.id)
-    confidence = tuple(sorted(
-        (by_id[c.kr_id].number, c.value) for c in confidences if c.kr_id in by_id))
+    confidence = tuple(
+        sorted((by_id[c.kr_id].number, c.value) for c in confidences if c.kr_id in by_id)
+    )
     return CurrentAnswer(
         checkin=checkin,
         answer=Answer(items=tuple(answers), blockers=checkin.blockers, confidence=confidence),
@@ -158,7 +169,9 @@ def _item_answer(item: Item, tags: list[Tag], krs: dict[int | None, KeyResult]) 
         return ItemAnswer(text=item.text)
     tiers = [t.tier for t in active]
     tier = Tier.INDIRECT if tiers.count(Tier.INDIRECT) > tiers.count(Tier.DIRECT) else Tier.DIRECT
-    return ItemAnswer(text=item.text, krs=tuple(sorted(krs[t.kr_id].number for t in active)), tier=tier)
+    return ItemAnswer(
+        text=item.text, krs=tuple(sorted(krs[t.kr_id].number for t in active)), tier=tier
+    )
 
 
 @dataclass(frozen=True)
@@ -191,8 +204,11 @@ async def store_answer(
     ``late``; a later edit keeps both. Tags to KRs that are no longer active are kept.
     """
     assert channel.id is not None and member.id is not None
-    checkin = await repo.open_checkin(CheckIn(
-        workspace_id=channel.workspace_id, channel_id=channel.id, member_id=member.id, week=week))
+    checkin = await repo.open_checkin(
+        CheckIn(
+            workspace_id=channel.workspace_id, channel_id=channel.id, member_id=member.id, week=week
+        )
+    )
     assert checkin.id is not None
     current = await load_answer(repo, checkin, krs=krs)
     by_number = {kr.number: kr for kr in krs}
@@ -200,7 +216,9 @@ async def store_answer(
     kept: list[tuple[int, ItemAnswer]] = []
     removed = 0
     for item_id, existing in zip(current.item_ids, current.answer.items, strict=True):
-        if item_id in replaced and not any(same_item(existing.text, new.text) for new in answer.items):
+        if item_id in replaced and not any(
+            same_item(existing.text, new.text) for new in answer.items
+        ):
             await repo.delete_item(item_id)
             removed += 1
         else:
@@ -211,54 +229,104 @@ async def store_answer(
         match = next(((i, old) for i, old in kept if same_item(old.text, new.text)), None)
         if match is None:
             position += 1
-            item = await repo.add_item(Item(
-                workspace_id=channel.workspace_id, checkin_id=checkin.id, position=position,
-                text=new.text, reference=find_reference(new.text)))
+            item = await repo.add_item(
+                Item(
+                    workspace_id=channel.workspace_id,
+                    checkin_id=checkin.id,
+                    position=position,
+                    text=new.text,
+                    reference=find_reference(new.text),
+                )
+            )
             assert item.id is not None
             kept.append((item.id, new))
             await _write_tags(repo, item.id, new, by_number, member, keep=[])
             added += 1
         elif match[1].tagging() != new.tagging():
-            await _write_tags(repo, match[0], new, by_number, member,
-                              keep=current.foreign_tags.get(match[0], []))
+            await _write_tags(
+                repo, match[0], new, by_number, member, keep=current.foreign_tags.get(match[0], [])
+            )
     for number, value in answer.confidence:
         kr = by_number.get(number)
         if kr is not None and kr.id is not None:
-            await repo.set_confidence(Confidence(
-                workspace_id=channel.workspace_id, checkin_id=checkin.id, kr_id=kr.id, value=value))
+            await repo.set_confidence(
+                Confidence(
+                    workspace_id=channel.workspace_id,
+                    checkin_id=checkin.id,
+                    kr_id=kr.id,
+                    value=value,
+                )
+            )
     recorded = await _record_values(repo, answer, by_number, member=member, now=now, week=week)
     first = checkin.submitted_at is None
     checkin.blockers = answer.blockers.strip()
     if first:
         checkin.submitted_at, checkin.late = now, late
     await repo.save_checkin(checkin)
-    return Stored(checkin=checkin, first_answer=first, items_added=added, items_removed=removed,
-                  values_recorded=recorded)
+    return Stored(
+        checkin=checkin,
+        first_answer=first,
+        items_added=added,
+        items_removed=removed,
+        values_recorded=recorded,
+    )
 
 
 async def _write_tags(
-    repo: Repository, item_id: int, answer: ItemAnswer, krs: dict[int, KeyResult], member: Member,
-    *, keep: list[Tag],
+    repo: Repository,
+    item_id: int,
+    answer: ItemAnswer,
+    krs: dict[int, KeyResult],
+    member: Member,
+    *,
+    keep: list[Tag],
 ) -> None:
     await repo.remove_tags(item_id)
     for tag in keep:  # tags to KRs killed since: they stay for the review
-        await repo.add_tag(Tag(workspace_id=tag.workspace_id, item_id=item_id, tier=tag.tier,
-                               kr_id=tag.kr_id, reason=tag.reason, tagged_by=tag.tagged_by))
+        await repo.add_tag(
+            Tag(
+                workspace_id=tag.workspace_id,
+                item_id=item_id,
+                tier=tag.tier,
+                kr_id=tag.kr_id,
+                reason=tag.reason,
+                tagged_by=tag.tagged_by,
+            )
+        )
     if answer.tier is Tier.NONE:
-        await repo.add_tag(Tag(workspace_id=member.workspace_id, item_id=item_id, tier=Tier.NONE,
-                               reason=answer.reason, tagged_by=member.id))
+        await repo.add_tag(
+            Tag(
+                workspace_id=member.workspace_id,
+                item_id=item_id,
+                tier=Tier.NONE,
+                reason=answer.reason,
+                tagged_by=member.id,
+            )
+        )
         return
     for number in sorted(set(answer.krs)):
         kr = krs.get(number)
         if kr is None or kr.id is None or kr.state is not KrState.ACTIVE:
             continue  # killed between the form opening and its submission: nothing to tag
-        await repo.add_tag(Tag(workspace_id=member.workspace_id, item_id=item_id, tier=answer.tier,
-                               kr_id=kr.id, tagged_by=member.id))
+        await repo.add_tag(
+            Tag(
+                workspace_id=member.workspace_id,
+                item_id=item_id,
+                tier=answer.tier,
+                kr_id=kr.id,
+                tagged_by=member.id,
+            )
+        )
 
 
 async def _record_values(
-    repo: Repository, answer: Answer, krs: dict[int, KeyResult], *, member: Member,
-    now: datetime, week: str,
+    repo: Repository,
+    answer: Answer,
+    krs: dict[int, KeyResult],
+    *,
+    member: Member,
+    now: datetime,
+    week: str,
 ) -> tuple[str, ...]:
     recorded = []
     for number, value in answer.values:
@@ -267,9 +335,16 @@ async def _record_values(
             continue  # unchanged (or the same answer delivered again): no new measurement
         before, kr.current = kr.current, value
         await repo.save_key_result(kr)
-        await repo.add_measurement(Measurement(
-            workspace_id=kr.workspace_id, kr_id=kr.id, value=value, recorded_at=now,
-            recorded_by=member.id, note=f"check-in {week}"))
+        await repo.add_measurement(
+            Measurement(
+                workspace_id=kr.workspace_id,
+                kr_id=kr.id,
+                value=value,
+                recorded_at=now,
+                recorded_by=member.id,
+                note=f"check-in {week}",
+            )
+        )
         recorded.append(f"{kr.code} {fmt.number(before, kr.unit)} → {fmt.number(value, kr.unit)}")
     return tuple(recorded)
 

@@ -51,16 +51,23 @@ async def week_of(turn: Turn, channel: Channel, week: str | None = None) -> Week
     week = week or schedule.current_week(turn.now, turn.member.tz)
     assert channel.id is not None and turn.member.id is not None
     checkin = await turn.repo.checkin(channel.id, turn.member.id, week)
-    return Week(channel=channel, schedule=schedule, week=week,
-                closed=schedule.is_closed(week, turn.now), checkin=checkin)
+    return Week(
+        channel=channel,
+        schedule=schedule,
+        week=week,
+        closed=schedule.is_closed(week, turn.now),
+        checkin=checkin,
+    )
 
 
 def _closed_problem(week: Week) -> str:
     closes = prompts.closes_text(week.schedule, week.week)
     following = week.schedule.open_at(shift(week.week, 1)).astimezone(week.schedule.zone)
-    return (f"Your check-in for {week.week} was saved and closed {closes}; it can no longer be "
-            f"changed. The next one opens {following:%A %d %b %H:%M} (your time zone, else "
-            f"{week.schedule.tz}).")
+    return (
+        f"Your check-in for {week.week} was saved and closed {closes}; it can no longer be "
+        f"changed. The next one opens {following:%A %d %b %H:%M} (your time zone, else "
+        f"{week.schedule.tz})."
+    )
 
 
 async def choices_for(turn: Turn, channel: Channel) -> KrChoices:
@@ -94,9 +101,12 @@ async def open_checkin(turn: Turn, *, store: LoopStore) -> Reply:
 async def _form(turn: Turn, week: Week) -> Form:
     return forms.build_form(
         channel_name=week.channel.name or week.channel.external_id,
-        state_channel=week.channel.external_id, week=week.week, current=await current(turn, week),
+        state_channel=week.channel.external_id,
+        week=week.week,
+        current=await current(turn, week),
         choices=await choices_for(turn, week.channel),
-        closes=prompts.closes_text(week.schedule, week.week))
+        closes=prompts.closes_text(week.schedule, week.week),
+    )
 
 
 async def form_for(turn: Turn, *, week_key: str | None) -> Form:
@@ -112,12 +122,17 @@ async def form_for(turn: Turn, *, week_key: str | None) -> Form:
 
 
 async def submit_form(
-    turn: Turn, *, store: LoopStore, state: forms.FormState, values: Mapping[str, FormValue],
+    turn: Turn,
+    *,
+    store: LoopStore,
+    state: forms.FormState,
+    values: Mapping[str, FormValue],
     delivery_id: str | None = None,
 ) -> Reply | FormErrors:
     channel = turn.team("checkin")
     if delivery_id and not await store.first_delivery(
-            delivery_id, workspace_id=turn.workspace.id or 0, now=turn.now):
+        delivery_id, workspace_id=turn.workspace.id or 0, now=turn.now
+    ):
         log.info("form delivery %s seen before: not stored again", delivery_id)
         return text_reply(f"Your check-in for {state.week} is saved.")
     week = await week_of(turn, channel, state.week)
@@ -130,19 +145,37 @@ async def submit_form(
     return await _store(turn, week, parsed, replaces=state.shown)
 
 
-async def _store(turn: Turn, week: Week, answer: Answer, *, replaces: tuple[int, ...] = ()) -> Reply:
+async def _store(
+    turn: Turn, week: Week, answer: Answer, *, replaces: tuple[int, ...] = ()
+) -> Reply:
     assert week.channel.id is not None
     # Only ids of this member's own check-in may be replaced, whatever a form carried.
     own = set((await current(turn, week)).item_ids)
     stored = await store_answer(
-        turn.repo, channel=week.channel, member=turn.member, week=week.week, answer=answer,
-        krs=await turn.repo.key_results(week.channel.id), now=turn.now, late=week.closed,
-        replaces=[i for i in replaces if i in own])
-    saved = await current(turn, Week(week.channel, week.schedule, week.week, week.closed,
-                                     stored.checkin))
-    return Reply(prompts.saved(
-        channel=week.channel, week=week.week, answer=saved.answer, schedule=week.schedule,
-        late=stored.checkin.late, first=stored.first_answer, values=stored.values_recorded))
+        turn.repo,
+        channel=week.channel,
+        member=turn.member,
+        week=week.week,
+        answer=answer,
+        krs=await turn.repo.key_results(week.channel.id),
+        now=turn.now,
+        late=week.closed,
+        replaces=[i for i in replaces if i in own],
+    )
+    saved = await current(
+        turn, Week(week.channel, week.schedule, week.week, week.closed, stored.checkin)
+    )
+    return Reply(
+        prompts.saved(
+            channel=week.channel,
+            week=week.week,
+            answer=saved.answer,
+            schedule=week.schedule,
+            late=stored.checkin.late,
+            first=stored.first_answer,
+            values=stored.values_recorded,
+        )
+    )
 
 
 # --- the conversation ---------------------------------------------------------------------
@@ -159,16 +192,27 @@ async def start_conversation(turn: Turn, week: Week, *, store: LoopStore) -> str
     else:
         dialogue, _ = talk.start(current=(await current(turn, week)).answer, choices=choices)
         resumed = ""
-    await store.save_conversation(Conversation(
-        workspace_id=turn.workspace.id or 0, member_id=turn.member.id, channel_id=week.channel.id,
-        week=week.week, state=dialogue.dump(), active=True, updated_at=turn.now))
+    await store.save_conversation(
+        Conversation(
+            workspace_id=turn.workspace.id or 0,
+            member_id=turn.member.id,
+            channel_id=week.channel.id,
+            week=week.week,
+            state=dialogue.dump(),
+            active=True,
+            updated_at=turn.now,
+        )
+    )
     name = week.channel.name or week.channel.external_id
-    return (f"Check-in #{name} · {week.week} — `pause` stops (your answers are kept).\n"
-            f"{resumed}{talk.question(dialogue, choices)}")
+    return (
+        f"Check-in #{name} · {week.week} — `pause` stops (your answers are kept).\n"
+        f"{resumed}{talk.question(dialogue, choices)}"
+    )
 
 
-async def active_conversation(store: LoopStore, *, workspace_id: int, member_id: int,
-                              now: datetime) -> Conversation | None:
+async def active_conversation(
+    store: LoopStore, *, workspace_id: int, member_id: int, now: datetime
+) -> Conversation | None:
     """The member's dialogue if it is taking lines; one idle past the timeout is paused."""
     found = await store.conversation(workspace_id, member_id)
     if found is None or not found.active:
@@ -180,17 +224,26 @@ async def active_conversation(store: LoopStore, *, workspace_id: int, member_id:
     return found
 
 
-async def answer_line(turn: Turn, *, store: LoopStore, conversation: Conversation, text: str,
-                      delivery_id: str | None = None) -> Reply:
+async def answer_line(
+    turn: Turn,
+    *,
+    store: LoopStore,
+    conversation: Conversation,
+    text: str,
+    delivery_id: str | None = None,
+) -> Reply:
     """One line of the member's answer, in their active dialogue."""
     if delivery_id and not await store.first_delivery(
-            delivery_id, workspace_id=turn.workspace.id or 0, now=turn.now):
+        delivery_id, workspace_id=turn.workspace.id or 0, now=turn.now
+    ):
         return text_reply("(already received)")
     repo = turn.repo
     channel = await repo.channel_by_id(conversation.channel_id)
     if channel is None:
         await store.end_conversation(conversation.workspace_id, conversation.member_id)
-        return text_reply("That team no longer exists; your check-in conversation has ended.", error=True)
+        return text_reply(
+            "That team no longer exists; your check-in conversation has ended.", error=True
+        )
     turn.channel = channel
     choices = await choices_for(turn, channel)
     move = talk.advance(talk.Dialogue.load(conversation.state), text, choices=choices)
@@ -208,6 +261,13 @@ async def answer_line(turn: Turn, *, store: LoopStore, conversation: Conversatio
 
 
 __all__ = [
-    "Week", "active_conversation", "answer_line", "choices_for", "form_for", "open_checkin",
-    "start_conversation", "submit_form", "week_of",
+    "Week",
+    "active_conversation",
+    "answer_line",
+    "choices_for",
+    "form_for",
+    "open_checkin",
+    "start_conversation",
+    "submit_form",
+    "week_of",
 ]

@@ -2,7 +2,7 @@
 
 Explicit states, one question each::
 
-    SHIPPED ──done──▶ TAGS (one turn per item to tag) ──▶ BLOCKERS ──▶ CONFIDENCE ──▶ VALUES ──▶ DONE
+    SHIPPED ─done─▶ TAGS (a turn per item) ─▶ BLOCKERS ─▶ CONFIDENCE ─▶ VALUES ─▶ DONE
        └──nothing────────────────────────────────────────▲      (each optional step is left out
                                                                when the channel has nothing to ask)
 
@@ -64,16 +64,19 @@ class Dialogue:
     values: tuple[tuple[int, float], ...] = ()
 
     def answer(self) -> Answer:
-        return Answer(items=self.items, blockers=self.blockers, confidence=self.confidence,
-                      values=self.values)
+        return Answer(
+            items=self.items, blockers=self.blockers, confidence=self.confidence, values=self.values
+        )
 
     # --- storage as JSON (the draft survives restarts and replicas) ---------------------
 
     def dump(self) -> dict[str, Any]:
         return {
             "step": self.step.value,
-            "items": [{"text": i.text, "krs": list(i.krs), "tier": i.tier.value, "reason": i.reason}
-                      for i in self.items],
+            "items": [
+                {"text": i.text, "krs": list(i.krs), "tier": i.tier.value, "reason": i.reason}
+                for i in self.items
+            ],
             "to_tag": list(self.to_tag),
             "blockers": self.blockers,
             "blockers_before": self.blockers_before,
@@ -85,10 +88,15 @@ class Dialogue:
     def load(cls, data: dict[str, Any]) -> Dialogue:
         return cls(
             step=Step(data.get("step", Step.SHIPPED.value)),
-            items=tuple(ItemAnswer(text=i["text"], krs=tuple(i.get("krs", ())),
-                                   tier=Tier(i.get("tier", Tier.DIRECT.value)),
-                                   reason=i.get("reason", ""))
-                        for i in data.get("items", [])),
+            items=tuple(
+                ItemAnswer(
+                    text=i["text"],
+                    krs=tuple(i.get("krs", ())),
+                    tier=Tier(i.get("tier", Tier.DIRECT.value)),
+                    reason=i.get("reason", ""),
+                )
+                for i in data.get("items", [])
+            ),
             to_tag=tuple(data.get("to_tag", ())),
             blockers=data.get("blockers", ""),
             blockers_before=data.get("blockers_before", ""),
@@ -110,8 +118,12 @@ class Move:
 
 def start(*, current: Answer, choices: KrChoices) -> tuple[Dialogue, str]:
     """A dialogue over what the check-in already holds, and its first question."""
-    dialogue = Dialogue(items=current.items, blockers=current.blockers,
-                        blockers_before=current.blockers, confidence=current.confidence)
+    dialogue = Dialogue(
+        items=current.items,
+        blockers=current.blockers,
+        blockers_before=current.blockers,
+        confidence=current.confidence,
+    )
     return dialogue, question(dialogue, choices)
 
 
@@ -122,25 +134,36 @@ def question(dialogue: Dialogue, choices: KrChoices) -> str:
             if dialogue.items:
                 listed = "\n".join(f"  • {describe(i, choices)}" for i in dialogue.items)
                 have = f"Already in your check-in:\n{listed}\n"
-            return (f"{have}*What did you ship this week?* One item a line. "
-                    "Say `done` when finished, or `nothing` if nothing shipped.")
+            return (
+                f"{have}*What did you ship this week?* One item a line. "
+                "Say `done` when finished, or `nothing` if nothing shipped."
+            )
         case Step.TAGS:
             item = dialogue.items[dialogue.to_tag[0]]
-            return (f"“{item.text}” — which key results does it move? Active: {kr_list(choices)}.\n"
-                    "Answer like `KR-1 KR-3` (direct), `KR-2 indirect`, `none <why it is necessary>`, "
-                    "or `skip` to leave it untagged.")
+            return (
+                f"“{item.text}” — which key results does it move? Active: {kr_list(choices)}.\n"
+                "Answer like `KR-1 KR-3` (direct), `KR-2 indirect`, `none <why it is necessary>`, "
+                "or `skip` to leave it untagged."
+            )
         case Step.BLOCKERS:
-            same = (f" Now: “{dialogue.blockers_before}” — `same` keeps it."
-                    if dialogue.blockers_before else "")
+            same = (
+                f" Now: “{dialogue.blockers_before}” — `same` keeps it."
+                if dialogue.blockers_before
+                else ""
+            )
             return f"*Are you blocked?* Say `no`, or what blocks you.{same}"
         case Step.CONFIDENCE:
-            return ("Optional: your confidence from 1 to 10 per key result, like "
-                    f"`{_example_pairs(choices, '7')}`, or `skip`.")
+            return (
+                "Optional: your confidence from 1 to 10 per key result, like "
+                f"`{_example_pairs(choices, '7')}`, or `skip`."
+            )
         case Step.VALUES:
             owned = [kr for kr in choices.active if kr.number in choices.recordable]
-            return ("Optional: new metric values for "
-                    + ", ".join(f"{kr.code} {kr.metric}" for kr in owned)
-                    + f", like `{owned[0].code} 1250`, or `skip`.")
+            return (
+                "Optional: new metric values for "
+                + ", ".join(f"{kr.code} {kr.metric}" for kr in owned)
+                + f", like `{owned[0].code} 1250`, or `skip`."
+            )
     return ""
 
 
@@ -166,8 +189,12 @@ def advance(dialogue: Dialogue, line: str, *, choices: KrChoices) -> Move:
     text = line.strip()
     word = text.casefold()
     if word in _STOP:
-        return Move(dialogue, "Paused: what you answered so far is kept. Type `checkin` "
-                    "to carry on before the week closes.", paused=True)
+        return Move(
+            dialogue,
+            "Paused: what you answered so far is kept. Type `checkin` "
+            "to carry on before the week closes.",
+            paused=True,
+        )
     if word in ("help", "?"):
         return Move(dialogue, question(dialogue, choices))
     match dialogue.step:
@@ -178,8 +205,11 @@ def advance(dialogue: Dialogue, line: str, *, choices: KrChoices) -> Move:
         case Step.BLOCKERS:
             blockers = dialogue.blockers_before if word in _SAME else text
             if len(blockers) > MAX_BLOCKERS_TEXT:
-                return _again(dialogue, f"That is {len(blockers):,} characters; keep it under "
-                              f"{MAX_BLOCKERS_TEXT:,}.", choices)
+                return _again(
+                    dialogue,
+                    f"That is {len(blockers):,} characters; keep it under {MAX_BLOCKERS_TEXT:,}.",
+                    choices,
+                )
             return _next(replace(dialogue, blockers=blockers), Step.BLOCKERS, choices)
         case Step.CONFIDENCE:
             return _pairs(dialogue, text, choices, confidence=True)
@@ -205,8 +235,11 @@ def _shipped(dialogue: Dialogue, line: str, word: str, choices: KrChoices) -> Mo
         if not text:
             continue
         if len(text) > MAX_ITEM_TEXT:
-            return _again(dialogue, f"That item is {len(text):,} characters; keep it under "
-                          f"{MAX_ITEM_TEXT:,}.", choices)
+            return _again(
+                dialogue,
+                f"That item is {len(text):,} characters; keep it under {MAX_ITEM_TEXT:,}.",
+                choices,
+            )
         if any(same_item(item.text, text) for item in items):
             known.append(text)
             continue
@@ -217,8 +250,10 @@ def _shipped(dialogue: Dialogue, line: str, word: str, choices: KrChoices) -> Mo
     dialogue = replace(dialogue, items=tuple(items))
     already = f" (“{known[0]}” was already there.)" if known else ""
     count = len(items)
-    return Move(dialogue, f"Got it — {count} item{'s' if count != 1 else ''}.{already} "
-                "Next item, or `done`.")
+    return Move(
+        dialogue,
+        f"Got it — {count} item{'s' if count != 1 else ''}.{already} Next item, or `done`.",
+    )
 
 
 _TIER_WORDS = {t.value: t for t in (Tier.DIRECT, Tier.INDIRECT)}
@@ -234,10 +269,13 @@ def _tags(dialogue: Dialogue, text: str, choices: KrChoices) -> Move:
     if first == "skip" and len(words) == 1:
         tagged = item
     elif first == "none":
-        reason = text[len(words[0]):].strip()
+        reason = text[len(words[0]) :].strip()
         if not reason:
-            return _again(dialogue, "A `none` item needs a one-line reason: `none keeps the lights on`.",
-                          choices)
+            return _again(
+                dialogue,
+                "A `none` item needs a one-line reason: `none keeps the lights on`.",
+                choices,
+            )
         tagged = ItemAnswer(text=item.text, tier=Tier.NONE, reason=reason)
     else:
         numbers, tier = [], Tier.DIRECT
@@ -254,10 +292,11 @@ def _tags(dialogue: Dialogue, text: str, choices: KrChoices) -> Move:
                 return _again(dialogue, f"KR-{number} is not an active key result here.", choices)
             numbers.append(number)
         if not numbers:
-            return _again(dialogue, "Name at least one key result, or say `none <why>` or `skip`.",
-                          choices)
+            return _again(
+                dialogue, "Name at least one key result, or say `none <why>` or `skip`.", choices
+            )
         tagged = ItemAnswer(text=item.text, krs=tuple(dict.fromkeys(numbers)), tier=tier)
-    items = dialogue.items[:index] + (tagged,) + dialogue.items[index + 1:]
+    items = dialogue.items[:index] + (tagged,) + dialogue.items[index + 1 :]
     dialogue = replace(dialogue, items=items, to_tag=rest)
     if rest:
         return Move(dialogue, question(dialogue, choices))
@@ -278,14 +317,18 @@ def _pairs(dialogue: Dialogue, text: str, choices: KrChoices, *, confidence: boo
         if kr is None:
             return _again(dialogue, f"“{code}” is not an active key result here.", choices)
         if not confidence and kr.number not in choices.recordable:
-            return _again(dialogue, f"Only {kr.code}'s owner or the channel owner records its values.",
-                          choices)
+            return _again(
+                dialogue,
+                f"Only {kr.code}'s owner or the channel owner records its values.",
+                choices,
+            )
         read = read_number(value)
         if read is None:
             return _again(dialogue, f"“{value}” is not a number.", choices)
         if confidence and (read != int(read) or not 1 <= read <= 10):
-            return _again(dialogue, f"Confidence is a whole number from 1 to 10, not “{value}”.",
-                          choices)
+            return _again(
+                dialogue, f"Confidence is a whole number from 1 to 10, not “{value}”.", choices
+            )
         pairs[kr.number] = read
     if confidence:
         merged = dict(dialogue.confidence) | {n: int(v) for n, v in pairs.items()}
@@ -300,7 +343,7 @@ _ORDER = (Step.SHIPPED, Step.TAGS, Step.BLOCKERS, Step.CONFIDENCE, Step.VALUES, 
 
 def _next(dialogue: Dialogue, after: Step, choices: KrChoices) -> Move:
     """Move to the first step after ``after`` that has something to ask."""
-    for step in _ORDER[_ORDER.index(after) + 1:]:
+    for step in _ORDER[_ORDER.index(after) + 1 :]:
         if step is Step.TAGS and not dialogue.to_tag:
             continue
         if step is Step.CONFIDENCE and not choices.active:

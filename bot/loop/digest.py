@@ -122,23 +122,39 @@ def digest_message(data: DigestData) -> Message:
         parts.append(Text("Nothing was shipped this week."))
     else:
         aligned = sum(1 for item in data.items if item.aligned)
-        parts.append(Text(
-            f"*Alignment {_ratio(ratio)}* — {aligned} of {len(data.items)} item"
-            f"{'s' if len(data.items) != 1 else ''} move an active key result{_trend_text(data)}"))
+        parts.append(
+            Text(
+                f"*Alignment {_ratio(ratio)}* — {aligned} of {len(data.items)} item"
+                f"{'s' if len(data.items) != 1 else ''} move an active key result"
+                f"{_trend_text(data)}"
+            )
+        )
     for kr in data.krs:
-        lines = [f"“{item.text}” — {_who(item.by)} ({tier.value})"
-                 for item in data.items for code, tier in item.krs if code == kr.code]
+        lines = [
+            f"“{item.text}” — {_who(item.by)} ({tier.value})"
+            for item in data.items
+            for code, tier in item.krs
+            if code == kr.code
+        ]
         if lines:
             parts.append(BulletList(title=f"*{kr.code}* {kr.metric}", items=_capped(lines)))
-    nones = [f"“{item.text}” — {_who(item.by)}: {item.none_reason}"
-             for item in data.items if item.none_reason is not None]
+    nones = [
+        f"“{item.text}” — {_who(item.by)}: {item.none_reason}"
+        for item in data.items
+        if item.none_reason is not None
+    ]
     if nones:
         parts.append(BulletList(title="*Necessary, not strategic* (none)", items=_capped(nones)))
-    untagged = [f"“{item.text}” — {_who(item.by)}"
-                for item in data.items if not item.krs and item.none_reason is None]
+    untagged = [
+        f"“{item.text}” — {_who(item.by)}"
+        for item in data.items
+        if not item.krs and item.none_reason is None
+    ]
     if untagged:
         parts.append(BulletList(title="*Untagged*", items=_capped(untagged)))
-        parts.append(Note('Tag them to a key result: `tag "<item>" KR-3`, or `tag "<item>" none "<why>"`.'))
+        parts.append(
+            Note('Tag them to a key result: `tag "<item>" KR-3`, or `tag "<item>" none "<why>"`.')
+        )
     if data.blockers:
         lines = [f"{_who(person)}: {' / '.join(found)}" for person, found in data.blockers]
         parts.append(BulletList(title="*Blockers*", items=_capped(lines)))
@@ -148,8 +164,9 @@ def digest_message(data: DigestData) -> Message:
         parts.append(Divider())
         parts.append(Heading("Key results against pace"))
         parts += [kr_progress(kr, data.cycle, data.expected) for kr in data.krs]
-    summary = (f"#{data.channel_name} {data.week}: {len(data.answered)} of {total} checked in"
-               + (f", alignment {_ratio(ratio)}" if ratio is not None else ""))
+    summary = f"#{data.channel_name} {data.week}: {len(data.answered)} of {total} checked in" + (
+        f", alignment {_ratio(ratio)}" if ratio is not None else ""
+    )
     return message(*parts, summary=summary, mentions=tuple(data.people.items()))
 
 
@@ -157,7 +174,10 @@ def digest_message(data: DigestData) -> Message:
 
 
 async def shipped_items(
-    repo: Repository, checkins: Sequence[CheckIn], *, members: dict[int, Member],
+    repo: Repository,
+    checkins: Sequence[CheckIn],
+    *,
+    members: dict[int, Member],
     krs: dict[int, KeyResult],
 ) -> list[ShippedItem]:
     """The items of ``checkins`` with their tags to active KRs (in the KRs' codes)."""
@@ -175,15 +195,30 @@ async def shipped_items(
         person = Person(member.external_id, member.label) if member else Person("", "someone")
         own = by_item.get(item.id, [])
         none = next((t for t in own if t.tier is Tier.NONE), None)
-        linked = tuple((krs[t.kr_id].code, t.tier) for t in own
-                       if t.kr_id in krs and krs[t.kr_id].state is KrState.ACTIVE)
-        shipped.append(ShippedItem(text=item.text, by=person, krs=linked,
-                                   none_reason=none.reason if none else None, late=checkin.late))
+        linked = tuple(
+            (krs[t.kr_id].code, t.tier)
+            for t in own
+            if t.kr_id in krs and krs[t.kr_id].state is KrState.ACTIVE
+        )
+        shipped.append(
+            ShippedItem(
+                text=item.text,
+                by=person,
+                krs=linked,
+                none_reason=none.reason if none else None,
+                late=checkin.late,
+            )
+        )
     return shipped
 
 
 async def gather(
-    repo: Repository, *, channel: Channel, week: str, schedule: WeekSchedule, now: datetime,
+    repo: Repository,
+    *,
+    channel: Channel,
+    week: str,
+    schedule: WeekSchedule,
+    now: datetime,
 ) -> DigestData:
     assert channel.id is not None
     members = await repo.channel_members(channel.id)
@@ -200,16 +235,20 @@ async def gather(
     cycle = await repo.cycle_on(channel.id, close_day)
     all_krs = await repo.key_results(channel.id)
     krs_by_id = {kr.id: kr for kr in all_krs if kr.id is not None}
-    current = (await repo.key_results(channel.id, cycle_id=cycle.id)
-               if cycle is not None and cycle.id is not None else all_krs)
+    current = (
+        await repo.key_results(channel.id, cycle_id=cycle.id)
+        if cycle is not None and cycle.id is not None
+        else all_krs
+    )
     active = tuple(kr for kr in current if kr.state is KrState.ACTIVE)
     items = await shipped_items(repo, checkins, members=by_id, krs=krs_by_id)
     trend = []
     for back in range(TREND_WEEKS - 1, 0, -1):
         earlier = shift(week, -back)
         answered = [c for c in await repo.checkins(channel.id, earlier) if c.answered]
-        trend.append((earlier, alignment(await shipped_items(repo, answered, members=by_id,
-                                                             krs=krs_by_id))))
+        trend.append(
+            (earlier, alignment(await shipped_items(repo, answered, members=by_id, krs=krs_by_id)))
+        )
     answered_people, missing, away = [], [], []
     for member in sorted(by_id.values(), key=lambda m: m.label.casefold()):
         person = Person(member.external_id, member.label)
@@ -222,12 +261,13 @@ async def gather(
             elif not member.unreachable:
                 missing.append(person)
     blockers = []
-    for checkin in sorted(checkins, key=lambda c: by_id[c.member_id].label.casefold()
-                          if c.member_id in by_id else ""):
-        found = blocker_lines(checkin.blockers)
-        member = by_id.get(checkin.member_id)
-        if found and member is not None:
-            blockers.append((Person(member.external_id, member.label), found))
+    for checkin in sorted(
+        checkins, key=lambda c: by_id[c.member_id].label.casefold() if c.member_id in by_id else ""
+    ):
+        said = blocker_lines(checkin.blockers)
+        author = by_id.get(checkin.member_id)
+        if said and author is not None:
+            blockers.append((Person(author.external_id, author.label), said))
     owner = by_id.get(channel.owner_id) if channel.owner_id else None
     if owner is None and channel.owner_id:
         owner = await repo.member_by_id(channel.owner_id)
@@ -235,12 +275,19 @@ async def gather(
     if owner is not None:
         people[owner.external_id] = owner.label
     return DigestData(
-        channel_name=channel.name or channel.external_id, week=week,
-        answered=tuple(answered_people), missing=tuple(missing), on_leave=tuple(away),
-        items=tuple(items), blockers=tuple(blockers), krs=active, cycle=cycle,
+        channel_name=channel.name or channel.external_id,
+        week=week,
+        answered=tuple(answered_people),
+        missing=tuple(missing),
+        on_leave=tuple(away),
+        items=tuple(items),
+        blockers=tuple(blockers),
+        krs=active,
+        cycle=cycle,
         expected=cycle.elapsed_share(close_day) if cycle else None,
         owner=Person(owner.external_id, owner.label) if owner else None,
-        trend=tuple(trend), people=people,
+        trend=tuple(trend),
+        people=people,
     )
 
 

@@ -6,8 +6,9 @@
     await loop.run_due()                                   # the clock, the console's :advance
     USE_CASES[rq.OpenCheckIn] = loop.checkin_command       # `checkin`
     await loop.checkin_form(actor=…, place=…, value=…)     # handle_action("checkin.open")
-    await loop.submit_form(actor=…, place=…, state=…, values=…, delivery_id=…)  # handle_form("checkin")
-    await loop.answer_line(actor=…, place=…, text=…)       # console: None → not an answer, a command
+    await loop.submit_form(actor=…, place=…, state=…, values=…, delivery_id=…)
+                                                           # handle_form("checkin")
+    await loop.answer_line(actor=…, place=…, text=…)       # console: None → a command
 
 Each call is one unit of work: committed when it succeeds, rolled back (nothing changed)
 when the input is refused.
@@ -39,14 +40,27 @@ FormValue = str | list[str]
 class WeeklyLoop:
     form_id = FORM_ID
 
-    def __init__(self, *, uow: UnitOfWorkFactory, loop_store: LoopStoreFactory, clock: Clock,
-                 messenger: Messenger, settings: LoopSettings | None = None,
-                 on_week_closed: WeekClosedHandler | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWorkFactory,
+        loop_store: LoopStoreFactory,
+        clock: Clock,
+        messenger: Messenger,
+        settings: LoopSettings | None = None,
+        on_week_closed: WeekClosedHandler | None = None,
+    ) -> None:
         self.uow = uow
         self.loop_store = loop_store
         self.clock = clock
-        self.runner = LoopRunner(uow=uow, loop_store=loop_store, clock=clock, messenger=messenger,
-                                 settings=settings, on_week_closed=on_week_closed)
+        self.runner = LoopRunner(
+            uow=uow,
+            loop_store=loop_store,
+            clock=clock,
+            messenger=messenger,
+            settings=settings,
+            on_week_closed=on_week_closed,
+        )
 
     # --- the clock ----------------------------------------------------------------------
 
@@ -61,6 +75,15 @@ class WeeklyLoop:
         """The `checkin` use case, in the caller's unit of work (``USE_CASES`` signature)."""
         return await checkin.open_checkin(turn, store=self.loop_store(turn.uow))
 
+    async def open_checkin(self, *, actor: Actor, place: Place) -> Reply:
+        """`checkin` in a unit of work of its own (what :meth:`checkin_command` does inside
+        the caller's)."""
+
+        async def use(turn: Turn, uow: UnitOfWork) -> Reply:
+            return await checkin.open_checkin(turn, store=self.loop_store(uow))
+
+        return await self._in_turn(actor, place, use)
+
     async def checkin_form(self, *, actor: Actor, place: Place, value: str = "") -> Form | Reply:
         """The check-in form, for a prompt's button (``value`` names channel and week) or an
         "Answer check-in" button of the home view (``value``: the channel's platform id)."""
@@ -72,24 +95,36 @@ class WeeklyLoop:
         return await self._in_turn(actor, channel, use)
 
     async def submit_form(
-        self, *, actor: Actor, place: Place, state: str, values: Mapping[str, FormValue],
+        self,
+        *,
+        actor: Actor,
+        place: Place,
+        state: str,
+        values: Mapping[str, FormValue],
         delivery_id: str | None = None,
     ) -> Reply | FormErrors:
         """A submitted check-in form: a summary reply, or an error per input and nothing stored.
         ``delivery_id`` (the platform's id of this submission) makes redeliveries no-ops."""
         parsed = FormState.load(state)
         if parsed is None:
-            return text_reply("This check-in form is out of date: type `checkin` for a fresh one.",
-                              error=True)
+            return text_reply(
+                "This check-in form is out of date: type `checkin` for a fresh one.", error=True
+            )
 
         async def use(turn: Turn, uow: UnitOfWork) -> Reply | FormErrors:
-            return await checkin.submit_form(turn, store=self.loop_store(uow), state=parsed,
-                                             values=values, delivery_id=delivery_id)
+            return await checkin.submit_form(
+                turn,
+                store=self.loop_store(uow),
+                state=parsed,
+                values=values,
+                delivery_id=delivery_id,
+            )
 
         return await self._in_turn(actor, Place(channel=parsed.channel), use)
 
-    async def answer_line(self, *, actor: Actor, place: Place, text: str,
-                          delivery_id: str | None = None) -> Reply | None:
+    async def answer_line(
+        self, *, actor: Actor, place: Place, text: str, delivery_id: str | None = None
+    ) -> Reply | None:
         """A line typed by a member with a check-in conversation under way: their answer.
         None when they have none (or it timed out): the line is a command."""
         async with self.uow() as uow:
@@ -102,23 +137,34 @@ class WeeklyLoop:
             store = self.loop_store(uow)
             now = self.clock.now()
             conversation = await checkin.active_conversation(
-                store, workspace_id=workspace.id, member_id=member.id, now=now)
+                store, workspace_id=workspace.id, member_id=member.id, now=now
+            )
             if conversation is None:
                 await uow.commit()  # a timed-out dialogue is now marked paused
                 return None
-            turn = Turn(uow=uow, repo=repo, clock=self.clock, actor=actor, place=place,
-                        workspace=workspace, member=member, channel=None)
+            turn = Turn(
+                uow=uow,
+                repo=repo,
+                clock=self.clock,
+                actor=actor,
+                place=place,
+                workspace=workspace,
+                member=member,
+                channel=None,
+            )
             try:
-                reply = await checkin.answer_line(turn, store=store, conversation=conversation,
-                                                  text=text, delivery_id=delivery_id)
+                reply = await checkin.answer_line(
+                    turn, store=store, conversation=conversation, text=text, delivery_id=delivery_id
+                )
             except UseCaseError as error:
                 await uow.rollback()
                 return Reply(message(Text(error.problem)), error=True)
             await uow.commit()
             return reply
 
-    async def _in_turn(self, actor: Actor, place: Place,
-                       use: Callable[[Turn, UnitOfWork], Awaitable[T]]) -> T | Reply:
+    async def _in_turn(
+        self, actor: Actor, place: Place, use: Callable[[Turn, UnitOfWork], Awaitable[T]]
+    ) -> T | Reply:
         async with self.uow() as uow:
             try:
                 turn = await Turn.begin(uow=uow, clock=self.clock, actor=actor, place=place)
@@ -148,4 +194,3 @@ def is_checkin_form(form_id: str) -> bool:
 
 
 __all__ = ["WeeklyLoop", "is_checkin_form"]
-

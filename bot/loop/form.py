@@ -41,8 +41,9 @@ class FormState:
     shown: tuple[int, ...] = ()  # ids of the stored items the form showed
 
     def dump(self) -> str:
-        return json.dumps({"c": self.channel, "w": self.week, "i": list(self.shown)},
-                          separators=(",", ":"))
+        return json.dumps(
+            {"c": self.channel, "w": self.week, "i": list(self.shown)}, separators=(",", ":")
+        )
 
     @classmethod
     def load(cls, text: str) -> FormState | None:
@@ -61,10 +62,15 @@ def row_count(items: int) -> int:
 
 
 def build_form(
-    *, channel_name: str, state_channel: str, week: str, current: CurrentAnswer,
-    choices: KrChoices, closes: str,
+    *,
+    channel_name: str,
+    state_channel: str,
+    week: str,
+    current: CurrentAnswer,
+    choices: KrChoices,
+    closes: str,
 ) -> Form:
-    """The form prefilled with what the member saved (``closes``: "Wednesday 17:00 Europe/Berlin")."""
+    """The form prefilled with what the member saved (``closes``: when the week closes)."""
     answer = current.answer
     rows = row_count(len(answer.items))
     inputs: list[Input] = []
@@ -73,54 +79,91 @@ def build_form(
     for row in range(1, rows + 1):
         item = answer.items[row - 1] if row <= len(answer.items) else None
         first = row == 1
-        inputs.append(TextInput(
-            name=f"item_{row}",
-            label="What did you ship? One item a row" if first else f"Item {row}",
-            initial=item.text if item else "", optional=True, max_length=MAX_ITEM_TEXT,
-            placeholder="e.g. Launched the new sign-up page (ABC-123)" if first else "",
-        ))
+        inputs.append(
+            TextInput(
+                name=f"item_{row}",
+                label="What did you ship? One item a row" if first else f"Item {row}",
+                initial=item.text if item else "",
+                optional=True,
+                max_length=MAX_ITEM_TEXT,
+                placeholder="e.g. Launched the new sign-up page (ABC-123)" if first else "",
+            )
+        )
         initial_krs: tuple[str, ...] = ()
         if item is not None:
-            initial_krs = ((NONE_CHOICE,) if item.tier is Tier.NONE
-                           else tuple(str(n) for n in item.krs))
-        inputs.append(ChoiceInput(
-            name=f"krs_{row}", label="Key results it moves", choices=kr_options,
-            initial=initial_krs, multiple=True, optional=True,
-        ))
+            initial_krs = (
+                (NONE_CHOICE,) if item.tier is Tier.NONE else tuple(str(n) for n in item.krs)
+            )
+        inputs.append(
+            ChoiceInput(
+                name=f"krs_{row}",
+                label="Key results it moves",
+                choices=kr_options,
+                initial=initial_krs,
+                multiple=True,
+                optional=True,
+            )
+        )
         tier = item.tier if item is not None and item.tier is not Tier.NONE else Tier.DIRECT
-        inputs.append(ChoiceInput(
-            name=f"tier_{row}", label="How",
-            choices=(Choice("direct — moves the metric", Tier.DIRECT.value),
-                     Choice("indirect — supports it", Tier.INDIRECT.value)),
-            initial=(tier.value,), optional=True,
-        ))
-        inputs.append(TextInput(
-            name=f"reason_{row}", label="If none: why is it necessary?",
-            initial=item.reason if item else "", optional=True, max_length=500,
-        ))
-    inputs.append(TextInput(
-        name="blockers", label="Are you blocked? On what?", multiline=True,
-        initial=answer.blockers, optional=True, max_length=MAX_BLOCKERS_TEXT,
-        placeholder="Leave empty if nothing blocks you",
-    ))
+        inputs.append(
+            ChoiceInput(
+                name=f"tier_{row}",
+                label="How",
+                choices=(
+                    Choice("direct — moves the metric", Tier.DIRECT.value),
+                    Choice("indirect — supports it", Tier.INDIRECT.value),
+                ),
+                initial=(tier.value,),
+                optional=True,
+            )
+        )
+        inputs.append(
+            TextInput(
+                name=f"reason_{row}",
+                label="If none: why is it necessary?",
+                initial=item.reason if item else "",
+                optional=True,
+                max_length=500,
+            )
+        )
+    inputs.append(
+        TextInput(
+            name="blockers",
+            label="Are you blocked? On what?",
+            multiline=True,
+            initial=answer.blockers,
+            optional=True,
+            max_length=MAX_BLOCKERS_TEXT,
+            placeholder="Leave empty if nothing blocks you",
+        )
+    )
     confidence = dict(answer.confidence)
     for kr in choices.active:
-        inputs.append(ChoiceInput(
-            name=f"confidence_{kr.number}", label=f"Confidence in {kr.code} (1–10)",
-            choices=tuple(Choice(str(n), str(n)) for n in range(1, 11)),
-            initial=(str(confidence[kr.number]),) if kr.number in confidence else (),
-            optional=True,
-        ))
+        inputs.append(
+            ChoiceInput(
+                name=f"confidence_{kr.number}",
+                label=f"Confidence in {kr.code} (1–10)",
+                choices=tuple(Choice(str(n), str(n)) for n in range(1, 11)),
+                initial=(str(confidence[kr.number]),) if kr.number in confidence else (),
+                optional=True,
+            )
+        )
     for kr in choices.active:
         if kr.number in choices.recordable:
-            inputs.append(TextInput(
-                name=f"value_{kr.number}",
-                label=f"{kr.code} {kr.metric}: new value (now {fmt.number(kr.current, kr.unit)})",
-                optional=True, max_length=40,
-            ))
+            inputs.append(
+                TextInput(
+                    name=f"value_{kr.number}",
+                    label=(f"{kr.code} {kr.metric}: new value "
+                           f"(now {fmt.number(kr.current, kr.unit)})"),
+                    optional=True,
+                    max_length=40,
+                )
+            )
     shown = current.item_ids[:rows]
     return Form(
-        form_id=FORM_ID, title=f"Check-in #{channel_name} · {week}"[:80], inputs=tuple(inputs),
+        form_id=FORM_ID,
+        title=f"Check-in #{channel_name} · {week}"[:80],
+        inputs=tuple(inputs),
         submit_label="Save check-in",
         state=FormState(channel=state_channel, week=week, shown=shown).dump(),
     )
@@ -144,8 +187,13 @@ def parse_form(values: Mapping[str, FormValue], *, choices: KrChoices) -> Answer
     """The submitted form as an :class:`Answer`, or an error per input (nothing stored)."""
     errors: dict[str, str] = {}
     items: list[ItemAnswer] = []
-    row_names = sorted({int(name.split("_")[1]) for name in values
-                        if name.startswith("item_") and name.split("_")[1].isdigit()})
+    row_names = sorted(
+        {
+            int(name.split("_")[1])
+            for name in values
+            if name.startswith("item_") and name.split("_")[1].isdigit()
+        }
+    )
     for row in row_names:
         item = _row(values, row, choices=choices, errors=errors)
         if item is None:
@@ -171,24 +219,30 @@ def parse_form(values: Mapping[str, FormValue], *, choices: KrChoices) -> Answer
         if typed and kr.number in choices.recordable:
             number = read_number(typed)
             if number is None:
-                errors[f"value_{kr.number}"] = f"“{typed}” is not a number: write it like 1250 or 12.5."
+                errors[f"value_{kr.number}"] = (
+                    f"“{typed}” is not a number: write it like 1250 or 12.5."
+                )
             else:
                 measured.append((kr.number, number))
     if errors:
         return FormErrors(errors)
-    return Answer(items=tuple(items), blockers=blockers, confidence=tuple(confidence),
-                  values=tuple(measured))
+    return Answer(
+        items=tuple(items), blockers=blockers, confidence=tuple(confidence), values=tuple(measured)
+    )
 
 
-def _row(values: Mapping[str, FormValue], row: int, *, choices: KrChoices,
-         errors: dict[str, str]) -> ItemAnswer | None:
+def _row(
+    values: Mapping[str, FormValue], row: int, *, choices: KrChoices, errors: dict[str, str]
+) -> ItemAnswer | None:
     text = _text(values, f"item_{row}").strip()
     picked = _choices(values, f"krs_{row}")
     reason = _text(values, f"reason_{row}").strip()
     tier_pick = _choices(values, f"tier_{row}")
     if not text:
         if reason or picked:
-            errors[f"item_{row}"] = "Write the item this row's key results or reason are for, or clear them."
+            errors[f"item_{row}"] = (
+                "Write the item this row's key results or reason are for, or clear them."
+            )
         return None
     if "\n" in text:
         errors[f"item_{row}"] = "One item a row: put the other lines in rows of their own."
@@ -203,8 +257,9 @@ def _row(values: Mapping[str, FormValue], row: int, *, choices: KrChoices,
             continue
         kr = choices.by_number(int(value)) if value.isdigit() else None
         if kr is None:
-            errors[f"krs_{row}"] = (f"KR-{value} is not an active key result any more; "
-                                    f"active: {choices.codes}.")
+            errors[f"krs_{row}"] = (
+                f"KR-{value} is not an active key result any more; active: {choices.codes}."
+            )
             return None
         numbers.append(kr.number)
     if none and numbers:
@@ -212,12 +267,16 @@ def _row(values: Mapping[str, FormValue], row: int, *, choices: KrChoices,
         return None
     if none or (reason and not numbers):
         if not reason:
-            errors[f"reason_{row}"] = "Say in one line why this item is necessary but not strategic."
+            errors[f"reason_{row}"] = (
+                "Say in one line why this item is necessary but not strategic."
+            )
             return None
         return ItemAnswer(text=text, tier=Tier.NONE, reason=reason)
     if reason:
-        errors[f"reason_{row}"] = ("A reason is only for an item that moves no key result: "
-                                   "choose none, or clear the reason.")
+        errors[f"reason_{row}"] = (
+            "A reason is only for an item that moves no key result: "
+            "choose none, or clear the reason."
+        )
         return None
     tier = Tier.INDIRECT if tier_pick and tier_pick[0] == Tier.INDIRECT.value else Tier.DIRECT
     return ItemAnswer(text=text, krs=tuple(numbers), tier=tier)

@@ -28,13 +28,23 @@ def has_forms(platform: str) -> bool:
 
 
 def dm(workspace: Workspace, member: Member) -> Address:
-    return Address(platform=workspace.platform, workspace=workspace.external_id, kind="dm",
-                   target=member.external_id, label=f"@{member.label}")
+    return Address(
+        platform=workspace.platform,
+        workspace=workspace.external_id,
+        kind="dm",
+        target=member.external_id,
+        label=f"@{member.label}",
+    )
 
 
 def channel_address(workspace: Workspace, channel: Channel) -> Address:
-    return Address(platform=workspace.platform, workspace=workspace.external_id, kind="channel",
-                   target=channel.external_id, label=f"#{channel.name or channel.external_id}")
+    return Address(
+        platform=workspace.platform,
+        workspace=workspace.external_id,
+        kind="channel",
+        target=channel.external_id,
+        label=f"#{channel.name or channel.external_id}",
+    )
 
 
 def closes_text(schedule: WeekSchedule, week: str) -> str:
@@ -52,30 +62,56 @@ def read_button_value(value: str) -> tuple[str, str] | None:
     return (channel, week) if sep and channel and week else None
 
 
-def prompt(*, workspace: Workspace, channel: Channel, week: str, schedule: WeekSchedule,
-           reminder: bool) -> Message:
+def prompt(
+    *, workspace: Workspace, channel: Channel, week: str, schedule: WeekSchedule, reminder: bool
+) -> Message:
     name = channel.name or channel.external_id
     closes = closes_text(schedule, week)
     if reminder:
         heading = f"Reminder: your check-in for #{name} · {week}"
-        lead = f"It closes {closes}. Five minutes: what did you ship, does it move a key result, are you blocked?"
+        lead = (f"It closes {closes}. Five minutes: what did you ship, does it move a key "
+                "result, are you blocked?")
     else:
         heading = f"Weekly check-in · #{name} · {week}"
-        lead = ("Five minutes: *what did you ship* this week, *which key results does it move*, "
-                f"and *are you blocked*? You can edit your answer until {closes}.")
+        lead = (
+            "Five minutes: *what did you ship* this week, *which key results does it move*, "
+            f"and *are you blocked*? You can edit your answer until {closes}."
+        )
     parts: list[Part] = [Heading(heading), Text(lead)]
     if has_forms(workspace.platform):
-        parts.append(Actions((Button("Answer check-in", "checkin.open",
-                                     value=button_value(channel, week), style="primary"),)))
+        parts.append(
+            Actions(
+                (
+                    Button(
+                        "Answer check-in",
+                        "checkin.open",
+                        value=button_value(channel, week),
+                        style="primary",
+                    ),
+                )
+            )
+        )
         parts.append(Note("Away this week? `skip` — no prompt, no reminder."))
     else:
-        parts.append(Note(f"Type `checkin` (in #{name} or here) to answer, one question at a time; "
-                          "`skip` if you are away this week."))
+        parts.append(
+            Note(
+                f"Type `checkin` (in #{name} or here) to answer, one question at a time; "
+                "`skip` if you are away this week."
+            )
+        )
     return message(*parts, summary=heading)
 
 
-def saved(*, channel: Channel, week: str, answer: Answer, schedule: WeekSchedule, late: bool,
-          first: bool, values: tuple[str, ...] = ()) -> Message:
+def saved(
+    *,
+    channel: Channel,
+    week: str,
+    answer: Answer,
+    schedule: WeekSchedule,
+    late: bool,
+    first: bool,
+    values: tuple[str, ...] = (),
+) -> Message:
     name = channel.name or channel.external_id
     verb = "saved" if first else "updated"
     parts: list[Part] = [Heading(f"Check-in {verb} · #{name} · {week}")]
@@ -85,17 +121,28 @@ def saved(*, channel: Channel, week: str, answer: Answer, schedule: WeekSchedule
         parts.append(Text("Nothing shipped this week — that counts as answered."))
     parts.append(Text(f"Blocked: {answer.blockers}" if answer.blockers.strip() else "Not blocked."))
     if answer.confidence:
-        parts.append(Text("Confidence: " + ", ".join(f"KR-{n} {v}/10" for n, v in answer.confidence)))
+        parts.append(
+            Text("Confidence: " + ", ".join(f"KR-{n} {v}/10" for n, v in answer.confidence))
+        )
     if values:
         parts.append(Text("Recorded: " + "; ".join(values)))
     if late:
-        parts.append(Note(f"Stored as a late answer for {week}: it closed {closes_text(schedule, week)}."))
+        parts.append(
+            Note(f"Stored as a late answer for {week}: it closed {closes_text(schedule, week)}.")
+        )
     else:
         parts.append(Note(f"You can change it until {closes_text(schedule, week)}: `checkin`."))
     return message(*parts, summary=f"Check-in {verb} for #{name} {week}")
 
 
 __all__ = [
-    "FORM_PLATFORMS", "button_value", "channel_address", "closes_text", "dm", "has_forms",
-    "prompt", "read_button_value", "saved",
+    "FORM_PLATFORMS",
+    "button_value",
+    "channel_address",
+    "closes_text",
+    "dm",
+    "has_forms",
+    "prompt",
+    "read_button_value",
+    "saved",
 ]

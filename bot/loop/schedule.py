@@ -92,8 +92,11 @@ class WeekSchedule:
     @classmethod
     def of(cls, channel: Channel) -> WeekSchedule:
         return cls(
-            tz=channel.tz, open_day=channel.open_day, open_time=channel.open_time,
-            close_day=channel.close_day, close_time=channel.close_time,
+            tz=channel.tz,
+            open_day=channel.open_day,
+            open_time=channel.open_time,
+            close_day=channel.close_day,
+            close_time=channel.close_time,
             remind_after=timedelta(hours=channel.threshold("remind_after_hours")),
         )
 

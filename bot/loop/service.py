@@ -77,7 +77,9 @@ class RunReport:
         return self.done[f"{event.value} {outcome.value}"]
 
     def __str__(self) -> str:
-        parts = [f"{self.recorded} recorded"] + [f"{n} {what}" for what, n in sorted(self.done.items())]
+        parts = [f"{self.recorded} recorded"] + [
+            f"{n} {what}" for what, n in sorted(self.done.items())
+        ]
         return ", ".join(parts)
 
 
@@ -98,9 +100,16 @@ _ORDER = {Event.OPEN: 0, Event.REMIND: 1, Event.CLOSE: 2, Event.ANALYSE: 3}
 class LoopRunner:
     """Runs due work; one per clock (the console and tests make one per call)."""
 
-    def __init__(self, *, uow: UnitOfWorkFactory, loop_store: LoopStoreFactory, clock: Clock,
-                 messenger: Messenger, settings: LoopSettings | None = None,
-                 on_week_closed: WeekClosedHandler | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWorkFactory,
+        loop_store: LoopStoreFactory,
+        clock: Clock,
+        messenger: Messenger,
+        settings: LoopSettings | None = None,
+        on_week_closed: WeekClosedHandler | None = None,
+    ) -> None:
         self.uow = uow
         self.loop_store = loop_store
         self.clock = clock
@@ -146,8 +155,13 @@ class LoopRunner:
         async with self.uow() as uow:
             store, repo = self.loop_store(uow), uow.scoped(workspace.id)
             members = {m.id: m for m in await repo.channel_members(channel.id) if m.id is not None}
-            due = due_events(schedule, recipients=[Recipient(i, m.tz) for i, m in members.items()],
-                             now=now, grace=self.settings.grace, close_grace=self.settings.close_grace)
+            due = due_events(
+                schedule,
+                recipients=[Recipient(i, m.tz) for i, m in members.items()],
+                now=now,
+                grace=self.settings.grace,
+                close_grace=self.settings.close_grace,
+            )
             if not due:
                 return 0
             weeks = sorted({d.week for d in due})
@@ -164,12 +178,18 @@ class LoopRunner:
                     on_time.add(week)
             new = []
             for item in due:
-                if item.week in skipped or (channel.id, item.member_id, item.week, item.event) in known:
+                if (
+                    item.week in skipped
+                    or (channel.id, item.member_id, item.week, item.event) in known
+                ):
                     continue
                 if item.member_id is not None:
                     member = members[item.member_id]
-                    if (member.unreachable or item.member_id in answered[item.week]
-                            or on_leave(member.skip_until, item.at, schedule.member_zone(member.tz))):
+                    if (
+                        member.unreachable
+                        or item.member_id in answered[item.week]
+                        or on_leave(member.skip_until, item.at, schedule.member_zone(member.tz))
+                    ):
                         continue
                     if item.event is Event.OPEN:
                         opened.add(item.week)
@@ -179,9 +199,16 @@ class LoopRunner:
                     ran = item.week in opened or item.week in on_time
                     if not ran or (channel.created_at is not None and item.at < channel.created_at):
                         continue
-                new.append(OutboxEntry(
-                    workspace_id=workspace.id, channel_id=channel.id, member_id=item.member_id,
-                    week=item.week, event=item.event, due_at=item.at))
+                new.append(
+                    OutboxEntry(
+                        workspace_id=workspace.id,
+                        channel_id=channel.id,
+                        member_id=item.member_id,
+                        week=item.week,
+                        event=item.event,
+                        due_at=item.at,
+                    )
+                )
             count = await store.record(new, now=now)
             await uow.commit()
         if count:
@@ -199,9 +226,15 @@ class LoopRunner:
             if claimed is None:
                 return None
             if claimed.attempts > self.settings.max_attempts:
-                log.error("giving up on %s after %d attempts: %s", claimed.key, claimed.attempts - 1,
-                          claimed.detail)
-                await store.finish(entry.id, outcome=Outcome.GAVE_UP, now=now, detail=claimed.detail)
+                log.error(
+                    "giving up on %s after %d attempts: %s",
+                    claimed.key,
+                    claimed.attempts - 1,
+                    claimed.detail,
+                )
+                await store.finish(
+                    entry.id, outcome=Outcome.GAVE_UP, now=now, detail=claimed.detail
+                )
                 await uow.commit()
                 return Outcome.GAVE_UP
             work = await self._compose(uow, store, scheduled, claimed)
@@ -231,14 +264,25 @@ class LoopRunner:
             store = self.loop_store(uow)
             await store.finish(entry.id, outcome=Outcome.SENT, now=self.clock.now())
             if entry.event is Event.CLOSE:
-                await store.record([OutboxEntry(
-                    workspace_id=entry.workspace_id, channel_id=entry.channel_id, member_id=None,
-                    week=entry.week, event=Event.ANALYSE, due_at=entry.due_at)], now=self.clock.now())
+                await store.record(
+                    [
+                        OutboxEntry(
+                            workspace_id=entry.workspace_id,
+                            channel_id=entry.channel_id,
+                            member_id=None,
+                            week=entry.week,
+                            event=Event.ANALYSE,
+                            due_at=entry.due_at,
+                        )
+                    ],
+                    now=self.clock.now(),
+                )
             await uow.commit()
         return Outcome.SENT
 
-    async def _compose(self, uow: UnitOfWork, store: LoopStore, scheduled: ScheduledChannel,
-                       entry: OutboxEntry) -> _Work:
+    async def _compose(
+        self, uow: UnitOfWork, store: LoopStore, scheduled: ScheduledChannel, entry: OutboxEntry
+    ) -> _Work:
         workspace = scheduled.workspace
         assert workspace.id is not None
         repo = uow.scoped(workspace.id)
@@ -253,26 +297,46 @@ class LoopRunner:
         if entry.event is Event.ANALYSE:
             if self.on_week_closed is None:
                 return _Work(skip="no analysis is wired in")
-            return _Work(closed=WeekClosed(workspace=workspace, channel=channel, week=entry.week,
-                                           closed_at=entry.due_at))
+            return _Work(
+                closed=WeekClosed(
+                    workspace=workspace, channel=channel, week=entry.week, closed_at=entry.due_at
+                )
+            )
         if entry.event is Event.CLOSE:
-            data = await digest.gather(repo, channel=channel, week=entry.week, schedule=schedule, now=now)
-            return _Work(address=prompts.channel_address(workspace, channel),
-                         message=digest.digest_message(data))
+            data = await digest.gather(
+                repo, channel=channel, week=entry.week, schedule=schedule, now=now
+            )
+            return _Work(
+                address=prompts.channel_address(workspace, channel),
+                message=digest.digest_message(data),
+            )
         assert entry.member_id is not None
         member = await _still_member(repo, channel.id, entry.member_id)
         if member is None:
             return _Work(skip="no longer in the channel")
-        reason = await _why_not(repo, schedule, member=member, channel_id=channel.id,
-                                week=entry.week, due_at=entry.due_at, now=now)
+        reason = await _why_not(
+            repo,
+            schedule,
+            member=member,
+            channel_id=channel.id,
+            week=entry.week,
+            due_at=entry.due_at,
+            now=now,
+        )
         if reason:
             return _Work(skip=reason)
-        message = prompts.prompt(workspace=workspace, channel=channel, week=entry.week,
-                                 schedule=schedule, reminder=entry.event is Event.REMIND)
+        message = prompts.prompt(
+            workspace=workspace,
+            channel=channel,
+            week=entry.week,
+            schedule=schedule,
+            reminder=entry.event is Event.REMIND,
+        )
         return _Work(address=prompts.dm(workspace, member), message=message, member=member)
 
-    async def _unreachable(self, scheduled: ScheduledChannel, entry: OutboxEntry,
-                           member: Member | None, detail: str) -> None:
+    async def _unreachable(
+        self, scheduled: ScheduledChannel, entry: OutboxEntry, member: Member | None, detail: str
+    ) -> None:
         assert entry.id is not None and scheduled.workspace.id is not None
         log.warning("%s %s undeliverable: %s", entry.event.value, entry.key, detail)
         async with self.uow() as uow:
@@ -282,8 +346,9 @@ class LoopRunner:
                 if fresh is not None:
                     fresh.unreachable = True
                     await repo.save_member(fresh)
-            await self.loop_store(uow).finish(entry.id, outcome=Outcome.UNDELIVERABLE,
-                                              now=self.clock.now(), detail=detail)
+            await self.loop_store(uow).finish(
+                entry.id, outcome=Outcome.UNDELIVERABLE, now=self.clock.now(), detail=detail
+            )
             await uow.commit()
 
 
@@ -291,8 +356,16 @@ async def _still_member(repo: Repository, channel_id: int, member_id: int) -> Me
     return next((m for m in await repo.channel_members(channel_id) if m.id == member_id), None)
 
 
-async def _why_not(repo: Repository, schedule: WeekSchedule, *, member: Member, channel_id: int,
-                   week: str, due_at: datetime, now: datetime) -> str:
+async def _why_not(
+    repo: Repository,
+    schedule: WeekSchedule,
+    *,
+    member: Member,
+    channel_id: int,
+    week: str,
+    due_at: datetime,
+    now: datetime,
+) -> str:
     """Why a prompt or reminder recorded earlier is no longer wanted ("" if it is)."""
     if member.unreachable:
         return "unreachable"

@@ -25,8 +25,9 @@ async def _team(database: Database) -> tuple[int, int, list[int]]:
         workspace = await uow.workspace(platform="slack", external_id="T1")
         assert workspace.id is not None
         repo = uow.scoped(workspace.id)
-        channel = await repo.add_channel(Channel(workspace_id=workspace.id, external_id="C1",
-                                                 name="team", tz="Europe/Berlin"))
+        channel = await repo.add_channel(
+            Channel(workspace_id=workspace.id, external_id="C1", name="team", tz="Europe/Berlin")
+        )
         assert channel.id is not None
         members = []
         for user, tz in (("U1", "Asia/Tokyo"), ("U2", None), ("U3", "Asia/Tokyo")):
@@ -40,15 +41,24 @@ async def _team(database: Database) -> tuple[int, int, list[int]]:
 
 
 def _prompt(ws: int, channel: int, member: int | None, event: Event = Event.OPEN) -> OutboxEntry:
-    return OutboxEntry(workspace_id=ws, channel_id=channel, member_id=member, week="2027-W01",
-                       event=event, due_at=NOW)
+    return OutboxEntry(
+        workspace_id=ws,
+        channel_id=channel,
+        member_id=member,
+        week="2027-W01",
+        event=event,
+        due_at=NOW,
+    )
 
 
 def _differences(connection: Connection) -> list[Any]:
-    context = MigrationContext.configure(connection, opts={
-        "compare_type": True,
-        "include_name": lambda name, kind, _parent: kind != "table" or name.startswith("loop_"),
-    })
+    context = MigrationContext.configure(
+        connection,
+        opts={
+            "compare_type": True,
+            "include_name": lambda name, kind, _parent: kind != "table" or name.startswith("loop_"),
+        },
+    )
     return list(compare_metadata(context, metadata))
 
 
@@ -62,13 +72,18 @@ async def test_recording_the_same_work_twice_keeps_one_row(database: Database) -
     async with database.uow() as uow:
         store = loop_store_for(uow)
         assert await store.record([_prompt(ws, channel, m) for m in members], now=NOW) == 3
-        assert await store.record([_prompt(ws, channel, members[0]),
-                                   _prompt(ws, channel, None, Event.CLOSE)], now=NOW) == 1
+        assert (
+            await store.record(
+                [_prompt(ws, channel, members[0]), _prompt(ws, channel, None, Event.CLOSE)], now=NOW
+            )
+            == 1
+        )
         await uow.commit()
     async with database.uow() as uow:
         entries = await loop_store_for(uow).entries(channel, weeks=["2027-W01"])
     assert sorted((e.member_id or 0, e.event.value) for e in entries) == sorted(
-        [(m, "open") for m in members] + [(0, "close")])
+        [(m, "open") for m in members] + [(0, "close")]
+    )
     assert next(e for e in entries if e.event is Event.CLOSE).member_id is None
 
 
@@ -77,8 +92,9 @@ async def test_concurrent_recorders_of_the_same_work_end_with_one_row(database: 
 
     async def record() -> int:
         async with database.uow() as uow:
-            count = await loop_store_for(uow).record([_prompt(ws, channel, m) for m in members],
-                                                     now=NOW)
+            count = await loop_store_for(uow).record(
+                [_prompt(ws, channel, m) for m in members], now=NOW
+            )
             await uow.commit()
             return count
 
@@ -101,7 +117,9 @@ async def test_a_claim_keeps_others_off_until_its_lease_runs_out(database: Datab
     assert first is not None and first.attempts == 1 and first.claimed_by == "clock-a"
     async with database.uow() as uow:
         store = loop_store_for(uow)
-        assert await store.claim(entry.id, owner="clock-b", now=NOW + LEASE / 2, lease=LEASE) is None
+        assert (
+            await store.claim(entry.id, owner="clock-b", now=NOW + LEASE / 2, lease=LEASE) is None
+        )
         again = await store.claim(entry.id, owner="clock-b", now=NOW + LEASE, lease=LEASE)
         await uow.commit()
     assert again is not None and again.attempts == 2 and again.claimed_by == "clock-b"
@@ -119,7 +137,9 @@ async def test_finished_work_is_never_claimed_again(database: Database) -> None:
         await uow.commit()
     async with database.uow() as uow:
         store = loop_store_for(uow)
-        assert await store.claim(entry.id, owner="b", now=NOW + timedelta(days=1), lease=LEASE) is None
+        assert (
+            await store.claim(entry.id, owner="b", now=NOW + timedelta(days=1), lease=LEASE) is None
+        )
         assert await store.unfinished(channel) == []
         [done] = await store.entries(channel, weeks=["2027-W01"])
     assert done.outcome is Outcome.SENT and done.finished_at == NOW
@@ -193,16 +213,19 @@ async def test_a_member_has_one_conversation_kept_as_typed(database: Database) -
     state = {"step": "shipped", "items": [{"text": "Déployé le 🚀 — 見積もり"}]}
     async with database.uow() as uow:
         store = loop_store_for(uow)
-        await store.save_conversation(Conversation(ws, members[0], channel, "2027-W01", state,
-                                                   updated_at=NOW))
-        await store.save_conversation(Conversation(ws, members[0], channel, "2027-W02", state,
-                                                   active=False, updated_at=NOW))
+        await store.save_conversation(
+            Conversation(ws, members[0], channel, "2027-W01", state, updated_at=NOW)
+        )
+        await store.save_conversation(
+            Conversation(ws, members[0], channel, "2027-W02", state, active=False, updated_at=NOW)
+        )
         await uow.commit()
     async with database.uow() as uow:
         store = loop_store_for(uow)
         found = await store.conversation(ws, members[0])
-        assert found == Conversation(ws, members[0], channel, "2027-W02", state, active=False,
-                                     updated_at=NOW)
+        assert found == Conversation(
+            ws, members[0], channel, "2027-W02", state, active=False, updated_at=NOW
+        )
         assert await store.conversation(ws, members[1]) is None
         await store.end_conversation(ws, members[0])
         assert await store.conversation(ws, members[0]) is None
@@ -219,17 +242,22 @@ async def test_skipped_weeks(database: Database) -> None:
         assert await store.skipped_weeks(channel) == {"2027-W05"}
 
 
-async def test_the_clocks_plan_lists_every_channel_with_its_members_zones(database: Database) -> None:
+async def test_the_clocks_plan_lists_every_channel_with_its_members_zones(
+    database: Database,
+) -> None:
     ws, channel, _members = await _team(database)
     async with database.uow() as uow:
         other = await uow.workspace(platform="teams", external_id="tenant")
-        await uow.scoped(other.id or 0).add_channel(Channel(workspace_id=other.id or 0,
-                                                            external_id="19:x"))
+        await uow.scoped(other.id or 0).add_channel(
+            Channel(workspace_id=other.id or 0, external_id="19:x")
+        )
         await uow.commit()
     async with database.uow() as uow:
         plan = await loop_store_for(uow).scheduled_channels()
     assert [(p.workspace.platform, p.channel.external_id) for p in plan] == [
-        ("slack", "C1"), ("teams", "19:x")]
+        ("slack", "C1"),
+        ("teams", "19:x"),
+    ]
     assert plan[0].channel.tz == "Europe/Berlin" and plan[0].workspace.id == ws
     assert plan[0].member_zones == (None, "Asia/Tokyo")
     assert plan[1].member_zones == ()

@@ -10,17 +10,28 @@ from bot.model import KeyResult, KrAction, Member, Tier
 
 
 def kr(number: int, metric: str, *, owner: int | None = None) -> KeyResult:
-    return KeyResult(workspace_id=1, channel_id=1, objective_id=1, number=number,
-                     action=KrAction.INCREASE, metric=metric, baseline=0, target=100, current=10,
-                     owner_id=owner, id=number * 10)
+    return KeyResult(
+        workspace_id=1,
+        channel_id=1,
+        objective_id=1,
+        number=number,
+        action=KrAction.INCREASE,
+        metric=metric,
+        baseline=0,
+        target=100,
+        current=10,
+        owner_id=owner,
+        id=number * 10,
+    )
 
 
 ALICE = Member(workspace_id=1, external_id="alice", name="alice", id=5)
 CHOICES = KrChoices.of([kr(1, "signups", owner=5), kr(2, "latency")], member=ALICE, is_owner=False)
 
 
-def talk(lines: list[tuple[str, str]], *, current: Answer | None = None,
-         choices: KrChoices = CHOICES) -> Dialogue:
+def talk(
+    lines: list[tuple[str, str]], *, current: Answer | None = None, choices: KrChoices = CHOICES
+) -> Dialogue:
     """Say each line; the bot's answer must contain the expected words. Returns the end state."""
     dialogue, first = start(current=current or Answer(), choices=choices)
     assert "What did you ship" in first
@@ -32,21 +43,26 @@ def talk(lines: list[tuple[str, str]], *, current: Answer | None = None,
 
 
 def test_a_full_check_in_turn_by_turn() -> None:
-    end = talk([
-        ("Shipped the sign-up page 🚀", "1 item"),
-        ("Fixed 見積もり export (ABC-12)", "2 items"),
-        ("done", "“Shipped the sign-up page 🚀” — which key results"),
-        ("KR-1", "“Fixed 見積もり export (ABC-12)” — which key results"),
-        ("none customers asked for it", "Are you blocked?"),
-        ("Waiting on the API keys from @bob", "confidence from 1 to 10"),
-        ("KR-1 7 KR-2 4", "new metric values for KR-1 signups"),
-        ("KR-1 42", ""),
-    ])
+    end = talk(
+        [
+            ("Shipped the sign-up page 🚀", "1 item"),
+            ("Fixed 見積もり export (ABC-12)", "2 items"),
+            ("done", "“Shipped the sign-up page 🚀” — which key results"),
+            ("KR-1", "“Fixed 見積もり export (ABC-12)” — which key results"),
+            ("none customers asked for it", "Are you blocked?"),
+            ("Waiting on the API keys from @bob", "confidence from 1 to 10"),
+            ("KR-1 7 KR-2 4", "new metric values for KR-1 signups"),
+            ("KR-1 42", ""),
+        ]
+    )
     assert end.step is Step.DONE
     assert end.answer() == Answer(
-        items=(ItemAnswer("Shipped the sign-up page 🚀", krs=(1,), tier=Tier.DIRECT),
-               ItemAnswer("Fixed 見積もり export (ABC-12)", tier=Tier.NONE,
-                          reason="customers asked for it")),
+        items=(
+            ItemAnswer("Shipped the sign-up page 🚀", krs=(1,), tier=Tier.DIRECT),
+            ItemAnswer(
+                "Fixed 見積もり export (ABC-12)", tier=Tier.NONE, reason="customers asked for it"
+            ),
+        ),
         blockers="Waiting on the API keys from @bob",
         confidence=((1, 7), (2, 4)),
         values=((1, 42.0),),
@@ -54,18 +70,27 @@ def test_a_full_check_in_turn_by_turn() -> None:
 
 
 def test_nothing_shipped_is_an_answer_too() -> None:
-    end = talk([("nothing", "Are you blocked?"), ("no", "confidence"), ("skip", "new metric values"),
-                ("skip", "")])
+    end = talk(
+        [
+            ("nothing", "Are you blocked?"),
+            ("no", "confidence"),
+            ("skip", "new metric values"),
+            ("skip", ""),
+        ]
+    )
     assert end.step is Step.DONE
     assert end.answer().items == ()
 
 
-@pytest.mark.parametrize(("said", "problem"), [
-    ("KR-9", "KR-9 is not an active key result here"),
-    ("fast", "“fast” is not a key result code or a tier"),
-    ("none", "needs a one-line reason"),
-    ("indirect", "Name at least one key result"),
-])
+@pytest.mark.parametrize(
+    ("said", "problem"),
+    [
+        ("KR-9", "KR-9 is not an active key result here"),
+        ("fast", "“fast” is not a key result code or a tier"),
+        ("none", "needs a one-line reason"),
+        ("indirect", "Name at least one key result"),
+    ],
+)
 def test_a_tag_answer_that_cannot_be_read_says_why_and_asks_again(said: str, problem: str) -> None:
     dialogue = talk([("Shipped it", "1 item"), ("done", "which key results")])
     move = advance(dialogue, said, choices=CHOICES)
@@ -76,16 +101,24 @@ def test_a_tag_answer_that_cannot_be_read_says_why_and_asks_again(said: str, pro
 
 
 def test_tier_and_several_krs_in_one_answer() -> None:
-    end = talk([("Cache layer", "1 item"), ("done", "which key results"),
-                ("kr-2, KR1 indirect", "Are you blocked?")])
+    end = talk(
+        [
+            ("Cache layer", "1 item"),
+            ("done", "which key results"),
+            ("kr-2, KR1 indirect", "Are you blocked?"),
+        ]
+    )
     assert end.items == (ItemAnswer("Cache layer", krs=(2, 1), tier=Tier.INDIRECT),)
 
 
-@pytest.mark.parametrize(("said", "problem"), [
-    ("KR-1 11", "whole number from 1 to 10"),
-    ("KR-1", "followed by its number"),
-    ("KR-7 3", "not an active key result"),
-])
+@pytest.mark.parametrize(
+    ("said", "problem"),
+    [
+        ("KR-1 11", "whole number from 1 to 10"),
+        ("KR-1", "followed by its number"),
+        ("KR-7 3", "not an active key result"),
+    ],
+)
 def test_confidence_outside_one_to_ten_is_refused(said: str, problem: str) -> None:
     dialogue = talk([("nothing", "blocked"), ("no", "confidence")])
     move = advance(dialogue, said, choices=CHOICES)
@@ -132,14 +165,21 @@ def test_resuming_an_answered_check_in_lists_it_and_keeps_tags() -> None:
 
 
 def test_the_draft_survives_a_round_trip_through_json() -> None:
-    dialogue = talk([("Shipped ✨ thing", "1 item"), ("done", "which key results"),
-                     ("KR-1 indirect", "blocked")])
+    dialogue = talk(
+        [
+            ("Shipped ✨ thing", "1 item"),
+            ("done", "which key results"),
+            ("KR-1 indirect", "blocked"),
+        ]
+    )
     assert Dialogue.load(dialogue.dump()) == dialogue
 
 
 def test_without_key_results_only_the_items_and_blockers_are_asked() -> None:
     empty = KrChoices.of([], member=ALICE, is_owner=True)
-    end = talk([("Shipped X", "1 item"), ("done", "which key results"), ("skip", "blocked"),
-                ("no", "")], choices=empty)
+    end = talk(
+        [("Shipped X", "1 item"), ("done", "which key results"), ("skip", "blocked"), ("no", "")],
+        choices=empty,
+    )
     assert end.step is Step.DONE
     assert end.answer().items == (ItemAnswer("Shipped X"),)

@@ -9,9 +9,19 @@ from bot.model import KeyResult, KrAction, Member, Tier
 
 
 def kr(number: int, metric: str, *, owner: int | None = None) -> KeyResult:
-    return KeyResult(workspace_id=1, channel_id=1, objective_id=1, number=number,
-                     action=KrAction.INCREASE, metric=metric, baseline=0, target=100, current=10,
-                     owner_id=owner, id=number * 10)
+    return KeyResult(
+        workspace_id=1,
+        channel_id=1,
+        objective_id=1,
+        number=number,
+        action=KrAction.INCREASE,
+        metric=metric,
+        baseline=0,
+        target=100,
+        current=10,
+        owner_id=owner,
+        id=number * 10,
+    )
 
 
 ALICE = Member(workspace_id=1, external_id="U1", name="alice", id=5)
@@ -19,9 +29,14 @@ CHOICES = KrChoices.of([kr(1, "signups", owner=5), kr(3, "latency")], member=ALI
 
 
 def form_of(answer: Answer, ids: tuple[int, ...] = ()):
-    return build_form(channel_name="team-web", state_channel="C1", week="2027-W01",
-                      current=CurrentAnswer(checkin=None, answer=answer, item_ids=ids),
-                      choices=CHOICES, closes="Wednesday 17:00")
+    return build_form(
+        channel_name="team-web",
+        state_channel="C1",
+        week="2027-W01",
+        current=CurrentAnswer(checkin=None, answer=answer, item_ids=ids),
+        choices=CHOICES,
+        closes="Wednesday 17:00",
+    )
 
 
 def submitted(form) -> dict[str, str | list[str]]:
@@ -37,22 +52,27 @@ def submitted(form) -> dict[str, str | list[str]]:
 
 def test_an_untouched_prefilled_form_reads_back_as_the_stored_answer() -> None:
     stored = Answer(
-        items=(ItemAnswer("Sign-up page ✨", krs=(1, 3), tier=Tier.INDIRECT),
-               ItemAnswer("Upgrade Postgres", tier=Tier.NONE, reason="security patch"),
-               ItemAnswer("Wrote the docs")),
+        items=(
+            ItemAnswer("Sign-up page ✨", krs=(1, 3), tier=Tier.INDIRECT),
+            ItemAnswer("Upgrade Postgres", tier=Tier.NONE, reason="security patch"),
+            ItemAnswer("Wrote the docs"),
+        ),
         blockers="Waiting for legal\nand for design",
         confidence=((1, 6),),
     )
     form = form_of(stored, ids=(11, 12, 13))
     assert form.form_id == "checkin"
-    assert FormState.load(form.state) == FormState(channel="C1", week="2027-W01", shown=(11, 12, 13))
+    assert FormState.load(form.state) == FormState(
+        channel="C1", week="2027-W01", shown=(11, 12, 13)
+    )
     assert parse_form(submitted(form), choices=CHOICES) == stored
 
 
 def test_rows_grow_with_the_items_up_to_the_limit() -> None:
     few = form_of(Answer())
-    many = form_of(Answer(items=tuple(ItemAnswer(f"item {n}") for n in range(20))),
-                   ids=tuple(range(20)))
+    many = form_of(
+        Answer(items=tuple(ItemAnswer(f"item {n}") for n in range(20))), ids=tuple(range(20))
+    )
     rows = lambda form: sum(1 for f in form.inputs if f.name.startswith("item_"))  # noqa: E731
     assert rows(few) == 5
     assert rows(many) == MAX_ROWS
@@ -73,19 +93,34 @@ def test_an_empty_form_is_an_empty_answer() -> None:
 def test_wrong_rows_get_an_error_each_and_nothing_else() -> None:
     values = submitted(form_of(Answer()))
     values |= {
-        "item_1": "Fine item", "krs_1": ["3"],
-        "item_2": "Both", "krs_2": ["1", "none"],
-        "item_3": "", "krs_3": ["3"],
-        "item_4": "fine  ITEM", "krs_4": [],
-        "item_5": "Tagged and reasoned", "krs_5": ["1"], "reason_5": "because",
-        "item_6": "Moves nothing", "krs_6": ["none"], "reason_6": "",
+        "item_1": "Fine item",
+        "krs_1": ["3"],
+        "item_2": "Both",
+        "krs_2": ["1", "none"],
+        "item_3": "",
+        "krs_3": ["3"],
+        "item_4": "fine  ITEM",
+        "krs_4": [],
+        "item_5": "Tagged and reasoned",
+        "krs_5": ["1"],
+        "reason_5": "because",
+        "item_6": "Moves nothing",
+        "krs_6": ["none"],
+        "reason_6": "",
         "confidence_1": ["11"],
         "value_1": "lots",
     }
     result = parse_form(values, choices=CHOICES)
     assert isinstance(result, FormErrors)
-    assert set(result.errors) == {"krs_2", "item_3", "item_4", "reason_5", "reason_6",
-                                  "confidence_1", "value_1"}
+    assert set(result.errors) == {
+        "krs_2",
+        "item_3",
+        "item_4",
+        "reason_5",
+        "reason_6",
+        "confidence_1",
+        "value_1",
+    }
     assert "not strategic" in result.errors["reason_6"]
     assert "already in an earlier row" in result.errors["item_4"]
     assert "not a number" in result.errors["value_1"]
@@ -94,7 +129,9 @@ def test_wrong_rows_get_an_error_each_and_nothing_else() -> None:
 def test_a_reason_without_key_results_means_none() -> None:
     values = submitted(form_of(Answer())) | {"item_1": "Fix CI", "reason_1": "keeps us shipping"}
     result = parse_form(values, choices=CHOICES)
-    assert result == Answer(items=(ItemAnswer("Fix CI", tier=Tier.NONE, reason="keeps us shipping"),))
+    assert result == Answer(
+        items=(ItemAnswer("Fix CI", tier=Tier.NONE, reason="keeps us shipping"),)
+    )
 
 
 def test_a_key_result_killed_while_the_form_was_open_is_reported() -> None:

@@ -41,8 +41,9 @@ def test_close_is_wednesday_five_pm_channel_time_and_reminder_a_day_after_open()
 
 
 def test_a_close_before_the_open_in_the_week_is_the_next_weeks() -> None:
-    friday_to_monday = WeekSchedule(tz="UTC", open_day=4, open_time="15:00", close_day=0,
-                                    close_time="12:00")
+    friday_to_monday = WeekSchedule(
+        tz="UTC", open_day=4, open_time="15:00", close_day=0, close_time="12:00"
+    )
     assert friday_to_monday.open_at("2027-W01") == utc(2027, 1, 8, 15, 0)
     assert friday_to_monday.close_at("2027-W01") == utc(2027, 1, 11, 12, 0)
 
@@ -87,20 +88,27 @@ def test_dst_week_keeps_ten_oclock_local_so_the_utc_instant_moves() -> None:
 
 
 def test_a_time_missing_on_the_spring_forward_day_happens_once_just_after_the_gap() -> None:
-    sunday_early = WeekSchedule(tz="Europe/Berlin", open_day=6, open_time="02:30", close_day=0,
-                                close_time="09:00")
+    sunday_early = WeekSchedule(
+        tz="Europe/Berlin", open_day=6, open_time="02:30", close_day=0, close_time="09:00"
+    )
     opened = sunday_early.open_at("2027-W12")  # Sunday 28 March 2027, 02:30 does not exist
     assert opened == utc(2027, 3, 28, 1, 30)
     assert opened.astimezone(zone_of("Europe/Berlin")).strftime("%H:%M") == "03:30"
-    moments = [opens(due_events(sunday_early, recipients=[Recipient(1, None)],
-                                now=opened + timedelta(minutes=m)))
-               for m in range(0, 120, 10)]
+    moments = [
+        opens(
+            due_events(
+                sunday_early, recipients=[Recipient(1, None)], now=opened + timedelta(minutes=m)
+            )
+        )
+        for m in range(0, 120, 10)
+    ]
     assert all(found == [Due(Event.OPEN, "2027-W12", opened, 1)] for found in moments)
 
 
 def test_a_time_repeated_on_the_fall_back_day_happens_once_at_its_first_occurrence() -> None:
-    sunday_early = WeekSchedule(tz="Europe/Berlin", open_day=6, open_time="02:30", close_day=0,
-                                close_time="09:00")
+    sunday_early = WeekSchedule(
+        tz="Europe/Berlin", open_day=6, open_time="02:30", close_day=0, close_time="09:00"
+    )
     opened = sunday_early.open_at("2027-W43")  # Sunday 31 October 2027, 02:30 happens twice
     assert opened == utc(2027, 10, 31, 0, 30)  # the first one, still CEST
     second = opened + timedelta(hours=1)
@@ -109,8 +117,9 @@ def test_a_time_repeated_on_the_fall_back_day_happens_once_at_its_first_occurren
 
 
 def test_reminder_is_twenty_four_elapsed_hours_after_open_even_across_a_dst_change() -> None:
-    sunday = WeekSchedule(tz="Europe/Berlin", open_day=5, open_time="10:00", close_day=1,
-                          close_time="17:00")
+    sunday = WeekSchedule(
+        tz="Europe/Berlin", open_day=5, open_time="10:00", close_day=1, close_time="17:00"
+    )
     # Saturday 27 March 10:00 CET + 24 h = Sunday 28 March 11:00 CEST.
     reminded = sunday.remind_at("2027-W12").astimezone(zone_of("Europe/Berlin"))
     assert reminded.strftime("%a %d %H:%M") == "Sun 28 11:00"

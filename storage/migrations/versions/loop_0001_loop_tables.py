@@ -23,7 +23,8 @@ _NOW = sa.DateTime(timezone=True)
 
 def _fk(table: str, column: str, target: str) -> sa.Column:
     return sa.Column(
-        column, sa.Integer(),
+        column,
+        sa.Integer(),
         sa.ForeignKey(f"{target}.id", name=f"fk_{table}_{column}_{target}"),
         nullable=False,
     )
@@ -49,8 +50,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_loop_outbox"),
         sa.UniqueConstraint("channel_id", "member_id", "week", "event", name="uq_loop_outbox_key"),
     )
-    op.create_index("ix_loop_outbox_channel_id_finished_at", "loop_outbox",
-                    ["channel_id", "finished_at"])
+    op.create_index(
+        "ix_loop_outbox_channel_id_finished_at", "loop_outbox", ["channel_id", "finished_at"]
+    )
     op.create_table(
         "loop_delivery",
         sa.Column("delivery_id", sa.String(255), nullable=False),
@@ -75,9 +77,12 @@ def upgrade() -> None:
     op.create_table(
         "loop_skipped_week",
         _fk("loop_skipped_week", "workspace_id", "workspace"),
-        sa.Column("channel_id", sa.Integer(),
-                  sa.ForeignKey("channel.id", name="fk_loop_skipped_week_channel_id_channel"),
-                  nullable=False),
+        sa.Column(
+            "channel_id",
+            sa.Integer(),
+            sa.ForeignKey("channel.id", name="fk_loop_skipped_week_channel_id_channel"),
+            nullable=False,
+        ),
         sa.Column("week", sa.String(10), nullable=False),
         sa.PrimaryKeyConstraint("channel_id", "week", name="pk_loop_skipped_week"),
     )

@@ -1,0 +1,119 @@
+"""The channel digest at close (bot.loop.digest): pure, from the week's data to the message."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from adapters.console.render import render
+from bot.loop.digest import MAX_LISTED, DigestData, Person, ShippedItem, alignment, digest_message
+from bot.messages import Progress
+from bot.model import KeyResult, KrAction, Tier
+from storage.database import Database
+from tests.unit.loop_world import World, standard_team, utc
+
+ALICE, BOB, CAROL, DAVE = (
+    Person(f"U{n}", name) for n, name in enumerate(("alice", "bob", "carol", "dave"), start=1)
+)
+
+
+def kr(number: int, metric: str, current: float = 50) -> KeyResult:
+    return KeyResult(
+        workspace_id=1,
+        channel_id=1,
+        objective_id=1,
+        number=number,
+        action=KrAction.INCREASE,
+        metric=metric,
+        baseline=0,
+        target=100,
+        current=current,
+        id=number,
+    )
+
+
+def week(**overrides) -> DigestData:
+    data = dict(
+        channel_name="team-web",
+        week="2027-W01",
+        answered=(ALICE, BOB),
+        missing=(CAROL,),
+        on_leave=(DAVE,),
+        items=(
+            ShippedItem("Sign-up page", ALICE, krs=(("KR-1", Tier.DIRECT),)),
+            ShippedItem("Cache", BOB, krs=(("KR-1", Tier.INDIRECT), ("KR-2", Tier.INDIRECT))),
+            ShippedItem("Postgres upgrade", BOB, none_reason="security patch"),
+            ShippedItem("Runbook", ALICE),
+        ),
+        blockers=((BOB, ("waiting on legal", "no staging env")),),
+        krs=(kr(1, "signups", 60), kr(2, "latency", 10)),
+        expected=0.5,
+        owner=CAROL,
+        trend=(("2026-W52", 0.25), ("2026-W53", None)),
+        people={p.external_id: p.label for p in (ALICE, BOB, CAROL, DAVE)},
+    )
+    return DigestData(**(data | overrides))
+
+
+def test_digest_lists_who_answered_items_by_kr_none_untagged_and_blockers_for_the_owner() -> None:
+    text = render(digest_message(week()))
+    assert "Weekly digest · #team-web · 2027-W01" in text
+    assert "2 of 3 checked in: @alice, @bob · not yet: @carol · on leave: @dave" in text
+    assert (
+        "KR-1 signups:\n  • “Sign-up page” — @alice (direct)\n  • “Cache” — @bob (indirect)" in text
+    )
+    assert "KR-2 latency:\n  • “Cache” — @bob (indirect)" in text
+    assert "• “Postgres upgrade” — @bob: security patch" in text
+    assert "Untagged:\n  • “Runbook” — @alice" in text
+    assert "• @bob: waiting on legal / no staging env" in text
+    assert "@carol, these need you." in text
+
+
+def test_alignment_is_items_moving_an_active_kr_over_all_items_with_its_trend() -> None:
+    data = week()
+    assert alignment(data.items) == 0.5
+    text = render(digest_message(data))
+    assert "Alignment 0.50 — 2 of 4 items move an active key result · trend 0.25 → 0.50 ↑" in text
+    falling = render(digest_message(week(trend=(("2026-W53", 0.8),))))
+    assert "trend 0.80 → 0.50 ↓" in falling
+
+
+def test_kr_progress_is_shown_against_pace() -> None:
+    bars = [p for p in digest_message(week()).parts if isinstance(p, Progress)]
+    assert [(b.value, b.expected) for b in bars] == [(0.6, 0.5), (0.1, 0.5)]
+
+
+def test_a_week_with_nothing_shipped_says_so() -> None:
+    text = render(digest_message(week(items=(), blockers=(), trend=())))
+    assert "Nothing was shipped this week." in text
+    assert "Alignment" not in text and "Untagged" not in text
+
+
+def test_long_lists_are_cut_with_a_count_of_the_rest() -> None:
+    many = tuple(ShippedItem(f"item {n}", ALICE) for n in range(MAX_LISTED + 5))
+    text = render(digest_message(week(items=many)))
+    assert "… and 5 more" in text
+    assert f"item {MAX_LISTED - 1}" in text and f"item {MAX_LISTED}”" not in text
+
+
+async def test_the_digest_at_close_reads_the_weeks_answers(sqlite_database: Database) -> None:
+    world = World(sqlite_database)
+    await standard_team(world)
+    await world.at(utc(2027, 1, 4, 9, 0))
+    form = await world.form("carol")
+    await world.loop.submit_form(
+        actor=world.actor("carol"),
+        place=world.place("carol"),
+        state=form.state,
+        values={
+            "item_1": "Faster sign-up",
+            "krs_1": ["1", "2"],
+            "tier_1": ["indirect"],
+            "blockers": "nothing",
+        },
+    )
+    await world.run_until(utc(2027, 1, 6, 16, 0) + timedelta(minutes=1))
+    [(_address, text)] = world.messenger.posts()
+    assert "1 of 3 checked in: @carol · not yet: @alice, @bob" in text
+    assert "KR-1 weekly active teams:\n  • “Faster sign-up” — @carol (indirect)" in text
+    assert "Alignment 1.00" in text
+    assert "Blockers" not in text  # "nothing" is no blocker
