@@ -1,0 +1,130 @@
+"""Teams, assembled: Bot Framework activities at ``POST /api/messages`` on the one server.
+
+The composition root (``adapters/cli.py``) calls:
+
+- :func:`build_teams_messenger` — the :class:`TeamsMessenger` to give the core (through
+  the routing messenger); build it first, the core needs it;
+- :func:`mount_teams` — the route, served by botbuilder's ``CloudAdapter`` with our
+  :class:`adapters.teams.bot.TeamsBot`. Pass the messenger built above so replies and
+  proactive messages share one connector client, and so one pacing of Teams' limits.
+
+Authentication: with ``MICROSOFT_APP_ID`` set, every activity's JWT is validated by
+botframework-connector (signature from the OpenID metadata's keys, issuer, audience = our
+app id, the ``serviceurl`` claim = the activity's) and a missing or bad one gets 401.
+With no app id the route is open — for Agents Playground and local development — and a
+warning says so at start.
+
+Every Bot Framework import of okrbot lives under ``adapters/teams/`` (botbuilder-python
+is archived; its successor, the Microsoft 365 Agents SDK, has a near-identical API).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiohttp import web
+from botbuilder.integration.aiohttp import CloudAdapter
+from botframework.connector.auth import (
+    BotFrameworkAuthentication,
+    BotFrameworkAuthenticationFactory,
+    PasswordServiceClientCredentialFactory,
+)
+
+from adapters.teams.bot import TeamsBot
+from adapters.teams.connector import Connector, RetryPolicy
+from adapters.teams.messenger import TeamsMessenger
+from adapters.teams.pacing import Limits, Pacer
+from adapters.teams.settings import (
+    PUBLIC_LOGIN_URL,
+    PUBLIC_OAUTH_SCOPE,
+    PUBLIC_OPENID_METADATA_URL,
+    PUBLIC_TOKEN_ISSUER,
+    TeamsSettings,
+)
+from bot.app import OkrBot
+from storage.teams_store import TeamsStore, engine_of
+
+log = logging.getLogger(__name__)
+
+MESSAGES_PATH = "/api/messages"
+
+
+def build_teams_messenger(
+    *,
+    database: Any,
+    settings: TeamsSettings,
+    limits: Limits | None = None,
+    retry: RetryPolicy | None = None,
+) -> TeamsMessenger:
+    """The messenger for ``Address(platform="teams", …)``, with its own paced connector."""
+    connector = Connector(settings=settings, pacer=Pacer(limits=limits), retry=retry)
+    return TeamsMessenger(connector=connector, store=TeamsStore(engine_of(database)))
+
+
+def authentication(settings: TeamsSettings) -> BotFrameworkAuthentication:
+    """How inbound activities are authenticated (not at all in open mode)."""
+    credentials = PasswordServiceClientCredentialFactory(
+        settings.app_id or None,
+        settings.app_password or None,
+        settings.tenant_id if settings.app_type == "SingleTenant" else None,
+    )
+    public = (
+        settings.openid_metadata_url == PUBLIC_OPENID_METADATA_URL
+        and settings.token_issuer == PUBLIC_TOKEN_ISSUER
+        and settings.login_url == PUBLIC_LOGIN_URL
+        and settings.oauth_scope == PUBLIC_OAUTH_SCOPE
+    )
+    if public or settings.open_mode:
+        return BotFrameworkAuthenticationFactory.create(credential_factory=credentials)
+    # Elsewhere than the public cloud (tests on loopback, a sovereign cloud): every
+    # endpoint from the settings.
+    return BotFrameworkAuthenticationFactory.create(
+        validate_authority=True,
+        to_channel_from_bot_login_url=settings.token_url,
+        to_channel_from_bot_oauth_scope=settings.oauth_scope,
+        to_bot_from_channel_token_issuer=settings.token_issuer,
+        oauth_url=settings.oauth_scope,
+        to_bot_from_channel_open_id_metadata_url=settings.openid_metadata_url,
+        to_bot_from_emulator_open_id_metadata_url=settings.openid_metadata_url,
+        credential_factory=credentials,
+    )
+
+
+def mount_teams(
+    web_app: web.Application,
+    *,
+    bot: OkrBot,
+    database: Any,
+    settings: TeamsSettings,
+    messenger: TeamsMessenger | None = None,
+) -> None:
+    """Add ``POST /api/messages`` to ``web_app``."""
+    if settings.open_mode:
+        log.warning(
+            "TEAMS IS OPEN: MICROSOFT_APP_ID is not set, so /api/messages accepts activities "
+            "without checking who sent them and replies without a token. Fine for Agents "
+            "Playground and local development; never expose this server to the internet."
+        )
+    messenger = messenger or build_teams_messenger(database=database, settings=settings)
+    adapter = CloudAdapter(authentication(settings))
+    handler = TeamsBot(core=bot, connector=messenger.connector, store=messenger.store)
+    adapter.on_turn_error = handler.apologise
+
+    async def messages(request: web.Request) -> web.StreamResponse:
+        if "application/json" not in request.headers.get("Content-Type", ""):
+            return web.json_response({"error": "expected an application/json activity"},
+                                     status=415)
+        response = await adapter.process(request, handler)
+        return response if response is not None else web.Response(status=201)
+
+    async def close(_app: web.Application) -> None:
+        await messenger.connector.close()
+
+    web_app.router.add_post(MESSAGES_PATH, messages)
+    web_app.on_cleanup.append(close)
+    log.info("Teams: Bot Framework activities at %s (%s)", MESSAGES_PATH,
+             "open, no authentication" if settings.open_mode else f"app {settings.app_id}")
+
+
+__all__ = ["MESSAGES_PATH", "authentication", "build_teams_messenger", "mount_teams"]

@@ -1,0 +1,258 @@
+"""The ``ActivityHandler``: a few lines per activity — remember where it came from,
+translate, call the core, render, send.
+
+- message: a command (personal chat: bare; channel / group chat: after the @mention), a
+  button (``Action.Submit`` with ``action_id``) or a submitted form (``form_id``). A form
+  that was accepted is updated in place to show what was saved; one that was not is
+  updated in place with an error under each wrong input and the user's input kept.
+- conversationUpdate / installationUpdate: on install, the conversation references of the
+  team, the channel and every member of the roster are stored (proactive messages need
+  them) and each member is registered with the core.
+
+Replies go through our connector client (:mod:`adapters.teams.connector`), never through
+the turn context: one paced, retrying path for everything the bot sends.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from botbuilder.core import ActivityHandler, TurnContext
+
+from adapters.teams import inbound
+from adapters.teams.connector import Connector, ConnectorError
+from adapters.teams.messenger import addressed
+from adapters.teams.render import render_form, render_message, render_reply
+from bot.app import OkrBot
+from bot.messages import Form, FormErrors, Reply, Text, message, text_reply
+from bot.ports import Undeliverable
+from storage.teams_store import CHANNEL, TEAM, USER, ConversationRef, TeamsStore
+
+log = logging.getLogger(__name__)
+
+Json = dict[str, Any]
+
+
+class TeamsBot(ActivityHandler):
+    def __init__(self, *, core: OkrBot, connector: Connector, store: TeamsStore) -> None:
+        self.core = core
+        self.connector = connector
+        self.store = store
+
+    # --- activities -----------------------------------------------------------------
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity.serialize()
+        await self._remember(activity)
+        resolved = await self._mentioned_users(activity)
+        request = inbound.translate(activity, resolve=resolved.get)
+        if isinstance(request, inbound.Command):
+            if not request.text:
+                request = inbound.Command(actor=request.actor, place=request.place, text="help")
+            reply = await self.core.handle_command(
+                actor=request.actor, place=request.place, text=request.text
+            )
+            await self._send(activity, render_reply(reply))
+        elif isinstance(request, inbound.ButtonPress):
+            answer = await self.core.handle_action(
+                actor=request.actor, place=request.place, action_id=request.action_id,
+                value=request.value,
+            )
+            if isinstance(answer, Form):
+                await self._send(activity, [render_form(answer)])
+            else:
+                await self._send(activity, render_reply(answer))
+        elif isinstance(request, inbound.FormSubmit):
+            await self._submit(activity, request)
+        else:
+            log.info("ignored a Teams message: %s", request.why)
+
+    async def _submit(self, activity: Json, request: inbound.FormSubmit) -> None:
+        outcome = await self.core.handle_form(
+            actor=request.actor, place=request.place, form_id=request.form_id,
+            state=request.state, values=request.values,
+        )
+        if isinstance(outcome, FormErrors):
+            form = await self._form_again(request)
+            if form is not None and request.card_id:
+                card = render_form(form, values=request.values, errors=outcome.errors)
+                if await self._update(activity, request.card_id, card):
+                    return
+            problems = "; ".join(f"{k}: {v}" for k, v in outcome.errors.items())
+            await self._send(activity, render_reply(text_reply(problems, error=True)))
+            return
+        pages = render_reply(outcome)
+        if request.card_id and len(pages) == 1 and await self._update(
+            activity, request.card_id, pages[0]
+        ):
+            return
+        await self._send(activity, pages)
+
+    async def _form_again(self, request: inbound.FormSubmit) -> Form | None:
+        """The form to show again with its errors (only the check-in is re-asked)."""
+        if request.form_id != "checkin":
+            return None
+        try:
+            form = await self.core.checkin_form(actor=request.actor, place=request.place)
+        except NotImplementedError:
+            return None
+        return Form(form_id=form.form_id, title=form.title, inputs=form.inputs,
+                    submit_label=form.submit_label, state=request.state or form.state)
+
+    async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity.serialize()
+        await self._remember(activity)
+        bot_id = (activity.get("recipient") or {}).get("id")
+        added = activity.get("membersAdded") or []
+        if any(member.get("id") == bot_id for member in added):
+            await self._installed(activity)
+            return
+        for member in added:
+            await self._meet(activity, member)
+
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity.serialize()
+        await self._remember(activity)
+        await self._installed(activity)
+
+    async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity.serialize()
+        tenant = inbound.tenant_of(activity)
+        place = inbound.place_of(activity)
+        kind = USER if place.is_direct else CHANNEL
+        key = inbound.user_id_of(activity.get("from") or {}) if place.is_direct else place.channel
+        await self.store.mark_unreachable(tenant_id=tenant, kind=kind, key=key)
+        log.info("okrbot was removed from Teams %s %s", kind, key)
+
+    # --- install and roster ---------------------------------------------------------
+
+    async def _installed(self, activity: Json) -> None:
+        """The bot was added: learn the roster (a team's, or a group chat's)."""
+        place = inbound.place_of(activity)
+        if place.is_direct:
+            await self._meet(activity, activity.get("from") or {})
+            return
+        team = (activity.get("channelData") or {}).get("team") or {}
+        roster_id = team.get("id") or (activity.get("conversation") or {}).get("id", "")
+        try:
+            members = await self.connector.members(
+                service_url=activity["serviceUrl"], conversation_id=roster_id,
+                tenant=inbound.tenant_of(activity),
+            )
+        except (ConnectorError, Undeliverable) as error:
+            log.warning("could not read the roster of %s: %s", roster_id, error)
+            members = [activity.get("from") or {}]
+        for member in members:
+            await self._meet(activity, member)
+        log.info("okrbot installed in %s (%d members)", place.channel, len(members))
+
+    async def _meet(self, activity: Json, member: Json) -> None:
+        """Remember a member's reference and tell the core they are in this place."""
+        if not member.get("id") or member.get("id") == (activity.get("recipient") or {}).get("id"):
+            return
+        tenant = inbound.tenant_of(activity)
+        actor = inbound.actor_of(activity, member)
+        place = inbound.place_of(activity)
+        await self.store.remember(ConversationRef(
+            tenant_id=tenant, kind=USER, key=actor.user, service_url=activity["serviceUrl"],
+            bot_id=(activity.get("recipient") or {}).get("id", ""),
+            member_id=member["id"], name=actor.name,
+            conversation_id=(activity.get("conversation") or {}).get("id")
+            if place.is_direct else None,
+        ))
+        await self.core.register_member(actor=actor, place=place)
+
+    # --- references -----------------------------------------------------------------
+
+    async def _remember(self, activity: Json) -> None:
+        """Every activity says where its sender and its channel can be reached."""
+        tenant = inbound.tenant_of(activity)
+        service_url = activity.get("serviceUrl")
+        sender = activity.get("from") or {}
+        if not tenant or not service_url or not sender.get("id"):
+            return
+        bot_id = (activity.get("recipient") or {}).get("id", "")
+        conversation = activity.get("conversation") or {}
+        place = inbound.place_of(activity)
+        await self.store.remember(ConversationRef(
+            tenant_id=tenant, kind=USER, key=inbound.user_id_of(sender), service_url=service_url,
+            bot_id=bot_id, member_id=sender["id"], name=str(sender.get("name") or ""),
+            conversation_id=conversation.get("id") if place.is_direct else None,
+        ))
+        if place.is_direct:
+            return
+        team = (activity.get("channelData") or {}).get("team") or {}
+        await self.store.remember(ConversationRef(
+            tenant_id=tenant, kind=CHANNEL, key=place.channel, service_url=service_url,
+            bot_id=bot_id, conversation_id=place.channel, team_id=team.get("id"),
+            name=place.channel_name,
+        ))
+        if team.get("id"):
+            await self.store.remember(ConversationRef(
+                tenant_id=tenant, kind=TEAM, key=team["id"], service_url=service_url,
+                bot_id=bot_id, conversation_id=team["id"], name=str(team.get("name") or ""),
+            ))
+
+    async def _mentioned_users(self, activity: Json) -> dict[str, str]:
+        """Our user ids of the people @mentioned (other than the bot) that we know."""
+        tenant = inbound.tenant_of(activity)
+        bot_id = (activity.get("recipient") or {}).get("id")
+        found: dict[str, str] = {}
+        for entity in activity.get("entities") or []:
+            mentioned = entity.get("mentioned") or {}
+            member_id = mentioned.get("id")
+            if entity.get("type") != "mention" or not member_id or member_id == bot_id:
+                continue
+            ref = await self.store.user_by_member_id(tenant_id=tenant, member_id=member_id)
+            if ref is not None:
+                found[member_id] = ref.key
+        return found
+
+    # --- sending --------------------------------------------------------------------
+
+    async def _send(self, activity: Json, pages: list[Json]) -> None:
+        """Reply in the conversation (a channel thread, a chat) the activity came from."""
+        conversation_id = (activity.get("conversation") or {})["id"]
+        for page in pages:
+            await self.connector.send(
+                service_url=activity["serviceUrl"],
+                conversation_id=conversation_id,
+                activity=addressed(page, bot_id=(activity.get("recipient") or {}).get("id", ""),
+                                   conversation_id=conversation_id,
+                                   recipient=activity.get("from")),
+                tenant=inbound.tenant_of(activity),
+                reply_to=activity.get("id"),
+            )
+
+    async def _update(self, activity: Json, card_id: str, page: Json) -> bool:
+        """Replace the card the user answered; False when Teams would not."""
+        conversation_id = (activity.get("conversation") or {})["id"]
+        try:
+            await self.connector.update(
+                service_url=activity["serviceUrl"], conversation_id=conversation_id,
+                activity_id=card_id,
+                activity=addressed(page, bot_id=(activity.get("recipient") or {}).get("id", ""),
+                                   conversation_id=conversation_id),
+                tenant=inbound.tenant_of(activity),
+            )
+        except ConnectorError as error:
+            log.warning("could not update card %s: %s", card_id, error)
+            return False
+        return True
+
+    async def apologise(self, turn_context: TurnContext, error: Exception) -> None:
+        """The turn failed on our side: say so rather than stay silent."""
+        log.exception("Teams turn failed", exc_info=error)
+        activity = turn_context.activity.serialize()
+        if activity.get("type") != "message" or not activity.get("serviceUrl"):
+            return
+        sorry = Reply(message(Text("Sorry, something went wrong on our side and nothing was "
+                                   "changed. Please try again in a minute.")), error=True)
+        try:
+            await self._send(activity, render_reply(sorry))
+        except Exception:  # noqa: BLE001 — already failing; the log has the cause
+            log.warning("could not tell the user about the failure", exc_info=True)
+
+
+__all__ = ["TeamsBot"]

@@ -1,0 +1,237 @@
+"""Neutral message parts → Adaptive Card 1.5 elements (the body of a card).
+
+Text markup: ``*bold*`` becomes ``**bold**`` (Adaptive Cards' markdown), ``_italic_``
+stays, backticks are dropped (cards have no code spans), and a mention ``<@id>`` becomes
+``<at>Name</at>`` with a mention entity, which Teams needs to notify the person.
+
+Buttons are ``Action.Submit`` with ``data = {"action_id", "value"}``; a form's submit
+button carries ``{"form_id", "state", "multi"}`` (the names of its multi-select inputs,
+whose answer arrives as one comma-separated string). Teams merges the inputs' values into
+the same object, so input names must not be one of those keys.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.messages import (
+    Actions,
+    BulletList,
+    ChoiceInput,
+    Divider,
+    Fields,
+    Form,
+    Heading,
+    Note,
+    Part,
+    Progress,
+    Text,
+    TextInput,
+)
+
+Element = dict[str, Any]
+
+ACTION_KEYS = frozenset({"action_id", "value"})
+FORM_KEYS = frozenset({"form_id", "state", "multi"})
+#: A text block longer than this is cut into several (a card stays light to scroll and
+#: a long list can be spread over several cards).
+MAX_BLOCK_CHARS = 6000
+
+_MENTION = re.compile(r"<@([^>\s]+)>")
+_BOLD = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
+_BACKTICKS = re.compile(r"`+")
+_STYLES = {"primary": "positive", "danger": "destructive"}
+
+
+@dataclass
+class Mentions:
+    """The people a card mentions: names by id in, mention entities out."""
+
+    names: Mapping[str, str]
+    entities: list[dict[str, Any]] = field(default_factory=list)
+    _seen: set[str] = field(default_factory=set)
+
+    def markup(self, user_id: str) -> str:
+        name = self.names.get(user_id) or user_id
+        text = f"<at>{name}</at>"
+        if user_id not in self._seen:
+            self._seen.add(user_id)
+            self.entities.append(
+                {"type": "mention", "text": text, "mentioned": {"id": user_id, "name": name}}
+            )
+        return text
+
+
+def markdown(text: str, mentions: Mentions) -> str:
+    """Our markup as Adaptive Cards markdown, mentions resolved."""
+    text = _BACKTICKS.sub("", text)
+    text = _BOLD.sub(r"**\1**", text)
+    return _MENTION.sub(lambda match: mentions.markup(match.group(1)), text)
+
+
+def text_block(text: str, **style: Any) -> Element:
+    return {"type": "TextBlock", "text": text, "wrap": True, **style}
+
+
+def _chunks(lines: list[str], limit: int = MAX_BLOCK_CHARS) -> list[list[str]]:
+    chunks: list[list[str]] = [[]]
+    size = 0
+    for line in lines:
+        if chunks[-1] and size + len(line) > limit:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(line[: limit])
+        size += len(line) + 1
+    return chunks
+
+
+def _long_text(text: str, mentions: Mentions, **style: Any) -> list[Element]:
+    rendered = markdown(text, mentions)
+    return [text_block("\n".join(chunk), **style) for chunk in _chunks(rendered.split("\n"))]
+
+
+def bar(share: float, width: int = 20) -> str:
+    filled = round(max(0.0, min(1.0, share)) * width)
+    return "█" * filled + "░" * (width - filled)
+
+
+def _progress(part: Progress, mentions: Mentions) -> Element:
+    caption = f"{round(part.value * 100)} %"
+    if part.expected is not None:
+        caption += f" · pace {round(part.expected * 100)} %"
+    if part.caption:
+        caption += f" · {markdown(part.caption, mentions)}"
+    return {
+        "type": "Container",
+        "items": [
+            text_block(markdown(part.label, mentions), weight="Bolder"),
+            text_block(bar(part.value), fontType="Monospace", spacing="None"),
+            text_block(caption, size="Small", isSubtle=True, spacing="None"),
+        ],
+    }
+
+
+def submit(title: str, data: dict[str, Any], style: str = "") -> Element:
+    action: Element = {"type": "Action.Submit", "title": title, "data": data}
+    if style in _STYLES:
+        action["style"] = _STYLES[style]
+    return action
+
+
+def _actions(part: Actions) -> Element:
+    return {
+        "type": "ActionSet",
+        "actions": [
+            submit(b.label, {"action_id": b.action_id, "value": b.value}, b.style)
+            for b in part.buttons
+        ],
+    }
+
+
+def form_elements(
+    form: Form,
+    mentions: Mentions,
+    *,
+    values: Mapping[str, str | list[str]] | None = None,
+    errors: Mapping[str, str] | None = None,
+) -> list[Element]:
+    """A form as card elements: its inputs (prefilled with ``values`` if given, else the
+    form's initial values), an error under each input ``errors`` names, and its submit."""
+    values = values or {}
+    errors = errors or {}
+    clash = {i.name for i in form.inputs} & (FORM_KEYS | ACTION_KEYS)
+    if clash:
+        raise ValueError(f"form {form.form_id!r}: input names {sorted(clash)} are reserved")
+    items: list[Element] = [text_block(markdown(form.title, mentions), size="Medium",
+                                       weight="Bolder")]
+    known = {i.name for i in form.inputs}
+    for name, problem in errors.items():
+        if name not in known:  # a problem with the whole form
+            items.append(text_block(problem, color="Attention"))
+    for field_ in form.inputs:
+        items.append(_input(field_, values.get(field_.name), errors.get(field_.name)))
+        if field_.hint:
+            items.append(text_block(markdown(field_.hint, mentions), size="Small",
+                                    isSubtle=True, spacing="None"))
+        if field_.name in errors:
+            items.append(text_block(errors[field_.name], color="Attention", spacing="None"))
+    multi = [i.name for i in form.inputs if isinstance(i, ChoiceInput) and i.multiple]
+    data = {"form_id": form.form_id, "state": form.state, "multi": multi}
+    items.append({"type": "ActionSet", "actions": [submit(form.submit_label, data, "primary")]})
+    return [{"type": "Container", "items": items}]
+
+
+def _input(field_: TextInput | ChoiceInput, value: str | list[str] | None,
+           error: str | None) -> Element:
+    if isinstance(field_, TextInput):
+        element: Element = {
+            "type": "Input.Text",
+            "id": field_.name,
+            "label": field_.label,
+            "isMultiline": field_.multiline,
+            "maxLength": field_.max_length,
+            "isRequired": not field_.optional,
+            "errorMessage": error or f"{field_.label}: please fill this in",
+        }
+        current = value if isinstance(value, str) else field_.initial
+        if current:
+            element["value"] = current
+        if field_.placeholder:
+            element["placeholder"] = field_.placeholder
+        return element
+    if value is None:
+        chosen = list(field_.initial)
+    elif isinstance(value, str):
+        chosen = [v for v in value.split(",") if v]
+    else:
+        chosen = list(value)
+    element = {
+        "type": "Input.ChoiceSet",
+        "id": field_.name,
+        "label": field_.label,
+        "choices": [{"title": c.label, "value": c.value} for c in field_.choices],
+        "isMultiSelect": field_.multiple,
+        "style": "expanded" if field_.multiple or len(field_.choices) <= 4 else "compact",
+        "isRequired": not field_.optional,
+        "errorMessage": error or f"{field_.label}: please choose",
+    }
+    if chosen:
+        element["value"] = ",".join(chosen)
+    return element
+
+
+def elements(part: Part, mentions: Mentions) -> list[Element]:
+    """The card elements of one part (several for long text)."""
+    if isinstance(part, Heading):
+        return [text_block(markdown(part.text, mentions), size="Large", weight="Bolder")]
+    if isinstance(part, Text):
+        return _long_text(part.text, mentions)
+    if isinstance(part, Note):
+        return _long_text(part.text, mentions, size="Small", isSubtle=True)
+    if isinstance(part, Fields):
+        facts = [{"title": markdown(k, mentions), "value": markdown(v, mentions)}
+                 for k, v in part.pairs]
+        return [{"type": "FactSet", "facts": facts[i:i + 40]} for i in range(0, len(facts), 40)]
+    if isinstance(part, BulletList):
+        found: list[Element] = []
+        if part.title:
+            found.append(text_block(markdown(part.title, mentions), weight="Bolder"))
+        lines = [f"- {markdown(item, mentions)}" for item in part.items]
+        # Adaptive Cards' markdown wants a carriage return between list items.
+        found.extend(text_block("\r".join(chunk)) for chunk in _chunks(lines))
+        return found
+    if isinstance(part, Progress):
+        return [_progress(part, mentions)]
+    if isinstance(part, Divider):
+        return []  # the renderer puts a separator on the element that follows
+    if isinstance(part, Actions):
+        return [_actions(part)]
+    if isinstance(part, Form):
+        return form_elements(part, mentions)
+    raise TypeError(f"no Adaptive Card rendering for {type(part).__name__}")
+
+
+__all__ = ["Mentions", "elements", "form_elements", "markdown", "submit", "text_block"]

@@ -1,0 +1,127 @@
+"""Neutral messages → Bot Framework message activities carrying Adaptive Cards.
+
+Every core message becomes one card, or several when it would pass :data:`MAX_CARD_BYTES`
+(Teams refuses messages over about 100 KB; we keep well inside). A card is never sent
+with text beside it: Teams would split the two into separate messages and the card's id,
+which updating it in place needs, would be lost.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from adapters.teams.cards import Element, Mentions, elements, form_elements, text_block
+from bot.messages import Divider, Form, Message, Reply
+
+CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+CARD_VERSION = "1.5"
+#: The most one activity we send may weigh, serialized (Teams' limit is about 100 KB).
+MAX_CARD_BYTES = 80_000
+
+Activity = dict[str, Any]
+
+
+def size_of(value: Any) -> int:
+    return len(json.dumps(value, ensure_ascii=False).encode("utf-8"))
+
+
+def card(body: list[Element], mentions: Mentions | None = None) -> dict[str, Any]:
+    content: dict[str, Any] = {
+        "type": "AdaptiveCard",
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "version": CARD_VERSION,
+        "body": body,
+        "msteams": {"width": "Full"},
+    }
+    if mentions is not None and mentions.entities:
+        used = [e for e in mentions.entities if _mentioned_in(e["text"], body)]
+        if used:
+            content["msteams"]["entities"] = used
+    return content
+
+
+def _mentioned_in(markup: str, body: list[Element]) -> bool:
+    return markup in json.dumps(body, ensure_ascii=False)
+
+
+def activity(content: dict[str, Any], *, summary: str = "") -> Activity:
+    found: Activity = {
+        "type": "message",
+        "attachments": [{"contentType": CARD_CONTENT_TYPE, "content": content}],
+    }
+    if summary:
+        found["summary"] = summary[:200]
+    return found
+
+
+def body_of(message: Message, mentions: Mentions, *, error: bool = False) -> list[Element]:
+    body: list[Element] = []
+    separate = False
+    for part in message.parts:
+        if isinstance(part, Divider):
+            separate = True
+            continue
+        found = elements(part, mentions)
+        if separate and found:
+            found[0] = {**found[0], "separator": True, "spacing": "Medium"}
+            separate = False
+        body.extend(found)
+    if error and body and body[0].get("type") == "TextBlock":
+        body[0] = {**body[0], "color": "Attention"}
+    if not body:
+        body.append(text_block(message.fallback or " "))
+    return body
+
+
+def _pack(body: list[Element], mentions: Mentions, limit: int) -> list[list[Element]]:
+    """Spread elements over as few cards as fit ``limit`` bytes each, in order."""
+    overhead = size_of(activity(card([], mentions), summary="x" * 200)) + 2
+    cards: list[list[Element]] = [[]]
+    size = overhead
+    for element in body:
+        weight = size_of(element) + 1
+        if cards[-1] and size + weight > limit:
+            cards.append([])
+            size = overhead
+        cards[-1].append(element)
+        size += weight
+    return cards
+
+
+def render_message(message: Message, *, error: bool = False,
+                   limit: int = MAX_CARD_BYTES) -> list[Activity]:
+    """The activities that show ``message``: one card, or more if it is big."""
+    mentions = Mentions(dict(message.mentions))
+    body = body_of(message, mentions, error=error)
+    pages = _pack(body, mentions, limit)
+    summary = message.fallback
+    return [activity(card(page, mentions), summary=summary) for page in pages]
+
+
+def render_reply(reply: Reply, *, limit: int = MAX_CARD_BYTES) -> list[Activity]:
+    return render_message(reply.message, error=reply.error, limit=limit)
+
+
+def render_form(
+    form: Form,
+    *,
+    values: Mapping[str, str | list[str]] | None = None,
+    errors: Mapping[str, str] | None = None,
+) -> Activity:
+    """A form as a card of its own (opened by a button, or shown again with errors)."""
+    mentions = Mentions({})
+    body = form_elements(form, mentions, values=values, errors=errors)
+    return activity(card(body, mentions), summary=form.title)
+
+
+__all__ = [
+    "CARD_CONTENT_TYPE",
+    "MAX_CARD_BYTES",
+    "card",
+    "render_form",
+    "render_message",
+    "render_reply",
+    "size_of",
+]

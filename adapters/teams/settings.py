@@ -1,0 +1,103 @@
+"""Teams settings, read once from the environment and checked before anything starts.
+
+``MICROSOFT_APP_ID`` / ``MICROSOFT_APP_PASSWORD`` are the Azure Bot's app registration;
+``MICROSOFT_APP_TENANT_ID`` the tenant it lives in; ``MICROSOFT_APP_TYPE`` is
+``SingleTenant`` by default (Azure creates no new multi-tenant bots) or ``MultiTenant``.
+
+With no app id at all the adapter runs *open*: no JWT is checked and no token is sent,
+which is what Microsoft 365 Agents Playground and local development need. The server says
+so loudly at start (:func:`adapters.teams.app.mount_teams`).
+
+The endpoint fields (where the OpenID metadata, the token issuer and the token service
+are) default to Microsoft's public cloud; tests point them at a fake on loopback, and a
+sovereign cloud could too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+PUBLIC_OPENID_METADATA_URL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
+PUBLIC_TOKEN_ISSUER = "https://api.botframework.com"
+PUBLIC_LOGIN_URL = "https://login.microsoftonline.com"
+PUBLIC_OAUTH_SCOPE = "https://api.botframework.com"
+#: The tenant a multi-tenant bot asks for tokens in.
+MULTI_TENANT_AUTHORITY = "botframework.com"
+
+APP_TYPES = ("SingleTenant", "MultiTenant")
+
+_VARIABLES = (
+    "MICROSOFT_APP_ID",
+    "MICROSOFT_APP_PASSWORD",
+    "MICROSOFT_APP_TENANT_ID",
+    "MICROSOFT_APP_TYPE",
+)
+
+
+class TeamsConfigError(ValueError):
+    """Teams is half configured: the message names what is missing or wrong."""
+
+
+@dataclass(frozen=True)
+class TeamsSettings:
+    app_id: str = ""  # empty: open mode (emulator, local development)
+    app_password: str = ""
+    tenant_id: str = ""
+    app_type: str = "SingleTenant"
+    bot_name: str = "okrbot"
+    openid_metadata_url: str = PUBLIC_OPENID_METADATA_URL
+    token_issuer: str = PUBLIC_TOKEN_ISSUER
+    login_url: str = PUBLIC_LOGIN_URL
+    oauth_scope: str = PUBLIC_OAUTH_SCOPE
+
+    @property
+    def open_mode(self) -> bool:
+        """True when no app id is set: activities are not authenticated."""
+        return not self.app_id
+
+    @property
+    def token_url(self) -> str:
+        """Where the bot trades its id and password for a token (client credentials)."""
+        authority = self.tenant_id if self.app_type == "SingleTenant" else MULTI_TENANT_AUTHORITY
+        return f"{self.login_url.rstrip('/')}/{authority}/oauth2/v2.0/token"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> TeamsSettings | None:
+        """The settings, or None when no Teams variable is set at all.
+
+        ``MICROSOFT_APP_TYPE=SingleTenant`` alone (or with an empty id) gives open mode.
+        Raises :class:`TeamsConfigError` for settings that cannot work: a password
+        without an app id, an app id without its password, a single-tenant bot without
+        its tenant id, an unknown app type.
+        """
+        values = {name: env.get(name, "").strip() for name in _VARIABLES}
+        if not any(values.values()):
+            return None
+        app_id = values["MICROSOFT_APP_ID"]
+        password = values["MICROSOFT_APP_PASSWORD"]
+        tenant_id = values["MICROSOFT_APP_TENANT_ID"]
+        app_type = values["MICROSOFT_APP_TYPE"] or "SingleTenant"
+        problems: list[str] = []
+        if app_type not in APP_TYPES:
+            problems.append(
+                f"MICROSOFT_APP_TYPE is {app_type!r}: use SingleTenant or MultiTenant"
+            )
+        if password and not app_id:
+            problems.append("MICROSOFT_APP_PASSWORD is set but MICROSOFT_APP_ID is not")
+        if app_id and not password:
+            problems.append(
+                "MICROSOFT_APP_ID is set but MICROSOFT_APP_PASSWORD is not "
+                "(the client secret of the bot's app registration)"
+            )
+        if app_id and app_type == "SingleTenant" and not tenant_id:
+            problems.append(
+                "a SingleTenant bot needs MICROSOFT_APP_TENANT_ID (the Directory (tenant) "
+                "ID of its app registration)"
+            )
+        if problems:
+            raise TeamsConfigError("Teams settings: " + "; ".join(problems))
+        return cls(app_id=app_id, app_password=password, tenant_id=tenant_id, app_type=app_type)
+
+
+__all__ = ["TeamsConfigError", "TeamsSettings"]

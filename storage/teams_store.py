@@ -1,0 +1,159 @@
+"""What the Teams adapter keeps in our database: conversation references.
+
+Teams lets a bot message someone first (the weekly prompt, an owner's drift DM) only
+through a conversation it already knows, at the service URL Teams gave for it. So every
+activity that tells us where someone or some channel is gets remembered here:
+
+- ``kind="user"``, keyed by our user id (the Entra object id): the member's Bot Framework
+  id (``29:…``, needed to open a personal chat) and, once known, that personal chat's id;
+- ``kind="channel"``, keyed by the channel id: the conversation to post a new message in;
+- ``kind="team"``, keyed by the team id: the conversation whose roster lists the members.
+
+A 403 on sending (the app was removed, the user blocked it) marks the row unreachable;
+the next activity from there makes it reachable again. Only SQLAlchemy Core: these are
+plain rows, read and written one at a time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+metadata = sa.MetaData()
+
+conversations = sa.Table(
+    "teams_conversations",
+    metadata,
+    sa.Column("tenant_id", sa.String(64), primary_key=True),
+    sa.Column("kind", sa.String(16), primary_key=True),  # "user" | "channel" | "team"
+    sa.Column("key", sa.String(255), primary_key=True),
+    sa.Column("service_url", sa.String(512), nullable=False),
+    sa.Column("bot_id", sa.String(255), nullable=False, server_default=""),
+    sa.Column("conversation_id", sa.String(512)),
+    sa.Column("member_id", sa.String(255)),
+    sa.Column("team_id", sa.String(255)),
+    sa.Column("name", sa.String(200), nullable=False, server_default=""),
+    sa.Column("unreachable", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_teams_conversations_member", "tenant_id", "member_id"),
+)
+
+USER = "user"
+CHANNEL = "channel"
+TEAM = "team"
+
+
+@dataclass(frozen=True)
+class ConversationRef:
+    tenant_id: str
+    kind: str
+    key: str
+    service_url: str
+    bot_id: str = ""
+    conversation_id: str | None = None
+    member_id: str | None = None
+    team_id: str | None = None
+    name: str = ""
+    unreachable: bool = False
+
+
+def engine_of(database: Any) -> AsyncEngine:
+    """The async engine behind whatever the composition root calls its database."""
+    if isinstance(database, AsyncEngine):
+        return database
+    engine = getattr(database, "engine", None)
+    if isinstance(engine, AsyncEngine):
+        return engine
+    raise TypeError(f"expected an AsyncEngine or an object with .engine, got {database!r}")
+
+
+class TeamsStore:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    @staticmethod
+    def _where(tenant_id: str, kind: str, key: str) -> Any:
+        c = conversations.c
+        return (c.tenant_id == tenant_id) & (c.kind == kind) & (c.key == key)
+
+    async def get(self, *, tenant_id: str, kind: str, key: str) -> ConversationRef | None:
+        async with self.engine.connect() as conn:
+            row = (
+                await conn.execute(conversations.select().where(self._where(tenant_id, kind, key)))
+            ).mappings().first()
+        return None if row is None else _ref(row)
+
+    async def user_by_member_id(self, *, tenant_id: str, member_id: str) -> ConversationRef | None:
+        """The user whose Bot Framework id (``29:…``) this is, if we have met them."""
+        c = conversations.c
+        async with self.engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    conversations.select().where(
+                        c.tenant_id == tenant_id, c.kind == USER, c.member_id == member_id
+                    )
+                )
+            ).mappings().first()
+        return None if row is None else _ref(row)
+
+    async def remember(self, ref: ConversationRef, *, now: datetime | None = None) -> None:
+        """Store what Teams told us about a place, keeping what it did not repeat (a
+        user's personal chat id is not in a channel message). Reachable again."""
+        values: dict[str, Any] = {
+            "service_url": ref.service_url,
+            "unreachable": False,
+            "updated_at": now or datetime.now(UTC),
+        }
+        for name in ("bot_id", "conversation_id", "member_id", "team_id", "name"):
+            if getattr(ref, name):
+                values[name] = getattr(ref, name)
+        await self._upsert(ref, values)
+
+    async def mark_unreachable(self, *, tenant_id: str, kind: str, key: str) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                conversations.update()
+                .where(self._where(tenant_id, kind, key))
+                .values(unreachable=True, updated_at=datetime.now(UTC))
+            )
+
+    async def _upsert(self, ref: ConversationRef, values: dict[str, Any]) -> None:
+        key = self._where(ref.tenant_id, ref.kind, ref.key)
+        for _attempt in range(2):
+            async with self.engine.begin() as conn:
+                updated = await conn.execute(conversations.update().where(key).values(**values))
+                if updated.rowcount:
+                    return
+                try:
+                    async with conn.begin_nested():
+                        await conn.execute(
+                            conversations.insert().values(
+                                tenant_id=ref.tenant_id, kind=ref.kind, key=ref.key, **values
+                            )
+                        )
+                    return
+                except IntegrityError:
+                    continue  # another request inserted it first: update that row instead
+
+
+def _ref(row: Any) -> ConversationRef:
+    return ConversationRef(
+        tenant_id=row["tenant_id"],
+        kind=row["kind"],
+        key=row["key"],
+        service_url=row["service_url"],
+        bot_id=row["bot_id"] or "",
+        conversation_id=row["conversation_id"],
+        member_id=row["member_id"],
+        team_id=row["team_id"],
+        name=row["name"] or "",
+        unreachable=bool(row["unreachable"]),
+    )
+
+
+__all__ = ["CHANNEL", "TEAM", "USER", "ConversationRef", "TeamsStore", "engine_of"]
