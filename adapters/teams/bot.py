@@ -23,7 +23,7 @@ from botbuilder.core import ActivityHandler, TurnContext
 from adapters.teams import inbound
 from adapters.teams.connector import Connector, ConnectorError
 from adapters.teams.messenger import addressed
-from adapters.teams.render import render_form, render_message, render_reply
+from adapters.teams.render import render_form, render_reply
 from bot.app import OkrBot
 from bot.messages import Form, FormErrors, Reply, Text, message, text_reply
 from bot.ports import Undeliverable
@@ -74,9 +74,8 @@ class TeamsBot(ActivityHandler):
             state=request.state, values=request.values,
         )
         if isinstance(outcome, FormErrors):
-            form = await self._form_again(request)
-            if form is not None and request.card_id:
-                card = render_form(form, values=request.values, errors=outcome.errors)
+            if request.form is not None and request.card_id:
+                card = render_form(request.form, values=request.values, errors=outcome.errors)
                 if await self._update(activity, request.card_id, card):
                     return
             problems = "; ".join(f"{k}: {v}" for k, v in outcome.errors.items())
@@ -88,17 +87,6 @@ class TeamsBot(ActivityHandler):
         ):
             return
         await self._send(activity, pages)
-
-    async def _form_again(self, request: inbound.FormSubmit) -> Form | None:
-        """The form to show again with its errors (only the check-in is re-asked)."""
-        if request.form_id != "checkin":
-            return None
-        try:
-            form = await self.core.checkin_form(actor=request.actor, place=request.place)
-        except NotImplementedError:
-            return None
-        return Form(form_id=form.form_id, title=form.title, inputs=form.inputs,
-                    submit_label=form.submit_label, state=request.state or form.state)
 
     async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity.serialize()

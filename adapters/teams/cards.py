@@ -5,21 +5,24 @@ stays, backticks are dropped (cards have no code spans), and a mention ``<@id>``
 ``<at>Name</at>`` with a mention entity, which Teams needs to notify the person.
 
 Buttons are ``Action.Submit`` with ``data = {"action_id", "value"}``; a form's submit
-button carries ``{"form_id", "state", "multi"}`` (the names of its multi-select inputs,
-whose answer arrives as one comma-separated string). Teams merges the inputs' values into
-the same object, so input names must not be one of those keys.
+button carries ``{"form_id", "state", "multi", "form"}``: ``multi`` names its multi-select
+inputs (whose answer arrives as one comma-separated string) and ``form`` is the form's
+definition, so a refused submission can be shown again, with its errors, without asking
+the core. Teams merges the inputs' values into the same object, so input names must not
+be one of those keys.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from bot.messages import (
     Actions,
     BulletList,
+    Choice,
     ChoiceInput,
     Divider,
     Fields,
@@ -35,7 +38,7 @@ from bot.messages import (
 Element = dict[str, Any]
 
 ACTION_KEYS = frozenset({"action_id", "value"})
-FORM_KEYS = frozenset({"form_id", "state", "multi"})
+FORM_KEYS = frozenset({"form_id", "state", "multi", "form"})
 #: A text block longer than this is cut into several (a card stays light to scroll and
 #: a long list can be spread over several cards).
 MAX_BLOCK_CHARS = 6000
@@ -159,9 +162,41 @@ def form_elements(
         if field_.name in errors:
             items.append(text_block(errors[field_.name], color="Attention", spacing="None"))
     multi = [i.name for i in form.inputs if isinstance(i, ChoiceInput) and i.multiple]
-    data = {"form_id": form.form_id, "state": form.state, "multi": multi}
+    data = {"form_id": form.form_id, "state": form.state, "multi": multi,
+            "form": form_spec(form)}
     items.append({"type": "ActionSet", "actions": [submit(form.submit_label, data, "primary")]})
     return [{"type": "Container", "items": items}]
+
+
+def form_spec(form: Form) -> dict[str, Any]:
+    """The form's definition as JSON (its state travels beside it)."""
+    return {
+        "title": form.title,
+        "submit": form.submit_label,
+        "inputs": [
+            {"kind": "text", **asdict(i)} if isinstance(i, TextInput)
+            else {"kind": "choice", **asdict(i)}
+            for i in form.inputs
+        ],
+    }
+
+
+def form_from_spec(spec: Mapping[str, Any], *, form_id: str, state: str) -> Form | None:
+    """The form a card carried back (None if it is not one of ours)."""
+    try:
+        inputs: list[TextInput | ChoiceInput] = []
+        for raw in spec["inputs"]:
+            fields = {k: v for k, v in raw.items() if k != "kind"}
+            if raw["kind"] == "text":
+                inputs.append(TextInput(**fields))
+            else:
+                fields["choices"] = tuple(Choice(**c) for c in fields["choices"])
+                fields["initial"] = tuple(fields.get("initial") or ())
+                inputs.append(ChoiceInput(**fields))
+        return Form(form_id=form_id, title=str(spec["title"]), inputs=tuple(inputs),
+                    submit_label=str(spec["submit"]), state=state)
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return None
 
 
 def _input(field_: TextInput | ChoiceInput, value: str | list[str] | None,
@@ -234,4 +269,13 @@ def elements(part: Part, mentions: Mentions) -> list[Element]:
     raise TypeError(f"no Adaptive Card rendering for {type(part).__name__}")
 
 
-__all__ = ["Mentions", "elements", "form_elements", "markdown", "submit", "text_block"]
+__all__ = [
+    "Mentions",
+    "elements",
+    "form_elements",
+    "form_from_spec",
+    "form_spec",
+    "markdown",
+    "submit",
+    "text_block",
+]

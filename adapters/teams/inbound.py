@@ -15,7 +15,7 @@ tested against recorded activities without the SDK in between.
   the bot's *name* everywhere in the text, which would eat it out of an item's title.)
   Other people's mentions become our markup ``<@user>`` so ``owner @Bob`` resolves.
 - A card's ``Action.Submit`` arrives as a message with ``value``: ``{"action_id", "value"}``
-  for a button, ``{"form_id", "state", "multi", …inputs}`` for a form.
+  for a button, ``{"form_id", "state", "multi", "form", …inputs}`` for a form.
 """
 
 from __future__ import annotations
@@ -26,8 +26,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from adapters.teams.cards import FORM_KEYS
+from adapters.teams.cards import FORM_KEYS, form_from_spec
 from bot.context import Actor, Place
+from bot.messages import Form
 
 Json = Mapping[str, Any]
 _WHITESPACE = re.compile(r"[ \t\u00a0]+")
@@ -59,6 +60,8 @@ class FormSubmit:
     state: str
     values: dict[str, str | list[str]] = field(default_factory=dict)
     card_id: str | None = None
+    delivery_id: str = ""  # the submit activity's id: the same on a redelivery
+    form: Form | None = None  # the form as the card showed it
 
 
 @dataclass(frozen=True)
@@ -146,11 +149,14 @@ def command_text(activity: Json, *, resolve: Callable[[str], str | None] | None 
         user = (resolve(str(mentioned.get("id"))) if resolve else None) or None
         if span:
             others[span] = f"<@{user}>" if user else f"@{name.lstrip('@')}"
-    for span, markup in others.items():
-        text = text.replace(span, markup)
+    # Placeholders keep our markup (it looks like a tag) out of the tag stripping below.
+    markups = list(others.values())
+    for number, span in enumerate(others):
+        text = text.replace(span, f"\x00{number}\x00")
     # What is left of other <at> tags (no entity), rich-text tags, entities like &nbsp;.
     text = _AT.sub(lambda match: "@" + match.group(1), text)
     text = html.unescape(_TAGS.sub("", text))
+    text = re.sub("\x00(\\d+)\x00", lambda match: markups[int(match.group(1))], text)
     return _WHITESPACE.sub(" ", text).strip()
 
 
@@ -184,6 +190,9 @@ def translate(
                 state=str(value.get("state") or ""),
                 values=_form_values(value),
                 card_id=str(card_id) if card_id else None,
+                delivery_id=str(activity.get("id") or ""),
+                form=form_from_spec(value.get("form") or {}, form_id=str(value["form_id"]),
+                                    state=str(value.get("state") or "")),
             )
         if "action_id" in value:
             return ButtonPress(

@@ -24,7 +24,8 @@ Activity = dict[str, Any]
 
 
 def size_of(value: Any) -> int:
-    return len(json.dumps(value, ensure_ascii=False).encode("utf-8"))
+    """Bytes on the wire, as aiohttp serializes it (non-ASCII escaped: the worst case)."""
+    return len(json.dumps(value).encode("utf-8"))
 
 
 def card(body: list[Element], mentions: Mentions | None = None) -> dict[str, Any]:
@@ -77,11 +78,13 @@ def body_of(message: Message, mentions: Mentions, *, error: bool = False) -> lis
 
 def _pack(body: list[Element], mentions: Mentions, limit: int) -> list[list[Element]]:
     """Spread elements over as few cards as fit ``limit`` bytes each, in order."""
-    overhead = size_of(activity(card([], mentions), summary="x" * 200)) + 2
+    # Every mention entity counted on every card: a page may need any of them.
+    overhead = size_of(activity(card([]), summary="x" * 200))
+    overhead += size_of({"entities": mentions.entities}) + 2
     cards: list[list[Element]] = [[]]
     size = overhead
     for element in body:
-        weight = size_of(element) + 1
+        weight = size_of(element) + 2  # and the ", " before it
         if cards[-1] and size + weight > limit:
             cards.append([])
             size = overhead

@@ -56,8 +56,9 @@ class TeamsWorld:
     settings: TeamsSettings
 
 
-async def start_world(fake: FakeConnector, database: Database,
-                      settings: TeamsSettings) -> tuple[TeamsWorld, TestServer, aiohttp.ClientSession]:
+async def start_world(
+    fake: FakeConnector, database: Database, settings: TeamsSettings
+) -> tuple[TeamsWorld, TestServer, aiohttp.ClientSession]:
     clock = ManualClock(START)
     messenger = build_teams_messenger(database=database, settings=settings, limits=LOOSE,
                                       retry=QUICK_RETRY)
@@ -75,7 +76,9 @@ async def start_world(fake: FakeConnector, database: Database,
 
 
 @pytest.fixture
-async def world(fake_connector: FakeConnector, sqlite_database: Database) -> AsyncIterator[TeamsWorld]:
+async def world(
+    fake_connector: FakeConnector, sqlite_database: Database
+) -> AsyncIterator[TeamsWorld]:
     """Open mode, as in Agents Playground: no app id, no JWT."""
     found, server, session = await start_world(fake_connector, sqlite_database, TeamsSettings())
     try:
