@@ -61,6 +61,8 @@ user_profiles = sa.Table(
     sa.Column("name", sa.String(200), nullable=False, server_default=""),
     sa.Column("tz", sa.String(64)),
     sa.Column("is_admin", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("is_bot", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("deleted", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("dm_channel", sa.String(32)),
     sa.Column("fetched_at", sa.DateTime(timezone=True)),
 )
@@ -73,6 +75,8 @@ class SlackProfile:
     name: str = ""
     tz: str | None = None
     is_admin: bool = False
+    is_bot: bool = False
+    deleted: bool = False  # deactivated in the workspace
     dm_channel: str | None = None
     fetched_at: datetime | None = None  # None: never fetched from users.info
 
@@ -170,6 +174,8 @@ class SlackStore:
             name=row["name"] or "",
             tz=row["tz"],
             is_admin=bool(row["is_admin"]),
+            is_bot=bool(row["is_bot"]),
+            deleted=bool(row["deleted"]),
             dm_channel=row["dm_channel"],
             fetched_at=_aware(row["fetched_at"]),
         )
@@ -180,6 +186,8 @@ class SlackStore:
             "name": profile.name,
             "tz": profile.tz,
             "is_admin": profile.is_admin,
+            "is_bot": profile.is_bot,
+            "deleted": profile.deleted,
             "fetched_at": profile.fetched_at,
         }
         if profile.dm_channel:

@@ -17,7 +17,11 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import inbound
+from adapters.slack.roster import register_channel_members
 from adapters.slack.runtime import SORRY, SlackRuntime, split_forms
+from bot import requests as rq
+from bot.commands import CommandError, parse
+from bot.context import Place
 from bot.messages import Reply, text_reply
 
 log = logging.getLogger(__name__)
@@ -26,7 +30,11 @@ log = logging.getLogger(__name__)
 def register(app: AsyncApp, runtime: SlackRuntime, *, command: str = "/okr") -> None:
     @app.command(command)
     async def okr(
-        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+        ack: AsyncAck,
+        body: dict[str, Any],
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+        context: Any,
     ) -> None:
         await ack()
         text = inbound.command_text(body)
@@ -38,6 +46,36 @@ def register(app: AsyncApp, runtime: SlackRuntime, *, command: str = "/okr") -> 
         except Exception:
             log.exception("/okr %s failed", text)
             await runtime.respond(respond, text_reply(SORRY.format(text=text), error=True))
+            return
+        if not reply.error and _made_a_team(text, place, runtime):
+            await _join_everyone(runtime, client, body, place, context)
+
+
+def _made_a_team(text: str, place: Place, runtime: SlackRuntime) -> bool:
+    if place.is_direct:
+        return False
+    try:
+        return isinstance(parse(text, today=runtime.bot.clock.now().date()), rq.Setup)
+    except CommandError:
+        return False
+
+
+async def _join_everyone(
+    runtime: SlackRuntime, client: AsyncWebClient, body: dict[str, Any], place: Place, context: Any
+) -> None:
+    """After ``setup``: the people already in the channel are the team (best effort: a
+    private channel the bot is not in cannot be listed; its members join as they speak)."""
+    try:
+        await register_channel_members(
+            bot=runtime.bot,
+            profiles=runtime.profiles,
+            client=client,
+            team_id=inbound.team_id(body),
+            place=place,
+            bot_user_id=getattr(context, "bot_user_id", None),
+        )
+    except SlackApiError as error:
+        log.info("could not list the members of %s: %s", place.channel, error.response.get("error"))
 
 
 async def _answer(

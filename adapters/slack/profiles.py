@@ -22,6 +22,17 @@ from storage.slack_store import SlackProfile, SlackStore
 log = logging.getLogger(__name__)
 
 
+def actor_of(profile: SlackProfile, *, name_hint: str = "") -> Actor:
+    return Actor(
+        platform="slack",
+        workspace=profile.team_id,
+        user=profile.user_id,
+        name=profile.name or name_hint,
+        is_admin=profile.is_admin,
+        tz=profile.tz,
+    )
+
+
 class Profiles:
     def __init__(self, *, store: SlackStore, clock: Clock) -> None:
         self.store = store
@@ -31,14 +42,7 @@ class Profiles:
         self, *, client: AsyncWebClient, team_id: str, user_id: str, name_hint: str = ""
     ) -> Actor:
         profile = await self.profile(client=client, team_id=team_id, user_id=user_id)
-        return Actor(
-            platform="slack",
-            workspace=team_id,
-            user=user_id,
-            name=profile.name or name_hint,
-            is_admin=profile.is_admin,
-            tz=profile.tz,
-        )
+        return actor_of(profile, name_hint=name_hint)
 
     async def profile(self, *, client: AsyncWebClient, team_id: str, user_id: str) -> SlackProfile:
         now = self.clock.now()
@@ -64,6 +68,8 @@ class Profiles:
             ),
             tz=user.get("tz") or None,
             is_admin=bool(user.get("is_admin") or user.get("is_owner")),
+            is_bot=bool(user.get("is_bot")) or user_id == "USLACKBOT",
+            deleted=bool(user.get("deleted")),
             dm_channel=cached.dm_channel if cached else None,
             fetched_at=now,
         )

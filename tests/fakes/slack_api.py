@@ -69,6 +69,7 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.responses: list[tuple[str, dict[str, Any]]] = []  # (response_url name, body)
         self.users: dict[str, dict[str, Any]] = {}
+        self.channel_members: dict[str, list[str]] = {}  # conversations.members, by channel
         self.socket_acks: list[dict[str, Any]] = []
         self._storms: dict[str, list[int]] = defaultdict(list)  # method -> Retry-After per call
         self._refusals: dict[tuple[str, str], str] = {}  # (method, target) -> error
@@ -119,6 +120,7 @@ class FakeSlack:
         is_admin: bool = False,
         is_owner: bool = False,
         deleted: bool = False,
+        is_bot: bool = False,
     ) -> None:
         self.users[user_id] = {
             "id": user_id,
@@ -134,7 +136,7 @@ class FakeSlack:
             "is_primary_owner": False,
             "is_restricted": False,
             "is_ultra_restricted": False,
-            "is_bot": False,
+            "is_bot": is_bot,
             "is_app_user": False,
             "updated": 1700000000,
             "profile": {"real_name": name, "display_name": name, "team": self.team_id},
@@ -276,6 +278,21 @@ class FakeSlack:
         if user is not None and user["deleted"]:
             return {"ok": False, "error": "user_disabled"}
         return {"ok": True, "channel": {"id": "D" + user_id.removeprefix("U")}}
+
+    def _conversations_members(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = str(args.get("channel", ""))
+        if channel not in self.channel_members:
+            return {"ok": False, "error": "channel_not_found"}
+        members = self.channel_members[channel]
+        start = int(args.get("cursor") or 0)
+        limit = int(args.get("limit") or 100)
+        page = members[start : start + limit]
+        more = start + limit < len(members)
+        return {
+            "ok": True,
+            "members": page,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
     def _chat_getPermalink(self, args: dict[str, Any]) -> dict[str, Any]:
         channel, ts = str(args.get("channel")), str(args.get("message_ts", ""))

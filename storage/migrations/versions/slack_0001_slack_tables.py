@@ -100,6 +100,8 @@ def upgrade() -> None:
         sa.Column("name", sa.String(200), nullable=False, server_default=""),
         sa.Column("tz", sa.String(64)),
         sa.Column("is_admin", sa.Boolean(), nullable=False, server_default=sa.false()),
+        sa.Column("is_bot", sa.Boolean(), nullable=False, server_default=sa.false()),
+        sa.Column("deleted", sa.Boolean(), nullable=False, server_default=sa.false()),
         sa.Column("dm_channel", sa.String(32)),
         sa.Column("fetched_at", sa.DateTime(timezone=True)),
     )

@@ -35,6 +35,10 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
     fake.add_user("U0ALICE", name="Alice", tz="Europe/Berlin", is_admin=True)
     fake.add_user("U0BOB", name="Bob", tz="America/New_York")
     fake.add_user("U0CAROL", name="Carol", tz="Asia/Tokyo")
+    fake.add_user("U0HELPER", name="Standup helper", is_bot=True)
+    fake.add_user("U0GONE", name="Gone", deleted=True)
+    # Carol is not in #team-web yet: she joins later (member_joined_channel).
+    fake.channel_members["C0TEAMWEB"] = ["U0ALICE", "U0BOB", "U0HELPER", "U0GONE", "U0BOT"]
     try:
         yield fake
     finally:
