@@ -62,8 +62,52 @@ def build_teams_messenger(
     return TeamsMessenger(connector=connector, store=TeamsStore(engine_of(database)))
 
 
+class _Refusing(BotFrameworkAuthentication):
+    """botframework-connector's authentication, with every way a token can be wrong
+    ending as the ``PermissionError`` that ``CloudAdapter`` answers with 401.
+
+    As released, a malformed, expired or wrongly signed token escapes as PyJWT's own
+    error, and a key id the metadata does not list as an ``IndexError``: HTTP 500.
+    """
+
+    def __init__(self, inner: BotFrameworkAuthentication) -> None:
+        self._inner = inner
+
+    async def authenticate_request(self, activity: Any, auth_header: str) -> Any:
+        try:
+            return await self._inner.authenticate_request(activity, auth_header)
+        except PermissionError:
+            raise
+        except Exception as error:  # noqa: BLE001 — see the class docstring
+            log.info("refused a Teams activity: %s: %s", type(error).__name__, error)
+            raise PermissionError("invalid Bot Framework token") from error
+
+    async def authenticate_streaming_request(self, auth_header: str,
+                                             channel_id_header: str) -> Any:
+        return await self._inner.authenticate_streaming_request(auth_header, channel_id_header)
+
+    def create_connector_factory(self, claims_identity: Any) -> Any:
+        return self._inner.create_connector_factory(claims_identity)
+
+    async def create_user_token_client(self, claims_identity: Any) -> Any:
+        return await self._inner.create_user_token_client(claims_identity)
+
+    def create_bot_framework_client(self) -> Any:
+        return self._inner.create_bot_framework_client()
+
+    def get_originating_audience(self) -> str:
+        return self._inner.get_originating_audience()
+
+    async def authenticate_channel_request(self, auth_header: str) -> Any:
+        return await self._inner.authenticate_channel_request(auth_header)
+
+
 def authentication(settings: TeamsSettings) -> BotFrameworkAuthentication:
     """How inbound activities are authenticated (not at all in open mode)."""
+    return _Refusing(_authentication(settings))
+
+
+def _authentication(settings: TeamsSettings) -> BotFrameworkAuthentication:
     credentials = PasswordServiceClientCredentialFactory(
         settings.app_id or None,
         settings.app_password or None,
@@ -115,6 +159,8 @@ def mount_teams(
         if "application/json" not in request.headers.get("Content-Type", ""):
             return web.json_response({"error": "expected an application/json activity"},
                                      status=415)
+        if not settings.open_mode and not request.headers.get("Authorization", "").strip():
+            raise web.HTTPUnauthorized(reason="a Bot Framework token is required")
         response = await adapter.process(request, handler)
         return response if response is not None else web.Response(status=201)
 

@@ -54,6 +54,9 @@ class TeamsBot(ActivityHandler):
                 actor=request.actor, place=request.place, text=request.text
             )
             await self._send(activity, render_reply(reply))
+            if _is_setup(request) and not reply.error:
+                # The channel is a team now: everyone on the roster belongs to it.
+                await self._enrol_roster(activity)
         elif isinstance(request, inbound.ButtonPress):
             answer = await self.core.handle_action(
                 actor=request.actor, place=request.place, action_id=request.action_id,
@@ -121,6 +124,10 @@ class TeamsBot(ActivityHandler):
         if place.is_direct:
             await self._meet(activity, activity.get("from") or {})
             return
+        await self._enrol_roster(activity)
+
+    async def _enrol_roster(self, activity: Json) -> None:
+        place = inbound.place_of(activity)
         team = (activity.get("channelData") or {}).get("team") or {}
         roster_id = team.get("id") or (activity.get("conversation") or {}).get("id", "")
         try:
@@ -133,7 +140,7 @@ class TeamsBot(ActivityHandler):
             members = [activity.get("from") or {}]
         for member in members:
             await self._meet(activity, member)
-        log.info("okrbot installed in %s (%d members)", place.channel, len(members))
+        log.info("Teams roster of %s: %d members", place.channel, len(members))
 
     async def _meet(self, activity: Json, member: Json) -> None:
         """Remember a member's reference and tell the core they are in this place."""
@@ -241,6 +248,10 @@ class TeamsBot(ActivityHandler):
             await self._send(activity, render_reply(sorry))
         except Exception:  # noqa: BLE001 — already failing; the log has the cause
             log.warning("could not tell the user about the failure", exc_info=True)
+
+
+def _is_setup(request: inbound.Command) -> bool:
+    return not request.place.is_direct and request.text.split(" ", 1)[0].lower() == "setup"
 
 
 __all__ = ["TeamsBot"]

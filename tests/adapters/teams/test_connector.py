@@ -1,0 +1,192 @@
+"""Our Bot Connector client against the fake connector: retries (429 after Retry-After,
+412 / 502 / 504 with backoff), 403 as Undeliverable, tokens, and Teams' pacing limits."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from adapters.teams.connector import Connector, ConnectorError, RetryPolicy, retry_after_seconds
+from adapters.teams.pacing import Limits, Pacer, Window
+from adapters.teams.settings import TeamsSettings
+from bot.ports import Undeliverable
+from tests.adapters.teams.conftest import LOOSE, QUICK_RETRY, secured_settings
+from tests.fakes.teams_connector import ISSUED_TOKEN, FakeConnector
+
+TENANT = "tenant-1"
+MESSAGE = {"type": "message", "text": "hello"}
+
+
+def connector(*, limits: Limits = LOOSE, retry: RetryPolicy = QUICK_RETRY,
+              settings: TeamsSettings | None = None) -> Connector:
+    return Connector(settings=settings or TeamsSettings(), pacer=Pacer(limits=limits),
+                     retry=retry)
+
+
+async def send(client: Connector, fake: FakeConnector, conversation: str = "a:1") -> str:
+    return await client.send(service_url=fake.url, conversation_id=conversation,
+                             activity=MESSAGE, tenant=TENANT)
+
+
+async def test_a_429_is_retried_after_the_retry_after_it_gave(
+    fake_connector: FakeConnector,
+) -> None:
+    client = connector()
+    fake_connector.fail_next("send", 429, retry_after=0.3)
+    try:
+        started = time.monotonic()
+        activity_id = await send(client, fake_connector)
+    finally:
+        await client.close()
+
+    attempts = fake_connector.attempts("send")
+    assert [c.status < 300 for c in attempts] == [False, True]
+    assert attempts[0].status == 429 and activity_id.startswith("act-")
+    assert attempts[1].at - attempts[0].at >= 0.29
+    assert time.monotonic() - started < 3
+
+
+@pytest.mark.parametrize("status", [412, 502, 504])
+async def test_transient_failures_are_retried_with_backoff(
+    fake_connector: FakeConnector, status: int
+) -> None:
+    client = connector()
+    fake_connector.fail_next("send", status, times=2)
+    try:
+        await send(client, fake_connector)
+    finally:
+        await client.close()
+
+    assert [c.status for c in fake_connector.attempts("send")][:2] == [status, status]
+    assert len(fake_connector.of("send")) == 1
+
+
+async def test_gives_up_after_its_attempts_with_the_last_answer(
+    fake_connector: FakeConnector,
+) -> None:
+    client = connector(retry=RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.02))
+    fake_connector.fail_next("send", 502, times=5)
+    try:
+        with pytest.raises(ConnectorError) as raised:
+            await send(client, fake_connector)
+    finally:
+        await client.close()
+
+    assert raised.value.status == 502
+    assert len(fake_connector.attempts("send")) == 3
+
+
+async def test_other_errors_are_not_retried(fake_connector: FakeConnector) -> None:
+    client = connector()
+    fake_connector.fail_next("send", 400)
+    try:
+        with pytest.raises(ConnectorError):
+            await send(client, fake_connector)
+    finally:
+        await client.close()
+
+    assert len(fake_connector.attempts("send")) == 1
+
+
+async def test_a_403_is_undeliverable_at_once(fake_connector: FakeConnector) -> None:
+    client = connector()
+    fake_connector.fail_next("send", 403)
+    try:
+        with pytest.raises(Undeliverable):
+            await send(client, fake_connector)
+    finally:
+        await client.close()
+
+    assert len(fake_connector.attempts("send")) == 1
+
+
+async def test_with_an_app_id_calls_carry_a_token_from_the_token_service(
+    fake_connector: FakeConnector,
+) -> None:
+    fake_connector.require_token = True
+    client = connector(settings=secured_settings(fake_connector))
+    try:
+        await send(client, fake_connector)
+        await send(client, fake_connector)
+    finally:
+        await client.close()
+
+    [token_call] = fake_connector.of("token")  # fetched once, then cached
+    assert token_call.path.endswith("/oauth2/v2.0/token")
+    assert token_call.body["grant_type"] == "client_credentials"
+    assert token_call.body["scope"] == "https://api.botframework.com/.default"
+    assert all(c.headers["Authorization"] == f"Bearer {ISSUED_TOKEN}"
+               for c in fake_connector.of("send"))
+
+
+async def test_a_wrong_password_gets_no_token_and_sends_nothing(
+    fake_connector: FakeConnector,
+) -> None:
+    settings = TeamsSettings(app_id=fake_connector.app_id, app_password="wrong",
+                             tenant_id=TENANT, login_url=fake_connector.url)
+    client = connector(settings=settings)
+    try:
+        with pytest.raises(ConnectorError) as raised:
+            await send(client, fake_connector)
+    finally:
+        await client.close()
+
+    assert raised.value.status == 401
+    assert fake_connector.attempts("send") == []
+
+
+async def test_roster_is_read_across_pages(fake_connector: FakeConnector) -> None:
+    fake_connector.rosters["19:team"] = [{"id": f"29:{n}", "name": f"M{n}"} for n in range(5)]
+    client = connector()
+    try:
+        members = await client.members(service_url=fake_connector.url,
+                                       conversation_id="19:team", tenant=TENANT)
+    finally:
+        await client.close()
+
+    assert [m["id"] for m in members] == [f"29:{n}" for n in range(5)]
+    assert len(fake_connector.of("members")) == 3
+
+
+async def test_one_conversation_gets_at_most_seven_messages_a_second(
+    fake_connector: FakeConnector,
+) -> None:
+    client = connector(limits=Limits())
+    try:
+        for _ in range(15):
+            await send(client, fake_connector, conversation="a:busy")
+    finally:
+        await client.close()
+
+    times = [c.at for c in fake_connector.of("send")]
+    assert len(times) == 15
+    for i in range(len(times) - 7):
+        assert times[i + 7] - times[i] >= 0.95, "8 messages within one second"
+
+
+def test_pacer_keeps_sixty_per_thirty_seconds_and_fifty_per_second_per_tenant() -> None:
+    pacer = Pacer(limits=Limits(), monotonic=lambda: 0.0)
+    delays = [pacer.reserve(tenant="t", conversation="c") for _ in range(61)]
+    assert delays[6] == 0.0 and delays[7] >= 1.0  # the eighth waits a second
+    assert delays[60] >= 30.0  # the sixty-first waits for the 30-second window
+
+    other = Pacer(limits=Limits(per_conversation=(Window(1000, 1.0),)), monotonic=lambda: 0.0)
+    spread = [other.reserve(tenant="t", conversation=f"c{n}") for n in range(51)]
+    assert spread[49] == 0.0 and spread[50] >= 1.0  # fifty a second across the tenant
+
+
+def test_a_429_holds_the_conversation_for_its_retry_after() -> None:
+    now = [0.0]
+    pacer = Pacer(limits=LOOSE, monotonic=lambda: now[0])
+    pacer.hold("c", 5.0)
+
+    assert pacer.reserve(tenant="t", conversation="c") == pytest.approx(5.0)
+    assert pacer.reserve(tenant="t", conversation="other") == 0.0
+
+
+def test_retry_after_is_read_as_seconds_or_a_date() -> None:
+    assert retry_after_seconds("3") == 3.0
+    assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412470.0) == 10.0
+    assert retry_after_seconds("soon") is None
+    assert retry_after_seconds(None) is None
