@@ -47,8 +47,8 @@ async def test_a_valid_token_is_accepted_and_the_reply_carries_our_token(
 
 @pytest.mark.parametrize(
     "case",
-    ["missing", "other key", "unknown key", "wrong audience", "wrong issuer", "other service url", "expired",
-     "not a jwt"],
+    ["missing", "other key", "unknown key", "wrong audience", "wrong issuer",
+     "other service url", "expired", "not a jwt"],
 )
 async def test_a_missing_or_bad_token_is_refused_with_401_and_nothing_happens(
     secured_world: TeamsWorld, case: str
