@@ -1,0 +1,52 @@
+"""Teams settings from the environment: open mode without an app id, SingleTenant by
+default, and a clear refusal of settings that cannot work."""
+
+from __future__ import annotations
+
+import pytest
+
+from adapters.teams.settings import TeamsConfigError, TeamsSettings
+
+APP = {"MICROSOFT_APP_ID": "00000000-aaaa-bbbb-cccc-000000000001",
+       "MICROSOFT_APP_PASSWORD": "secret", "MICROSOFT_APP_TENANT_ID": "tenant-guid"}
+
+
+def test_no_teams_variables_means_teams_is_not_configured() -> None:
+    assert TeamsSettings.from_env({"SLACK_BOT_TOKEN": "xoxb-1"}) is None
+
+
+def test_app_type_alone_runs_open_for_the_emulator() -> None:
+    settings = TeamsSettings.from_env({"MICROSOFT_APP_TYPE": "SingleTenant"})
+
+    assert settings is not None and settings.open_mode
+
+
+def test_a_registered_bot_is_single_tenant_by_default_and_gets_tokens_in_its_tenant() -> None:
+    settings = TeamsSettings.from_env(APP)
+
+    assert settings is not None and not settings.open_mode
+    assert settings.app_type == "SingleTenant"
+    assert settings.token_url == "https://login.microsoftonline.com/tenant-guid/oauth2/v2.0/token"
+
+
+def test_a_multi_tenant_bot_gets_tokens_from_the_bot_framework_tenant() -> None:
+    settings = TeamsSettings.from_env({**APP, "MICROSOFT_APP_TYPE": "MultiTenant"})
+
+    assert settings is not None
+    assert settings.token_url.endswith("/botframework.com/oauth2/v2.0/token")
+
+
+@pytest.mark.parametrize(
+    ("env", "problem"),
+    [
+        ({"MICROSOFT_APP_PASSWORD": "secret"}, "MICROSOFT_APP_ID is not"),
+        ({"MICROSOFT_APP_ID": APP["MICROSOFT_APP_ID"]}, "MICROSOFT_APP_PASSWORD is not"),
+        ({**APP, "MICROSOFT_APP_TENANT_ID": ""}, "needs MICROSOFT_APP_TENANT_ID"),
+        ({**APP, "MICROSOFT_APP_TYPE": "UserAssignedMSI"}, "use SingleTenant or MultiTenant"),
+    ],
+)
+def test_settings_that_cannot_work_are_refused_with_what_is_wrong(
+    env: dict[str, str], problem: str
+) -> None:
+    with pytest.raises(TeamsConfigError, match=problem):
+        TeamsSettings.from_env(env)

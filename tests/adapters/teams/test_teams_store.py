@@ -1,0 +1,59 @@
+"""The conversation-reference store on real SQLite and PostgreSQL: the migration makes
+exactly the table the store describes, and references merge as Teams tells us more."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from storage.database import Database
+from storage.teams_store import CHANNEL, USER, ConversationRef, TeamsStore, conversations
+
+
+async def test_migration_creates_the_table_the_store_describes(database: Database) -> None:
+    async with database.engine.connect() as conn:
+        columns = await conn.run_sync(
+            lambda sync: {c["name"]: c for c in sa.inspect(sync).get_columns(conversations.name)}
+        )
+        keys = await conn.run_sync(
+            lambda sync: sa.inspect(sync).get_pk_constraint(conversations.name)
+        )
+
+    assert set(columns) == {c.name for c in conversations.columns}
+    assert keys["constrained_columns"] == ["tenant_id", "kind", "key"]
+    for column in conversations.columns:
+        assert columns[column.name]["nullable"] == column.nullable, column.name
+
+
+async def test_a_reference_keeps_what_later_activities_do_not_repeat(database: Database) -> None:
+    store = TeamsStore(database.engine)
+    await store.remember(ConversationRef(
+        tenant_id="t", kind=USER, key="aad-1", service_url="https://smba/amer/", bot_id="28:bot",
+        member_id="29:one", conversation_id="a:personal", name="Megan",
+    ))
+    # A channel message from the same person says nothing of their personal chat.
+    await store.remember(ConversationRef(
+        tenant_id="t", kind=USER, key="aad-1", service_url="https://smba/emea/", bot_id="28:bot",
+        member_id="29:one",
+    ))
+
+    ref = await store.get(tenant_id="t", kind=USER, key="aad-1")
+    assert ref is not None
+    assert ref.service_url == "https://smba/emea/"  # the newest service URL wins
+    assert (ref.conversation_id, ref.name) == ("a:personal", "Megan")
+    found = await store.user_by_member_id(tenant_id="t", member_id="29:one")
+    assert found is not None and found.key == "aad-1"
+    assert await store.user_by_member_id(tenant_id="other", member_id="29:one") is None
+
+
+async def test_unreachable_until_the_member_is_heard_from_again(database: Database) -> None:
+    store = TeamsStore(database.engine)
+    ref = ConversationRef(tenant_id="t", kind=CHANNEL, key="19:c", service_url="https://smba/")
+    await store.remember(ref)
+
+    await store.mark_unreachable(tenant_id="t", kind=CHANNEL, key="19:c")
+    marked = await store.get(tenant_id="t", kind=CHANNEL, key="19:c")
+    await store.remember(ref)
+    again = await store.get(tenant_id="t", kind=CHANNEL, key="19:c")
+
+    assert marked is not None and marked.unreachable
+    assert again is not None and not again.unreachable
