@@ -27,6 +27,7 @@ from bot.loop.form import FORM_ID, FormState
 from bot.loop.ports import LoopStoreFactory, WeekClosedHandler
 from bot.loop.prompts import read_button_value
 from bot.loop.service import LoopRunner, LoopSettings, RunReport
+from bot.loop.skipping import skip_team_week
 from bot.messages import Form, FormErrors, Reply, Text, message, text_reply
 from bot.ports import Clock, Messenger, UnitOfWork, UnitOfWorkFactory
 from bot.services.turn import Turn, UseCaseError
@@ -122,6 +123,16 @@ class WeeklyLoop:
 
         return await self._in_turn(actor, Place(channel=parsed.channel), use)
 
+    async def skip_week(
+        self, *, actor: Actor, place: Place, week: str | None = None, undo: bool = False
+    ) -> Reply:
+        """The owner skips (``undo``: un-skips) a week for the whole team (default: this one)."""
+
+        async def use(turn: Turn, uow: UnitOfWork) -> Reply:
+            return await skip_team_week(turn, store=self.loop_store(uow), week=week, undo=undo)
+
+        return await self._in_turn(actor, place, use)
+
     async def answer_line(
         self, *, actor: Actor, place: Place, text: str, delivery_id: str | None = None
     ) -> Reply | None:
@@ -180,7 +191,12 @@ class WeeklyLoop:
 
 
 def _target(value: str, place: Place) -> tuple[Place, str | None]:
-    """The channel (as a place) and week a button names; else where it was pressed."""
+    """The channel (as a place) and week a button names: a prompt's ``"C1|2027-W01"``, a
+    form's own state (an adapter that could not open the form shows it as a button), or a
+    bare channel id (the home view); else the channel where it was pressed."""
+    state = FormState.load(value) if value.startswith("{") else None
+    if state is not None:
+        return Place(channel=state.channel), state.week
     found = read_button_value(value)
     if found is not None:
         return Place(channel=found[0]), found[1]

@@ -23,6 +23,7 @@ from bot.loop.answer import (
     read_number,
     same_item,
 )
+from bot.loop.schedule import is_week_key
 from bot.messages import Choice, ChoiceInput, Form, FormErrors, Input, TextInput
 from bot.model import Tier
 
@@ -53,6 +54,8 @@ class FormState:
             shown = tuple(int(i) for i in data.get("i", []))
             channel, week = str(data["c"]), str(data["w"])
         except (ValueError, TypeError, KeyError, AttributeError):
+            return None
+        if not is_week_key(week):
             return None
         return cls(channel=channel, week=week, shown=shown)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.loop.answer import Answer
 from bot.loop.conversation import describe
-from bot.loop.schedule import WeekSchedule
+from bot.loop.schedule import WeekSchedule, is_week_key
 from bot.messages import (
     Actions,
     Address,
@@ -59,7 +59,7 @@ def button_value(channel: Channel, week: str) -> str:
 
 def read_button_value(value: str) -> tuple[str, str] | None:
     channel, sep, week = value.rpartition("|")
-    return (channel, week) if sep and channel and week else None
+    return (channel, week) if sep and channel and is_week_key(week) else None
 
 
 def prompt(

@@ -20,6 +20,7 @@ event of each week has exactly one instant, so DST never skips or doubles it.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -55,6 +56,21 @@ def zone_of(name: str | None, *, fallback: str = "UTC") -> ZoneInfo:
         except (ZoneInfoNotFoundError, ValueError):
             log.warning("unknown time zone %r, falling back", candidate)
     return ZoneInfo("UTC")
+
+
+_WEEK_KEY = re.compile(r"^(\d{4})-W(\d{2})$")
+
+
+def is_week_key(text: str) -> bool:
+    """``2027-W01``: a well-formed ISO week that exists (W53 only in long years)."""
+    match = _WEEK_KEY.match(text)
+    if match is None:
+        return False
+    try:
+        date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
+    except ValueError:
+        return False
+    return True
 
 
 def week_monday(week: str) -> date:
@@ -231,6 +247,7 @@ __all__ = [
     "WeekSchedule",
     "due_events",
     "instant",
+    "is_week_key",
     "on_leave",
     "shift",
     "week_monday",

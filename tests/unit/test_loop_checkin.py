@@ -247,3 +247,18 @@ async def test_pause_and_timeout_keep_the_draft_for_later(console: World) -> Non
     assert await line(console, "bob", "another item") is None
     again = render((await console.checkin("bob")).message)
     assert "Draft item" in again
+
+
+async def test_a_form_shown_as_a_button_opens_the_same_form_again(world: World) -> None:
+    await world.at(BERLIN_OPEN)
+    await submit(world, "alice", {"item_1": "Kept"})
+    form = await world.form("alice")
+    again = await world.form("alice", value=form.state)  # Slack could not open the modal in time
+    assert again.state == form.state and again.inputs == form.inputs
+
+
+async def test_a_garbled_button_value_changes_nothing_and_says_so(world: World) -> None:
+    result = await world.loop.checkin_form(actor=world.actor("alice"), place=world.place("alice"),
+                                           value="team-web|2027-W99")
+    assert isinstance(result, Reply) and result.error
+    assert await world.checkins("2027-W01") == {}

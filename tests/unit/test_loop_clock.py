@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 
 from adapters.console.render import render
+from bot.context import Place
 from bot.loop.service import LoopSettings
 from storage.database import Database
 from storage.loop_store import loop_store_for
@@ -119,11 +120,11 @@ async def test_close_posts_the_digest_to_the_channel_once_and_hands_the_week_to_
 
 
 async def test_a_week_the_channel_skips_has_no_prompt_reminder_or_digest(world: World) -> None:
-    async with world.database.uow() as uow:
-        ws = await uow.workspace(platform="slack", external_id="T1")
-        channel = await uow.scoped(ws.id or 0).channel("team-web")
-        await loop_store_for(uow).skip_week(channel.id or 0, "2027-W01", workspace_id=ws.id or 0)
-        await uow.commit()
+    team = Place(channel="team-web")
+    refused = await world.loop.skip_week(actor=world.actor("bob"), place=team, week="2027-W01")
+    assert refused.error and "Only the owner" in render(refused.message)
+    done = await world.loop.skip_week(actor=world.actor("carol"), place=team, week="2027-W01")
+    assert "skips the check-in of 2027-W01" in render(done.message)
     await world.run_until(CLOSE + timedelta(hours=1))
     assert world.messenger.sent == [] and world.closed == []
     await world.run_until(TOKYO_OPEN + timedelta(weeks=1))  # the week after runs again
