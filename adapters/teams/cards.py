@@ -14,7 +14,10 @@ be one of those keys.
 
 from __future__ import annotations
 
+import base64
+import json
 import re
+import zlib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -168,34 +171,38 @@ def form_elements(
     return [{"type": "Container", "items": items}]
 
 
-def form_spec(form: Form) -> dict[str, Any]:
-    """The form's definition as JSON (its state travels beside it)."""
-    return {
+def form_spec(form: Form) -> str:
+    """The form's definition, compact enough to ride on its own submit button: JSON
+    without the initial values (a re-shown form shows what was submitted), deflated
+    (a check-in repeats the same key-result choices on every row) and base64-encoded."""
+    spec = {
         "title": form.title,
         "submit": form.submit_label,
         "inputs": [
-            {"kind": "text", **asdict(i)} if isinstance(i, TextInput)
-            else {"kind": "choice", **asdict(i)}
+            {"kind": "text" if isinstance(i, TextInput) else "choice",
+             **{k: v for k, v in asdict(i).items() if k != "initial"}}
             for i in form.inputs
         ],
     }
+    raw = json.dumps(spec, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return base64.b64encode(zlib.compress(raw, 9)).decode("ascii")
 
 
-def form_from_spec(spec: Mapping[str, Any], *, form_id: str, state: str) -> Form | None:
+def form_from_spec(spec: Any, *, form_id: str, state: str) -> Form | None:
     """The form a card carried back (None if it is not one of ours)."""
     try:
+        data = json.loads(zlib.decompress(base64.b64decode(spec, validate=True)))
         inputs: list[TextInput | ChoiceInput] = []
-        for raw in spec["inputs"]:
+        for raw in data["inputs"]:
             fields = {k: v for k, v in raw.items() if k != "kind"}
             if raw["kind"] == "text":
                 inputs.append(TextInput(**fields))
             else:
                 fields["choices"] = tuple(Choice(**c) for c in fields["choices"])
-                fields["initial"] = tuple(fields.get("initial") or ())
                 inputs.append(ChoiceInput(**fields))
-        return Form(form_id=form_id, title=str(spec["title"]), inputs=tuple(inputs),
-                    submit_label=str(spec["submit"]), state=state)
-    except (AttributeError, KeyError, TypeError, ValueError):
+        return Form(form_id=form_id, title=str(data["title"]), inputs=tuple(inputs),
+                    submit_label=str(data["submit"]), state=state)
+    except (AttributeError, KeyError, TypeError, ValueError, zlib.error):
         return None
 
 

@@ -191,7 +191,7 @@ def translate(
                 values=_form_values(value),
                 card_id=str(card_id) if card_id else None,
                 delivery_id=str(activity.get("id") or ""),
-                form=form_from_spec(value.get("form") or {}, form_id=str(value["form_id"]),
+                form=form_from_spec(value.get("form") or "", form_id=str(value["form_id"]),
                                     state=str(value.get("state") or "")),
             )
         if "action_id" in value:

@@ -13,9 +13,9 @@ from aiohttp import ClientResponse, ClientSession
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-def recorded(name: str, **changes: Any) -> dict[str, Any]:
+def recorded(fixture: str, /, **changes: Any) -> dict[str, Any]:
     """A recorded activity (``fixtures/<name>.json``) with top-level fields changed."""
-    activity = json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+    activity = json.loads((FIXTURES / f"{fixture}.json").read_text(encoding="utf-8"))
     activity.pop("_source", None)
     activity = copy.deepcopy(activity)
     activity.update(changes)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +59,8 @@ def test_checkin_form_renders_inputs_and_a_submit_carrying_the_form() -> None:
     assert submit["data"]["form_id"] == "checkin"
     assert submit["data"]["multi"] == ["krs_1"]
     assert form_from_spec(submit["data"]["form"], form_id="checkin",
-                          state=submit["data"]["state"]) == samples.checkin_form()
+                          state=submit["data"]["state"]) == without_initial_values(
+                              samples.checkin_form())
 
 
 def test_refused_form_shows_each_error_under_its_input_and_keeps_what_was_typed() -> None:
@@ -136,9 +138,16 @@ def test_an_input_named_like_a_reserved_key_is_refused() -> None:
         render_form(form)
 
 
-def test_form_spec_round_trips() -> None:
+def without_initial_values(form: Form) -> Form:
+    inputs = tuple(replace(i, initial="" if isinstance(i, TextInput) else ())
+                   for i in form.inputs)
+    return replace(form, inputs=inputs)
+
+
+def test_form_spec_round_trips_without_the_initial_values() -> None:
     form = samples.checkin_form()
 
-    assert form_from_spec(json.loads(json.dumps(form_spec(form))), form_id=form.form_id,
-                          state=form.state) == form
-    assert form_from_spec({"inputs": "nonsense"}, form_id="x", state="") is None
+    assert form_from_spec(form_spec(form), form_id=form.form_id,
+                          state=form.state) == without_initial_values(form)
+    assert form_from_spec("bm9uc2Vuc2U=", form_id="x", state="") is None
+    assert form_from_spec({"inputs": []}, form_id="x", state="") is None
