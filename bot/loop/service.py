@@ -353,7 +353,11 @@ class LoopRunner:
 
 
 async def _still_member(repo: Repository, channel_id: int, member_id: int) -> Member | None:
-    return next((m for m in await repo.channel_members(channel_id) if m.id == member_id), None)
+    # The member's channels, not the channel's members: a prompt stays O(1) in team size.
+    member = await repo.member_by_id(member_id)
+    if member is None or channel_id not in {c.id for c in await repo.member_channels(member_id)}:
+        return None
+    return member
 
 
 async def _why_not(
