@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,15 +26,10 @@ from bot.loop.ports import Conversation, OutboxEntry, Outcome, ScheduledChannel
 from bot.loop.schedule import Event
 from bot.model import Channel, Workspace
 from storage.mapping import to_domain
+from storage.repository import CHANNEL, MEMBER, MEMBERSHIP
 from storage.repository_base import dialect_insert
-from storage.tables import (
-    NAMING_CONVENTION,
-    ChannelRow,
-    MemberRow,
-    MembershipRow,
-    UtcDateTime,
-    WorkspaceRow,
-)
+from storage.tables import NAMING_CONVENTION, UtcDateTime
+from storage.unit_of_work import WORKSPACE
 
 #: A delivery id is remembered this long: platforms stop redelivering within the hour.
 DELIVERY_MEMORY = timedelta(days=2)
@@ -42,10 +37,10 @@ MAX_DETAIL = 500
 
 metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
-_WORKSPACE = cast(sa.Table, WorkspaceRow.__table__)
-_CHANNEL = cast(sa.Table, ChannelRow.__table__)
-_MEMBER = cast(sa.Table, MemberRow.__table__)
-_MEMBERSHIP = cast(sa.Table, MembershipRow.__table__)
+_WORKSPACE = WORKSPACE
+_CHANNEL = CHANNEL
+_MEMBER = MEMBER
+_MEMBERSHIP = MEMBERSHIP
 
 
 def _fk(column: str, target: sa.Table, **options: Any) -> sa.Column[Any]:
@@ -281,7 +276,7 @@ class SqlLoopStore:
             )
             .on_conflict_do_nothing(index_elements=["delivery_id"])
         )
-        inserted = (await self._execute(statement)).rowcount == 1
+        inserted = bool((await self._execute(statement)).rowcount == 1)
         if inserted:
             await self._execute(
                 sa.delete(deliveries).where(deliveries.c.received_at < now - DELIVERY_MEMORY)
@@ -348,7 +343,7 @@ class SqlLoopStore:
             )
             .on_conflict_do_nothing(index_elements=["channel_id", "week"])
         )
-        return (await self._execute(statement)).rowcount == 1
+        return bool((await self._execute(statement)).rowcount == 1)
 
     async def unskip_week(self, channel_id: int, week: str) -> bool:
         result = await self._execute(
