@@ -27,7 +27,7 @@ from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAutho
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 
 from adapters.slack import commands, events, interactions, shortcut
-from adapters.slack.client import SlackClients
+from adapters.slack.client import RATE_LIMIT_RETRIES, SlackClients
 from adapters.slack.messenger import SlackMessenger
 from adapters.slack.pacing import Limits, Pacer
 from adapters.slack.profiles import Profiles
@@ -45,15 +45,24 @@ REDIRECT_PATH = "/slack/oauth_redirect"
 
 
 def build_messenger(
-    *, database: Any, settings: SlackSettings, clock: Clock, limits: Limits | None = None
+    *,
+    database: Any,
+    settings: SlackSettings,
+    clock: Clock,
+    limits: Limits | None = None,
+    rate_limit_retries: int = RATE_LIMIT_RETRIES,
 ) -> SlackMessenger:
-    """The messenger for ``Address(platform="slack", …)``, with its own paced clients."""
+    """The messenger for ``Address(platform="slack", …)``, with its own paced clients.
+
+    A send still refused after ``rate_limit_retries`` 429s raises, for the caller (the
+    weekly loop) to try again later."""
     store = SlackStore(engine_of(database), client_id=settings.client_id)
     pacer = Pacer(limits=limits)
     clients = SlackClients(
         settings=settings,
         pacer=pacer,
         installation_store=store.installation_store() if settings.multi_workspace else None,
+        rate_limit_retries=rate_limit_retries,
     )
     return SlackMessenger(clients=clients, profiles=Profiles(store=store, clock=clock), pacer=pacer)
 

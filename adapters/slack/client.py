@@ -75,10 +75,12 @@ def _retry_after(response: HttpResponse) -> float:
 
 def retry_handlers(
     on_rate_limited: Callable[[float], None] | None = None,
+    *,
+    rate_limit_retries: int = RATE_LIMIT_RETRIES,
 ) -> list[AsyncRetryHandler]:
     return [
         AsyncConnectionErrorRetryHandler(),
-        RateLimitRetry(max_retry_count=RATE_LIMIT_RETRIES, on_rate_limited=on_rate_limited),
+        RateLimitRetry(max_retry_count=rate_limit_retries, on_rate_limited=on_rate_limited),
         AsyncServerErrorRetryHandler(max_retry_count=SERVER_ERROR_RETRIES),
     ]
 
@@ -89,12 +91,13 @@ def build_client(
     token: str | None = None,
     session: aiohttp.ClientSession | None = None,
     on_rate_limited: Callable[[float], None] | None = None,
+    rate_limit_retries: int = RATE_LIMIT_RETRIES,
 ) -> AsyncWebClient:
     return AsyncWebClient(
         token=token,
         base_url=settings.api_url,
         session=session,
-        retry_handlers=retry_handlers(on_rate_limited),
+        retry_handlers=retry_handlers(on_rate_limited, rate_limit_retries=rate_limit_retries),
     )
 
 
@@ -108,8 +111,10 @@ class SlackClients:
         settings: SlackSettings,
         pacer: Pacer,
         installation_store: AsyncInstallationStore | None = None,
+        rate_limit_retries: int = RATE_LIMIT_RETRIES,
     ) -> None:
         self.settings = settings
+        self.rate_limit_retries = rate_limit_retries
         self.pacer = pacer
         self.installation_store = installation_store
         self.app_client = build_client(settings=settings, token=settings.bot_token or None)
@@ -144,7 +149,11 @@ class SlackClients:
             self.pacer.hold(workspace=team_id, seconds=seconds)
 
         client = build_client(
-            settings=self.settings, token=token, session=self._session, on_rate_limited=slow_down
+            settings=self.settings,
+            token=token,
+            session=self._session,
+            on_rate_limited=slow_down,
+            rate_limit_retries=self.rate_limit_retries,
         )
         self._by_team[team_id] = client
         return client

@@ -19,7 +19,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import inbound
-from adapters.slack.runtime import SORRY, SlackRuntime
+from adapters.slack.runtime import SlackRuntime
 from adapters.slack.shortcut import TAG_FORM_ID
 from adapters.slack.views import ModalContext, error_response
 from bot.context import Actor, Place
@@ -28,6 +28,7 @@ from bot.messages import Form, FormErrors, Reply, text_reply
 log = logging.getLogger(__name__)
 
 ANY = re.compile(".+")
+BUTTON_FAILED = "Something went wrong on our side and nothing was changed; press it again."
 SUBMIT_FAILED = "Something went wrong on our side; your answers are still here — try again."
 
 
@@ -38,16 +39,17 @@ def register(app: AsyncApp, runtime: SlackRuntime) -> None:
     ) -> None:
         await ack()
         pressed = inbound.pressed_action((body.get("actions") or [{}])[0])
-        actor = await runtime.actor(client, body)
-        place = await _place_of(runtime, client, body, actor)
         try:
+            actor = await runtime.actor(client, body)
+            place = await _place_of(runtime, client, body, actor)
             result = await runtime.bot.handle_action(
                 actor=actor, place=place, action_id=pressed.action_id, value=pressed.value
             )
+            await _after_action(runtime, client, respond, body, actor, place, result)
         except Exception:
             log.exception("action %s failed", pressed.action_id)
-            result = text_reply(SORRY.format(text="(press the button again)"), error=True)
-        await _after_action(runtime, client, respond, body, actor, place, result)
+            if body.get("response_url"):
+                await runtime.respond(respond, text_reply(BUTTON_FAILED, error=True))
 
     @app.view_submission(re.compile(f"^(?!{re.escape(TAG_FORM_ID)}$).+"))
     async def submitted(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:

@@ -214,9 +214,12 @@ def message_payloads(message: Message, *, max_messages: int | None = None) -> li
         shown = limits.MESSAGE_BLOCKS * (max_messages - 1)
         chunks = chunks[: max_messages - 1] + [fit_blocks(blocks[shown:], limits.MESSAGE_BLOCKS)]
     text = fallback_text(message)
-    payloads = [{"text": text, "blocks": chunks[0]}]
+    payloads: list[dict[str, Any]] = [{"text": text, "blocks": chunks[0]}]
     for number, chunk in enumerate(chunks[1:], start=2):
         payloads.append({"text": f"{text} ({number}/{len(chunks)})", "blocks": chunk})
+    for payload in payloads:
+        if not payload["blocks"]:
+            del payload["blocks"]  # a message of no blocks is its text alone
     return payloads
 
 

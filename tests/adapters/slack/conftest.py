@@ -64,6 +64,7 @@ class SlackWorld:
     messenger: SlackMessenger
     database: Database
     slack: SlackDriver
+    settings: SlackSettings
 
 
 @pytest.fixture
@@ -89,6 +90,7 @@ async def world(
             messenger=messenger,
             database=sqlite_database,
             slack=SlackDriver(client, fake_slack, team_id=fake_slack.team_id),
+            settings=slack_settings,
         )
     finally:
         await client.close()
