@@ -31,7 +31,7 @@ from botframework.connector.auth import (
     PasswordServiceClientCredentialFactory,
 )
 
-from adapters.teams.bot import TeamsBot
+from adapters.teams.bot import POSTED_ACTIVITY, TeamsBot
 from adapters.teams.connector import Connector, RetryPolicy
 from adapters.teams.messenger import TeamsMessenger
 from adapters.teams.pacing import Limits, Pacer
@@ -161,7 +161,15 @@ def mount_teams(
                                      status=415)
         if not settings.open_mode and not request.headers.get("Authorization", "").strip():
             raise web.HTTPUnauthorized(reason="a Bot Framework token is required")
-        response = await adapter.process(request, handler)
+        try:
+            posted = await request.json()
+        except ValueError:
+            return web.json_response({"error": "the body is not JSON"}, status=400)
+        marker = POSTED_ACTIVITY.set(posted if isinstance(posted, dict) else None)
+        try:
+            response = await adapter.process(request, handler)
+        finally:
+            POSTED_ACTIVITY.reset(marker)
         return response if response is not None else web.Response(status=201)
 
     async def close(_app: web.Application) -> None:

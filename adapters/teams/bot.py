@@ -16,6 +16,7 @@ the turn context: one paced, retrying path for everything the bot sends.
 from __future__ import annotations
 
 import logging
+from contextvars import ContextVar
 from typing import Any
 
 from botbuilder.core import ActivityHandler, TurnContext
@@ -33,6 +34,24 @@ log = logging.getLogger(__name__)
 
 Json = dict[str, Any]
 
+#: The activity exactly as posted, set by the route for the turn it starts. botbuilder's
+#: ``Activity.serialize()`` drops what its models do not declare — a mention entity's
+#: ``mentioned`` and ``text`` among them — so translation reads the posted JSON.
+POSTED_ACTIVITY: ContextVar[Json | None] = ContextVar("posted_teams_activity", default=None)
+
+
+def activity_json(turn_context: TurnContext) -> Json:
+    """The turn's activity as Teams posted it."""
+    posted = POSTED_ACTIVITY.get()
+    activity = turn_context.activity
+    if posted is not None and posted.get("id") == activity.id:
+        return posted
+    found: Json = activity.serialize()
+    if activity.entities:  # at least keep the entities whole
+        found["entities"] = [{**e.serialize(), **(e.additional_properties or {})}
+                             for e in activity.entities]
+    return found
+
 
 class TeamsBot(ActivityHandler):
     def __init__(self, *, core: OkrBot, connector: Connector, store: TeamsStore) -> None:
@@ -43,7 +62,7 @@ class TeamsBot(ActivityHandler):
     # --- activities -----------------------------------------------------------------
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
-        activity = turn_context.activity.serialize()
+        activity = activity_json(turn_context)
         await self._remember(activity)
         resolved = await self._mentioned_users(activity)
         request = inbound.translate(activity, resolve=resolved.get)
@@ -92,7 +111,7 @@ class TeamsBot(ActivityHandler):
         await self._send(activity, pages)
 
     async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
-        activity = turn_context.activity.serialize()
+        activity = activity_json(turn_context)
         await self._remember(activity)
         bot_id = (activity.get("recipient") or {}).get("id")
         added = activity.get("membersAdded") or []
@@ -103,12 +122,12 @@ class TeamsBot(ActivityHandler):
             await self._meet(activity, member)
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
-        activity = turn_context.activity.serialize()
+        activity = activity_json(turn_context)
         await self._remember(activity)
         await self._installed(activity)
 
     async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
-        activity = turn_context.activity.serialize()
+        activity = activity_json(turn_context)
         tenant = inbound.tenant_of(activity)
         place = inbound.place_of(activity)
         kind = USER if place.is_direct else CHANNEL
@@ -239,7 +258,7 @@ class TeamsBot(ActivityHandler):
     async def apologise(self, turn_context: TurnContext, error: Exception) -> None:
         """The turn failed on our side: say so rather than stay silent."""
         log.exception("Teams turn failed", exc_info=error)
-        activity = turn_context.activity.serialize()
+        activity = activity_json(turn_context)
         if activity.get("type") != "message" or not activity.get("serviceUrl"):
             return
         sorry = Reply(message(Text("Sorry, something went wrong on our side and nothing was "

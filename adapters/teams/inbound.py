@@ -1,7 +1,8 @@
 """Bot Framework activities (as Teams sends them) → what the core is asked.
 
-Works on the activity's JSON (``Activity.serialize()`` or the posted body), so it is
-tested against recorded activities without the SDK in between.
+Works on the activity's JSON as posted (``Activity.serialize()`` would drop the mention
+entities' ``mentioned`` and ``text``), so it is tested against recorded activities
+without the SDK in between.
 
 - ``Actor``: the tenant is the workspace; the user is the member's Entra object id
   (``from.aadObjectId``, the same in every team and chat) or, where Teams gives none,
