@@ -72,7 +72,10 @@ class TeamsBot(ActivityHandler):
             reply = await self.core.handle_command(
                 actor=request.actor, place=request.place, text=request.text
             )
-            await self._send(activity, render_reply(reply))
+            if not request.place.is_direct and _has_form(reply):
+                await self._send_privately(activity, render_reply(reply))
+            else:
+                await self._send(activity, render_reply(reply))
             if _is_setup(request) and not reply.error:
                 # The channel is a team now: everyone on the roster belongs to it.
                 await self._enrol_roster(activity)
@@ -81,7 +84,9 @@ class TeamsBot(ActivityHandler):
                 actor=request.actor, place=request.place, action_id=request.action_id,
                 value=request.value,
             )
-            if isinstance(answer, Form):
+            if isinstance(answer, Form) and not request.place.is_direct:
+                await self._send_privately(activity, [render_form(answer)])
+            elif isinstance(answer, Form):
                 await self._send(activity, [render_form(answer)])
             else:
                 await self._send(activity, render_reply(answer))
@@ -239,6 +244,41 @@ class TeamsBot(ActivityHandler):
                 reply_to=activity.get("id"),
             )
 
+    async def _send_privately(self, activity: Json, pages: list[Json]) -> None:
+        """A form asked for in a channel goes to the asker's personal chat: in the
+        channel anyone could submit it, and it shows the asker's saved answers."""
+        tenant = inbound.tenant_of(activity)
+        sender = activity.get("from") or {}
+        bot_id = (activity.get("recipient") or {}).get("id", "")
+        user = inbound.user_id_of(sender)
+        ref = await self.store.get(tenant_id=tenant, kind=USER, key=user)
+        try:
+            conversation_id = ref.conversation_id if ref is not None else None
+            if not conversation_id:
+                conversation_id = await self.connector.create_conversation(
+                    service_url=activity["serviceUrl"], tenant=tenant, bot_id=bot_id,
+                    member_id=str(sender.get("id")),
+                )
+                await self.store.remember(ConversationRef(
+                    tenant_id=tenant, kind=USER, key=user, service_url=activity["serviceUrl"],
+                    bot_id=bot_id, member_id=str(sender.get("id")),
+                    conversation_id=conversation_id,
+                ))
+            for page in pages:
+                await self.connector.send(
+                    service_url=activity["serviceUrl"], conversation_id=conversation_id,
+                    activity=addressed(page, bot_id=bot_id, conversation_id=conversation_id,
+                                       recipient=sender),
+                    tenant=tenant,
+                )
+        except (ConnectorError, Undeliverable) as error:
+            log.warning("could not open a personal chat with %s: %s", user, error)
+            note = text_reply("I could not message you privately: add okrbot as a personal "
+                              "app (Apps → okrbot → Add), then try again here.", error=True)
+        else:
+            note = text_reply("I sent it to you in our personal chat.")
+        await self._send(activity, render_reply(note))
+
     async def _update(self, activity: Json, card_id: str, page: Json) -> bool:
         """Replace the card the user answered; False when Teams would not."""
         conversation_id = (activity.get("conversation") or {})["id"]
@@ -267,6 +307,10 @@ class TeamsBot(ActivityHandler):
             await self._send(activity, render_reply(sorry))
         except Exception:  # noqa: BLE001 — already failing; the log has the cause
             log.warning("could not tell the user about the failure", exc_info=True)
+
+
+def _has_form(reply: Reply) -> bool:
+    return any(isinstance(part, Form) for part in reply.message.parts)
 
 
 def _is_setup(request: inbound.Command) -> bool:
