@@ -32,14 +32,18 @@ async def run_console(args: argparse.Namespace) -> int:
     from adapters.console.repl import DIRECTIVES, Console, ConsoleMessenger, parse_moment, stdin_lines
     from bot.app import OkrBot
     from bot.clock import ManualClock, SystemClock
+    from bot.loop.entry import WeeklyLoop
     from storage.database import open_database
+    from storage.loop_store import loop_store_for
 
     database = await open_database(_database_url(args), migrate=True)
     try:
         start = parse_moment(args.clock) if args.clock else SystemClock().now()
         clock = ManualClock(start)
         out = sys.stdout
-        bot = OkrBot(uow=database.uow, clock=clock, messenger=ConsoleMessenger(out))
+        messenger = ConsoleMessenger(out)
+        loop = WeeklyLoop(uow=database.uow, loop_store=loop_store_for, clock=clock, messenger=messenger)
+        bot = OkrBot(uow=database.uow, clock=clock, messenger=messenger, loop=loop)
         interactive = sys.stdin.isatty()
         user, channel = args.user or "me", args.channel or "team"
         if args.demo:
@@ -49,7 +53,7 @@ async def run_console(args: argparse.Namespace) -> int:
                 out.write(f"Demo team #{DEMO_CHANNEL} {'seeded' if seeded else 'loaded'}: "
                           f"owner @{DEMO_OWNER}, members @alice @bob @dave.\n")
         console = Console(bot=bot, clock=clock, out=out, user=user, channel=channel,
-                          echo=not interactive)
+                          echo=not interactive, on_clock_moved=loop.run_due)
         if interactive:
             out.write("okrbot console — type `help` for commands, `:quit` to leave.\n"
                       f"{DIRECTIVES}\n")
@@ -70,10 +74,13 @@ async def run_serve(args: argparse.Namespace) -> int:
     from aiohttp import web
 
     from adapters.routing import RoutingMessenger
+    from adapters.scheduler import LoopScheduler
     from adapters.server import base_app
     from bot.app import OkrBot
     from bot.clock import SystemClock
+    from bot.loop.entry import WeeklyLoop
     from storage.database import open_database
+    from storage.loop_store import loop_store_for
     from storage.engine import default_database_url, is_sqlite, normalize_database_url
 
     url = normalize_database_url(_database_url(args) or default_database_url())
@@ -81,7 +88,9 @@ async def run_serve(args: argparse.Namespace) -> int:
     # release step, and a server refuses to start on an un-migrated one.
     database = await open_database(url, migrate=is_sqlite(url))
     messenger = RoutingMessenger()
-    bot = OkrBot(uow=database.uow, clock=SystemClock(), messenger=messenger)
+    clock = SystemClock()
+    loop = WeeklyLoop(uow=database.uow, loop_store=loop_store_for, clock=clock, messenger=messenger)
+    bot = OkrBot(uow=database.uow, clock=clock, messenger=messenger, loop=loop)
     app = base_app()
     platforms = mount_platforms(app, bot=bot, database=database, messenger=messenger)
     if not platforms:
@@ -92,6 +101,10 @@ async def run_serve(args: argparse.Namespace) -> int:
     site = web.TCPSite(runner, args.host, args.port)
     await site.start()
     log.info("okrbot serving %s on http://%s:%s", ", ".join(platforms) or "nothing", args.host, args.port)
+    scheduler = LoopScheduler(loop=loop) if args.with_clock else None
+    if scheduler is not None:
+        await scheduler.start()
+        log.info("the weekly clock runs in this process (--with-clock): run no separate clock")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -99,6 +112,8 @@ async def run_serve(args: argparse.Namespace) -> int:
     try:
         await stop.wait()
     finally:
+        if scheduler is not None:
+            await scheduler.shutdown()
         await runner.cleanup()
         await database.dispose()
     return 0
@@ -109,9 +124,10 @@ def mount_platforms(app: object, *, bot: object, database: object, messenger: ob
     return []
 
 
-def run_clock(_args: argparse.Namespace) -> int:
-    print("okrbot clock: the weekly scheduler is not in this version yet.", file=sys.stderr)
-    return 2
+async def run_clock(args: argparse.Namespace) -> int:
+    from adapters.scheduler import run_clock as serve_clock_process
+
+    return await serve_clock_process(database_url=_database_url(args), messenger=None)
 
 
 # --- database ------------------------------------------------------------------------
@@ -226,11 +242,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
     serve.add_argument("--host", default=os.environ.get("HOST", "0.0.0.0"))
     serve.add_argument("--db", help="SQLite file or database URL (default: DATABASE_URL)")
+    serve.add_argument("--with-clock", action="store_true",
+                       help="also run the weekly clock in this process (a single-process install)")
     serve.set_defaults(handler=lambda a: asyncio.run(run_serve(a)))
 
     clock = sub.add_parser("clock", help="the weekly scheduler process (Procfile clock:)")
     clock.add_argument("--db", help="SQLite file or database URL (default: DATABASE_URL)")
-    clock.set_defaults(handler=run_clock)
+    clock.set_defaults(handler=lambda a: asyncio.run(run_clock(a)))
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)

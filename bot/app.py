@@ -14,6 +14,7 @@ from bot import requests as rq
 from bot.commands import CommandError, help_message, parse
 from bot.context import Actor, Place
 from bot.messages import Form, FormErrors, Message, Reply, Text, message, text_reply
+from bot.loop.entry import WeeklyLoop
 from bot.ports import Clock, Messenger, UnitOfWorkFactory
 from bot.services import decisions, importing, okrs, tagging, team
 from bot.services.home import home_message
@@ -54,7 +55,7 @@ USE_CASES: dict[type, UseCase] = {
     rq.RedirectTarget: decisions.redirect_target,
     rq.RedirectMerge: decisions.redirect_merge,
     importing.ImportOkrs: importing.import_okrs,
-    rq.OpenCheckIn: _later("checkin", "the weekly check-in loop"),
+    rq.OpenCheckIn: _later("checkin", "no weekly loop in this process"),
     rq.ShowDrift: _later("drift", "drift analysis"),
     rq.ShowReview: _later("review", "the outcome review"),
 }
@@ -70,10 +71,17 @@ def command_prefix(actor: Actor, place: Place) -> str:
 
 
 class OkrBot:
-    def __init__(self, *, uow: UnitOfWorkFactory, clock: Clock, messenger: Messenger) -> None:
+    def __init__(
+        self, *, uow: UnitOfWorkFactory, clock: Clock, messenger: Messenger,
+        loop: WeeklyLoop | None = None,
+    ) -> None:
         self.uow = uow
         self.clock = clock
         self.messenger = messenger
+        self.loop = loop
+        self.use_cases: dict[type, UseCase] = dict(USE_CASES)
+        if loop is not None:
+            self.use_cases[rq.OpenCheckIn] = loop.checkin_command
 
     async def handle_command(self, *, actor: Actor, place: Place, text: str) -> Reply:
         """Carry out one line of the command grammar (as typed after ``/okr``).
@@ -93,7 +101,7 @@ class OkrBot:
     async def execute(self, *, actor: Actor, place: Place, request: Any) -> Reply:
         """Carry out a parsed request (a command, or an import) in one transaction."""
         prefix = command_prefix(actor, place)
-        use_case = USE_CASES[type(request)]
+        use_case = self.use_cases[type(request)]
         async with self.uow() as uow:
             try:
                 turn = await Turn.begin(uow=uow, clock=self.clock, actor=actor, place=place)
@@ -114,24 +122,40 @@ class OkrBot:
         self, *, actor: Actor, place: Place, action_id: str, value: str
     ) -> Reply | Form:
         """A button was pressed. The answer is a reply, or a form to open (a modal)."""
-        if action_id == "checkin.open":
-            return await self.checkin_form(actor=actor, place=place)
+        if action_id in ("checkin.open", "checkin") and self.loop is not None:
+            # "checkin": a platform that could not open the form shows it as a button
+            return await self.loop.checkin_form(actor=actor, place=place, value=value)
         log.warning("unknown action %r", action_id)
         return text_reply("That button is no longer supported; type `help` for the commands.",
                           error=True)
 
     async def handle_form(
         self, *, actor: Actor, place: Place, form_id: str, state: str,
-        values: dict[str, FormValue],
+        values: dict[str, FormValue], delivery_id: str | None = None,
     ) -> Reply | FormErrors:
-        """A form was submitted. Invalid input answers :class:`FormErrors` and stores nothing."""
+        """A form was submitted. Invalid input answers :class:`FormErrors` and stores nothing.
+        ``delivery_id`` (the platform's id of this submission) makes redeliveries no-ops."""
+        if self.loop is not None and form_id == self.loop.form_id:
+            return await self.loop.submit_form(actor=actor, place=place, state=state,
+                                               values=values, delivery_id=delivery_id)
         log.warning("unknown form %r", form_id)
         return text_reply("That form is no longer supported; type `help` for the commands.",
                           error=True)
 
-    async def checkin_form(self, *, actor: Actor, place: Place) -> Form:
-        """This week's check-in form for the actor, prefilled with what they saved."""
-        raise NotImplementedError("the check-in form arrives with the weekly loop")
+    async def checkin_form(self, *, actor: Actor, place: Place) -> Form | Reply:
+        """This week's check-in form for the actor, prefilled with what they saved (or a
+        reply saying why there is none)."""
+        if self.loop is None:
+            return text_reply("The weekly check-in is not running in this process.", error=True)
+        return await self.loop.checkin_form(actor=actor, place=place)
+
+    async def answer_line(self, *, actor: Actor, place: Place, text: str,
+                          delivery_id: str | None = None) -> Reply | None:
+        """Free text from a member in a check-in conversation (platforms without forms):
+        their answer, or None when no conversation is under way and the text is a command."""
+        if self.loop is None:
+            return None
+        return await self.loop.answer_line(actor=actor, place=place, text=text, delivery_id=delivery_id)
 
     async def home(self, *, actor: Actor) -> Message:
         """The actor's overview: check-in status, their channels' OKRs, latest drift."""

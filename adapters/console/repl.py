@@ -29,6 +29,9 @@ WORKSPACE = "local"
 _DURATION = re.compile(r"^(\d+)\s*(w|d|h|m)$", re.IGNORECASE)
 _UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes"}
 
+CLOCK_STEP = timedelta(minutes=30)
+MAX_REPLAYED = timedelta(weeks=26)
+
 DIRECTIVES = """Console directives:
   :as <user>          speak as another person        :in <channel>   move to a channel
   :clock <ISO time>   set the simulated clock        :advance <2d>   move it on (w, d, h, m)
@@ -70,7 +73,7 @@ def parse_moment(text: str) -> datetime:
 class Console:
     def __init__(
         self, *, bot: OkrBot, clock: ManualClock, out: TextIO, user: str, channel: str,
-        echo: bool, on_clock_moved: Callable[[], Awaitable[None]] | None = None,
+        echo: bool, on_clock_moved: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         self.bot = bot
         self.clock = clock
@@ -112,13 +115,29 @@ class Console:
         try:
             if line.startswith(":"):
                 return await self.directive(line)
-            reply = await self.bot.handle_command(actor=self.actor, place=self.place, text=line)
+            # a member in a check-in conversation is answering it, not typing commands
+            answer = await self.bot.answer_line(actor=self.actor, place=self.place, text=line)
+            reply = answer or await self.bot.handle_command(actor=self.actor, place=self.place, text=line)
             self.say(render(reply.message))
         except Exception:  # the console must survive anything a line triggers
             log.exception("console line failed: %r", line)
             self.say("Something went wrong on our side; nothing from that line was saved. "
                      "The details are in the log.")
         return True
+
+    async def move_clock(self, target: datetime) -> None:
+        """Move the simulated clock to ``target``, running what the scheduler has due on the
+        way in steps of at most :data:`CLOCK_STEP`, as a live clock would have; a jump
+        backwards or of more than :data:`MAX_REPLAYED` is taken at once."""
+        now = self.clock.now()
+        if self.on_clock_moved is None or target <= now or target - now > MAX_REPLAYED:
+            self.clock.set(target)
+            if self.on_clock_moved is not None:
+                await self.on_clock_moved()
+            return
+        while self.clock.now() < target:
+            self.clock.set(min(self.clock.now() + CLOCK_STEP, target))
+            await self.on_clock_moved()
 
     async def directive(self, line: str) -> bool:
         name, _, arg = line[1:].partition(" ")
@@ -133,16 +152,12 @@ class Console:
             self.say(f"(you are now in #{self.channel})")
         elif name in ("clock", "advance") and arg:
             try:
-                if name == "clock":
-                    self.clock.set(parse_moment(arg))
-                else:
-                    self.clock.advance(parse_duration(arg))
+                target = parse_moment(arg) if name == "clock" else self.clock.now() + parse_duration(arg)
             except ValueError as error:
                 self.say(str(error))
                 return True
+            await self.move_clock(target)
             self.say(f"(clock: {self.clock.now():%a %Y-%m-%d %H:%M} UTC)")
-            if self.on_clock_moved is not None:
-                await self.on_clock_moved()
         elif name == "home":
             self.say(render(await self.bot.home(actor=self.actor)))
         else:

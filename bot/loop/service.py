@@ -323,6 +323,8 @@ class LoopRunner:
             due_at=entry.due_at,
             now=now,
         )
+        if not reason and entry.event is Event.REMIND:
+            reason = await _never_prompted(store, entry)
         if reason:
             return _Work(skip=reason)
         message = prompts.prompt(
@@ -350,6 +352,16 @@ class LoopRunner:
                 entry.id, outcome=Outcome.UNDELIVERABLE, now=self.clock.now(), detail=detail
             )
             await uow.commit()
+
+
+async def _never_prompted(store: LoopStore, reminder: OutboxEntry) -> str:
+    """A reminder goes only to a member whose prompt went out: a member who joined (or a
+    team set up) after the week opened was never asked, so there is nothing to remind of."""
+    for entry in await store.entries(reminder.channel_id, weeks=[reminder.week]):
+        if (entry.member_id == reminder.member_id and entry.event is Event.OPEN
+                and entry.outcome is Outcome.SENT):
+            return ""
+    return "never prompted this week"
 
 
 async def _still_member(repo: Repository, channel_id: int, member_id: int) -> Member | None:

@@ -49,7 +49,7 @@ def test_serve_answers_healthz_and_counts_requests_in_metrics(tmp_path: Path) ->
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "adapters.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--db", str(tmp_path / "okr.db")],
+         "--db", str(tmp_path / "okr.db"), "--with-clock"],
         cwd=ROOT, env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert wait_for(f"http://127.0.0.1:{port}/healthz", process) == b'{"status": "ok"}'
@@ -60,6 +60,7 @@ def test_serve_answers_healthz_and_counts_requests_in_metrics(tmp_path: Path) ->
         _, err = process.communicate(timeout=20)
     assert process.returncode == 0, err
     assert "neither Slack nor Teams is configured" in err
+    assert "the weekly clock runs in this process" in err and "Scheduler has been shut down" in err
 
 
 @pytest.mark.postgres

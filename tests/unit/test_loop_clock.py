@@ -245,3 +245,15 @@ async def test_a_failing_platform_is_retried_then_given_up_on(world: World) -> N
         entries = await loop_store_for(uow).entries(channel.id or 0, weeks=["2027-W01"])
     assert {e.outcome.value for e in entries if e.member_id} == {"gave_up"}
     assert all("Slack is down" in e.detail for e in entries if e.member_id)
+
+
+async def test_a_member_whose_open_was_missed_is_not_reminded_of_a_prompt_never_sent(
+    world: World,
+) -> None:
+    # The clock comes back after Berlin's open is past its grace window but before its
+    # reminder: carol was never prompted this week, so no reminder either.
+    await world.at(BERLIN_OPEN + timedelta(hours=23, minutes=50))
+    await world.run_until(BERLIN_OPEN + timedelta(hours=25))
+    reminded = [a.target for a, m in world.messenger.sent if "Reminder" in render(m)]
+    assert "carol" not in reminded
+    assert world.messenger.prompts().get("carol", 0) == 0
