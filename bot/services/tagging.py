@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot import format as fmt
 from bot import requests as rq
 from bot.messages import Reply, text_reply
+from bot.loop.schedule import WeekSchedule
 from bot.model import CheckIn, Item, KrState, Tag, Tier, find_reference
 from bot.services.turn import Turn, UseCaseError
 
@@ -18,9 +19,12 @@ def same_item(a: str, b: str) -> bool:
 async def this_weeks_checkin(turn: Turn) -> CheckIn:
     channel = turn.team("checkin")
     assert channel.id is not None and turn.member.id is not None
+    # the week open for this member, as `checkin` answers it (across the date line a member's
+    # Monday can still be the channel's Sunday)
+    week = WeekSchedule.of(channel).current_week(turn.now, turn.member.tz)
     return await turn.repo.open_checkin(CheckIn(
         workspace_id=channel.workspace_id, channel_id=channel.id, member_id=turn.member.id,
-        week=turn.week(channel)))
+        week=week))
 
 
 async def tag(cmd: rq.TagItem, turn: Turn) -> Reply:
@@ -69,7 +73,8 @@ async def tag(cmd: rq.TagItem, turn: Turn) -> Reply:
 async def untag(cmd: rq.UntagItem, turn: Turn) -> Reply:
     channel = turn.team("untag")
     assert channel.id is not None and turn.member.id is not None
-    checkin = await turn.repo.checkin(channel.id, turn.member.id, turn.week(channel))
+    week = WeekSchedule.of(channel).current_week(turn.now, turn.member.tz)
+    checkin = await turn.repo.checkin(channel.id, turn.member.id, week)
     items = await turn.repo.items(checkin.id) if checkin and checkin.id else []
     item = next((i for i in items if same_item(i.text, cmd.item)), None)
     if item is None or item.id is None:

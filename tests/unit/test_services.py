@@ -202,3 +202,15 @@ async def test_wrong_input_changes_nothing(okrs: Team) -> None:
         assert said.error, line
         assert "Usage" in said.text or "help" in said.text, (line, said.text)
     assert (await okrs.say("carol", "show KR-1")).text == before
+
+
+async def test_tag_goes_to_the_week_open_for_the_member_across_the_date_line(team: Team) -> None:
+    await team.say("carol", "setup America/Los_Angeles")
+    await team.say("carol", 'objective add "a" because "b"')
+    await team.say("carol", 'kr add O1 increase "m" from 1 to 2')
+    await team.say("aroha", "tz Pacific/Auckland", channel="team-web")
+    # Monday 2027-01-04 10:30 in Auckland is still Sunday 2027-01-03 in Los Angeles (W53 there),
+    # but the check-in of 2027-W01 is already open for Aroha.
+    team.clock.set(datetime(2027, 1, 3, 21, 30, tzinfo=UTC))
+    said = await team.say("aroha", 'tag "first fix of the year" KR-1')
+    assert "check-in for 2027-W01" in said.text, said.text
