@@ -6,6 +6,8 @@ are real payload shapes, and these functions are tested against them.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -126,6 +128,14 @@ def form_values(view: Payload) -> dict[str, FormValue]:
             else:
                 values[name] = str(element.get("value") or "")
     return values
+
+
+def submission_id(view: Payload, values: dict[str, FormValue]) -> str:
+    """An id for one submission of one modal: Slack gives none. The same modal submitted
+    again with the same answers (a double click, a retried request) gets the same id; a
+    corrected answer, or the form opened afresh, a new one."""
+    digest = hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()[:32]
+    return f"slack:{view.get('id', '')}:{digest}"
 
 
 @dataclass(frozen=True)

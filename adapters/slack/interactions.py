@@ -58,12 +58,14 @@ def register(app: AsyncApp, runtime: SlackRuntime) -> None:
             actor = await runtime.actor(client, body)
             context = ModalContext.decode(str(view.get("private_metadata", "")))
             place = context.place if context else await runtime.dm_place(client, actor)
+            values = inbound.form_values(view)
             result = await runtime.bot.handle_form(
                 actor=actor,
                 place=place,
                 form_id=str(view.get("callback_id", "")),
                 state=context.state if context else "",
-                values=inbound.form_values(view),
+                values=values,
+                delivery_id=inbound.submission_id(view, values),
             )
         except Exception:
             log.exception("submitting %s failed", view.get("callback_id"))

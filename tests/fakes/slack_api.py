@@ -150,6 +150,10 @@ class FakeSlack:
         """Calls of ``method`` for ``target`` (a channel or user id) answer ``error``."""
         self._refusals[(method, target)] = error
 
+    def forgive(self, method: str, target: str) -> None:
+        """Calls of ``method`` for ``target`` succeed again."""
+        self._refusals.pop((method, target), None)
+
     # --- reading back -------------------------------------------------------------------
 
     def calls_to(self, method: str) -> list[Call]:

@@ -18,7 +18,9 @@ from adapters.slack.pacing import Limits
 from adapters.slack.settings import SlackSettings
 from bot.app import OkrBot
 from bot.clock import ManualClock
+from bot.loop.entry import WeeklyLoop
 from storage.database import Database
+from storage.loop_store import loop_store_for
 from tests.adapters.slack.support import SIGNING_SECRET, SlackDriver
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
 
@@ -60,6 +62,7 @@ def slack_settings(fake_slack: FakeSlack) -> SlackSettings:
 class SlackWorld:
     fake: FakeSlack
     bot: OkrBot
+    loop: WeeklyLoop
     clock: ManualClock
     messenger: SlackMessenger
     database: Database
@@ -75,7 +78,10 @@ async def world(
     messenger = build_messenger(
         database=sqlite_database, settings=slack_settings, clock=clock, limits=QUICK
     )
-    bot = OkrBot(uow=sqlite_database.uow, clock=clock, messenger=messenger)
+    loop = WeeklyLoop(
+        uow=sqlite_database.uow, loop_store=loop_store_for, clock=clock, messenger=messenger
+    )
+    bot = OkrBot(uow=sqlite_database.uow, clock=clock, messenger=messenger, loop=loop)
     web_app = web.Application()
     mount_slack(
         web_app, bot=bot, database=sqlite_database, settings=slack_settings, messenger=messenger
@@ -86,6 +92,7 @@ async def world(
         yield SlackWorld(
             fake=fake_slack,
             bot=bot,
+            loop=loop,
             clock=clock,
             messenger=messenger,
             database=sqlite_database,

@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 
 from adapters.slack.render import message_payloads
+from adapters.slack.runtime import split_forms
+from adapters.slack.views import modal_view
 from bot.context import Actor, Place
 from bot.messages import Reply, Visibility
 from tests.adapters.slack.conftest import SlackWorld
@@ -55,7 +57,7 @@ SESSION: list[tuple[tuple[str, str], str, tuple[str, ...]]] = [
     (OWNER, "redirect KR-1 to 250", ("KR-1", "250")),
     (OWNER, "redirect KR-2 into KR-1", ("KR-2", "KR-1")),
     (MEMBER, "skip this week", ()),
-    (MEMBER, "checkin", ()),
+    (MEMBER, "checkin", ("What did you ship?",)),
     (MEMBER, "drift", ()),
     (MEMBER, "review", ()),
 ]
@@ -85,32 +87,41 @@ class RecordingBot:
 
 
 def answer_text(body: dict[str, Any]) -> str:
+    """Every text a person sees in a message or modal, entities decoded."""
     parts = [body.get("text", "")]
     for block in body.get("blocks", []):
-        for key in ("text",):
+        for key in ("text", "label"):
             if isinstance(block.get(key), dict):
                 parts.append(block[key]["text"])
         parts += [f["text"] for f in block.get("fields", [])]
         parts += [e.get("text", "") for e in block.get("elements", []) if isinstance(e, dict)]
-    return (
-        "\n".join(str(p) for p in parts)
-        .replace("&amp;", "&")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-    )
+    text = "\n".join(str(p) for p in parts)
+    return text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
+
+
+def modals_opened(world: SlackWorld, name: str) -> list[dict[str, Any]]:
+    return [
+        call.args["view"]
+        for call in world.fake.calls_to("views.open")
+        if call.ok and call.args.get("trigger_id") == f"trigger-{name}"
+    ]
 
 
 async def run(
     world: SlackWorld, who: tuple[str, str], text: str
-) -> tuple[list[dict[str, Any]], float]:
+) -> tuple[list[dict[str, Any]], float, list[dict[str, Any]]]:
+    """The command's answers by response_url, how long its ack took, and modals it opened."""
     started = time.monotonic()
     response, name = await world.slack.command(text, user=who[0], user_name=who[1])
     acked_in = time.monotonic() - started
     assert response.status == 200
     assert await response.text() == ""  # an empty ack: the answer follows by response_url
-    await eventually(lambda: [body for n, body in world.fake.responses if n == name])
+    await eventually(
+        lambda: [b for n, b in world.fake.responses if n == name] or modals_opened(world, name)
+    )
     await asyncio.sleep(0.05)  # any further parts of a long answer
-    return [body for n, body in world.fake.responses if n == name], acked_in
+    bodies = [body for n, body in world.fake.responses if n == name]
+    return bodies, acked_in, modals_opened(world, name)
 
 
 def expected_bodies(reply: Reply) -> list[dict[str, Any]]:
@@ -124,15 +135,19 @@ def expected_bodies(reply: Reply) -> list[dict[str, Any]]:
 async def test_every_command_is_acked_then_answered_with_the_cores_reply(world: SlackWorld) -> None:
     recorder = RecordingBot(world)
     for who, text, words in SESSION:
-        bodies, acked_in = await run(world, who, text)
+        bodies, acked_in, modals = await run(world, who, text)
         assert acked_in < 3.0, f"/okr {text} took {acked_in:.2f}s to ack"
         reply = recorder.replies[-1]
         assert not reply.error, f"/okr {text}: {answer_text(bodies[0])}"
+        forms, rest = split_forms(reply.message)
+        place = Place(channel="C0TEAMWEB", channel_name="team-web")
+        assert modals == [modal_view(form, place=place) for form in forms[:1]], text
+        rest_reply = Reply(rest, visibility=reply.visibility)
         assert [
             {k: b.get(k) for k in ("text", "blocks", "response_type", "replace_original")}
             for b in bodies
-        ] == expected_bodies(reply), text
-        joined = "\n".join(answer_text(b) for b in bodies)
+        ] == (expected_bodies(rest_reply) if rest.parts or not forms else []), text
+        joined = "\n".join(answer_text(b) for b in bodies + modals)
         for word in words:
             assert word in joined, f"/okr {text}: {word!r} missing from {joined!r}"
 
@@ -142,7 +157,7 @@ async def test_wrong_commands_answer_what_was_wrong_only_to_the_asker(world: Sla
         await run(world, who, text)
     recorder = RecordingBot(world)
     for who, text, words in WRONG:
-        bodies, _ = await run(world, who, text)
+        bodies, _, _ = await run(world, who, text)
         assert recorder.replies[-1].error, text
         assert all(b["response_type"] == "ephemeral" for b in bodies)
         joined = "\n".join(answer_text(b) for b in bodies)
@@ -212,7 +227,7 @@ async def test_a_failure_in_the_core_answers_with_what_was_typed(world: SlackWor
         raise RuntimeError("database on fire")
 
     world.bot.handle_command = broken  # type: ignore[method-assign]
-    bodies, _ = await run(world, OWNER, 'tag "keep me" KR-1')
+    bodies, _, _ = await run(world, OWNER, 'tag "keep me" KR-1')
     assert 'tag "keep me" KR-1' in answer_text(bodies[0])
     assert bodies[0]["response_type"] == "ephemeral"
 
