@@ -16,6 +16,7 @@ plain rows, read and written one at a time.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -72,9 +73,17 @@ def engine_of(database: Any) -> AsyncEngine:
     raise TypeError(f"expected an AsyncEngine or an object with .engine, got {database!r}")
 
 
+#: How long a reference just stored is not written again when an activity repeats it.
+RECENT_SECONDS = 600.0
+RECENT_MAX = 10_000
+
+
 class TeamsStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        # Every activity repeats where its sender is; most of the time nothing changed,
+        # so the write is skipped (a busy channel would otherwise write on every message).
+        self._recent: dict[tuple[str, str, str], tuple[ConversationRef, float]] = {}
 
     @staticmethod
     def _where(tenant_id: str, kind: str, key: str) -> Any:
@@ -104,6 +113,11 @@ class TeamsStore:
     async def remember(self, ref: ConversationRef, *, now: datetime | None = None) -> None:
         """Store what Teams told us about a place, keeping what it did not repeat (a
         user's personal chat id is not in a channel message). Reachable again."""
+        key = (ref.tenant_id, ref.kind, ref.key)
+        seen = self._recent.get(key)
+        moment = time.monotonic()
+        if seen is not None and seen[0] == ref and moment - seen[1] < RECENT_SECONDS:
+            return
         values: dict[str, Any] = {
             "service_url": ref.service_url,
             "unreachable": False,
@@ -113,8 +127,12 @@ class TeamsStore:
             if getattr(ref, name):
                 values[name] = getattr(ref, name)
         await self._upsert(ref, values)
+        if len(self._recent) >= RECENT_MAX:
+            self._recent.clear()
+        self._recent[key] = (ref, moment)
 
     async def mark_unreachable(self, *, tenant_id: str, kind: str, key: str) -> None:
+        self._recent.pop((tenant_id, kind, key), None)  # their next activity must clear it
         async with self.engine.begin() as conn:
             await conn.execute(
                 conversations.update()

@@ -41,6 +41,10 @@ class TeamsMessenger:
         self.connector = connector
         self.store = store
 
+    async def close(self) -> None:
+        """Close the connector's HTTP session (a process without the web app calls it)."""
+        await self.connector.close()
+
     async def send(self, address: Address, message: Message) -> None:
         if address.platform != "teams":
             raise ValueError(f"TeamsMessenger cannot send to {address.platform!r}")

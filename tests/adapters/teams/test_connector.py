@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
@@ -165,15 +166,41 @@ async def test_one_conversation_gets_at_most_seven_messages_a_second(
         assert times[i + 7] - times[i] >= 0.95, "8 messages within one second"
 
 
-def test_pacer_keeps_sixty_per_thirty_seconds_and_fifty_per_second_per_tenant() -> None:
-    pacer = Pacer(limits=Limits(), monotonic=lambda: 0.0)
-    delays = [pacer.reserve(tenant="t", conversation="c") for _ in range(61)]
-    assert delays[6] == 0.0 and delays[7] >= 1.0  # the eighth waits a second
-    assert delays[60] >= 30.0  # the sixty-first waits for the 30-second window
+class StepClock:
+    """A monotonic clock the test moves; sleeping moves it."""
 
-    other = Pacer(limits=Limits(per_conversation=(Window(1000, 1.0),)), monotonic=lambda: 0.0)
-    spread = [other.reserve(tenant="t", conversation=f"c{n}") for n in range(51)]
-    assert spread[49] == 0.0 and spread[50] >= 1.0  # fifty a second across the tenant
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+async def test_pacer_keeps_seven_a_second_and_sixty_per_thirty_seconds_per_chat() -> None:
+    clock = StepClock()
+    pacer = Pacer(limits=Limits(per_tenant=()), monotonic=clock, sleep=clock.sleep)
+    moments = []
+    for _ in range(61):
+        await pacer.wait(tenant="t", conversation="c")
+        moments.append(clock.now)
+    assert moments[6] == 0.0 and moments[7] >= 1.0  # the eighth waits a second
+    assert moments[60] >= 30.0  # the sixty-first waits for the 30-second window
+
+
+async def test_pacer_spreads_a_tenants_calls_evenly_under_fifty_a_second() -> None:
+    clock = StepClock()
+    pacer = Pacer(limits=Limits(), monotonic=clock, sleep=clock.sleep)
+    moments = []
+    for n in range(120):
+        await pacer.wait(tenant="t", conversation=f"c{n}")
+        moments.append(clock.now)
+    gaps = [b - a for a, b in zip(moments, moments[1:], strict=False)]
+    assert min(gaps) >= 1.0 / 50  # no burst
+    assert all(moments[i + 50] - moments[i] >= 1.0 for i in range(len(moments) - 50))
+    assert moments[-1] < 119 * 1.1 / 50 + 0.01  # and no slower than that
 
 
 def test_a_429_holds_the_conversation_for_its_retry_after() -> None:
@@ -181,8 +208,8 @@ def test_a_429_holds_the_conversation_for_its_retry_after() -> None:
     pacer = Pacer(limits=LOOSE, monotonic=lambda: now[0])
     pacer.hold("c", 5.0)
 
-    assert pacer.reserve(tenant="t", conversation="c") == pytest.approx(5.0)
-    assert pacer.reserve(tenant="t", conversation="other") == 0.0
+    assert pacer.delay(tenant="t", conversation="c") == pytest.approx(5.0)
+    assert pacer.delay(tenant="t", conversation="other") == 0.0
 
 
 def test_retry_after_is_read_as_seconds_or_a_date() -> None:
@@ -190,3 +217,20 @@ def test_retry_after_is_read_as_seconds_or_a_date() -> None:
     assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412470.0) == 10.0
     assert retry_after_seconds("soon") is None
     assert retry_after_seconds(None) is None
+
+
+async def test_concurrent_sends_to_many_chats_stay_within_the_tenant_limit(
+    fake_connector: FakeConnector,
+) -> None:
+    client = connector(limits=Limits(per_conversation=(Window(1000, 1.0),),
+                                     per_tenant=(Window(20, 0.5),)))
+    try:
+        await asyncio.gather(*(send(client, fake_connector, conversation=f"a:{n}")
+                               for n in range(60)))
+    finally:
+        await client.close()
+
+    times = sorted(c.at for c in fake_connector.of("send"))
+    assert len(times) == 60
+    for i in range(len(times) - 20):
+        assert times[i + 20] - times[i] >= 0.45, "21 requests within half a second"
