@@ -4,13 +4,15 @@
    (a personal chat opened, then the card sent: two calls each) when paced to Teams'
    limits, and did any second of it pass 50 requests for the tenant?
 2. Commands: how long from POSTing a Bot Framework activity (``list``, ``help``) to our
-   server until it answers (the reply is at the connector by then), 20 at once from 20
-   members' personal chats (the real core on a migrated SQLite file)?
+   server until it answers (the reply is at the connector by then), one at a time and 20
+   at once, each from a member's own personal chat (the real core on a migrated SQLite
+   file)?
 3. Cards: how big, and how fast to render, is the core's check-in form for a big team?
 
 Everything runs on 127.0.0.1 against the fake connector of the tests.
 
     .venv/bin/python bench/bench_teams.py [--members 50 200] [--commands 200]
+                                          [--concurrency 1 20]
 """
 
 from __future__ import annotations
@@ -85,7 +87,7 @@ async def fanout(members: int, database_url: str) -> tuple[float, int, int]:
         fake.stop()
 
 
-async def commands(count: int, database_url: str) -> dict[str, list[float]]:
+async def commands(count: int, database_url: str, concurrency: int) -> dict[str, list[float]]:
     fake = FakeConnector().start()
     database = await open_database(database_url, migrate=True)
     settings = TeamsSettings()
@@ -99,7 +101,7 @@ async def commands(count: int, database_url: str) -> dict[str, list[float]]:
     template.pop("_source")
     results: dict[str, list[float]] = {}
     try:
-        semaphore = asyncio.Semaphore(20)
+        semaphore = asyncio.Semaphore(concurrency)
         async with aiohttp.ClientSession() as session:
             for text in ("help", "list"):
                 latencies: list[float] = []
@@ -157,6 +159,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--members", type=int, nargs="+", default=[50, 200])
     parser.add_argument("--commands", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 20])
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         print("1. fan-out of weekly prompts, paced to Teams' limits (50 req/s per tenant)")
@@ -165,14 +168,15 @@ async def main() -> None:
             took, calls, busiest = await fanout(members, f"sqlite:///{folder}/fan-{members}.db")
             print(f"{members:>8} {calls:>9} {took:>8.2f} {calls / took:>6.1f} {busiest:>12}")
         print()
-        print(f"2. command round trip (POST → reply at the connector), {args.commands} each, "
-              "20 at once")
-        print(f"{'command':>8} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
-        for text, latencies in (await commands(args.commands,
-                                               f"sqlite:///{folder}/cmd.db")).items():
-            ms = sorted(x * 1000 for x in latencies)
-            print(f"{text:>8} {statistics.median(ms):>8.1f} {ms[int(len(ms) * 0.95) - 1]:>8.1f} "
-                  f"{ms[-1]:>8.1f}")
+        print(f"2. command round trip (POST → reply at the connector), {args.commands} each")
+        print(f"{'at once':>8} {'command':>8} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
+        for concurrency in args.concurrency:
+            found = await commands(args.commands, f"sqlite:///{folder}/cmd-{concurrency}.db",
+                                   concurrency)
+            for text, latencies in found.items():
+                ms = sorted(x * 1000 for x in latencies)
+                print(f"{concurrency:>8} {text:>8} {statistics.median(ms):>8.1f} "
+                      f"{ms[int(len(ms) * 0.95) - 1]:>8.1f} {ms[-1]:>8.1f}")
         print()
         print("3. the check-in form as a card (limit 80,000 bytes)")
         print(f"{'form':<34} {'bytes':>8} {'render ms':>10}")
