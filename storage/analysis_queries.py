@@ -32,29 +32,33 @@ from bot.analysis import (
     TagFact,
     WeekTotals,
 )
+from bot.analysis.inputs import tag_facts
 from bot.analysis.weeks import week_of, zone_of
 from bot.model import Channel, Cycle, DecisionKind, KrAction, KrState, Tier
 from storage.analysis_statements import (
-    Plan,
+    Group,
     WeekTarget,
     blockers_statement,
-    calendar_cte,
-    checkin_count_statement,
     confidence_statement,
     decisions_statement,
+    groups,
     items_statement,
     kr_statement,
-    left_weeks_cte,
     measurement_statement,
     plan,
     tag_statement,
-    targets_cte,
     totals_statement,
+    week_counts_statement,
 )
 
 log = logging.getLogger(__name__)
 
 Executor = AsyncConnection | AsyncSession
+
+# Enum members by stored value: a dict lookup per row instead of an Enum call.
+_TIERS = {tier.value: tier for tier in Tier}
+_ACTIONS = {action.value: action for action in KrAction}
+_STATES = {state.value: state for state in KrState}
 
 #: Channels per set of statements: bounds the bound parameters (SQLite and asyncpg both
 #: cap them) and the rows held in memory at once.
@@ -77,22 +81,27 @@ async def load_channel_weeks(
     db: Executor, targets: Sequence[WeekTarget], *, chunk: int = CHUNK,
 ) -> list[ChannelWeek]:
     """The :class:`ChannelWeek` of every target, in the targets' order."""
-    return [week async for week in stream_channel_weeks(db, targets, chunk=chunk)]
+    loaded = {
+        (week.channel_id, week.week): week
+        async for week in stream_channel_weeks(db, targets, chunk=chunk)
+    }
+    return [loaded[(t.channel.id or 0, t.week)] for t in targets]
 
 
 async def stream_channel_weeks(
     db: Executor, targets: Sequence[WeekTarget], *, chunk: int = CHUNK,
 ) -> AsyncIterator[ChannelWeek]:
-    """Like :func:`load_channel_weeks`, a chunk at a time: memory stays bounded by
-    :data:`CHUNK` channels however many are analysed."""
-    for start in range(0, len(targets), chunk):
-        batch = targets[start:start + chunk]
-        plans = [plan(t.channel, t.cycle, t.week, whole_cycle=False) for t in batch]
-        loaded = await _load(db, plans, details=True)
-        for target, p in zip(batch, plans, strict=True):
+    """Like :func:`load_channel_weeks`, a group of at most ``chunk`` channels at a time
+    (channels with the same weeks to read, in no promised order): memory stays bounded
+    however many channels are analysed."""
+    as_of = {(t.channel.id, t.week): t.as_of for t in targets}
+    plans = [plan(t.channel, t.cycle, t.week, whole_cycle=False) for t in targets]
+    for group in groups(plans, size=chunk):
+        loaded = await _load(db, group, details=True)
+        for p in group.plans:
             yield ChannelWeek(
-                channel_id=p.channel_id, week=p.week, as_of=target.as_of, cycle=p.span,
-                krs=tuple(loaded.krs[p.channel_id]),
+                channel_id=p.channel_id, week=p.week, as_of=as_of[(p.channel_id, p.week)],
+                cycle=p.span, krs=tuple(loaded.krs[p.channel_id]),
                 totals=tuple(loaded.totals[p.channel_id]),
                 kr_weeks=tuple(loaded.kr_weeks[p.channel_id]),
                 items=tuple(loaded.items[p.channel_id]),
@@ -114,7 +123,7 @@ async def load_review_inputs(
 ) -> ReviewInputs:
     """The outcome review's inputs for ``cycle``, up to ``until`` (default: its end)."""
     p = plan(channel, cycle, until or _last_week(cycle), whole_cycle=True)
-    loaded = await _load(db, [p], details=False)
+    loaded = await _load(db, Group((p,)), details=False)
     return ReviewInputs(
         channel_id=p.channel_id, cycle=p.span, krs=tuple(loaded.krs[p.channel_id]),
         totals=tuple(loaded.totals[p.channel_id]),
@@ -135,13 +144,12 @@ async def _rows(db: Executor, statement: Any) -> Sequence[Any]:
     return result.all()
 
 
-async def _load(db: Executor, plans: Sequence[Plan], *, details: bool) -> _Loaded:
+async def _load(db: Executor, group: Group, *, details: bool) -> _Loaded:
     loaded = _Loaded()
-    by_channel = {p.channel_id: p for p in plans}
-    targets = targets_cte(plans)
+    by_channel = {p.channel_id: p for p in group.plans}
 
     # Key results of each cycle, and the week the killed / merged ones left the active set.
-    kr_rows = await _rows(db, kr_statement(targets))
+    kr_rows = await _rows(db, kr_statement(group))
     owner: dict[int, int] = {}
     baseline: dict[int, float] = {}
     left: dict[int, str] = {}
@@ -152,27 +160,26 @@ async def _load(db: Executor, plans: Sequence[Plan], *, details: bool) -> _Loade
             left[row.id] = week_of(row.ended_at, by_channel[row.channel_id].channel.tz)
 
     # Measurements: the value at each week's end, its change, the value as of the end.
+    # (Rows are unpacked by position: a few hundred thousand per run.)
     current: dict[int, float] = {}
     cells: dict[tuple[int, str], dict[str, Any]] = defaultdict(dict)
-    for row in await _rows(db, measurement_statement(targets, calendar_cte(plans))):
-        if row.newest == 1:
-            current[row.kr_id] = row.value
-        if row.week >= by_channel[owner[row.kr_id]].kr_first:
-            before = row.previous if row.previous is not None else baseline[row.kr_id]
-            cells[(row.kr_id, row.week)].update(delta=row.value - before, measurements=row.n)
-    for row in await _rows(db, tag_statement(targets)):
-        cells[(row.kr_id, row.week)].update(direct=int(row.direct), indirect=int(row.indirect))
-    for row in await _rows(db, confidence_statement(targets)):
-        cells[(row.kr_id, row.week)].update(
-            confidence_mean=int(row.total) / row.n, confidence_count=row.n,
-        )
+    for kr_id, week, value, n, previous, newest in await _rows(db, measurement_statement(group)):
+        if newest == 1:
+            current[kr_id] = value
+        if week >= group.kr_first:
+            before = previous if previous is not None else baseline[kr_id]
+            cells[(kr_id, week)].update(delta=value - before, measurements=n)
+    for kr_id, week, direct, indirect in await _rows(db, tag_statement(group)):
+        cells[(kr_id, week)].update(direct=int(direct), indirect=int(indirect))
+    for kr_id, week, total, n in await _rows(db, confidence_statement(group)):
+        cells[(kr_id, week)].update(confidence_mean=int(total) / n, confidence_count=n)
 
     for row in kr_rows:
         loaded.krs[row.channel_id].append(KrFacts(
             kr_id=row.id, code=f"KR-{row.number}", metric=row.metric,
-            action=KrAction(row.action), baseline=row.baseline, target=row.target,
+            action=_ACTIONS[row.action], baseline=row.baseline, target=row.target,
             current=current.get(row.id, row.baseline), unit=row.unit,
-            state=KrState(row.state), left_active_week=left.get(row.id),
+            state=_STATES[row.state], left_active_week=left.get(row.id),
             snoozed_until=row.snoozed_until, owner_id=row.owner_id,
         ))
     for (kr_id, week), cell in sorted(cells.items()):
@@ -184,29 +191,32 @@ async def _load(db: Executor, plans: Sequence[Plan], *, details: bool) -> _Loade
             confidence_count=cell.get("confidence_count", 0),
         ))
 
-    # Shipped items per channel and week, aligned to a KR active that week or not.
+    # Shipped items per channel and week; aligned to a KR active that week or not in the
+    # weeks of KR-week detail.
     counts = {
-        (row.channel_id, row.week): row.n
-        for row in await _rows(db, checkin_count_statement(targets))
-    }
-    shipped = {
         (row.channel_id, row.week): row
-        for row in await _rows(db, totals_statement(targets, left_weeks_cte(left)))
+        for row in await _rows(db, week_counts_statement(group))
+        if row.shipped or row.checkins
     }
-    for channel_id, week in sorted(set(counts) | set(shipped)):
-        row = shipped.get((channel_id, week))
+    detail = {
+        (row.channel_id, row.week): row
+        for row in await _rows(db, totals_statement(group, left))
+    }
+    for (channel_id, week), count in sorted(counts.items()):
+        row = detail.get((channel_id, week))
+        detailed = week >= group.kr_first
         loaded.totals[channel_id].append(WeekTotals(
-            week=week, shipped=int(row.shipped) if row else 0,
-            aligned=int(row.aligned) if row else 0,
-            none_tier=int(row.none_tier) if row else 0,
-            untagged=int(row.untagged) if row else 0,
-            checkins=counts.get((channel_id, week), 0),
+            week=week, shipped=int(count.shipped or 0),
+            aligned=int(row.aligned) if row and detailed else 0,
+            none_tier=int(row.none_tier) if row and detailed else 0,
+            untagged=int(row.untagged) if row and detailed else 0,
+            checkins=int(count.checkins), detailed=detailed,
         ))
 
     if details:
-        await _load_details(db, targets, loaded)
+        await _load_details(db, group, loaded)
     else:
-        for row in await _rows(db, decisions_statement(targets)):
+        for row in await _rows(db, decisions_statement(group)):
             tz = by_channel[row.channel_id].channel.tz
             loaded.decisions[row.channel_id].append(DecisionFact(
                 kr_id=row.kr_id, kind=DecisionKind(row.kind),
@@ -217,19 +227,25 @@ async def _load(db: Executor, plans: Sequence[Plan], *, details: bool) -> _Loade
     return loaded
 
 
-async def _load_details(db: Executor, targets: Any, loaded: _Loaded) -> None:
+async def _load_details(db: Executor, group: Group, loaded: _Loaded) -> None:
     """The window's items with their tags, and its blockers: the evidence."""
     items: dict[int, tuple[Any, list[TagFact]]] = {}
-    for row in await _rows(db, items_statement(targets)):
-        _, tags = items.setdefault(row.id, (row, []))
-        if row.tier is not None:
-            tags.append(TagFact(tier=Tier(row.tier), kr_id=row.kr_id))
-    for row, tags in items.values():
-        loaded.items[row.channel_id].append(ShippedItem(
-            item_id=row.id, week=row.week, member_id=row.member_id, text=row.text,
-            reference=row.reference, tags=tuple(sorted(tags, key=lambda t: (t.kr_id or 0, t.tier))),
+    facts: dict[tuple[str, int | None], TagFact] = {}  # one object per distinct tag
+    for row in await _rows(db, items_statement(group)):
+        _, tags = items.setdefault(row[3], (row, []))
+        tier, kr_id = row[6], row[7]
+        if tier is not None:
+            fact = facts.get((tier, kr_id))
+            if fact is None:
+                fact = facts[(tier, kr_id)] = TagFact(tier=_TIERS[tier], kr_id=kr_id)
+            tags.append(fact)
+    for item_id, (row, tags) in sorted(items.items()):
+        channel_id, week, member_id, _, text, reference, _, _ = row
+        loaded.items[channel_id].append(ShippedItem(
+            item_id=item_id, week=week, member_id=member_id, text=text, reference=reference,
+            tags=tag_facts(tags),
         ))
-    for row in await _rows(db, blockers_statement(targets)):
+    for row in await _rows(db, blockers_statement(group)):
         if row.blockers.strip():
             loaded.blockers[row.channel_id].append(BlockerReport(
                 member_id=row.member_id, week=row.week, text=row.blockers,

@@ -172,6 +172,16 @@ class TagFact:
     tier: Tier
     kr_id: int | None = None  # None only for tier none
 
+    @property
+    def order(self) -> tuple[int, str]:
+        """How an item's tags are listed: by KR, then tier."""
+        return (self.kr_id or 0, self.tier.value)
+
+
+def tag_facts(tags: list[TagFact]) -> tuple[TagFact, ...]:
+    """An item's tags in :attr:`TagFact.order`."""
+    return tuple(tags) if len(tags) < 2 else tuple(sorted(tags, key=lambda tag: tag.order))
+
 
 @dataclass(frozen=True)
 class ShippedItem:
@@ -191,19 +201,25 @@ class ShippedItem:
 
 @dataclass(frozen=True)
 class WeekTotals:
-    """One channel's shipped items in one week."""
+    """One channel's shipped items in one week.
+
+    ``detailed`` False: only ``shipped`` and ``checkins`` were counted (weeks of the cycle
+    before the ones the weekly rules look at closely; the median of busy-but-not-moving
+    needs no more), so the week has no alignment.
+    """
 
     week: str
     shipped: int = 0
     aligned: int = 0  # items tagged direct or indirect to a KR active that week
     none_tier: int = 0  # items tagged `none` (and nothing aligned)
     untagged: int = 0  # items with no tag at all
-    checkins: int = 0  # answered check-ins
+    checkins: int = 0  # check-ins answered or holding an item
+    detailed: bool = True
 
     @property
     def alignment(self) -> float | None:
-        """Aligned ÷ shipped; None in a week nothing shipped."""
-        return self.aligned / self.shipped if self.shipped else None
+        """Aligned ÷ shipped; None in a week nothing shipped (or not counted in detail)."""
+        return self.aligned / self.shipped if self.shipped and self.detailed else None
 
 
 @dataclass(frozen=True)
@@ -256,7 +272,7 @@ class ChannelWeek:
     as_of: date  # the day the week closed: the cycle's elapsed share is measured to it
     cycle: CycleSpan
     krs: tuple[KrFacts, ...]
-    totals: tuple[WeekTotals, ...] = ()  # the cycle's weeks up to and including `week`
+    totals: tuple[WeekTotals, ...] = ()  # the cycle's weeks up to `week`; detailed: lookback
     kr_weeks: tuple[KrWeek, ...] = ()  # at least the last `lookback_weeks` weeks
     items: tuple[ShippedItem, ...] = ()  # at least those not aligned, last lookback weeks
     blockers: tuple[BlockerReport, ...] = ()  # the last lookback weeks

@@ -9,7 +9,9 @@ Definitions (weeks are ISO weeks in the channel's time zone):
   killed or merged in or before that week (the week of its last kill / merge decision);
 - an item is *aligned* in its week when it has a direct or indirect tag to a KR of the
   cycle active that week; *none-tier* when not aligned but tagged ``none``; *untagged*
-  when it has no tag; a check-in *counts* when it was answered or holds an item;
+  when it has no tag — counted for the weeks of KR-week detail (the lookback window; the
+  whole cycle for the review); every week of the cycle gets its shipped items and its
+  check-ins, which *count* when answered or holding an item;
 - a KR's value at the end of a week is its last measurement recorded from the cycle's
   first Monday to that week's end, else its baseline; its ``metric_delta`` in a week is the
   value at the week's end minus the value at the previous week's end.
@@ -49,6 +51,7 @@ from .inputs import (
     TagFact,
     Thresholds,
     WeekTotals,
+    tag_facts,
 )
 from .review import DecisionFact, ReviewInputs
 from .weeks import week_bounds, week_of, weeks_ending, zone_of
@@ -152,6 +155,8 @@ def _aggregates(
         )
         row = totals[week]
         row["shipped"] += 1
+        if week not in kr_week_range:
+            continue  # counted, not in detail (see WeekTotals.detailed)
         row["aligned"] += aligned
         row["none_tier"] += not aligned and any(t.tier is Tier.NONE for t in tags)
         row["untagged"] += not tags
@@ -182,7 +187,10 @@ def _aggregates(
             confidence_mean=cell["confidence_sum"] / n if n else None, confidence_count=n,
         ))
     return (
-        tuple(WeekTotals(week=w, **row) for w, row in sorted(totals.items())),
+        tuple(
+            WeekTotals(week=w, detailed=w in kr_week_range, **row)
+            for w, row in sorted(totals.items())
+        ),
         tuple(kr_weeks),
     )
 
@@ -267,7 +275,7 @@ def _items(
             item_id=item.id, week=checkins[item.checkin_id].week,
             member_id=checkins[item.checkin_id].member_id, text=item.text,
             reference=item.reference,
-            tags=tuple(sorted(tags_of.get(item.id, []), key=lambda t: (t.kr_id or 0, t.tier))),
+            tags=tag_facts(tags_of.get(item.id, [])),
         )
         for item in sorted(records.items, key=lambda i: i.id or 0)
         if item.checkin_id in checkins and item.id is not None

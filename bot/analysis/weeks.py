@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.model import iso_week
@@ -16,6 +17,7 @@ from bot.model import iso_week
 _WEEK_KEY = re.compile(r"^(\d{4})-W(\d{2})$")
 
 
+@lru_cache(maxsize=4096)  # pure, and called for every channel of a run
 def week_start(week: str) -> date:
     """The Monday of an ISO week key; a malformed key raises :class:`ValueError`."""
     match = _WEEK_KEY.match(week)
@@ -29,6 +31,7 @@ def week_end(week: str) -> date:
     return week_start(week) + timedelta(days=6)
 
 
+@lru_cache(maxsize=4096)  # pure, and called for every channel of a run
 def shift_week(week: str, weeks: int) -> str:
     """The week ``weeks`` after (negative: before) ``week``."""
     return iso_week(week_start(week) + timedelta(weeks=weeks))
@@ -39,6 +42,7 @@ def weeks_between(first: str, last: str) -> int:
     return (week_start(last) - week_start(first)).days // 7
 
 
+@lru_cache(maxsize=4096)  # pure, and called for every channel of a run
 def weeks_ending(week: str, count: int) -> tuple[str, ...]:
     """The ``count`` consecutive weeks that end with ``week``, oldest first."""
     return tuple(shift_week(week, -back) for back in range(count - 1, -1, -1))
@@ -55,6 +59,7 @@ def weeks_from(first: str, last: str) -> tuple[str, ...]:
     return tuple(shift_week(first, step) for step in range(span + 1))
 
 
+@lru_cache(maxsize=4096)  # pure, and called for every channel of a run
 def week_bounds(week: str, tz: str) -> tuple[datetime, datetime]:
     """The UTC instants a week starts and ends at (Monday 00:00 to the next Monday 00:00
     in the zone ``tz``): what puts a measurement, recorded in UTC, into a channel's week."""

@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cached_property
 
 from bot.model import find_reference
 
@@ -103,16 +104,31 @@ def normalised_text(text: str, reference: str | None = None) -> str:
 
 def near_identical(first: str, second: str, *, threshold: float) -> bool:
     """Two normalised texts whose difflib ratio is at least ``threshold`` (0.9 by default)."""
-    if not first or not second:
-        return False
-    if first == second:
-        return True
-    matcher = difflib.SequenceMatcher(None, first, second, autojunk=False)
-    return (
-        matcher.real_quick_ratio() >= threshold
-        and matcher.quick_ratio() >= threshold
-        and matcher.ratio() >= threshold
-    )
+    return _SameText(second, threshold)(first)
+
+
+class _SameText:
+    """Compares texts with one normalised text, analysed once (difflib caches its second
+    sequence), cheapest bounds first: the bench runs it for every pair of loose items."""
+
+    def __init__(self, key: str, threshold: float) -> None:
+        self.key = key
+        self.threshold = threshold
+        self._matcher = difflib.SequenceMatcher(None, "", key, autojunk=False)
+
+    def __call__(self, other: str) -> bool:
+        if not other or not self.key:
+            return False
+        if other == self.key:
+            return True
+        # difflib's real_quick_ratio: no ratio can beat what the lengths allow.
+        if 2 * min(len(other), len(self.key)) < self.threshold * (len(other) + len(self.key)):
+            return False
+        self._matcher.set_seq1(other)
+        return (
+            self._matcher.quick_ratio() >= self.threshold
+            and self._matcher.ratio() >= self.threshold
+        )
 
 
 @dataclass(frozen=True)
@@ -120,16 +136,49 @@ class _Report:
     week: str
     text: str
     reference: str | None
-    key: str  # normalised text
     kind: str  # "shipped" | "blocking"
     item_id: int | None
 
+    @cached_property
+    def key(self) -> str:
+        """The normalised text, made only when it is compared (most never are)."""
+        return normalised_text(self.text, self.reference)
 
-def _same_item(first: _Report, second: _Report, threshold: float) -> bool:
-    """Same reference when both have one, else near-identical text."""
-    if first.reference and second.reference:
-        return first.reference == second.reference
-    return near_identical(first.key, second.key, threshold=threshold)
+
+class _SameItem:
+    """Whether a report is the same item as ``report``: same reference when both have one,
+    else near-identical text."""
+
+    def __init__(self, report: _Report, threshold: float) -> None:
+        self.report = report
+        self._text = _SameText(report.key, threshold)
+
+    def __call__(self, other: _Report) -> bool:
+        if self.report.reference and other.reference:
+            return self.report.reference == other.reference
+        return self._text(other.key)
+
+
+def _reports(inputs: ChannelWeek, weeks: tuple[str, ...]) -> tuple[
+    dict[str, list[_Report]], list[_Report],
+]:
+    """The window's reports without a tag to an active KR (shipped items and blocker lines)
+    by week, and the items that have one."""
+    loose: dict[str, list[_Report]] = {week: [] for week in weeks}
+    tagged: list[_Report] = []
+    active = {week: frozenset(kr.kr_id for kr in inputs.active_krs(week)) for week in weeks}
+    for item in inputs.items:
+        if item.week in loose:
+            report = _Report(item.week, item.text, item.reference, "shipped", item.item_id)
+            (tagged if item.aligned(active[item.week]) else loose[item.week]).append(report)
+    for blocker in inputs.blockers:
+        if blocker.week in loose:
+            for line in blocker_lines(blocker.text):
+                reference = find_reference(line)
+                loose[blocker.week].append(
+                    _Report(blocker.week, line, reference, "blocking", None)
+                )
+    return loose, tagged
 
 
 def zombie_items(inputs: ChannelWeek) -> Finding | None:
@@ -138,41 +187,21 @@ def zombie_items(inputs: ChannelWeek) -> Finding | None:
     closed weeks."""
     limits = inputs.thresholds
     weeks = weeks_ending(inputs.week, limits.zombie_item_weeks)
-    reports: dict[str, list[_Report]] = {week: [] for week in weeks}
-    tagged: list[_Report] = []
-    for item in inputs.items:
-        if item.week not in reports:
-            continue
-        active = frozenset(kr.kr_id for kr in inputs.active_krs(item.week))
-        report = _Report(
-            item.week, item.text, item.reference, normalised_text(item.text, item.reference),
-            "shipped", item.item_id,
-        )
-        (tagged if item.aligned(active) else reports[item.week]).append(report)
-    for blocker in inputs.blockers:
-        if blocker.week in reports:
-            for line in blocker_lines(blocker.text):
-                reference = find_reference(line)
-                reports[blocker.week].append(_Report(
-                    blocker.week, line, reference, normalised_text(line, reference),
-                    "blocking", None,
-                ))
+    loose, tagged = _reports(inputs, weeks)
     zombies: list[list[_Report]] = []
-    for latest in reports[weeks[-1]]:
-        if any(_same_item(latest, seen[-1], limits.near_identical) for seen in zombies):
+    for latest in loose[weeks[-1]]:
+        same = _SameItem(latest, limits.near_identical)
+        if any(same(seen[-1]) for seen in zombies):
             continue  # the same item twice this week (shipped and blocking, two members)
-        if any(_same_item(latest, other, limits.near_identical) for other in tagged):
-            continue  # it has a KR tag in one of these weeks
         chain = []
         for week in weeks[:-1]:
-            match = next(
-                (r for r in reports[week] if _same_item(latest, r, limits.near_identical)), None
-            )
+            match = next((report for report in loose[week] if same(report)), None)
             if match is None:
                 break
             chain.append(match)
         else:
-            zombies.append([*chain, latest])
+            if not any(same(other) for other in tagged):  # a KR tag in one of these weeks
+                zombies.append([*chain, latest])
     if not zombies:
         return None
     return Finding(

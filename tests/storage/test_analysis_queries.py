@@ -294,9 +294,11 @@ async def test_week_totals_count_aligned_none_and_untagged_items(
 ) -> None:
     web = history.teams["web"]
     async with database.engine.connect() as conn:
-        inputs = await load_channel_week(conn, channel=web.channel, cycle=web.cycle,
+        review = await load_review_inputs(conn, channel=web.channel, cycle=web.cycle,
+                                          until="2026-W08")
+        weekly = await load_channel_week(conn, channel=web.channel, cycle=web.cycle,
                                          week="2026-W08", as_of=wednesday("2026-W08"))
-    by_week = {t.week: t for t in inputs.totals}
+    by_week = {t.week: t for t in review.totals}
     w01, w03, w06, w08 = (by_week[w] for w in ("2026-W01", "2026-W03", "2026-W06", "2026-W08"))
     # W01: last cycle's KR-9 aligns nothing.
     assert (w01.shipped, w01.aligned, w01.none_tier, w01.untagged) == (6, 3, 1, 1)
@@ -307,6 +309,11 @@ async def test_week_totals_count_aligned_none_and_untagged_items(
     assert (w06.shipped, w06.aligned, w06.none_tier, w06.untagged) == (5, 2, 1, 1)
     # W08: carol's check-in was opened, never answered and holds nothing.
     assert (w08.shipped, w08.checkins) == (2, 2)
+    # The weekly inputs count every week of the cycle, alignment only in the last three.
+    assert [(t.week, t.shipped, t.detailed) for t in weekly.totals] == [
+        (t.week, t.shipped, t.week >= "2026-W06") for t in review.totals
+    ]
+    assert [t for t in weekly.totals if t.detailed] == [w06, by_week["2026-W07"], w08]
 
 
 async def test_measurements_fall_into_the_week_of_the_channels_time_zone(

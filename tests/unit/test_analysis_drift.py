@@ -352,3 +352,11 @@ def test_stuck_blocker_mentions_the_member_and_quotes_both_weeks() -> None:
 def test_blocker_lines_drop_answers_that_mean_no_blocker(text: str,
                                                          lines: tuple[str, ...]) -> None:
     assert blocker_lines(text) == lines
+
+
+def test_a_week_counted_without_detail_has_no_alignment_to_fall_from() -> None:
+    counted_only = WeekTotals(week="2026-W05", shipped=20, aligned=0, checkins=3,
+                              detailed=False)
+    assert counted_only.alignment is None
+    inputs = history(totals=[counted_only, *aligned({"2026-W07": (13, 20)})])
+    assert low_alignment(inputs) is None

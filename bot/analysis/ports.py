@@ -1,0 +1,73 @@
+"""What analysis needs from storage, as a Protocol bound to one unit of work.
+
+``storage/analysis_store.py`` implements it (:func:`storage.analysis_store.analysis_store_for`
+is the :data:`AnalysisStoreFactory`); its reads are aggregate SQL, its writes record every
+drift warning and zombie nudge so none is sent twice and the nudge interval holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+from bot.model import Channel, Cycle
+from bot.ports import UnitOfWork
+
+from .findings import NudgeRecord
+from .inputs import ChannelWeek
+from .review import ReviewInputs
+
+
+class NoticeKind(StrEnum):
+    DRIFT = "drift"  # the owner's weekly drift DM (one per channel per week)
+    NUDGE = "nudge"  # a zombie nudge (one per KR per week; the interval is checked first)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A drift warning or zombie nudge that was recorded (before it was sent)."""
+
+    channel_id: int
+    week: str
+    kind: NoticeKind
+    kr_id: int | None  # the zombie KR of a nudge
+    recorded_at: datetime
+    findings: tuple[dict[str, Any], ...]  # Finding.as_dict() of what it said
+
+
+class AnalysisStore(Protocol):
+    async def channel_week(
+        self, *, channel: Channel, cycle: Cycle, week: str, as_of: date,
+    ) -> ChannelWeek:
+        """The rules' inputs for one channel's week, from aggregate queries."""
+        ...
+
+    async def review_inputs(
+        self, *, channel: Channel, cycle: Cycle, until: str | None = None,
+    ) -> ReviewInputs:
+        """The outcome review's inputs for a cycle (up to ``until``, default its end)."""
+        ...
+
+    async def nudge_history(self, channel_id: int) -> list[NudgeRecord]:
+        """Every zombie nudge recorded for the channel."""
+        ...
+
+    async def record_notice(
+        self, *, workspace_id: int, channel_id: int, week: str, kind: NoticeKind,
+        kr_id: int | None, findings: Sequence[dict[str, Any]], now: datetime,
+    ) -> bool:
+        """Record a warning or nudge before sending it; False if this one (channel, week,
+        kind, KR) was recorded already — then it must not be sent again. Safe under races."""
+        ...
+
+    async def notices(self, channel_id: int, *, week: str | None = None) -> list[Notice]:
+        """The channel's recorded warnings and nudges (of one week if given), oldest first."""
+        ...
+
+
+AnalysisStoreFactory = Callable[[UnitOfWork], AnalysisStore]
+
+__all__ = ["AnalysisStore", "AnalysisStoreFactory", "Notice", "NoticeKind"]

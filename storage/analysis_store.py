@@ -1,0 +1,112 @@
+"""``SqlAnalysisStore``: :class:`bot.analysis.ports.AnalysisStore` on SQLite / PostgreSQL.
+
+- reads: the rules' and the review's inputs (:mod:`storage.analysis_queries`, aggregate SQL);
+- ``analysis_notice``: every drift warning and zombie nudge, recorded before it is sent.
+  A unique key (channel, week, kind, KR) makes recording a claim: of two clocks or two
+  retries, one records and sends, the other is told it was done. ``kr_id`` 0 stands for the
+  channel's drift DM.
+
+The store works inside a unit of work's session (:func:`analysis_store_for`), so a notice
+commits or rolls back with the rest of that unit's work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any, cast
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.analysis import ChannelWeek, NudgeRecord, ReviewInputs
+from bot.analysis.ports import Notice, NoticeKind
+from bot.model import Channel, Cycle
+from storage.analysis_queries import load_channel_week, load_review_inputs
+from storage.repository_base import dialect_insert
+from storage.tables import NAMING_CONVENTION, ChannelRow, UtcDateTime, WorkspaceRow
+
+metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+_WORKSPACE = cast(sa.Table, WorkspaceRow.__table__)  # type: ignore[attr-defined]
+_CHANNEL = cast(sa.Table, ChannelRow.__table__)  # type: ignore[attr-defined]
+
+notices = sa.Table(
+    "analysis_notice",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("workspace_id", sa.Integer, sa.ForeignKey(_WORKSPACE.c.id), nullable=False),
+    sa.Column("channel_id", sa.Integer, sa.ForeignKey(_CHANNEL.c.id), nullable=False),
+    sa.Column("week", sa.String(10), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("kr_id", sa.Integer, nullable=False),  # 0: the channel's drift DM
+    sa.Column("recorded_at", UtcDateTime(), nullable=False),
+    sa.Column("findings", sa.JSON, nullable=False),
+    sa.UniqueConstraint("channel_id", "week", "kind", "kr_id"),
+    sa.Index("ix_analysis_notice_channel_id_kind", "channel_id", "kind"),
+)
+
+
+class SqlAnalysisStore:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    @property
+    def _dialect(self) -> str:
+        return self._session.get_bind().dialect.name
+
+    async def channel_week(
+        self, *, channel: Channel, cycle: Cycle, week: str, as_of: date,
+    ) -> ChannelWeek:
+        return await load_channel_week(self._session, channel=channel, cycle=cycle,
+                                       week=week, as_of=as_of)
+
+    async def review_inputs(
+        self, *, channel: Channel, cycle: Cycle, until: str | None = None,
+    ) -> ReviewInputs:
+        return await load_review_inputs(self._session, channel=channel, cycle=cycle,
+                                        until=until)
+
+    async def nudge_history(self, channel_id: int) -> list[NudgeRecord]:
+        rows = await self._session.execute(
+            sa.select(notices.c.kr_id, notices.c.week)
+            .where(notices.c.channel_id == channel_id, notices.c.kind == NoticeKind.NUDGE.value)
+            .order_by(notices.c.week, notices.c.kr_id)
+        )
+        return [NudgeRecord(kr_id=row.kr_id, week=row.week) for row in rows]
+
+    async def record_notice(
+        self, *, workspace_id: int, channel_id: int, week: str, kind: NoticeKind,
+        kr_id: int | None, findings: Sequence[dict[str, Any]], now: datetime,
+    ) -> bool:
+        result = await self._session.execute(
+            dialect_insert(self._dialect, notices)
+            .values(workspace_id=workspace_id, channel_id=channel_id, week=week,
+                    kind=kind.value, kr_id=kr_id or 0, recorded_at=now,
+                    findings=list(findings))
+            .on_conflict_do_nothing(index_elements=["channel_id", "week", "kind", "kr_id"])
+        )
+        return bool(cast(Any, result).rowcount)
+
+    async def notices(self, channel_id: int, *, week: str | None = None) -> list[Notice]:
+        statement = sa.select(notices).where(notices.c.channel_id == channel_id)
+        if week is not None:
+            statement = statement.where(notices.c.week == week)
+        rows = await self._session.execute(statement.order_by(notices.c.recorded_at,
+                                                              notices.c.id))
+        return [
+            Notice(channel_id=row.channel_id, week=row.week, kind=NoticeKind(row.kind),
+                   kr_id=row.kr_id or None, recorded_at=row.recorded_at,
+                   findings=tuple(row.findings))
+            for row in rows
+        ]
+
+
+def analysis_store_for(uow: Any) -> SqlAnalysisStore:
+    """The analysis store inside ``uow``'s transaction (a
+    :class:`storage.unit_of_work.SqlUnitOfWork`): the
+    :data:`bot.analysis.ports.AnalysisStoreFactory` the composition root passes in."""
+    return SqlAnalysisStore(uow.session)
+
+
+__all__ = ["SqlAnalysisStore", "analysis_store_for", "metadata", "notices"]
