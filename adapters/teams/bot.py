@@ -99,6 +99,7 @@ class TeamsBot(ActivityHandler):
         outcome = await self.core.handle_form(
             actor=request.actor, place=request.place, form_id=request.form_id,
             state=request.state, values=request.values,
+            delivery_id=request.delivery_id or None,
         )
         if isinstance(outcome, FormErrors):
             if request.form is not None and request.card_id:

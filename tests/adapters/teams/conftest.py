@@ -20,7 +20,9 @@ from adapters.teams.pacing import Limits, Window
 from adapters.teams.settings import TeamsSettings
 from bot.app import OkrBot
 from bot.clock import ManualClock
+from bot.loop.entry import WeeklyLoop
 from storage.database import Database
+from storage.loop_store import loop_store_for
 from tests.adapters.teams.support import TeamsDriver
 from tests.fakes.teams_connector import FakeConnector
 
@@ -49,6 +51,7 @@ def fake_connector() -> Iterator[FakeConnector]:
 class TeamsWorld:
     fake: FakeConnector
     bot: OkrBot
+    loop: WeeklyLoop
     clock: ManualClock
     messenger: TeamsMessenger
     database: Database
@@ -62,7 +65,9 @@ async def start_world(
     clock = ManualClock(START)
     messenger = build_teams_messenger(database=database, settings=settings, limits=LOOSE,
                                       retry=QUICK_RETRY)
-    bot = OkrBot(uow=database.uow, clock=clock, messenger=messenger)
+    loop = WeeklyLoop(uow=database.uow, loop_store=loop_store_for, clock=clock,
+                      messenger=messenger)
+    bot = OkrBot(uow=database.uow, clock=clock, messenger=messenger, loop=loop)
     web_app = web.Application()
     mount_teams(web_app, bot=bot, database=database, settings=settings, messenger=messenger)
     server = TestServer(web_app, host="127.0.0.1")
@@ -70,8 +75,8 @@ async def start_world(
     session = aiohttp.ClientSession()
     driver = TeamsDriver(session=session, base_url=str(server.make_url("")).rstrip("/"),
                          service_url=fake.url)
-    world = TeamsWorld(fake=fake, bot=bot, clock=clock, messenger=messenger, database=database,
-                       teams=driver, settings=settings)
+    world = TeamsWorld(fake=fake, bot=bot, loop=loop, clock=clock, messenger=messenger,
+                       database=database, teams=driver, settings=settings)
     return world, server, session
 
 

@@ -3,8 +3,6 @@ answer updates the card in place, or arrives as a reply when it cannot."""
 
 from __future__ import annotations
 
-import pytest
-
 from adapters.teams.cards import form_spec
 from bot.messages import Form, TextInput
 from tests.adapters.teams.conftest import TeamsWorld
@@ -65,26 +63,3 @@ async def test_an_action_execute_invoke_is_refused_cleanly_not_with_a_server_err
     assert response.status == 501
     assert world.fake.of("reply", "send", "update") == []
 
-
-async def test_a_form_asked_for_in_a_channel_goes_to_the_askers_personal_chat(
-    world: TeamsWorld, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    form = Form(form_id="decision.kill", title="Kill KR-3",
-                inputs=(TextInput(name="reason", label="Why"),))
-
-    async def open_form(**_: object) -> Form:
-        return form
-
-    # A button on a card in the channel (a nudge, a prompt) that opens a form.
-    monkeypatch.setattr(world.bot, "handle_action", open_form)
-    await world.teams.submit({"action_id": "zombie.kill", "value": "3"}, card_id="card-9",
-                             fixture="playground_channel_mention", text="")
-
-    [create] = await world.fake.wait_for(1, "create")
-    assert create.body["members"] == [{"id": "user-id-0"}]
-    [private] = await world.fake.wait_for(1, "send")
-    assert private.conversation_id == "a:personal-user-id-0"
-    assert private.card is not None and "Kill KR-3" in private.text
-    [note] = await world.fake.wait_for(1, "reply")
-    assert note.conversation_id == "team-id;messageid=1795355525451"
-    assert "personal chat" in note.text
