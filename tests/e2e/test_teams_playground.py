@@ -7,6 +7,7 @@ asks for help and answers a check-in card, in a personal chat and in a channel (
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -16,7 +17,9 @@ from adapters.teams.app import build_teams_messenger, mount_teams
 from adapters.teams.settings import TeamsSettings
 from bot.app import OkrBot
 from bot.clock import SystemClock
+from bot.loop.entry import WeeklyLoop
 from storage.database import Database
+from storage.loop_store import loop_store_for
 from tests.e2e import teams_playground
 from tests.e2e.teams_playground import Playground, card_text
 
@@ -31,7 +34,10 @@ async def playground(sqlite_database: Database) -> AsyncIterator[Playground]:
     teams_playground.install()
     settings = TeamsSettings()  # open mode: the playground sends no token
     messenger = build_teams_messenger(database=sqlite_database, settings=settings)
-    bot = OkrBot(uow=sqlite_database.uow, clock=SystemClock(), messenger=messenger)
+    clock = SystemClock()
+    loop = WeeklyLoop(uow=sqlite_database.uow, loop_store=loop_store_for, clock=clock,
+                      messenger=messenger)
+    bot = OkrBot(uow=sqlite_database.uow, clock=clock, messenger=messenger, loop=loop)
     web_app = web.Application()
     mount_teams(web_app, bot=bot, database=sqlite_database, settings=settings,
                 messenger=messenger)
@@ -64,3 +70,77 @@ async def test_help_in_a_channel_after_an_at_mention(playground: Playground) -> 
     answer = await playground.wait_for_bot("@okrbot checkin")
     assert answer["_conversation"] in (thread, playground.channel)
     assert "help" in card_text(answer)
+
+
+SETUP = (
+    "setup",
+    'objective add "self-serve onboarding" because "teams drop out in week one"',
+    'kr add O1 increase "weekly active teams" from 120 to 300',
+)
+
+
+async def set_up_team(playground: Playground) -> None:
+    await playground.install(playground.channel)
+    for text in SETUP:
+        before = len(playground.bot_messages())
+        await playground.say(playground.channel, text, mention_bot=True)
+        answer = await playground.wait_for_bot("", after=before)
+        assert "Unknown command" not in card_text(answer), card_text(answer)
+
+
+def form_of(message: dict[str, Any]) -> dict[str, Any]:
+    for attachment in message.get("attachments") or []:
+        for element in attachment["content"]["body"]:
+            if element.get("type") == "Container" and any(
+                i.get("type") == "ActionSet" for i in element["items"]
+            ):
+                return element
+    raise AssertionError(f"no form in {card_text(message)}")
+
+
+def pressed(form: dict[str, Any], answers: dict[str, str]) -> dict[str, Any]:
+    """What the client posts when the form's Action.Submit is pressed."""
+    data = form["items"][-1]["actions"][0]["data"]
+    inputs = {i["id"] for i in form["items"] if i["type"].startswith("Input.")}
+    return {**data, **{name: answers.get(name, "") for name in inputs}}
+
+
+ANSWER = {"item_1": "Shipped the new signup flow", "krs_1": "1", "tier_1": "direct",
+          "blockers": ""}
+
+
+async def answer_checkin(playground: Playground, card: dict[str, Any]) -> dict[str, Any]:
+    before = len(playground.bot_messages(action="updateMessage"))
+    await playground.submit(card["_conversation"], card["messageId"],
+                            pressed(form_of(card), ANSWER))
+    return await playground.wait_for_bot("Shipped the new signup flow", after=before,
+                                         action="updateMessage")
+
+
+async def test_a_checkin_card_answered_in_the_personal_chat(playground: Playground) -> None:
+    await set_up_team(playground)
+    await playground.install(playground.personal_chat)
+    before = len(playground.bot_messages())
+
+    await playground.say(playground.personal_chat, "checkin")
+
+    card = await playground.wait_for_bot("Check-in", after=before)
+    assert card["_conversation"] == playground.personal_chat
+    saved = await answer_checkin(playground, card)
+    assert "saved" in card_text(saved).lower()
+
+
+async def test_a_checkin_asked_for_in_a_channel_is_answered_privately(
+    playground: Playground,
+) -> None:
+    await set_up_team(playground)
+    before = len(playground.bot_messages())
+
+    await playground.say(playground.channel, "checkin", mention_bot=True)
+
+    note = await playground.wait_for_bot("personal chat", after=before)
+    assert note["_conversation"] != playground.personal_chat
+    card = await playground.wait_for_bot("Check-in", after=before)
+    assert card["_conversation"] == playground.personal_chat
+    saved = await answer_checkin(playground, card)
+    assert "saved" in card_text(saved).lower()
