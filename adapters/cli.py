@@ -8,9 +8,10 @@ import asyncio
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger("okrbot")
 
@@ -92,15 +93,26 @@ async def run_serve(args: argparse.Namespace) -> int:
     loop = WeeklyLoop(uow=database.uow, loop_store=loop_store_for, clock=clock, messenger=messenger)
     bot = OkrBot(uow=database.uow, clock=clock, messenger=messenger, loop=loop)
     app = base_app()
-    platforms = mount_platforms(app, bot=bot, database=database, messenger=messenger)
-    if not platforms:
-        log.warning("neither Slack nor Teams is configured: serving /healthz and /metrics only "
-                    "(see README § Connect Slack / Connect Teams)")
+    platforms = mount_platforms(app, bot=bot, database=database, messenger=messenger,
+                                env=os.environ, socket_mode=args.socket_mode)
+    slack_settings, _teams = platform_settings(os.environ)
+    if slack_settings is None:
+        log.warning("Slack is not configured (no SLACK_* variables): see README § Connect Slack")
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, args.host, args.port)
     await site.start()
-    log.info("okrbot serving %s on http://%s:%s", ", ".join(platforms) or "nothing", args.host, args.port)
+    tasks = []
+    if args.socket_mode:
+        if slack_settings is None:
+            raise ValueError("--socket-mode needs Slack's settings: SLACK_BOT_TOKEN and SLACK_APP_TOKEN")
+        from adapters.slack.app import run_socket_mode
+
+        tasks.append(asyncio.create_task(run_socket_mode(
+            bot=bot, database=database, settings=slack_settings,
+            messenger=messenger.messengers["slack"])))
+        platforms.insert(0, "Slack over Socket Mode")
+    log.info("okrbot serving %s on http://%s:%s", ", ".join(platforms), args.host, args.port)
     scheduler = LoopScheduler(loop=loop) if args.with_clock else None
     if scheduler is not None:
         await scheduler.start()
@@ -114,20 +126,56 @@ async def run_serve(args: argparse.Namespace) -> int:
     finally:
         if scheduler is not None:
             await scheduler.shutdown()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         await runner.cleanup()
         await database.dispose()
     return 0
 
 
-def mount_platforms(app: object, *, bot: object, database: object, messenger: object) -> list[str]:
-    """Mount every configured platform on the web app; returns their names."""
-    return []
+def platform_settings(env: Mapping[str, str]) -> tuple[Any, Any]:
+    """Slack's settings (None when Slack is not configured) and Teams' (open mode, for the
+    emulator and local development, when no app id is set)."""
+    from adapters.slack.settings import SlackSettings
+    from adapters.teams.settings import TeamsSettings
+
+    return SlackSettings.from_env(env), TeamsSettings.from_env(env) or TeamsSettings()
 
 
-async def run_clock(args: argparse.Namespace) -> int:
-    from adapters.scheduler import run_clock as serve_clock_process
+def platform_messengers(*, database: Any, clock: Any, env: Mapping[str, str]) -> dict[str, Any]:
+    """A messenger per configured platform, for processes that send without serving (the
+    clock). Each is a real client with its own pacing and retries."""
+    from adapters.slack.app import build_messenger
+    from adapters.teams.app import build_teams_messenger
 
-    return await serve_clock_process(database_url=_database_url(args), messenger=None)
+    slack, teams = platform_settings(env)
+    messengers: dict[str, Any] = {"teams": build_teams_messenger(database=database, settings=teams)}
+    if slack is not None:
+        messengers["slack"] = build_messenger(database=database, settings=slack, clock=clock)
+    return messengers
+
+
+def mount_platforms(app: Any, *, bot: Any, database: Any, messenger: Any,
+                    env: Mapping[str, str], socket_mode: bool) -> list[str]:
+    """Mount every configured platform on the web app and register its messenger on the
+    routing messenger; returns what is served."""
+    from adapters.slack.app import build_messenger, mount_slack
+    from adapters.teams.app import build_teams_messenger, mount_teams
+
+    slack, teams = platform_settings(env)
+    served = []
+    if slack is not None:
+        slack_messenger = build_messenger(database=database, settings=slack, clock=bot.clock)
+        messenger.add("slack", slack_messenger)
+        if not socket_mode:
+            mount_slack(app, bot=bot, database=database, settings=slack, messenger=slack_messenger)
+            served.append("Slack at /slack/events")
+    teams_messenger = build_teams_messenger(database=database, settings=teams)
+    messenger.add("teams", teams_messenger)
+    mount_teams(app, bot=bot, database=database, settings=teams, messenger=teams_messenger)
+    served.append("Teams at /api/messages" + (" (open mode)" if teams.open_mode else ""))
+    return served
 
 
 # --- database ------------------------------------------------------------------------
@@ -242,6 +290,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
     serve.add_argument("--host", default=os.environ.get("HOST", "0.0.0.0"))
     serve.add_argument("--db", help="SQLite file or database URL (default: DATABASE_URL)")
+    serve.add_argument("--socket-mode", action="store_true",
+                       help="Slack over Socket Mode (SLACK_APP_TOKEN): no public URL needed")
     serve.add_argument("--with-clock", action="store_true",
                        help="also run the weekly clock in this process (a single-process install)")
     serve.set_defaults(handler=lambda a: asyncio.run(run_serve(a)))

@@ -59,7 +59,7 @@ def test_serve_answers_healthz_and_counts_requests_in_metrics(tmp_path: Path) ->
         process.terminate()
         _, err = process.communicate(timeout=20)
     assert process.returncode == 0, err
-    assert "neither Slack nor Teams is configured" in err
+    assert "Slack is not configured" in err and "TEAMS IS OPEN" in err
     assert "the weekly clock runs in this process" in err and "Scheduler has been shut down" in err
 
 
