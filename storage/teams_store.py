@@ -1,4 +1,5 @@
-"""What the Teams adapter keeps in our database: conversation references.
+"""What the Teams adapter keeps in our database: conversation references, and the ids of
+the message activities already handled (Teams re-posts a message it thinks we missed).
 
 Teams lets a bot message someone first (the weekly prompt, an owner's drift DM) only
 through a conversation it already knows, at the service URL Teams gave for it. So every
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -43,6 +44,17 @@ conversations = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.Index("ix_teams_conversations_member", "tenant_id", "member_id"),
 )
+
+processed_activities = sa.Table(
+    "teams_processed_activities",
+    metadata,
+    sa.Column("conversation_id", sa.String(512), primary_key=True),
+    sa.Column("activity_id", sa.String(255), primary_key=True),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False, index=True),
+)
+
+#: Teams gives up re-posting a message within minutes; a day is plenty to remember.
+ACTIVITY_MEMORY = timedelta(days=1)
 
 USER = "user"
 CHANNEL = "channel"
@@ -84,6 +96,7 @@ class TeamsStore:
         # Every activity repeats where its sender is; most of the time nothing changed,
         # so the write is skipped (a busy channel would otherwise write on every message).
         self._recent: dict[tuple[str, str, str], tuple[ConversationRef, float]] = {}
+        self._last_prune: datetime | None = None
 
     @staticmethod
     def _where(tenant_id: str, kind: str, key: str) -> Any:
@@ -131,6 +144,41 @@ class TeamsStore:
             self._recent.clear()
         self._recent[key] = (ref, moment)
 
+    # --- redeliveries --------------------------------------------------------------------
+
+    async def first_delivery(self, *, conversation_id: str, activity_id: str,
+                             now: datetime | None = None) -> bool:
+        """Record a message activity; True the first time, False for a redelivery."""
+        now = now or datetime.now(UTC)
+        try:
+            async with self.engine.begin() as conn:
+                await conn.execute(processed_activities.insert().values(
+                    conversation_id=conversation_id, activity_id=activity_id, received_at=now,
+                ))
+        except IntegrityError:
+            return False
+        await self._prune(now)
+        return True
+
+    async def forget_delivery(self, *, conversation_id: str, activity_id: str) -> None:
+        """Handling it failed: let Teams' next delivery of it through."""
+        c = processed_activities.c
+        async with self.engine.begin() as conn:
+            await conn.execute(processed_activities.delete().where(
+                c.conversation_id == conversation_id, c.activity_id == activity_id
+            ))
+
+    async def _prune(self, now: datetime) -> None:
+        if self._last_prune is not None and now - self._last_prune < timedelta(hours=1):
+            return
+        self._last_prune = now
+        async with self.engine.begin() as conn:
+            await conn.execute(processed_activities.delete().where(
+                processed_activities.c.received_at < now - ACTIVITY_MEMORY
+            ))
+
+    # --- reachability --------------------------------------------------------------------
+
     async def mark_unreachable(self, *, tenant_id: str, kind: str, key: str) -> None:
         self._recent.pop((tenant_id, kind, key), None)  # their next activity must clear it
         async with self.engine.begin() as conn:
@@ -174,4 +222,13 @@ def _ref(row: Any) -> ConversationRef:
     )
 
 
-__all__ = ["CHANNEL", "TEAM", "USER", "ConversationRef", "TeamsStore", "engine_of"]
+__all__ = [
+    "CHANNEL",
+    "TEAM",
+    "USER",
+    "ConversationRef",
+    "TeamsStore",
+    "conversations",
+    "engine_of",
+    "processed_activities",
+]

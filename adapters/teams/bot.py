@@ -16,6 +16,7 @@ the turn context: one paced, retrying path for everything the bot sends.
 from __future__ import annotations
 
 import logging
+import time
 from contextvars import ContextVar
 from typing import Any
 
@@ -37,6 +38,9 @@ Json = dict[str, Any]
 #: The activity exactly as posted, set by the route for the turn it starts. botbuilder's
 #: ``Activity.serialize()`` drops what its models do not declare — a mention entity's
 #: ``mentioned`` and ``text`` among them — so translation reads the posted JSON.
+#: How long a team's channel names are trusted before they are read again.
+CHANNEL_NAMES_SECONDS = 3600.0
+
 POSTED_ACTIVITY: ContextVar[Json | None] = ContextVar("posted_teams_activity", default=None)
 
 
@@ -58,11 +62,15 @@ class TeamsBot(ActivityHandler):
         self.core = core
         self.connector = connector
         self.store = store
+        self._channel_names: dict[str, tuple[float, dict[str, str]]] = {}
 
     # --- activities -----------------------------------------------------------------
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
-        activity = activity_json(turn_context)
+        activity = await self._with_channel_name(activity_json(turn_context))
+        if not await self._first_delivery(activity):
+            log.info("ignored a redelivered Teams message %s", activity.get("id"))
+            return
         await self._remember(activity)
         resolved = await self._mentioned_users(activity)
         request = inbound.translate(activity, resolve=resolved.get)
@@ -214,6 +222,43 @@ class TeamsBot(ActivityHandler):
                 bot_id=bot_id, conversation_id=team["id"], name=str(team.get("name") or ""),
             ))
 
+    async def _first_delivery(self, activity: Json) -> bool:
+        conversation_id = (activity.get("conversation") or {}).get("id")
+        activity_id = activity.get("id")
+        if not conversation_id or not activity_id:
+            return True
+        return await self.store.first_delivery(conversation_id=str(conversation_id),
+                                               activity_id=str(activity_id))
+
+    async def _with_channel_name(self, activity: Json) -> Json:
+        """The activity with its channel's name: Teams sends a channel message with the
+        channel's id only, and the core names the team after its channel."""
+        conversation = activity.get("conversation") or {}
+        channel_data = activity.get("channelData") or {}
+        channel = channel_data.get("channel") or {}
+        team_id = (channel_data.get("team") or {}).get("id")
+        if conversation.get("conversationType") != "channel" or channel.get("name") \
+                or not team_id or not channel.get("id"):
+            return activity
+        names = self._channel_names.get(team_id)
+        if names is None or time.monotonic() - names[0] > CHANNEL_NAMES_SECONDS:
+            try:
+                found = await self.connector.channels(
+                    service_url=activity["serviceUrl"], team_id=team_id,
+                    tenant=inbound.tenant_of(activity),
+                )
+            except (ConnectorError, Undeliverable) as error:
+                log.info("could not read the channels of team %s: %s", team_id, error)
+                return activity
+            # The General channel comes without a name (its id is the team's).
+            names = (time.monotonic(), {str(c.get("id")): str(c.get("name") or "General")
+                                        for c in found})
+            self._channel_names[team_id] = names
+        name = names[1].get(str(channel["id"]))
+        if not name:
+            return activity
+        return {**activity, "channelData": {**channel_data, "channel": {**channel, "name": name}}}
+
     async def _mentioned_users(self, activity: Json) -> dict[str, str]:
         """Our user ids of the people @mentioned (other than the bot) that we know."""
         tenant = inbound.tenant_of(activity)
@@ -300,6 +345,14 @@ class TeamsBot(ActivityHandler):
         """The turn failed on our side: say so rather than stay silent."""
         log.exception("Teams turn failed", exc_info=error)
         activity = activity_json(turn_context)
+        if activity.get("type") == "message" and activity.get("id"):
+            try:  # Teams may deliver it again: let that one through
+                await self.store.forget_delivery(
+                    conversation_id=str((activity.get("conversation") or {}).get("id")),
+                    activity_id=str(activity["id"]),
+                )
+            except Exception:  # noqa: BLE001 — the database may be what failed
+                log.warning("could not forget the failed delivery", exc_info=True)
         if activity.get("type") != "message" or not activity.get("serviceUrl"):
             return
         sorry = Reply(message(Text("Sorry, something went wrong on our side and nothing was "

@@ -212,6 +212,16 @@ class Connector:
             if not token:
                 return found
 
+    async def channels(self, *, service_url: str, team_id: str, tenant: str
+                       ) -> list[dict[str, Any]]:
+        """The channels of a team: ``[{"id", "name"}]`` (the General channel has no name
+        and the team's id)."""
+        answer = await self._call(
+            "GET", service_url, f"v3/teams/{quote(team_id, safe='')}/conversations", None,
+            tenant=tenant, pace=team_id, operation="channels",
+        ) or {}
+        return list(answer.get("conversations") or [])
+
     # --- plumbing -------------------------------------------------------------------
 
     async def _call(

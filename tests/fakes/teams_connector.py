@@ -39,7 +39,7 @@ ISSUED_TOKEN = "fake-connector-access-token"
 
 @dataclass
 class Call:
-    kind: str  # "send" | "reply" | "update" | "create" | "members" | "token"
+    kind: str  # "send" | "reply" | "update" | "create" | "members" | "channels" | "token"
     method: str
     path: str
     conversation_id: str = ""
@@ -111,6 +111,7 @@ class FakeConnector:
         self.require_token = False
         self.calls: list[Call] = []
         self.rosters: dict[str, list[dict[str, Any]]] = {}
+        self.channels: dict[str, list[dict[str, Any]]] = {}  # team id → its channels
         self.page_size = 2
         self._failures: dict[str, deque[tuple[int, dict[str, str]]]] = defaultdict(deque)
         self._ids = itertools.count(1)
@@ -157,6 +158,7 @@ class FakeConnector:
         app.router.add_post("/v3/conversations/{cid}/activities/{aid}", self._reply)
         app.router.add_put("/v3/conversations/{cid}/activities/{aid}", self._update)
         app.router.add_get("/v3/conversations/{cid}/pagedmembers", self._members)
+        app.router.add_get("/v3/teams/{tid}/conversations", self._channels)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -260,6 +262,13 @@ class FakeConnector:
         if start + self.page_size < len(roster):
             answer["continuationToken"] = str(start + self.page_size)
         return web.json_response(answer)
+
+    async def _channels(self, request: web.Request) -> web.Response:
+        _call, refusal = await self._record(request, "channels")
+        if refusal:
+            return refusal
+        return web.json_response({"conversations": self.channels.get(request.match_info["tid"],
+                                                                     [])})
 
     async def _openid(self, _request: web.Request) -> web.Response:
         return web.json_response({

@@ -61,5 +61,6 @@ class TeamsDriver:
         activity = recorded(fixture, **changes)
         activity["value"] = value
         activity["replyToId"] = card_id
+        activity["id"] = f"submit-{self.counter + 1}"  # each press is a new activity
         activity.pop("text", None)
         return await self.post(activity)

@@ -222,8 +222,9 @@ def test_retry_after_is_read_as_seconds_or_a_date() -> None:
 async def test_concurrent_sends_to_many_chats_stay_within_the_tenant_limit(
     fake_connector: FakeConnector,
 ) -> None:
+    # As the real limits, smaller and quicker: 20 calls per half second, spread evenly.
     client = connector(limits=Limits(per_conversation=(Window(1000, 1.0),),
-                                     per_tenant=(Window(20, 0.5),)))
+                                     per_tenant=(Window(20, 0.5, smooth=True),)))
     try:
         await asyncio.gather(*(send(client, fake_connector, conversation=f"a:{n}")
                                for n in range(60)))
@@ -233,4 +234,4 @@ async def test_concurrent_sends_to_many_chats_stay_within_the_tenant_limit(
     times = sorted(c.at for c in fake_connector.of("send"))
     assert len(times) == 60
     for i in range(len(times) - 20):
-        assert times[i + 20] - times[i] >= 0.45, "21 requests within half a second"
+        assert times[i + 20] - times[i] >= 0.5, "21 requests arrived within half a second"

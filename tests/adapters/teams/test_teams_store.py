@@ -3,25 +3,48 @@ exactly the table the store describes, and references merge as Teams tells us mo
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from storage.database import Database
-from storage.teams_store import CHANNEL, USER, ConversationRef, TeamsStore, conversations
+from storage.teams_store import (
+    CHANNEL,
+    USER,
+    ConversationRef,
+    TeamsStore,
+    conversations,
+    processed_activities,
+)
 
 
-async def test_migration_creates_the_table_the_store_describes(database: Database) -> None:
+@pytest.mark.parametrize("table", [conversations, processed_activities], ids=lambda t: t.name)
+async def test_migrations_create_the_tables_the_store_describes(
+    database: Database, table: sa.Table
+) -> None:
     async with database.engine.connect() as conn:
         columns = await conn.run_sync(
-            lambda sync: {c["name"]: c for c in sa.inspect(sync).get_columns(conversations.name)}
+            lambda sync: {c["name"]: c for c in sa.inspect(sync).get_columns(table.name)}
         )
-        keys = await conn.run_sync(
-            lambda sync: sa.inspect(sync).get_pk_constraint(conversations.name)
-        )
+        keys = await conn.run_sync(lambda sync: sa.inspect(sync).get_pk_constraint(table.name))
 
-    assert set(columns) == {c.name for c in conversations.columns}
-    assert keys["constrained_columns"] == ["tenant_id", "kind", "key"]
-    for column in conversations.columns:
+    assert set(columns) == {c.name for c in table.columns}
+    assert keys["constrained_columns"] == [c.name for c in table.primary_key.columns]
+    for column in table.columns:
         assert columns[column.name]["nullable"] == column.nullable, column.name
+
+
+async def test_a_redelivered_activity_is_recognised_until_it_is_forgotten(
+    database: Database,
+) -> None:
+    store = TeamsStore(database.engine)
+
+    first = await store.first_delivery(conversation_id="a:1", activity_id="m1")
+    again = await store.first_delivery(conversation_id="a:1", activity_id="m1")
+    elsewhere = await store.first_delivery(conversation_id="a:2", activity_id="m1")
+    await store.forget_delivery(conversation_id="a:1", activity_id="m1")
+    after_failure = await store.first_delivery(conversation_id="a:1", activity_id="m1")
+
+    assert (first, again, elsewhere, after_failure) == (True, False, True, True)
 
 
 async def test_a_reference_keeps_what_later_activities_do_not_repeat(database: Database) -> None:
