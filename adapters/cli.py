@@ -178,6 +178,38 @@ def mount_platforms(app: Any, *, bot: Any, database: Any, messenger: Any,
     return served
 
 
+async def run_clock(args: argparse.Namespace) -> int:
+    """`okrbot clock`: the weekly loop's scheduler, sending through every configured
+    platform (console workspaces are printed)."""
+    from adapters.routing import RoutingMessenger
+    from adapters.scheduler import ClockMessenger, serve_clock
+    from bot.clock import SystemClock
+    from bot.loop.entry import WeeklyLoop
+    from storage.database import open_database
+    from storage.engine import default_database_url, is_sqlite, normalize_database_url
+    from storage.loop_store import loop_store_for
+
+    url = normalize_database_url(_database_url(args) or default_database_url())
+    database = await open_database(url, migrate=is_sqlite(url))
+    clock = SystemClock()
+    messengers = platform_messengers(database=database, clock=clock, env=os.environ)
+    try:
+        for messenger in messengers.values():
+            clients = getattr(messenger, "clients", None)
+            if clients is not None:
+                await clients.start()
+        loop = WeeklyLoop(uow=database.uow, loop_store=loop_store_for, clock=clock,
+                          messenger=ClockMessenger(RoutingMessenger(messengers)))
+        await serve_clock(loop=loop)
+    finally:
+        for messenger in messengers.values():
+            holder = getattr(messenger, "clients", None) or getattr(messenger, "connector", None)
+            if holder is not None:
+                await holder.close()
+        await database.dispose()
+    return 0
+
+
 # --- database ------------------------------------------------------------------------
 
 
