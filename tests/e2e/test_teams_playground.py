@@ -86,6 +86,8 @@ async def set_up_team(playground: Playground) -> None:
         await playground.say(playground.channel, text, mention_bot=True)
         answer = await playground.wait_for_bot("", after=before)
         assert "Unknown command" not in card_text(answer), card_text(answer)
+        if text == "setup":  # named after the channel, read from the team's channel list
+            assert "#General is now an okrbot team" in card_text(answer)
 
 
 def form_of(message: dict[str, Any]) -> dict[str, Any]:
