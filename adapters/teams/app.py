@@ -33,6 +33,7 @@ from botframework.connector.auth import (
 
 from adapters.teams.bot import POSTED_ACTIVITY, TeamsBot
 from adapters.teams.connector import Connector, RetryPolicy
+from adapters.teams.conversations import Conversations
 from adapters.teams.messenger import TeamsMessenger
 from adapters.teams.pacing import Limits, Pacer
 from adapters.teams.settings import (
@@ -152,7 +153,8 @@ def mount_teams(
         )
     messenger = messenger or build_teams_messenger(database=database, settings=settings)
     adapter = CloudAdapter(authentication(settings))
-    handler = TeamsBot(core=bot, connector=messenger.connector, store=messenger.store)
+    conversations = Conversations(connector=messenger.connector, store=messenger.store)
+    handler = TeamsBot(core=bot, conversations=conversations)
     adapter.on_turn_error = handler.apologise
 
     async def messages(request: web.Request) -> web.StreamResponse:
