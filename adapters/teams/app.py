@@ -12,7 +12,8 @@ Authentication: with ``MICROSOFT_APP_ID`` set, every activity's JWT is validated
 botframework-connector (signature from the OpenID metadata's keys, issuer, audience = our
 app id, the ``serviceurl`` claim = the activity's) and a missing or bad one gets 401.
 With no app id the route is open — for Agents Playground and local development — and a
-warning says so at start.
+warning says so at start; it then only answers activities whose ``serviceUrl`` is on this
+machine, so nobody can make it post to a URL of their choosing.
 
 Every Bot Framework import of okrbot lives under ``adapters/teams/`` (botbuilder-python
 is archived; its successor, the Microsoft 365 Agents SDK, has a near-identical API).
@@ -20,8 +21,10 @@ is archived; its successor, the Microsoft 365 Agents SDK, has a near-identical A
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
 from botbuilder.integration.aiohttp import CloudAdapter
@@ -136,6 +139,18 @@ def _authentication(settings: TeamsSettings) -> BotFrameworkAuthentication:
     )
 
 
+def _local(activity: Any) -> bool:
+    """Whether the activity's service URL is on this machine (an emulator's)."""
+    url = activity.get("serviceUrl") if isinstance(activity, dict) else None
+    host = urlsplit(str(url or "")).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def mount_teams(
     web_app: web.Application,
     *,
@@ -167,6 +182,13 @@ def mount_teams(
             posted = await request.json()
         except ValueError:
             return web.json_response({"error": "the body is not JSON"}, status=400)
+        if settings.open_mode and not _local(posted):
+            # Unauthenticated, the bot would post its answer to any URL a stranger names.
+            log.warning("open mode: refused an activity whose serviceUrl is not local")
+            return web.json_response(
+                {"error": "okrbot runs without MICROSOFT_APP_ID (open mode) and only answers "
+                          "an emulator on this machine; set the MICROSOFT_APP_* variables "
+                          "to serve Teams"}, status=403)
         marker = POSTED_ACTIVITY.set(posted if isinstance(posted, dict) else None)
         try:
             response = await adapter.process(request, handler)

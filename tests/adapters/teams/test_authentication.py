@@ -4,9 +4,11 @@ and nothing happens. Without an app id the route is open and says so at start.""
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import timedelta
 
+import aiohttp
 import pytest
 from aiohttp import web
 
@@ -90,3 +92,20 @@ async def test_open_mode_warns_loudly_at_start(
 
     [warning] = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert "MICROSOFT_APP_ID is not set" in warning.getMessage()
+
+
+async def test_open_mode_only_answers_an_emulator_on_this_machine(world: TeamsWorld) -> None:
+    activity = recorded("docs_personal_message", text="help",
+                        serviceUrl="https://smba.trafficmanager.net/amer/")
+    body = json.dumps(activity)
+
+    async with aiohttp.ClientSession() as session:
+        response = await session.post(
+            f"{world.teams.base_url}/api/messages", data=body,
+            headers={"Content-Type": "application/json"},
+        )
+        answer = await response.json()
+
+    assert response.status == 403
+    assert "open mode" in answer["error"]
+    assert world.fake.calls == []
