@@ -21,7 +21,7 @@ from bot.clock import ManualClock
 from bot.loop.entry import WeeklyLoop
 from storage.database import Database
 from storage.loop_store import loop_store_for
-from tests.adapters.slack.support import SIGNING_SECRET, SlackDriver
+from tests.adapters.slack.support import SIGNING_SECRET, SlackDriver, settle
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
 
 # Monday of ISO week 2026-W02, mid-morning UTC.
@@ -101,3 +101,4 @@ async def world(
         )
     finally:
         await client.close()
+        await settle()

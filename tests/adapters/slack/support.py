@@ -60,6 +60,14 @@ async def eventually_async(probe: Callable[[], Awaitable[T]], *, timeout: float 
         await asyncio.sleep(0.02)
 
 
+async def settle(*, timeout: float = 15.0) -> None:
+    """Let the work bolt runs after its acks finish (its listeners are tasks of their own),
+    so nothing still holds a database connection when the test's database goes away."""
+    others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    if others:
+        await asyncio.wait(others, timeout=timeout)
+
+
 class SlackDriver:
     """A workspace's members, using the app through our real HTTP server."""
 

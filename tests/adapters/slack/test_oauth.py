@@ -18,7 +18,7 @@ from bot.clock import ManualClock
 from bot.messages import Address, Text, message
 from storage.database import Database
 from tests.adapters.slack.conftest import QUICK, START
-from tests.adapters.slack.support import SIGNING_SECRET, SlackDriver, eventually
+from tests.adapters.slack.support import SIGNING_SECRET, SlackDriver, eventually, settle
 from tests.fakes.slack_api import FakeSlack
 
 # slack_sdk's oauth.v2.access still builds aiohttp's BasicAuth (deprecated in aiohttp 3.12+).
@@ -53,6 +53,7 @@ async def installable(
         yield client, fake, bot
     finally:
         await client.close()
+        await settle()
         await fake.close()
 
 

@@ -57,4 +57,5 @@ async def test_a_channel_the_bot_cannot_list_still_gets_its_setup_answer(world: 
     assert response.status == 200
     answer = await eventually(lambda: [b for n, b in world.fake.responses if n == name])
     assert answer[0]["response_type"] == "in_channel"
-    assert world.fake.calls_to("conversations.members")[0].answer["error"] == "channel_not_found"
+    listed = await eventually(lambda: world.fake.calls_to("conversations.members"))
+    assert listed[0].answer["error"] == "channel_not_found"

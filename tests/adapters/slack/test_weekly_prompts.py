@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
+
 from adapters.slack.app import build_messenger
 from bot.loop.entry import WeeklyLoop
 from storage.loop_store import loop_store_for
 from tests.adapters.slack.conftest import QUICK, SlackWorld
-from tests.adapters.slack.support import eventually
+from tests.adapters.slack.support import eventually, eventually_async
 
 PEOPLE = [f"U2{i:04d}" for i in range(30)]
 
@@ -24,8 +26,20 @@ async def team_in_slack(world: SlackWorld) -> None:
     )
     assert response.status == 200
     await eventually(lambda: [b for n, b in world.fake.responses if n == name])
-    # the roster is read after the answer: wait until everyone is asked about
-    await eventually(lambda: len(world.fake.calls_to("users.info")) >= len(PEOPLE))
+    # the roster is read after the answer: wait until everyone has joined the team
+
+    async def everyone_joined() -> bool:
+        async with world.database.engine.connect() as connection:
+            joined = await connection.execute(
+                sa.text(
+                    "SELECT count(*) FROM membership "
+                    "JOIN channel ON channel.id = membership.channel_id "
+                    "WHERE channel.external_id = 'C0FAN'"
+                )
+            )
+            return joined.scalar_one() == len(PEOPLE)
+
+    await eventually_async(everyone_joined)
 
 
 def prompts(world: SlackWorld) -> Counter[str]:
