@@ -88,6 +88,14 @@ class SqlAnalysisStore:
         )
         return bool(cast(Any, result).rowcount)
 
+    async def forget_notice(
+        self, *, channel_id: int, week: str, kind: NoticeKind, kr_id: int | None,
+    ) -> None:
+        await self._session.execute(sa.delete(notices).where(
+            notices.c.channel_id == channel_id, notices.c.week == week,
+            notices.c.kind == kind.value, notices.c.kr_id == (kr_id or 0),
+        ))
+
     async def notices(self, channel_id: int, *, week: str | None = None) -> list[Notice]:
         statement = sa.select(notices).where(notices.c.channel_id == channel_id)
         if week is not None:

@@ -63,6 +63,13 @@ class AnalysisStore(Protocol):
         kind, KR) was recorded already — then it must not be sent again. Safe under races."""
         ...
 
+    async def forget_notice(
+        self, *, channel_id: int, week: str, kind: NoticeKind, kr_id: int | None,
+    ) -> None:
+        """Undo :meth:`record_notice` after the send failed in a way that may pass, so the
+        next attempt sends it."""
+        ...
+
     async def notices(self, channel_id: int, *, week: str | None = None) -> list[Notice]:
         """The channel's recorded warnings and nudges (of one week if given), oldest first."""
         ...

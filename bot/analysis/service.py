@@ -1,0 +1,184 @@
+"""Analysis as use cases: the weekly loop's analyse step, ``drift`` and ``review``.
+
+Wiring (the composition root)::
+
+    analysis = WeeklyAnalysis(uow=db.uow, store=analysis_store_for, clock=clock,
+                              messenger=messenger)
+    WeeklyLoop(..., on_week_closed=analysis.on_week_closed)
+    # handle_command, inside the turn's unit of work:
+    await drift_message(store=analysis_store_for(uow), repo=turn.repo, channel=channel,
+                        today=turn.today(channel))
+    await review_message_for(store=..., repo=turn.repo, channel=channel,
+                             cycle_name=cmd.cycle, today=turn.today(channel))
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from bot.drift_report import drift_dm, drift_report, review_message, zombie_nudge
+from bot.loop.ports import WeekClosed
+from bot.loop.prompts import dm
+from bot.messages import Message
+from bot.model import Channel, Cycle, iso_week
+from bot.ports import Clock, Messenger, Repository, Undeliverable, UnitOfWorkFactory
+from bot.services.turn import UseCaseError
+
+from .ports import AnalysisStore, AnalysisStoreFactory, NoticeKind
+from .review import review_cycle
+from .weekly import analyse_week
+
+log = logging.getLogger(__name__)
+
+
+def channel_label(channel: Channel) -> str:
+    return f"#{channel.name or channel.external_id}"
+
+
+@dataclass
+class WeekOutcome:
+    """What the analyse step of one channel week did."""
+
+    drift_sent: bool = False
+    nudged: list[str] = field(default_factory=list)  # KR codes
+    skipped: str = ""  # why nothing was analysed
+
+
+class WeeklyAnalysis:
+    """The analyse step: after a channel's week closed, run every rule and tell the owner
+    by DM — at most one drift warning per channel per week (none in a quiet week) and one
+    nudge per zombie KR per two weeks (none while a kept KR is snoozed). Each warning and
+    nudge is recorded before it is sent, so a retry or a second clock never repeats it."""
+
+    def __init__(self, *, uow: UnitOfWorkFactory, store: AnalysisStoreFactory, clock: Clock,
+                 messenger: Messenger) -> None:
+        self.uow = uow
+        self.store = store
+        self.clock = clock
+        self.messenger = messenger
+
+    async def on_week_closed(self, event: WeekClosed) -> None:
+        """The :data:`bot.loop.ports.WeekClosedHandler` to hand the weekly loop."""
+        await self.analyse(event)
+
+    async def analyse(self, event: WeekClosed) -> WeekOutcome:
+        workspace, channel = event.workspace, event.channel
+        assert workspace.id is not None and channel.id is not None
+        as_of = event.closed_at.astimezone(ZoneInfo(channel.tz)).date()
+        async with self.uow() as uow:
+            repo = uow.scoped(workspace.id)
+            store = self.store(uow)
+            owner = await repo.member_by_id(channel.owner_id) if channel.owner_id else None
+            cycle = await repo.cycle_on(channel.id, as_of)
+            if owner is None or cycle is None:
+                why = "the channel has no owner" if owner is None else "no cycle on that day"
+                return WeekOutcome(skipped=why)
+            inputs = await store.channel_week(channel=channel, cycle=cycle, week=event.week,
+                                              as_of=as_of)
+            result = analyse_week(inputs, nudges=await store.nudge_history(channel.id))
+            now = self.clock.now()
+            sends: list[tuple[NoticeKind, int | None, Message]] = []
+            label = channel_label(channel)
+            warning = drift_dm(result, channel=label)
+            if warning is not None and await store.record_notice(
+                workspace_id=workspace.id, channel_id=channel.id, week=event.week,
+                kind=NoticeKind.DRIFT, kr_id=None, now=now,
+                findings=[f.as_dict() for f in result.findings],
+            ):
+                sends.append((NoticeKind.DRIFT, None, warning))
+            for zombie in result.nudges:
+                if await store.record_notice(
+                    workspace_id=workspace.id, channel_id=channel.id, week=event.week,
+                    kind=NoticeKind.NUDGE, kr_id=zombie.kr_id, now=now,
+                    findings=[zombie.finding.as_dict()],
+                ):
+                    sends.append((NoticeKind.NUDGE, zombie.kr_id, zombie_nudge(zombie,
+                                                                              channel=label)))
+            await uow.commit()
+        outcome = WeekOutcome()
+        address = dm(workspace, owner)
+        for index, (kind, kr_id, content) in enumerate(sends):
+            try:
+                await self.messenger.send(address, content)
+            except Undeliverable:
+                log.warning("%s for %s %s undeliverable to the owner", kind.value, label,
+                            event.week)
+                continue
+            except Exception:
+                # This one and those after it were not sent: the loop's retry sends them.
+                await self._forget(channel.id, event.week,
+                                   [(k, kr) for k, kr, _ in sends[index:]])
+                raise
+            if kind is NoticeKind.DRIFT:
+                outcome.drift_sent = True
+            else:
+                outcome.nudged.append(next(
+                    z.kr_code for z in result.nudges if z.kr_id == kr_id))
+        return outcome
+
+    async def _forget(self, channel_id: int, week: str,
+                      unsent: list[tuple[NoticeKind, int | None]]) -> None:
+        """A send failed in a way that may pass: let the loop's retry send these again."""
+        async with self.uow() as uow:
+            store = self.store(uow)
+            for kind, kr_id in unsent:
+                await store.forget_notice(channel_id=channel_id, week=week, kind=kind,
+                                          kr_id=kr_id)
+            await uow.commit()
+
+
+async def drift_message(
+    *, store: AnalysisStore, repo: Repository, channel: Channel, today: date,
+) -> Message:
+    """The ``drift`` command: this week's report now (the week may still be open)."""
+    assert channel.id is not None
+    cycle = await repo.cycle_on(channel.id, today)
+    if cycle is None:
+        raise UseCaseError(f"{channel_label(channel)} has no cycle running today: add an "
+                           "objective to start one.", command="drift")
+    week = iso_week(today)
+    inputs = await store.channel_week(channel=channel, cycle=cycle, week=week, as_of=today)
+    result = analyse_week(inputs, nudges=await store.nudge_history(channel.id))
+    return drift_report(result, channel=channel_label(channel), in_progress=True)
+
+
+async def find_cycle(repo: Repository, channel: Channel, name: str | None,
+                     today: date) -> Cycle:
+    """The cycle called ``name`` (case-insensitive), else the current one, else the last."""
+    assert channel.id is not None
+    cycles = await repo.cycles(channel.id)
+    if name:
+        wanted = name.strip().lower()
+        for cycle in cycles:
+            if cycle.name.lower() == wanted:
+                return cycle
+        known = ", ".join(f"`{c.name}`" for c in cycles) or "none yet"
+        raise UseCaseError(f"No cycle called “{name}” in {channel_label(channel)}; its "
+                           f"cycles: {known}.", command="review")
+    current = await repo.cycle_on(channel.id, today)
+    if current is not None:
+        return current
+    if not cycles:
+        raise UseCaseError(f"{channel_label(channel)} has no cycle to review yet.",
+                           command="review")
+    return cycles[-1]
+
+
+async def review_message_for(
+    *, store: AnalysisStore, repo: Repository, channel: Channel, cycle_name: str | None,
+    today: date,
+) -> Message:
+    """The ``review [cycle]`` command; an ongoing cycle is reviewed up to this week."""
+    cycle = await find_cycle(repo, channel, cycle_name, today)
+    until = iso_week(today) if cycle.start <= today <= cycle.end else None
+    review = review_cycle(await store.review_inputs(channel=channel, cycle=cycle, until=until))
+    return review_message(review, channel=channel_label(channel))
+
+
+__all__ = [
+    "WeekOutcome", "WeeklyAnalysis", "channel_label", "drift_message", "find_cycle",
+    "review_message_for",
+]
