@@ -66,7 +66,7 @@ def build_teams_messenger(
     return TeamsMessenger(connector=connector, store=TeamsStore(engine_of(database)))
 
 
-class _Refusing(BotFrameworkAuthentication):
+class _Refusing(BotFrameworkAuthentication):  # type: ignore[misc]  # no type hints
     """botframework-connector's authentication, with every way a token can be wrong
     ending as the ``PermissionError`` that ``CloudAdapter`` answers with 401.
 
@@ -100,7 +100,7 @@ class _Refusing(BotFrameworkAuthentication):
         return self._inner.create_bot_framework_client()
 
     def get_originating_audience(self) -> str:
-        return self._inner.get_originating_audience()
+        return str(self._inner.get_originating_audience())
 
     async def authenticate_channel_request(self, auth_header: str) -> Any:
         return await self._inner.authenticate_channel_request(auth_header)

@@ -59,7 +59,7 @@ def activity_json(turn_context: TurnContext) -> Json:
     return found
 
 
-class TeamsBot(ActivityHandler):
+class TeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder has no type hints
     def __init__(self, *, core: OkrBot, conversations: Conversations) -> None:
         self.core = core
         self.conversations = conversations
