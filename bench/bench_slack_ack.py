@@ -171,26 +171,29 @@ async def main(rounds: int, concurrency: int) -> None:
             await run.round(ours_url, ["list"] * concurrency, users, wait_answers=True)
             await run.round(bare_url, ["list"] * concurrency, users, wait_answers=False)
 
-            table: list[tuple[str, str, list[float], list[float]]] = []
-            for label, kind in (
+            # Rounds interleave the four cases, so a busy moment of the machine falls on all.
+            cases = [
                 ("okrbot", "list"),
                 ("bare bolt", "list"),
                 ("okrbot", "tag"),
                 ("bare bolt", "tag"),
-            ):
-                url = ours_url if label == "okrbot" else bare_url
-                acks: list[float] = []
-                answers: list[float] = []
-                for r in range(rounds):
+            ]
+            acks: dict[tuple[str, str], list[float]] = {case: [] for case in cases}
+            answers: dict[tuple[str, str], list[float]] = {case: [] for case in cases}
+            for r in range(rounds):
+                for label, kind in cases:
+                    url = ours_url if label == "okrbot" else bare_url
                     texts = (
                         ["list"] * concurrency
                         if kind == "list"
                         else [f'tag "bench item {r}-{i}" KR-1' for i in range(concurrency)]
                     )
                     a, b = await run.round(url, texts, users, wait_answers=label == "okrbot")
-                    acks += a
-                    answers += b
-                table.append((label, kind, acks, answers))
+                    acks[(label, kind)] += a
+                    answers[(label, kind)] += b
+            table = [
+                (label, kind, acks[(label, kind)], answers[(label, kind)]) for label, kind in cases
+            ]
         await ours_runner.cleanup()
         await bare_runner.cleanup()
         await database.dispose()

@@ -39,9 +39,10 @@ def register(app: AsyncApp, runtime: SlackRuntime, *, command: str = "/okr") -> 
         await ack()
         text = inbound.command_text(body)
         try:
-            actor = await runtime.actor(client, body)
-            place = inbound.command_place(body)
-            reply = await runtime.bot.handle_command(actor=actor, place=place, text=text)
+            async with runtime.after_ack:
+                actor = await runtime.actor(client, body)
+                place = inbound.command_place(body)
+                reply = await runtime.bot.handle_command(actor=actor, place=place, text=text)
             await _answer(runtime, client, respond, body, reply)
         except Exception:
             log.exception("/okr %s failed", text)

@@ -7,8 +7,9 @@ command, a button or a modal.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
@@ -37,12 +38,20 @@ SORRY = (
 )
 
 
+#: Work done after an ack that may run at once; the rest waits its turn, idle, so that a
+#: burst of commands does not keep the event loop from acking the ones still arriving.
+AFTER_ACK_CONCURRENCY = 4
+
+
 @dataclass
 class SlackRuntime:
     bot: OkrBot
     store: SlackStore
     profiles: Profiles
     clients: SlackClients
+    after_ack: asyncio.Semaphore = field(
+        default_factory=lambda: asyncio.Semaphore(AFTER_ACK_CONCURRENCY)
+    )
 
     async def actor(self, client: AsyncWebClient, body: dict[str, Any]) -> Actor:
         return await self.profiles.actor(
