@@ -23,6 +23,7 @@ MEMBER = ("U0BOB", "bob")
 
 # (who, command, words the answer must contain) — a team's first weeks, in order.
 SESSION: list[tuple[tuple[str, str], str, tuple[str, ...]]] = [
+    (OWNER, "", ("/okr setup", "/okr tag")),  # a bare /okr is help
     (OWNER, "help", ("/okr setup", "/okr tag")),
     (OWNER, "help tag", ("/okr tag",)),
     (OWNER, "setup", ("team-web",)),
@@ -153,7 +154,7 @@ async def test_every_command_is_acked_then_answered_with_the_cores_reply(world: 
 
 
 async def test_wrong_commands_answer_what_was_wrong_only_to_the_asker(world: SlackWorld) -> None:
-    for who, text, _ in SESSION[2:9]:  # a team with KR-1 and KR-2
+    for who, text, _ in SESSION[3:10]:  # a team with KR-1 and KR-2
         await run(world, who, text)
     recorder = RecordingBot(world)
     for who, text, words in WRONG:
@@ -184,7 +185,7 @@ async def test_the_ack_goes_out_before_the_work_is_done(world: SlackWorld) -> No
 async def test_a_command_in_a_dm_with_the_bot_applies_to_the_members_team(
     world: SlackWorld,
 ) -> None:
-    for who, text, _ in SESSION[2:8]:
+    for who, text, _ in SESSION[3:9]:
         await run(world, who, text)
     recorder = RecordingBot(world)
     response, name = await world.slack.command(
