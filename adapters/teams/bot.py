@@ -26,7 +26,7 @@ from botbuilder.core import ActivityHandler, TurnContext
 
 from adapters.teams import inbound
 from adapters.teams.conversations import Conversations
-from adapters.teams.render import render_form, render_reply
+from adapters.teams.render import render_form, render_message, render_reply
 from bot.app import OkrBot
 from bot.messages import Form, FormErrors, Reply, Text, message, text_reply
 from storage.teams_store import CHANNEL, USER
@@ -146,6 +146,11 @@ class TeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder has no type
         activity = activity_json(turn_context)
         await self.conversations.remember(activity)
         await self._installed(activity)
+        if inbound.place_of(activity).is_direct:
+            # Added as a personal app: say hello with the member's overview (Teams sends
+            # installationUpdate once per install, unlike conversationUpdate).
+            home = await self.core.home(actor=inbound.actor_of(activity))
+            await self.conversations.reply(activity, render_message(home), threaded=False)
 
     async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
         activity = activity_json(turn_context)

@@ -156,8 +156,9 @@ class Conversations:
 
     # --- talking ---------------------------------------------------------------------
 
-    async def reply(self, activity: Json, pages: list[Json]) -> None:
-        """Answer in the conversation (a channel thread, a chat) the activity came from."""
+    async def reply(self, activity: Json, pages: list[Json], *, threaded: bool = True) -> None:
+        """Answer in the conversation (a channel thread, a chat) the activity came from;
+        ``threaded=False`` posts without naming the activity (an install event, say)."""
         conversation_id = _conversation_id(activity)
         for page in pages:
             await self.connector.send(
@@ -165,7 +166,8 @@ class Conversations:
                 activity=addressed(page, bot_id=_bot_id(activity),
                                    conversation_id=conversation_id,
                                    recipient=activity.get("from")),
-                tenant=inbound.tenant_of(activity), reply_to=activity.get("id"),
+                tenant=inbound.tenant_of(activity),
+                reply_to=activity.get("id") if threaded else None,
             )
 
     async def update(self, activity: Json, card_id: str, page: Json) -> bool:

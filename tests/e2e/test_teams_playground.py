@@ -54,6 +54,7 @@ async def playground(sqlite_database: Database) -> AsyncIterator[Playground]:
 
 async def test_help_in_a_personal_chat(playground: Playground) -> None:
     await playground.install(playground.personal_chat)
+    await playground.wait_for_bot("You are not in an okrbot team yet")  # the welcome
 
     await playground.say(playground.personal_chat, "help")
 
@@ -121,7 +122,9 @@ async def answer_checkin(playground: Playground, card: dict[str, Any]) -> dict[s
 
 async def test_a_checkin_card_answered_in_the_personal_chat(playground: Playground) -> None:
     await set_up_team(playground)
+    before = len(playground.bot_messages())
     await playground.install(playground.personal_chat)
+    await playground.wait_for_bot("You have not checked in this week yet", after=before)
     before = len(playground.bot_messages())
 
     await playground.say(playground.personal_chat, "checkin")

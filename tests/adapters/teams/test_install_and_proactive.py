@@ -173,3 +173,15 @@ async def test_personal_install_remembers_the_personal_chat(world: TeamsWorld) -
     ref = await store(world).get(tenant_id="72f988bf-86f1-41af-91ab-2d7cd011db47", kind=USER,
                                  key="c33aafc4-646d-4543-9d4c-abd28e4d2110")
     assert ref is not None and ref.conversation_id == "a:1pL6i0oY3C0K8oAj8"
+
+
+async def test_added_as_a_personal_app_the_bot_says_hello_with_the_members_overview(
+    world: TeamsWorld,
+) -> None:
+    await world.teams.post(recorded("playground_personal_installation_update"))
+    await world.teams.post(recorded("playground_personal_conversation_update"))
+
+    [hello] = world.fake.of("send")  # once, though Teams sends two install events
+    assert hello.conversation_id == "928df567-d9a2-4a87-99c6-c9b03c103fe2"
+    assert "okrbot" in hello.text and "not in an okrbot team yet" in hello.text
+    assert world.fake.of("reply") == []
