@@ -35,17 +35,14 @@ from bot.analysis import (
 from bot.analysis.inputs import tag_facts
 from bot.analysis.weeks import week_of, zone_of
 from bot.model import Channel, Cycle, DecisionKind, KrAction, KrState, Tier
+from storage.analysis_plan import Group, WeekTarget, groups, plan
 from storage.analysis_statements import (
-    Group,
-    WeekTarget,
     blockers_statement,
     confidence_statement,
     decisions_statement,
-    groups,
     items_statement,
     kr_statement,
     measurement_statement,
-    plan,
     tag_statement,
     totals_statement,
     week_counts_statement,

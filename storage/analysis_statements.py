@@ -1,7 +1,6 @@
 """The aggregate statements behind :mod:`storage.analysis_queries` (SQLAlchemy Core).
 
-Channels whose weeks to look at are the same (the usual case: cycles follow the calendar's
-quarters) form a :class:`Group`; one statement serves a whole group, filtered by ``IN``
+One statement serves a whole :class:`~storage.analysis_plan.Group` of channels, filtered by ``IN``
 lists of channel and cycle ids, which SQLite's and PostgreSQL's planners both turn into
 index lookups (a joined ``VALUES`` table of targets made SQLite scan it once per row).
 Week boundaries in each channel's time zone are computed in Python (zoneinfo, DST-exact)
@@ -10,16 +9,12 @@ and written into the statements as CASE expressions; ISO week keys compare as st
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Any, cast
 
 import sqlalchemy as sa
 
-from bot.analysis import CycleSpan, Thresholds
-from bot.analysis.weeks import week_bounds, weeks_ending, weeks_from
-from bot.model import Channel, Cycle, DecisionKind, KrState, Tier
+from bot.model import DecisionKind, KrState, Tier
+from storage.analysis_plan import Group, moment_range, week_of_moment, week_start_in
 from storage.tables import (
     ChannelRow,
     CheckInRow,
@@ -47,125 +42,9 @@ MEMBER = cast(sa.Table, MemberRow.__table__)  # type: ignore[attr-defined]
 
 ALIGNING_TIERS = (Tier.DIRECT.value, Tier.INDIRECT.value)
 
-
-@dataclass(frozen=True)
-class WeekTarget:
-    """One channel's week to analyse: the cycle it falls in and the day it closed."""
-
-    channel: Channel
-    cycle: Cycle
-    week: str
-    as_of: date
-
-
-@dataclass(frozen=True)
-class Plan:
-    """A target's week ranges: aggregates over the cycle's weeks ``cycle_first`` … ``last``;
-    KR-weeks from ``kr_first``; item details from ``detail_first`` (within the cycle) and
-    blockers from ``detail_first`` to ``week``."""
-
-    channel: Channel
-    cycle: Cycle
-    span: CycleSpan
-    week: str  # the analysed week (may lie after the cycle's end)
-    last: str  # the last week of the cycle that is looked at
-    kr_first: str
-    detail_first: str
-    thresholds: Thresholds
-
-    @property
-    def channel_id(self) -> int:
-        assert self.channel.id is not None
-        return self.channel.id
-
-    @property
-    def ranges(self) -> tuple[str, str, str, str, str]:
-        return (self.span.first_week, self.last, self.kr_first, self.detail_first, self.week)
-
-
-def plan(channel: Channel, cycle: Cycle, week: str, *, whole_cycle: bool) -> Plan:
-    span = CycleSpan.of(cycle)
-    thresholds = Thresholds.from_channel(channel)
-    window_first = weeks_ending(week, thresholds.lookback_weeks)[0]
-    return Plan(
-        channel=channel, cycle=cycle, span=span, week=week, last=min(week, span.last_week),
-        kr_first=span.first_week if whole_cycle else max(window_first, span.first_week),
-        detail_first=window_first, thresholds=thresholds,
-    )
-
-
-@dataclass(frozen=True)
-class Group:
-    """Plans with the same week ranges, queried together."""
-
-    plans: tuple[Plan, ...]
-
-    @property
-    def cycle_first(self) -> str:
-        return self.plans[0].span.first_week
-
-    @property
-    def last(self) -> str:
-        return self.plans[0].last
-
-    @property
-    def kr_first(self) -> str:
-        return self.plans[0].kr_first
-
-    @property
-    def detail_first(self) -> str:
-        return self.plans[0].detail_first
-
-    @property
-    def week(self) -> str:
-        return self.plans[0].week
-
-    @property
-    def channel_ids(self) -> list[int]:
-        return [p.channel_id for p in self.plans]
-
-    @property
-    def cycle_ids(self) -> list[int | None]:
-        return [p.cycle.id for p in self.plans]
-
-
-def groups(plans: Sequence[Plan], *, size: int) -> list[Group]:
-    """The plans in groups of equal week ranges, at most ``size`` channels each."""
-    by_ranges: dict[tuple[str, ...], list[Plan]] = {}
-    for p in plans:
-        by_ranges.setdefault(p.ranges, []).append(p)
-    return [
-        Group(tuple(same[start:start + size]))
-        for same in by_ranges.values() for start in range(0, len(same), size)
-    ]
-
-
-def week_of_moment(group: Group, moment: Any, zone: Any) -> Any:
-    """The week key of ``moment`` in the time zone named by ``zone``, for the weeks the
-    group reads (NULL outside them): a CASE over the week boundaries of each zone, which
-    both databases evaluate in a few comparisons per row (a joined calendar table made
-    SQLite compare every measurement with every week of every zone)."""
-    weeks = weeks_from(group.cycle_first, group.last) if group.cycle_first <= group.last else ()
-    zones = sorted({p.channel.tz for p in group.plans})
-    if not weeks:
-        return sa.null()
-    by_zone = []
-    for tz in zones:
-        bounds = [(week, *week_bounds(week, tz)) for week in weeks]
-        by_zone.append((zone == tz, sa.case(
-            (moment < bounds[0][1], sa.null()),
-            *((moment < end, week) for week, _, end in bounds),
-            else_=sa.null(),
-        )))
-    return sa.case(*by_zone, else_=sa.null())
-
-
-def moment_range(group: Group) -> tuple[datetime, datetime]:
-    """The earliest start and latest end of the group's weeks over its zones."""
-    zones = {p.channel.tz for p in group.plans}
-    starts = [week_bounds(group.cycle_first, tz)[0] for tz in zones]
-    ends = [week_bounds(group.last, tz)[1] for tz in zones]
-    return min(starts), max(ends)
+#: The week key given to a KR's last measurement before the weeks looked at closely: it
+#: sorts before every real week.
+BEFORE_WINDOW = "0000-W00"
 
 
 def _cycle_krs(group: Group) -> Any:
@@ -226,20 +105,49 @@ def measurement_statement(group: Group) -> Any:
     """Per KR and week with a measurement: the week's last value, the last value of an
     earlier week of the cycle (None: the baseline holds), how many were recorded, and
     whether it is the KR's newest such week."""
-    week = week_of_moment(group, MEASUREMENT.c.recorded_at, CHANNEL.c.tz).label("week")
-    earliest, latest = moment_range(group)
-    placed = (
+    # The measurements of the weeks looked at closely, and before them only each KR's
+    # last one (its value when they began): a year-long cycle costs no more than a quarter.
+    week = week_of_moment(group, MEASUREMENT.c.recorded_at, CHANNEL.c.tz,
+                          first=group.kr_first).label("week")
+    earliest, latest = moment_range(group, first=group.kr_first)
+    measured = (
+        _cycle_krs(group)
+        .join(CHANNEL, CHANNEL.c.id == KEY_RESULT.c.channel_id)
+        .join(MEASUREMENT, MEASUREMENT.c.kr_id == KEY_RESULT.c.id)
+    )
+    of_group = (_in_cycle(group, OBJECTIVE), KEY_RESULT.c.channel_id.in_(group.channel_ids))
+    recent = (
         sa.select(KEY_RESULT.c.id.label("kr_id"), week, MEASUREMENT.c.value,
                   MEASUREMENT.c.recorded_at, MEASUREMENT.c.id.label("measurement_id"))
-        .select_from(
-            _cycle_krs(group)
-            .join(CHANNEL, CHANNEL.c.id == KEY_RESULT.c.channel_id)
-            .join(MEASUREMENT, MEASUREMENT.c.kr_id == KEY_RESULT.c.id)
-        )
-        .where(_in_cycle(group, OBJECTIVE), KEY_RESULT.c.channel_id.in_(group.channel_ids),
-               MEASUREMENT.c.recorded_at >= earliest, MEASUREMENT.c.recorded_at < latest)
-        .subquery("placed")
+        .select_from(measured)
+        .where(*of_group, MEASUREMENT.c.recorded_at >= earliest,
+               MEASUREMENT.c.recorded_at < latest)
     )
+    if group.kr_first > group.cycle_first:
+        last_before = (
+            sa.select(MEASUREMENT.c.kr_id, sa.func.max(MEASUREMENT.c.recorded_at).label("at"))
+            .select_from(measured)
+            .where(*of_group,
+                   MEASUREMENT.c.recorded_at >= week_start_in(group, CHANNEL.c.tz,
+                                                              group.cycle_first),
+                   MEASUREMENT.c.recorded_at < week_start_in(group, CHANNEL.c.tz,
+                                                             group.kr_first))
+            .group_by(MEASUREMENT.c.kr_id)
+            .subquery("last_before")
+        )
+        earlier = MEASUREMENT.alias("earlier")
+        before = (
+            sa.select(earlier.c.kr_id, sa.literal(BEFORE_WINDOW, sa.String).label("week"),
+                      earlier.c.value, earlier.c.recorded_at,
+                      earlier.c.id.label("measurement_id"))
+            .select_from(last_before.join(earlier, sa.and_(
+                earlier.c.kr_id == last_before.c.kr_id,
+                earlier.c.recorded_at == last_before.c.at,
+            )))
+        )
+        placed = sa.union_all(recent, before).subquery("placed")
+    else:
+        placed = recent.subquery("placed")
     # Two sorts: measurements in time order per KR (which one is the last of its week,
     # and a running number), then the last ones in week order (the value a week earlier,
     # how many were recorded in between, the newest).

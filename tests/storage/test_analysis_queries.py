@@ -225,6 +225,8 @@ async def write_web(w: Writer) -> None:
     await w.measure(web, 1, 130, at("2026-W06", 2))
     await w.measure(web, 1, 130, at("2026-W07", 2))  # recorded, but no movement
     await w.measure(web, 2, 4.8, at("2026-W02", 3))
+    await w.measure(web, 2, 4.9, at("2026-W03", 2))  # two at the same instant: the later
+    await w.measure(web, 2, 4.7, at("2026-W03", 2))  # recorded (higher id) is the value
     await w.measure(web, 2, 4.6, at("2026-W05", 3))
     await w.measure(web, 3, 10, at("2026-W02", 4))
     await w.measure(web, 4, 5, at("2026-W03", 2))
@@ -331,6 +333,10 @@ async def test_measurements_fall_into_the_week_of_the_channels_time_zone(
         "2026-W05": (5, 1),  # recorded Sunday 23:30 UTC, Monday 00:30 in Berlin
         "2026-W06": (5, 1), "2026-W07": (0, 1),
     }
+    kr2 = {kw.week: (kw.metric_delta, kw.measurements)
+           for kw in inputs.kr_weeks if kw.kr_id == web.krs[2].id and kw.measurements}
+    assert kr2["2026-W03"] == (pytest.approx(4.7 - 4.8), 2)
+    assert kr2["2026-W05"] == (pytest.approx(4.6 - 4.7), 1)
     facts = {kr.code: kr for kr in inputs.krs}
     assert facts["KR-1"].current == 130
     assert facts["KR-4"].left_active_week == "2026-W05"
