@@ -181,7 +181,9 @@ def mount_teams(
         try:
             posted = await request.json()
         except ValueError:
-            return web.json_response({"error": "the body is not JSON"}, status=400)
+            posted = None
+        if not isinstance(posted, dict):
+            return web.json_response({"error": "the body is not a JSON activity"}, status=400)
         if settings.open_mode and not _local(posted):
             # Unauthenticated, the bot would post its answer to any URL a stranger names.
             log.warning("open mode: refused an activity whose serviceUrl is not local")
@@ -189,7 +191,7 @@ def mount_teams(
                 {"error": "okrbot runs without MICROSOFT_APP_ID (open mode) and only answers "
                           "an emulator on this machine; set the MICROSOFT_APP_* variables "
                           "to serve Teams"}, status=403)
-        marker = POSTED_ACTIVITY.set(posted if isinstance(posted, dict) else None)
+        marker = POSTED_ACTIVITY.set(posted)
         try:
             response = await adapter.process(request, handler)
         finally:

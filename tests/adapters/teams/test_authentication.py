@@ -109,3 +109,12 @@ async def test_open_mode_only_answers_an_emulator_on_this_machine(world: TeamsWo
     assert response.status == 403
     assert "open mode" in answer["error"]
     assert world.fake.calls == []
+
+
+@pytest.mark.parametrize("body", ["not json", "[1, 2]"])
+async def test_a_body_that_is_not_an_activity_is_refused(world: TeamsWorld, body: str) -> None:
+    async with aiohttp.ClientSession() as session:
+        response = await session.post(f"{world.teams.base_url}/api/messages", data=body,
+                                      headers={"Content-Type": "application/json"})
+
+    assert response.status == 400

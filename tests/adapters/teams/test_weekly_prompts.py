@@ -64,3 +64,20 @@ async def test_a_member_who_removed_the_app_does_not_stop_the_others(world: Team
     await loop.run_due()
 
     assert len(prompts(world)) == len(expected()) - 1
+
+
+async def test_a_storm_outlasting_the_retries_is_finished_by_the_next_run(
+    world: TeamsWorld,
+) -> None:
+    await team_in_teams(world)
+    loop = WeeklyLoop(uow=world.database.uow, loop_store=loop_store_for, clock=world.clock,
+                      messenger=world.messenger)
+    world.clock.set(datetime(2026, 1, 12, 10, 5, tzinfo=UTC))
+    world.fake.fail_next("send", 429, times=4, retry_after=0.01)  # all 4 tries of the first
+
+    await loop.run_due()
+    assert len(prompts(world)) == len(expected()) - 1
+    world.clock.set(datetime(2026, 1, 12, 10, 20, tzinfo=UTC))  # the clock's next tick
+    await loop.run_due()
+
+    assert prompts(world) == expected()
