@@ -48,7 +48,7 @@ class TeamsDriver:
                   **changes: Any) -> ClientResponse:
         """A user types ``text`` (in a channel fixture, after the bot's @mention)."""
         activity = recorded(fixture, **changes)
-        if activity["conversation"].get("conversationType") == "channel":
+        if activity["conversation"].get("conversationType") in ("channel", "groupChat"):
             mention = next(e["text"] for e in activity["entities"] if e["type"] == "mention")
             text = f"{mention} {text}"
         activity["text"] = text

@@ -80,3 +80,11 @@ async def test_when_the_core_fails_the_user_is_told_and_a_redelivery_is_let_thro
         await connection.execute(sa.text("ALTER TABLE objective_gone RENAME TO objective"))
     await world.teams.post(failing)  # Teams tries again: this time it works
     assert "something went wrong" not in world.fake.of("reply")[-1].text.lower()
+
+
+async def test_a_group_chat_can_be_a_team_and_is_answered_in_the_chat(world: TeamsWorld) -> None:
+    await world.teams.say("setup", fixture="playground_group_chat_mention")
+
+    [reply] = world.fake.of("reply")
+    assert reply.conversation_id == "66601a09-4de6-4825-abe6-a621ab6066da"
+    assert "is now an okrbot team" in reply.text

@@ -127,3 +127,12 @@ def test_a_submit_that_is_not_ours_is_not_mistaken_for_a_command() -> None:
     request = translate({**activity, "value": {"something": "else"}})
 
     assert isinstance(request, Unknown)
+
+
+def test_a_group_chat_is_its_own_place_and_commands_follow_the_mention() -> None:
+    request = translate(recorded("playground_group_chat_mention"))
+
+    assert isinstance(request, Command)
+    assert request.text == "list"
+    assert request.place.channel == "66601a09-4de6-4825-abe6-a621ab6066da"
+    assert not request.place.is_direct
