@@ -185,3 +185,15 @@ async def test_added_as_a_personal_app_the_bot_says_hello_with_the_members_overv
     assert hello.conversation_id == "928df567-d9a2-4a87-99c6-c9b03c103fe2"
     assert "okrbot" in hello.text and "not in an okrbot team yet" in hello.text
     assert world.fake.of("reply") == []
+
+
+async def test_the_playgrounds_team_install_events_read_the_roster_too(world: TeamsWorld) -> None:
+    world.fake.rosters["team-id"] = ROSTER
+
+    await world.teams.post(recorded("playground_team_installation_update"))
+    await world.teams.post(recorded("playground_team_conversation_update"))
+
+    assert await store(world).get(tenant_id=PG_TENANT, kind=USER, key="aad-isaiah")
+    channel = await store(world).get(tenant_id=PG_TENANT, kind=CHANNEL, key="team-id")
+    assert channel is not None and channel.conversation_id == "team-id"
+    assert world.fake.of("reply", "send") == []
