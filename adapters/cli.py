@@ -301,6 +301,23 @@ async def run_export(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- Teams app package ---------------------------------------------------------------
+
+
+def run_teams_package(args: argparse.Namespace) -> int:
+    from adapters.teams.package import PackageError, build_teams_package
+
+    app_id = args.app_id or os.environ.get("MICROSOFT_APP_ID", "")
+    if not app_id:
+        raise ValueError("the package needs the bot's app id: set MICROSOFT_APP_ID or pass --app-id")
+    try:
+        path = build_teams_package(app_id=app_id, out=Path(args.out))
+    except PackageError as error:
+        raise ValueError(str(error)) from None
+    print(f"Wrote {path}: upload it in Teams (Apps → Manage your apps → Upload an app).")
+    return 0
+
+
 # --- entry point ---------------------------------------------------------------------
 
 
@@ -337,6 +354,11 @@ def build_parser() -> argparse.ArgumentParser:
     upgrade = db_sub.add_parser("upgrade", help="apply every pending migration")
     upgrade.add_argument("--db", help="SQLite file or database URL")
     upgrade.set_defaults(handler=run_db)
+
+    package = sub.add_parser("teams-package", help="the Teams app zip (manifest and icons)")
+    package.add_argument("--out", default=".", help="a .zip path or a folder (default: here)")
+    package.add_argument("--app-id", help="the bot's app id (default: MICROSOFT_APP_ID)")
+    package.set_defaults(handler=run_teams_package)
 
     importer = sub.add_parser("import", help="objectives and key results from a YAML or CSV file")
     importer.add_argument("file", help="okrs.yaml or okrs.csv (see the README for the format)")
