@@ -25,26 +25,42 @@ def _database_url(args: argparse.Namespace) -> str | None:
     return os.environ.get("DATABASE_URL") or None
 
 
+# --- the core --------------------------------------------------------------------------
+
+
+def build_core(*, database: Any, clock: Any, messenger: Any) -> tuple[Any, Any]:
+    """The core as every process runs it: the bot, and its weekly loop whose closed weeks
+    go to the drift and zombie analysis. Returns (bot, loop)."""
+    from bot.analysis.service import WeeklyAnalysis
+    from bot.app import OkrBot
+    from bot.loop.entry import WeeklyLoop
+    from storage.analysis_store import analysis_store_for
+    from storage.loop_store import loop_store_for
+
+    analysis = WeeklyAnalysis(uow=database.uow, store=analysis_store_for, clock=clock,
+                              messenger=messenger)
+    loop = WeeklyLoop(uow=database.uow, loop_store=loop_store_for, clock=clock,
+                      messenger=messenger, on_week_closed=analysis.on_week_closed)
+    bot = OkrBot(uow=database.uow, clock=clock, messenger=messenger, loop=loop,
+                 analysis=analysis_store_for)
+    return bot, loop
+
+
 # --- console -------------------------------------------------------------------------
 
 
 async def run_console(args: argparse.Namespace) -> int:
     from adapters.console.demo import DEMO_CHANNEL, DEMO_OWNER, seed_demo
     from adapters.console.repl import DIRECTIVES, Console, ConsoleMessenger, parse_moment, stdin_lines
-    from bot.app import OkrBot
     from bot.clock import ManualClock, SystemClock
-    from bot.loop.entry import WeeklyLoop
     from storage.database import open_database
-    from storage.loop_store import loop_store_for
 
     database = await open_database(_database_url(args), migrate=True)
     try:
         start = parse_moment(args.clock) if args.clock else SystemClock().now()
         clock = ManualClock(start)
         out = sys.stdout
-        messenger = ConsoleMessenger(out)
-        loop = WeeklyLoop(uow=database.uow, loop_store=loop_store_for, clock=clock, messenger=messenger)
-        bot = OkrBot(uow=database.uow, clock=clock, messenger=messenger, loop=loop)
+        bot, loop = build_core(database=database, clock=clock, messenger=ConsoleMessenger(out))
         interactive = sys.stdin.isatty()
         user, channel = args.user or "me", args.channel or "team"
         if args.demo:
@@ -77,11 +93,8 @@ async def run_serve(args: argparse.Namespace) -> int:
     from adapters.routing import RoutingMessenger
     from adapters.scheduler import LoopScheduler
     from adapters.server import base_app
-    from bot.app import OkrBot
     from bot.clock import SystemClock
-    from bot.loop.entry import WeeklyLoop
     from storage.database import open_database
-    from storage.loop_store import loop_store_for
     from storage.engine import default_database_url, is_sqlite, normalize_database_url
 
     url = normalize_database_url(_database_url(args) or default_database_url())
@@ -89,9 +102,7 @@ async def run_serve(args: argparse.Namespace) -> int:
     # release step, and a server refuses to start on an un-migrated one.
     database = await open_database(url, migrate=is_sqlite(url))
     messenger = RoutingMessenger()
-    clock = SystemClock()
-    loop = WeeklyLoop(uow=database.uow, loop_store=loop_store_for, clock=clock, messenger=messenger)
-    bot = OkrBot(uow=database.uow, clock=clock, messenger=messenger, loop=loop)
+    bot, loop = build_core(database=database, clock=SystemClock(), messenger=messenger)
     app = base_app()
     platforms = mount_platforms(app, bot=bot, database=database, messenger=messenger,
                                 env=os.environ, socket_mode=args.socket_mode)
@@ -184,10 +195,8 @@ async def run_clock(args: argparse.Namespace) -> int:
     from adapters.routing import RoutingMessenger
     from adapters.scheduler import ClockMessenger, serve_clock
     from bot.clock import SystemClock
-    from bot.loop.entry import WeeklyLoop
     from storage.database import open_database
     from storage.engine import default_database_url, is_sqlite, normalize_database_url
-    from storage.loop_store import loop_store_for
 
     url = normalize_database_url(_database_url(args) or default_database_url())
     database = await open_database(url, migrate=is_sqlite(url))
@@ -198,8 +207,8 @@ async def run_clock(args: argparse.Namespace) -> int:
             clients = getattr(messenger, "clients", None)
             if clients is not None:
                 await clients.start()
-        loop = WeeklyLoop(uow=database.uow, loop_store=loop_store_for, clock=clock,
-                          messenger=ClockMessenger(RoutingMessenger(messengers)))
+        _bot, loop = build_core(database=database, clock=clock,
+                                messenger=ClockMessenger(RoutingMessenger(messengers)))
         await serve_clock(loop=loop)
     finally:
         for messenger in messengers.values():

@@ -14,7 +14,11 @@ from bot import requests as rq
 from bot.commands import CommandError, help_message, parse
 from bot.context import Actor, Place
 from bot.messages import Form, FormErrors, Message, Reply, Text, message, text_reply
+from bot.analysis.ports import AnalysisStoreFactory
+from bot.drift_report import ZOMBIE_ACTIONS
 from bot.loop.entry import WeeklyLoop
+from bot.services import decisions_by_button
+from bot.services.reports import Reports
 from bot.ports import Clock, Messenger, UnitOfWorkFactory
 from bot.services import decisions, importing, okrs, tagging, team
 from bot.services.home import home_message
@@ -73,7 +77,7 @@ def command_prefix(actor: Actor, place: Place) -> str:
 class OkrBot:
     def __init__(
         self, *, uow: UnitOfWorkFactory, clock: Clock, messenger: Messenger,
-        loop: WeeklyLoop | None = None,
+        loop: WeeklyLoop | None = None, analysis: AnalysisStoreFactory | None = None,
     ) -> None:
         self.uow = uow
         self.clock = clock
@@ -82,6 +86,10 @@ class OkrBot:
         self.use_cases: dict[type, UseCase] = dict(USE_CASES)
         if loop is not None:
             self.use_cases[rq.OpenCheckIn] = loop.checkin_command
+        if analysis is not None:
+            reports = Reports(analysis)
+            self.use_cases[rq.ShowDrift] = reports.drift
+            self.use_cases[rq.ShowReview] = reports.review
 
     async def handle_command(self, *, actor: Actor, place: Place, text: str) -> Reply:
         """Carry out one line of the command grammar (as typed after ``/okr``).
@@ -100,15 +108,21 @@ class OkrBot:
 
     async def execute(self, *, actor: Actor, place: Place, request: Any) -> Reply:
         """Carry out a parsed request (a command, or an import) in one transaction."""
-        prefix = command_prefix(actor, place)
+        try:
+            return await self.carry_out(actor=actor, place=place, request=request)
+        except UseCaseError as error:
+            return Reply(self._problem(error, prefix=command_prefix(actor, place)), error=True)
+
+    async def carry_out(self, *, actor: Actor, place: Place, request: Any) -> Reply:
+        """Like :meth:`execute`, but a use-case error is raised (after the rollback)."""
         use_case = self.use_cases[type(request)]
         async with self.uow() as uow:
             try:
                 turn = await Turn.begin(uow=uow, clock=self.clock, actor=actor, place=place)
                 reply = await use_case(request, turn)
-            except UseCaseError as error:
+            except UseCaseError:
                 await uow.rollback()
-                return Reply(self._problem(error, prefix=prefix), error=True)
+                raise
             await uow.commit()
         return reply
 
@@ -125,6 +139,9 @@ class OkrBot:
         if action_id in ("checkin.open", "checkin") and self.loop is not None:
             # "checkin": a platform that could not open the form shows it as a button
             return await self.loop.checkin_form(actor=actor, place=place, value=value)
+        if action_id in ZOMBIE_ACTIONS:
+            return await decisions_by_button.form_for(
+                self, actor=actor, place=place, action_id=action_id, value=value)
         log.warning("unknown action %r", action_id)
         return text_reply("That button is no longer supported; type `help` for the commands.",
                           error=True)
@@ -138,6 +155,9 @@ class OkrBot:
         if self.loop is not None and form_id == self.loop.form_id:
             return await self.loop.submit_form(actor=actor, place=place, state=state,
                                                values=values, delivery_id=delivery_id)
+        if form_id in decisions_by_button.FORMS:
+            return await decisions_by_button.submit(
+                self, actor=actor, place=place, form_id=form_id, state=state, values=values)
         log.warning("unknown form %r", form_id)
         return text_reply("That form is no longer supported; type `help` for the commands.",
                           error=True)

@@ -81,11 +81,13 @@ def drift_dm(analysis: WeekAnalysis, *, channel: str) -> Message | None:
     )
 
 
-def zombie_nudge(zombie: ZombieStatus | Finding, *, channel: str) -> Message:
+def zombie_nudge(zombie: ZombieStatus | Finding, *, channel: str, channel_id: str = "") -> Message:
     """The nudge about one zombie KR: the evidence, and Keep / Kill / Redirect buttons whose
-    value is the KR's code (the same choice is open by command everywhere)."""
+    value is ``"<channel id>|KR-3"`` — the nudge is a DM, and an owner of two teams has two
+    KR-3s (the same choice is open by command everywhere)."""
     finding = zombie.finding if isinstance(zombie, ZombieStatus) else zombie
     code = finding.kr_codes[0]
+    value = f"{channel_id}|{code}" if channel_id else code
     return message(
         Heading(f"{code} in {channel} looks like a zombie"),
         Text(finding.headline),
@@ -95,9 +97,9 @@ def zombie_nudge(zombie: ZombieStatus | Finding, *, channel: str) -> Message:
             "stays in the review), or *redirect* it to a new target or into another KR."
         ),
         Actions((
-            Button("Keep", ZOMBIE_KEEP, value=code),
-            Button("Kill", ZOMBIE_KILL, value=code, style="danger"),
-            Button("Redirect", ZOMBIE_REDIRECT, value=code, style="primary"),
+            Button("Keep", ZOMBIE_KEEP, value=value),
+            Button("Kill", ZOMBIE_KILL, value=value, style="danger"),
+            Button("Redirect", ZOMBIE_REDIRECT, value=value, style="primary"),
         )),
         Note(
             f'Or type `keep {code} "<reason>"`, `kill {code} "<reason>"`, '

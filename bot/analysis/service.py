@@ -95,8 +95,8 @@ class WeeklyAnalysis:
                     kind=NoticeKind.NUDGE, kr_id=zombie.kr_id, now=now,
                     findings=[zombie.finding.as_dict()],
                 ):
-                    sends.append((NoticeKind.NUDGE, zombie.kr_id, zombie_nudge(zombie,
-                                                                              channel=label)))
+                    sends.append((NoticeKind.NUDGE, zombie.kr_id, zombie_nudge(
+                        zombie, channel=label, channel_id=channel.external_id)))
             await uow.commit()
         outcome = WeekOutcome()
         address = dm(workspace, owner)

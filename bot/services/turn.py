@@ -115,7 +115,7 @@ class Turn:
     def is_owner(self, channel: Channel) -> bool:
         return self.actor.is_admin or (channel.owner_id is not None and channel.owner_id == self.member.id)
 
-    async def require_owner(self, channel: Channel, *, command: str, doing: str) -> None:
+    async def require_owner(self, channel: Channel, *, command: str | None, doing: str) -> None:
         if self.is_owner(channel):
             return
         owner = await self.repo.member_by_id(channel.owner_id) if channel.owner_id else None
@@ -124,7 +124,7 @@ class Turn:
             f"Only the owner of #{channel.name or channel.external_id} ({who}) or a workspace admin "
             f"can {doing}.", command=command)
 
-    async def key_result(self, channel: Channel, number: int, *, command: str) -> KeyResult:
+    async def key_result(self, channel: Channel, number: int, *, command: str | None) -> KeyResult:
         assert channel.id is not None
         kr = await self.repo.key_result_by_number(channel.id, number)
         if kr is None:
