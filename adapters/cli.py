@@ -293,6 +293,11 @@ async def run_export(args: argparse.Namespace) -> int:
     from storage.database import open_database
 
     database = await open_database(_database_url(args), migrate=False)
+    if args.review:
+        try:
+            return await _export_review(database, args)
+        finally:
+            await database.dispose()
     try:
         scope = {"workspace": args.workspace, "channel": args.channel}
         if args.format == "csv":
@@ -307,6 +312,53 @@ async def run_export(args: argparse.Namespace) -> int:
             await export_json(database.engine, sys.stdout, **scope)
     finally:
         await database.dispose()
+    return 0
+
+
+async def _export_review(database: Any, args: argparse.Namespace) -> int:
+    """`okrbot export --review`: one channel's outcome review as CSV files or JSON."""
+    import json
+    from zoneinfo import ZoneInfo
+
+    from bot.analysis.export import alignment_csv, review_as_dict, review_csv
+    from bot.analysis.review import review_cycle
+    from bot.analysis.service import find_cycle
+    from bot.clock import SystemClock
+    from bot.model import iso_week
+    from bot.services.turn import UseCaseError
+    from storage.analysis_store import analysis_store_for
+
+    if not args.channel:
+        raise ValueError("--review needs --channel (and --platform/--workspace for Slack or Teams)")
+    uow = database.uow()
+    async with uow:
+        workspace = await uow.workspace(platform=args.platform, external_id=args.workspace or "local")
+        repo = uow.scoped(workspace.id)
+        channel = await repo.channel(args.channel)
+        if channel is None:
+            raise ValueError(f"#{args.channel} is not an okrbot team in {args.platform} workspace "
+                             f"{args.workspace or 'local'!r}")
+        today = SystemClock().now().astimezone(ZoneInfo(channel.tz)).date()
+        try:
+            cycle = await find_cycle(repo, channel, args.cycle, today)
+        except UseCaseError as error:
+            raise ValueError(error.problem) from None
+        until = iso_week(today) if cycle.start <= today <= cycle.end else None
+        review = review_cycle(await analysis_store_for(uow).review_inputs(
+            channel=channel, cycle=cycle, until=until))
+    if args.format == "json":
+        text = json.dumps(review_as_dict(review), indent=2, ensure_ascii=False) + "\n"
+        if args.out and args.out != "-":
+            Path(args.out).write_text(text, encoding="utf-8")
+            print(f"Wrote {args.out}")
+        else:
+            sys.stdout.write(text)
+        return 0
+    out_dir = Path(args.out or "okrbot-review")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "review.csv").write_text(review_csv(review), encoding="utf-8")
+    (out_dir / "alignment.csv").write_text(alignment_csv(review), encoding="utf-8")
+    print(f"Wrote {out_dir / 'review.csv'}, {out_dir / 'alignment.csv'}")
     return 0
 
 
@@ -377,6 +429,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     exporter = sub.add_parser("export", help="check-ins, items, tags and measurements as CSV or JSON")
     exporter.add_argument("--format", choices=("csv", "json"), default="csv")
+    exporter.add_argument("--review", action="store_true",
+                          help="the outcome review of one channel's cycle instead of the raw history")
+    exporter.add_argument("--cycle", help="with --review: the cycle's name (default: the current one)")
     exporter.add_argument("--out", help="CSV: a directory (default okrbot-export/); JSON: a file (default stdout)")
     _add_scope(exporter, required_channel=False)
     exporter.set_defaults(handler=lambda a: asyncio.run(run_export(a)))

@@ -152,3 +152,30 @@ def test_progress_bar_draws_only_on_a_terminal_or_when_forced() -> None:
         bar.close()
     assert quiet.getvalue() == ""
     assert "[##############################]       4/4" in loud.getvalue()
+
+
+def test_export_review_writes_the_outcome_review_as_csv_and_json(
+        team_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "okrs.yaml"
+    path.write_text(GOOD_YAML)
+    main(["import", str(path), "--db", team_db])
+    monkeypatch.setattr("sys.stdin", io.StringIO('update KR-1 30\nkill KR-2 "churn is measured elsewhere"\n'))
+    main(["console", "--db", team_db, "--as", "carol", "--in", "team"])
+    capsys.readouterr()
+
+    out_dir = tmp_path / "review"
+    assert main(["export", "--review", "--db", team_db, "--channel", "team", "--out", str(out_dir)]) == 0
+    with (out_dir / "review.csv").open() as handle:
+        rows = {row["kr"]: row for row in csv.DictReader(handle)}
+    assert rows["KR-1"]["final"] == "30.0" and rows["KR-1"]["attainment"] == "0.5"
+    assert rows["KR-2"]["state"] == "killed" and "churn is measured elsewhere" in rows["KR-2"]["decisions"]
+    assert (out_dir / "alignment.csv").read_text().startswith("cycle,week,aligned,shipped,alignment")
+    capsys.readouterr()
+
+    assert main(["export", "--review", "--db", team_db, "--channel", "team", "--format", "json"]) == 0
+    review = json.loads(capsys.readouterr().out)
+    assert [kr["kr"] for kr in review["key_results"]] == ["KR-1", "KR-2"]
+    assert review["mean_attainment"] == pytest.approx(0.5)  # killed KR-2 is left out of the mean
+
+    assert main(["export", "--review", "--db", team_db, "--channel", "team", "--cycle", "1999"]) == 2
+    assert "No cycle called “1999”" in capsys.readouterr().err
