@@ -153,6 +153,7 @@ class KeyResult:
     state: KrState = KrState.ACTIVE
     snoozed_until: date | None = None
     merged_into_id: int | None = None
+    created_at: datetime | None = None  # None: counts from its cycle's start
     id: int | None = None
 
     @property

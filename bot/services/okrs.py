@@ -75,7 +75,7 @@ async def add_key_result(cmd: rq.AddKeyResult, turn: Turn) -> Reply:
         workspace_id=channel.workspace_id, channel_id=channel.id, objective_id=objective.id or 0,
         number=channel.next_kr_number, action=cmd.action, metric=cmd.metric.strip(),
         baseline=cmd.baseline, target=cmd.target, current=cmd.baseline, unit=cmd.unit,
-        owner_id=owner.id if owner else channel.owner_id,
+        owner_id=owner.id if owner else channel.owner_id, created_at=turn.now,
     ))
     channel.next_kr_number += 1
     await turn.repo.save_channel(channel)

@@ -144,7 +144,8 @@ async def test_a_kr_dying_quietly_ends_in_one_nudge_a_kill_and_the_review(
     assert (address.kind, address.target) == ("dm", "olivia")
     (actions,) = [p for p in nudge.parts if isinstance(p, Actions)]
     assert {(b.action_id, b.value) for b in actions.buttons} == {
-        ("zombie.keep", "KR-2"), ("zombie.kill", "KR-2"), ("zombie.redirect", "KR-2")}
+        ("zombie.keep", "team-web|KR-2"), ("zombie.kill", "team-web|KR-2"),
+        ("zombie.redirect", "team-web|KR-2")}
     assert "2026-W03: no items, metric unchanged" in texts(nudge)
     assert outcomes[3].drift_sent  # the uncovered KR-2 went into the week's drift DM
 
