@@ -51,7 +51,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bot.analysis import analyse_week  # noqa: E402
 from bot.drift_report import drift_dm, zombie_nudge  # noqa: E402
 from bot.model import Channel, Cycle, iso_week  # noqa: E402
-from storage.analysis_queries import WeekTarget, stream_channel_weeks  # noqa: E402
+from storage.analysis_queries import CHUNK, WeekTarget, stream_channel_weeks  # noqa: E402
 from storage.engine import create_engine  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.tables import metadata  # noqa: E402
@@ -80,7 +80,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
                   "because"),
     "key_result": ("id", "workspace_id", "channel_id", "objective_id", "number", "action",
                    "metric", "baseline", "target", "current", "unit", "owner_id", "state",
-                   "snoozed_until", "merged_into_id"),
+                   "snoozed_until", "merged_into_id", "created_at"),
     "checkin": ("id", "workspace_id", "channel_id", "member_id", "week", "blockers",
                 "submitted_at", "late"),
     "item": ("id", "workspace_id", "checkin_id", "position", "text", "reference"),
@@ -163,7 +163,7 @@ def generate_channel(index: int, size: Size, ids: Ids) -> dict[str, list[tuple[A
             rows["key_result"].append((
                 kr_id, ws, channel_id, objectives[k % 4], q * size.krs + k + 1, "increase",
                 f"metric {k}", 100.0, 200.0, 100.0, "", members[k % size.members],
-                "killed" if killed else "active", None, None,
+                "killed" if killed else "active", None, None, at(start, 9),
             ))
             if killed:
                 mid = start + timedelta(weeks=size.cycle_weeks // 2, days=1)
@@ -310,7 +310,7 @@ async def scan(engine: Any) -> int:
     return groups
 
 
-async def analysis(engine: Any, size: Size) -> dict[str, int]:
+async def analysis(engine: Any, size: Size, chunk: int = CHUNK) -> dict[str, int]:
     """The weekly analysis of every channel for the history's last week."""
     week = iso_week(size.last_week)
     as_of = size.last_week + timedelta(days=2)
@@ -335,7 +335,7 @@ async def analysis(engine: Any, size: Size) -> dict[str, int]:
                        week, as_of)
             for row in cycle_rows
         ]
-        async for inputs in stream_channel_weeks(conn, targets):
+        async for inputs in stream_channel_weeks(conn, targets, chunk=chunk):
             result = analyse_week(inputs)
             label = f"#{channels[inputs.channel_id].name}"
             counts["channels"] += 1

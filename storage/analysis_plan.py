@@ -68,9 +68,11 @@ def plan(channel: Channel, cycle: Cycle, week: str, *, whole_cycle: bool) -> Pla
 
 @dataclass(frozen=True)
 class Group:
-    """Plans with the same week ranges, queried together."""
+    """Plans with the same week ranges, queried together (on ``dialect``: the statements
+    take the shape each database's planner serves best)."""
 
     plans: tuple[Plan, ...]
+    dialect: str = "sqlite"
 
     @property
     def cycle_first(self) -> str:
@@ -101,13 +103,13 @@ class Group:
         return [p.cycle.id for p in self.plans]
 
 
-def groups(plans: Sequence[Plan], *, size: int) -> list[Group]:
+def groups(plans: Sequence[Plan], *, size: int, dialect: str = "sqlite") -> list[Group]:
     """The plans in groups of equal week ranges, at most ``size`` channels each."""
     by_ranges: dict[tuple[str, ...], list[Plan]] = {}
     for p in plans:
         by_ranges.setdefault(p.ranges, []).append(p)
     return [
-        Group(tuple(same[start:start + size]))
+        Group(tuple(same[start:start + size]), dialect)
         for same in by_ranges.values() for start in range(0, len(same), size)
     ]
 

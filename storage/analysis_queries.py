@@ -34,7 +34,7 @@ from bot.analysis import (
 )
 from bot.analysis.inputs import tag_facts
 from bot.analysis.weeks import week_of, zone_of
-from bot.model import Channel, Cycle, DecisionKind, KrAction, KrState, Tier
+from bot.model import Channel, Cycle, DecisionKind, KrAction, KrState, Tier, iso_week
 from storage.analysis_plan import Group, WeekTarget, groups, plan
 from storage.analysis_statements import (
     blockers_statement,
@@ -93,7 +93,7 @@ async def stream_channel_weeks(
     however many channels are analysed."""
     as_of = {(t.channel.id, t.week): t.as_of for t in targets}
     plans = [plan(t.channel, t.cycle, t.week, whole_cycle=False) for t in targets]
-    for group in groups(plans, size=chunk):
+    for group in groups(plans, size=chunk, dialect=_dialect(db)):
         loaded = await _load(db, group, details=True)
         for p in group.plans:
             yield ChannelWeek(
@@ -120,7 +120,7 @@ async def load_review_inputs(
 ) -> ReviewInputs:
     """The outcome review's inputs for ``cycle``, up to ``until`` (default: its end)."""
     p = plan(channel, cycle, until or _last_week(cycle), whole_cycle=True)
-    loaded = await _load(db, Group((p,)), details=False)
+    loaded = await _load(db, Group((p,), _dialect(db)), details=False)
     return ReviewInputs(
         channel_id=p.channel_id, cycle=p.span, krs=tuple(loaded.krs[p.channel_id]),
         totals=tuple(loaded.totals[p.channel_id]),
@@ -134,6 +134,11 @@ def _last_week(cycle: Cycle) -> str:
     from bot.model import iso_week
 
     return iso_week(cycle.end)
+
+
+def _dialect(db: Executor) -> str:
+    bind = db.get_bind() if isinstance(db, AsyncSession) else db
+    return bind.dialect.name
 
 
 async def _rows(db: Executor, statement: Any) -> Sequence[Any]:
@@ -150,11 +155,15 @@ async def _load(db: Executor, group: Group, *, details: bool) -> _Loaded:
     owner: dict[int, int] = {}
     baseline: dict[int, float] = {}
     left: dict[int, str] = {}
+    created: dict[int, date] = {}
     for row in kr_rows:
         owner[row.id] = row.channel_id
         baseline[row.id] = row.baseline
+        tz = by_channel[row.channel_id].channel.tz
         if row.ended_at is not None:
-            left[row.id] = week_of(row.ended_at, by_channel[row.channel_id].channel.tz)
+            left[row.id] = week_of(row.ended_at, tz)
+        if row.created_at is not None:
+            created[row.id] = row.created_at.astimezone(zone_of(tz)).date()
 
     # Measurements: the value at each week's end, its change, the value as of the end.
     # (Rows are unpacked by position: a few hundred thousand per run.)
@@ -178,6 +187,7 @@ async def _load(db: Executor, group: Group, *, details: bool) -> _Loaded:
             current=current.get(row.id, row.baseline), unit=row.unit,
             state=_STATES[row.state], left_active_week=left.get(row.id),
             snoozed_until=row.snoozed_until, owner_id=row.owner_id,
+            created=created.get(row.id),
         ))
     for (kr_id, week), cell in sorted(cells.items()):
         loaded.kr_weeks[owner[kr_id]].append(KrWeek(
@@ -197,7 +207,8 @@ async def _load(db: Executor, group: Group, *, details: bool) -> _Loaded:
     }
     detail = {
         (row.channel_id, row.week): row
-        for row in await _rows(db, totals_statement(group, left))
+        for row in await _rows(db, totals_statement(
+            group, left, {kr: iso_week(day) for kr, day in created.items()}))
     }
     for (channel_id, week), count in sorted(counts.items()):
         row = detail.get((channel_id, week))

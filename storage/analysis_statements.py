@@ -9,6 +9,7 @@ and written into the statements as CASE expressions; ISO week keys compare as st
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -47,25 +48,36 @@ ALIGNING_TIERS = (Tier.DIRECT.value, Tier.INDIRECT.value)
 BEFORE_WINDOW = "0000-W00"
 
 
+def _among(column: Any, ids: Sequence[int | None]) -> Any:
+    """``column IN (1, 2, …)`` with the ids written into the statement: PostgreSQL then
+    plans for the actual ids (as bound parameters, asyncpg's prepared statements got a
+    generic plan four times slower than the custom one)."""
+    return column.in_(sa.bindparam(None, list(ids), expanding=True, literal_execute=True))
+
+
 def _cycle_krs(group: Group) -> Any:
     return OBJECTIVE.join(KEY_RESULT, KEY_RESULT.c.objective_id == OBJECTIVE.c.id)
 
 
 def _in_cycle(group: Group, objective: Any) -> Any:
-    return objective.c.cycle_id.in_(group.cycle_ids)
+    return _among(objective.c.cycle_id, group.cycle_ids)
 
 
 def _checkin_weeks(group: Group, first: str, last: str) -> Any:
     return sa.and_(
-        CHECKIN.c.channel_id.in_(group.channel_ids),
+        _among(CHECKIN.c.channel_id, group.channel_ids),
         CHECKIN.c.week >= first, CHECKIN.c.week <= last,
     )
 
 
 def _items_of_checkins(group: Group, first: str, last: str) -> Any:
-    """Items whose check-in is one of the group's in these weeks, as ``item.checkin_id IN
-    (SELECT …)``: SQLite then starts from the check-ins' index instead of scanning every
-    item (which it prefers for a plain join, to save a sort)."""
+    """Items (joined to their check-in) whose check-in is one of the group's in these
+    weeks. On SQLite as ``item.checkin_id IN (SELECT …)``: it then starts from the
+    check-ins' index instead of scanning every item (which it prefers for a plain join, to
+    save a sort); PostgreSQL plans the plain condition best (the subquery cost it a second
+    scan of the check-ins)."""
+    if group.dialect == "postgresql":
+        return _checkin_weeks(group, first, last)
     checkins = sa.select(CHECKIN.c.id).where(_checkin_weeks(group, first, last))
     return ITEM.c.checkin_id.in_(checkins)
 
@@ -92,11 +104,11 @@ def kr_statement(group: Group) -> Any:
             KEY_RESULT.c.channel_id, KEY_RESULT.c.id, KEY_RESULT.c.number,
             KEY_RESULT.c.metric, KEY_RESULT.c.action, KEY_RESULT.c.baseline,
             KEY_RESULT.c.target, KEY_RESULT.c.unit, KEY_RESULT.c.state,
-            KEY_RESULT.c.snoozed_until, KEY_RESULT.c.owner_id,
+            KEY_RESULT.c.snoozed_until, KEY_RESULT.c.owner_id, KEY_RESULT.c.created_at,
             sa.type_coerce(ending, UtcDateTime()).label("ended_at"),
         )
         .select_from(_cycle_krs(group))
-        .where(_in_cycle(group, OBJECTIVE), KEY_RESULT.c.channel_id.in_(group.channel_ids))
+        .where(_in_cycle(group, OBJECTIVE), _among(KEY_RESULT.c.channel_id, group.channel_ids))
         .order_by(KEY_RESULT.c.channel_id, KEY_RESULT.c.number)
     )
 
@@ -115,7 +127,7 @@ def measurement_statement(group: Group) -> Any:
         .join(CHANNEL, CHANNEL.c.id == KEY_RESULT.c.channel_id)
         .join(MEASUREMENT, MEASUREMENT.c.kr_id == KEY_RESULT.c.id)
     )
-    of_group = (_in_cycle(group, OBJECTIVE), KEY_RESULT.c.channel_id.in_(group.channel_ids))
+    of_group = (_in_cycle(group, OBJECTIVE), _among(KEY_RESULT.c.channel_id, group.channel_ids))
     recent = (
         sa.select(KEY_RESULT.c.id.label("kr_id"), week, MEASUREMENT.c.value,
                   MEASUREMENT.c.recorded_at, MEASUREMENT.c.id.label("measurement_id"))
@@ -189,6 +201,15 @@ def measurement_statement(group: Group) -> Any:
     ).where(sa.or_(weekly.c.week >= group.kr_first, weekly.c.newest == 1))
 
 
+def _weeks_before(kr_id: Any, weeks: dict[int, str]) -> list[Any]:
+    """Per distinct week W of ``weeks`` (KR id → week), the condition "the tagged KR is one
+    of those with W, and the check-in's week comes before W": one IN list per week."""
+    by_week: dict[str, list[int]] = {}
+    for kr, week in weeks.items():
+        by_week.setdefault(week, []).append(kr)
+    return [sa.and_(CHECKIN.c.week < week, _among(kr_id, ids)) for week, ids in by_week.items()]
+
+
 def _tagged_in_cycle(group: Group, source: Any) -> tuple[Any, Any, Any]:
     """``source`` ⋈ the tagged KR and its objective (outer joins), and the condition that
     the KR belongs to the channel's analysed cycle."""
@@ -239,20 +260,22 @@ def confidence_statement(group: Group) -> Any:
     )
 
 
-def totals_statement(group: Group, left: dict[int, str]) -> Any:
+def totals_statement(group: Group, left: dict[int, str], created: dict[int, str]) -> Any:
     """Per channel and week of KR-week detail: items aligned (a direct / indirect tag to a
-    KR of the cycle active that week: active now, or killed / merged in a later week —
-    ``left``), none-tier, untagged."""
+    KR of the cycle active that week: created by then — ``created``, the week each KR was
+    added — and active now, or killed / merged in a later week — ``left``), none-tier,
+    untagged."""
     joined, kr, in_cycle = _tagged_in_cycle(
         group, CHECKIN.join(ITEM, ITEM.c.checkin_id == CHECKIN.c.id)
         .outerjoin(TAG, TAG.c.item_id == ITEM.c.id),
     )
-    by_week: dict[str, list[int]] = {}
-    for kr_id, week in left.items():
-        by_week.setdefault(week, []).append(kr_id)
-    active_then = sa.or_(
-        kr.c.state == KrState.ACTIVE.value,
-        *(sa.and_(CHECKIN.c.week < week, kr.c.id.in_(ids)) for week, ids in by_week.items()),
+    active_then = sa.and_(
+        sa.or_(kr.c.state == KrState.ACTIVE.value,
+               *_weeks_before(kr.c.id, left)),
+        # Only KRs added after the first week read can be too young for some of them.
+        sa.not_(sa.or_(sa.false(), *_weeks_before(
+            kr.c.id, {k: w for k, w in created.items() if w > group.kr_first},
+        ))),
     )
     aligned = sa.case((sa.and_(TAG.c.tier.in_(ALIGNING_TIERS), in_cycle, active_then), 1),
                       else_=0)
@@ -341,6 +364,6 @@ def decisions_statement(group: Group) -> Any:
             .join(DECISION, DECISION.c.kr_id == KEY_RESULT.c.id)
             .outerjoin(merged, merged.c.id == DECISION.c.merged_into_id)
         )
-        .where(_in_cycle(group, OBJECTIVE), KEY_RESULT.c.channel_id.in_(group.channel_ids))
+        .where(_in_cycle(group, OBJECTIVE), _among(KEY_RESULT.c.channel_id, group.channel_ids))
         .order_by(DECISION.c.decided_at, DECISION.c.id)
     )

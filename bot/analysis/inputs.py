@@ -274,7 +274,7 @@ class ChannelWeek:
     krs: tuple[KrFacts, ...]
     totals: tuple[WeekTotals, ...] = ()  # the cycle's weeks up to `week`; detailed: lookback
     kr_weeks: tuple[KrWeek, ...] = ()  # at least the last `lookback_weeks` weeks
-    items: tuple[ShippedItem, ...] = ()  # at least those not aligned, last lookback weeks
+    items: tuple[ShippedItem, ...] = ()  # every item of the lookback weeks in the cycle
     blockers: tuple[BlockerReport, ...] = ()  # the last lookback weeks
     thresholds: Thresholds = field(default_factory=Thresholds)
 

@@ -122,7 +122,8 @@ def _kr_facts(
         facts.append(KrFacts(
             kr_id=kr.id, code=kr.code, metric=kr.metric, action=kr.action,
             baseline=kr.baseline, target=kr.target, current=current, unit=kr.unit,
-            state=kr.state, created=None,
+            state=kr.state,
+            created=_local_day(kr.created_at, channel.tz) if kr.created_at else None,
             left_active_week=week_of(ending.decided_at, channel.tz) if ending else None,
             snoozed_until=kr.snoozed_until, owner_id=kr.owner_id,
         ))

@@ -110,7 +110,8 @@ class Writer:
         return team
 
     async def kr(self, team: Team, number: int, action: KrAction, baseline: float,
-                 target: float, cycle: Cycle | None = None) -> KeyResult:
+                 target: float, cycle: Cycle | None = None,
+                 created_at: datetime | None = None) -> KeyResult:
         cycle = cycle or team.cycle
         objective = await self.repo.add_objective(Objective(
             workspace_id=self.repo.workspace_id, channel_id=team.channel.id,
@@ -121,7 +122,7 @@ class Writer:
         kr = await self.repo.add_key_result(KeyResult(
             workspace_id=self.repo.workspace_id, channel_id=team.channel.id,
             objective_id=objective.id, number=number, action=action, metric=f"metric {number}",
-            baseline=baseline, target=target, current=baseline,
+            baseline=baseline, target=target, current=baseline, created_at=created_at,
         ))
         self.h.key_results.append(kr)
         team.krs[number] = kr
@@ -198,6 +199,8 @@ async def write_web(w: Writer) -> None:
     await w.kr(web, 3, KrAction.REACH, 0, 40)
     await w.kr(web, 4, KrAction.INCREASE, 0, 10)
     await w.kr(web, 5, KrAction.INCREASE, 0, 10)
+    # Added on Sunday evening in UTC, which is already Monday of W06 in Berlin.
+    await w.kr(web, 6, KrAction.INCREASE, 0, 10, created_at=at("2026-W05", 6, 23, 30))
     for n, week in enumerate(weeks(1, 8), start=1):
         await w.checkin(web, alice, week, [(f"Signup form test {n}", (Tier.DIRECT, 1))],
                         confidences={3: 2} if n >= 4 else {1: 7})
@@ -242,7 +245,8 @@ async def write_random(w: Writer, name: str, tz: str, seed: int, **thresholds: f
     rng = random.Random(seed)
     team = await w.team(name, tz, ["ann", "ben", "cat", "dan"], Q1, **thresholds)
     for number in range(1, 6):
-        await w.kr(team, number, rng.choice(list(KrAction)), 10, 50)
+        added = at(f"2026-W0{number}", 1) if number > 3 else None  # KR-4, KR-5 mid-cycle
+        await w.kr(team, number, rng.choice(list(KrAction)), 10, 50, created_at=added)
     texts = ["Fix login bug", "ABC-12 migrate billing", "Write docs", "Tune alerts",
              "https://github.com/acme/app/pull/7", "Refactor search", "fix login bug."]
     for week in weeks(1, 10):
@@ -357,7 +361,9 @@ async def test_a_kr_that_died_quietly_is_a_zombie_straight_from_the_database(
     assert Rule.ZOMBIE_ITEM in fired and "Fix flaky checkout test" in fired[
         Rule.ZOMBIE_ITEM].evidence[0]
     assert fired[Rule.STUCK_BLOCKER].member_ids == (web.members[2].id,)
+    # KR-6, added in W06, is not uncovered after two weeks.
     assert fired[Rule.UNCOVERED_KR].kr_codes == ("KR-3",)
+    assert {kr.code: kr.created for kr in inputs.krs}["KR-6"] == date(2026, 2, 2)
 
 
 async def test_the_review_from_the_database_shows_the_killed_kr_and_why(
