@@ -51,7 +51,13 @@ def build_core(*, database: Any, clock: Any, messenger: Any) -> tuple[Any, Any]:
 
 async def run_console(args: argparse.Namespace) -> int:
     from adapters.console.demo import DEMO_CHANNEL, DEMO_OWNER, seed_demo
-    from adapters.console.repl import DIRECTIVES, Console, ConsoleMessenger, parse_moment, stdin_lines
+    from adapters.console.repl import (
+        DIRECTIVES,
+        Console,
+        ConsoleMessenger,
+        parse_moment,
+        stdin_lines,
+    )
     from bot.clock import ManualClock, SystemClock
     from storage.database import open_database
 
@@ -116,7 +122,9 @@ async def run_serve(args: argparse.Namespace) -> int:
     tasks = []
     if args.socket_mode:
         if slack_settings is None:
-            raise ValueError("--socket-mode needs Slack's settings: SLACK_BOT_TOKEN and SLACK_APP_TOKEN")
+            raise ValueError(
+                "--socket-mode needs Slack's settings: SLACK_BOT_TOKEN and SLACK_APP_TOKEN"
+            )
         from adapters.slack.app import run_socket_mode
 
         tasks.append(asyncio.create_task(run_socket_mode(
@@ -263,7 +271,9 @@ async def run_import(args: argparse.Namespace) -> int:
         await database.dispose()
     from adapters.console.render import render
     if reply.error:
-        print(f"okrbot: nothing imported from {args.file}:\n{render(reply.message)}", file=sys.stderr)
+        print(
+            f"okrbot: nothing imported from {args.file}:\n{render(reply.message)}", file=sys.stderr
+        )
         return 1
     print(render(reply.message))
     return 0
@@ -332,7 +342,9 @@ async def _export_review(database: Any, args: argparse.Namespace) -> int:
         raise ValueError("--review needs --channel (and --platform/--workspace for Slack or Teams)")
     uow = database.uow()
     async with uow:
-        workspace = await uow.workspace(platform=args.platform, external_id=args.workspace or "local")
+        workspace = await uow.workspace(
+            platform=args.platform, external_id=args.workspace or "local"
+        )
         repo = uow.scoped(workspace.id)
         channel = await repo.channel(args.channel)
         if channel is None:
@@ -370,7 +382,9 @@ def run_teams_package(args: argparse.Namespace) -> int:
 
     app_id = args.app_id or os.environ.get("MICROSOFT_APP_ID", "")
     if not app_id:
-        raise ValueError("the package needs the bot's app id: set MICROSOFT_APP_ID or pass --app-id")
+        raise ValueError(
+            "the package needs the bot's app id: set MICROSOFT_APP_ID or pass --app-id"
+        )
     try:
         path = build_teams_package(app_id=app_id, out=Path(args.out))
     except PackageError as error:
@@ -384,13 +398,18 @@ def run_teams_package(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="okrbot", description=__doc__)
-    parser.add_argument("--log-level", default=os.environ.get("LOG_LEVEL"),
-                        help="DEBUG, INFO, WARNING… (default: INFO for serve and clock, else WARNING)")
+    parser.add_argument(
+        "--log-level",
+        default=os.environ.get("LOG_LEVEL"),
+        help="DEBUG, INFO, WARNING… (default: INFO for serve and clock, else WARNING)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     console = sub.add_parser("console", help="the whole product in a terminal")
     console.add_argument("--demo", action="store_true", help="seed and open a demo team")
-    console.add_argument("--db", help="SQLite file or database URL (default: DATABASE_URL or ./okrbot.db)")
+    console.add_argument(
+        "--db", help="SQLite file or database URL (default: DATABASE_URL or ./okrbot.db)"
+    )
     console.add_argument("--as", dest="user", help="who you are (default: me, or the demo owner)")
     console.add_argument("--in", dest="channel", help="the channel you are in")
     console.add_argument("--clock", help="start the simulated clock at this ISO date-time")
@@ -427,12 +446,21 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("--as", dest="user", help="act as this user (default: the channel owner)")
     importer.set_defaults(handler=lambda a: asyncio.run(run_import(a)))
 
-    exporter = sub.add_parser("export", help="check-ins, items, tags and measurements as CSV or JSON")
+    exporter = sub.add_parser(
+        "export", help="check-ins, items, tags and measurements as CSV or JSON"
+    )
     exporter.add_argument("--format", choices=("csv", "json"), default="csv")
-    exporter.add_argument("--review", action="store_true",
-                          help="the outcome review of one channel's cycle instead of the raw history")
-    exporter.add_argument("--cycle", help="with --review: the cycle's name (default: the current one)")
-    exporter.add_argument("--out", help="CSV: a directory (default okrbot-export/); JSON: a file (default stdout)")
+    exporter.add_argument(
+        "--review",
+        action="store_true",
+        help="the outcome review of one channel's cycle instead of the raw history",
+    )
+    exporter.add_argument(
+        "--cycle", help="with --review: the cycle's name (default: the current one)"
+    )
+    exporter.add_argument(
+        "--out", help="CSV: a directory (default okrbot-export/); JSON: a file (default stdout)"
+    )
     _add_scope(exporter, required_channel=False)
     exporter.set_defaults(handler=lambda a: asyncio.run(run_export(a)))
     return parser

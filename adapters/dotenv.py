@@ -7,7 +7,9 @@ from collections.abc import MutableMapping
 from pathlib import Path
 
 
-def load_dotenv(path: Path = Path(".env"), *, environ: MutableMapping[str, str] | None = None) -> int:
+def load_dotenv(
+    path: Path = Path(".env"), *, environ: MutableMapping[str, str] | None = None
+) -> int:
     """KEY=value lines (``export`` prefixes, quotes and ``#`` comments allowed); returns how
     many variables it set. Variables already in the environment win."""
     env = os.environ if environ is None else environ

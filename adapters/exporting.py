@@ -20,8 +20,15 @@ def _plain(value: Any) -> Any:
     return value
 
 
-async def export_csv(engine: AsyncEngine, out_dir: Path, *, workspace: str | None, channel: str | None,
-                     progress_stream: TextIO | None = None, force_progress: bool = False) -> list[Path]:
+async def export_csv(
+    engine: AsyncEngine,
+    out_dir: Path,
+    *,
+    workspace: str | None,
+    channel: str | None,
+    progress_stream: TextIO | None = None,
+    force_progress: bool = False,
+) -> list[Path]:
     """One CSV file per kind in ``out_dir``; returns the files written."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
@@ -42,8 +49,15 @@ async def export_csv(engine: AsyncEngine, out_dir: Path, *, workspace: str | Non
     return written
 
 
-async def export_json(engine: AsyncEngine, out: TextIO, *, workspace: str | None, channel: str | None,
-                      progress_stream: TextIO | None = None, force_progress: bool = False) -> None:
+async def export_json(
+    engine: AsyncEngine,
+    out: TextIO,
+    *,
+    workspace: str | None,
+    channel: str | None,
+    progress_stream: TextIO | None = None,
+    force_progress: bool = False,
+) -> None:
     """One JSON object ``{"checkins": [...], "items": [...], …}``, written row by row."""
     out.write("{")
     for index, kind in enumerate(KINDS):
@@ -52,8 +66,11 @@ async def export_json(engine: AsyncEngine, out: TextIO, *, workspace: str | None
         out.write(("," if index else "") + f"\n  {json.dumps(kind)}: [")
         first = True
         async for row in export_rows(engine, kind, workspace=workspace, channel=channel):
-            out.write(("" if first else ",") + "\n    " + json.dumps({k: _plain(v) for k, v in row.items()},
-                                                                   ensure_ascii=False))
+            out.write(
+                ("" if first else ",")
+                + "\n    "
+                + json.dumps({k: _plain(v) for k, v in row.items()}, ensure_ascii=False)
+            )
             first = False
             bar.advance()
         out.write("\n  ]" if not first else "]")

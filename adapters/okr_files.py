@@ -54,7 +54,9 @@ def load_okr_file(path: Path, *, today: date) -> ImportOkrs:
     raise OkrFileError([(0, f"{path.name}: use a .yaml, .yml or .csv file")])
 
 
-def _key_result(line: int, spec: Any, *, today: date, problems: list[tuple[int, str]]) -> KeyResultPlan | None:
+def _key_result(
+    line: int, spec: Any, *, today: date, problems: list[tuple[int, str]]
+) -> KeyResultPlan | None:
     if isinstance(spec, dict):
         missing = [k for k in ("action", "metric", "from", "to") if k not in spec]
         if missing:
@@ -70,7 +72,9 @@ def _key_result(line: int, spec: Any, *, today: date, problems: list[tuple[int, 
     elif isinstance(spec, str):
         words = spec
     else:
-        problems.append((line, "a key result is a line like `increase \"metric\" from 1 to 2` or a mapping"))
+        problems.append(
+            (line, 'a key result is a line like `increase "metric" from 1 to 2` or a mapping')
+        )
         return None
     try:
         request = parse(f"kr add O1 {words}", today=today)
@@ -101,7 +105,9 @@ def _from_yaml(text: str, *, today: date) -> ImportOkrs:
     for node in objectives.value:
         line = node.start_mark.line + 1
         if not isinstance(node, yaml.MappingNode):
-            problems.append((line, "each objective is a mapping with working_on, because, key_results"))
+            problems.append(
+                (line, "each objective is a mapping with working_on, because, key_results")
+            )
             continue
         fields = {key.value: value for key, value in node.value}
         working_on, because = fields.get("working_on"), fields.get("because")
@@ -127,7 +133,15 @@ def _from_csv(text: str, *, today: date) -> ImportOkrs:
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in CSV_COLUMNS[:6] if c not in header]
     if missing:
-        raise OkrFileError([(1, f"the header needs the columns {', '.join(CSV_COLUMNS)}; missing {', '.join(missing)}")])
+        raise OkrFileError(
+            [
+                (
+                    1,
+                    f"the header needs the columns {', '.join(CSV_COLUMNS)}; "
+                    f"missing {', '.join(missing)}",
+                )
+            ]
+        )
     problems: list[tuple[int, str]] = []
     grouped: dict[tuple[str, str], tuple[int, list[KeyResultPlan]]] = {}
     for raw in reader:
@@ -139,7 +153,9 @@ def _from_csv(text: str, *, today: date) -> ImportOkrs:
         key = (row["objective"], row["because"])
         first_line, krs = grouped.setdefault(key, (line, []))
         if row.get("metric"):
-            plan = _key_result(line, {k: row.get(k) for k in CSV_COLUMNS[2:]}, today=today, problems=problems)
+            plan = _key_result(
+                line, {k: row.get(k) for k in CSV_COLUMNS[2:]}, today=today, problems=problems
+            )
             if plan:
                 krs.append(plan)
     if problems:

@@ -13,7 +13,9 @@ class ProgressBar:
 
     WIDTH = 30
 
-    def __init__(self, *, total: int, label: str, stream: TextIO | None = None, force: bool = False) -> None:
+    def __init__(
+        self, *, total: int, label: str, stream: TextIO | None = None, force: bool = False
+    ) -> None:
         self.total = max(total, 0)
         self.label = label
         self.stream = stream or sys.stderr

@@ -59,7 +59,9 @@ async def measure(request: web.Request, handler: Handler) -> web.StreamResponse:
     finally:
         route = request.match_info.route.resource
         name = route.canonical if route is not None else "unmatched"
-        request.app[METRICS_KEY].observe(request.method, name, status, time.perf_counter() - started)
+        request.app[METRICS_KEY].observe(
+            request.method, name, status, time.perf_counter() - started
+        )
 
 
 async def healthz(_request: web.Request) -> web.Response:

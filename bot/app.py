@@ -11,17 +11,16 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot import requests as rq
+from bot.analysis.ports import AnalysisStoreFactory
 from bot.commands import CommandError, help_message, parse
 from bot.context import Actor, Place
-from bot.messages import Form, FormErrors, Message, Reply, Text, message, text_reply
-from bot.analysis.ports import AnalysisStoreFactory
 from bot.drift_report import ZOMBIE_ACTIONS
 from bot.loop.entry import WeeklyLoop
-from bot.services import decisions_by_button
-from bot.services.reports import Reports
+from bot.messages import Form, FormErrors, Message, Reply, Text, message, text_reply
 from bot.ports import Clock, Messenger, UnitOfWorkFactory
-from bot.services import decisions, importing, okrs, tagging, team
+from bot.services import decisions, decisions_by_button, importing, okrs, tagging, team
 from bot.services.home import home_message
+from bot.services.reports import Reports
 from bot.services.turn import Turn, UseCaseError
 
 log = logging.getLogger(__name__)
@@ -175,7 +174,9 @@ class OkrBot:
         their answer, or None when no conversation is under way and the text is a command."""
         if self.loop is None:
             return None
-        return await self.loop.answer_line(actor=actor, place=place, text=text, delivery_id=delivery_id)
+        return await self.loop.answer_line(
+            actor=actor, place=place, text=text, delivery_id=delivery_id
+        )
 
     async def home(self, *, actor: Actor) -> Message:
         """The actor's overview: check-in status, their channels' OKRs, latest drift."""

@@ -26,7 +26,10 @@ def kr_goal(kr: KeyResult) -> str:
     """``increase weekly active users from 1,000 to 1,500``."""
     if kr.action is KrAction.KEEP:
         return f"keep {kr.metric} at {number(kr.target, kr.unit)}"
-    return f"{kr.action.value} {kr.metric} from {number(kr.baseline, kr.unit)} to {number(kr.target, kr.unit)}"
+    return (
+        f"{kr.action.value} {kr.metric} "
+        f"from {number(kr.baseline, kr.unit)} to {number(kr.target, kr.unit)}"
+    )
 
 
 def pace_caption(kr: KeyResult, cycle: Cycle | None, expected: float | None) -> str:

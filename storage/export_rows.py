@@ -49,17 +49,27 @@ def _query(kind: str) -> Select[Any]:
             .order_by(ItemRow.id))
     if kind == "tags":
         kr = aliased(KeyResultRow)
-        return (select(
-            ws.platform, ws.external_id.label("workspace"), ch.name.label("channel"),
-            m.external_id.label("member_id"), m.name.label("member"), CheckInRow.week,
-            ItemRow.text.label("item"), (literal("KR-") + func.cast(kr.number, String())).label("kr"),
-            TagRow.tier, TagRow.reason)
+        return (
+            select(
+                ws.platform,
+                ws.external_id.label("workspace"),
+                ch.name.label("channel"),
+                m.external_id.label("member_id"),
+                m.name.label("member"),
+                CheckInRow.week,
+                ItemRow.text.label("item"),
+                (literal("KR-") + func.cast(kr.number, String())).label("kr"),
+                TagRow.tier,
+                TagRow.reason,
+            )
             .join(ItemRow, ItemRow.id == TagRow.item_id)
             .join(CheckInRow, CheckInRow.id == ItemRow.checkin_id)
-            .join(ws, ws.id == TagRow.workspace_id).join(ch, ch.id == CheckInRow.channel_id)
+            .join(ws, ws.id == TagRow.workspace_id)
+            .join(ch, ch.id == CheckInRow.channel_id)
             .join(m, m.id == CheckInRow.member_id)
             .outerjoin(kr, kr.id == TagRow.kr_id)
-            .order_by(TagRow.id))
+            .order_by(TagRow.id)
+        )
     if kind == "measurements":
         return (select(
             ws.platform, ws.external_id.label("workspace"), ch.name.label("channel"),
@@ -86,7 +96,8 @@ async def count_rows(engine: AsyncEngine, kind: str, *, workspace: str | None = 
                      channel: str | None = None) -> int:
     query = _scoped(_query(kind), workspace=workspace, channel=channel).order_by(None)
     async with engine.connect() as connection:
-        return int((await connection.execute(select(func.count()).select_from(query.subquery()))).scalar_one())
+        result = await connection.execute(select(func.count()).select_from(query.subquery()))
+        return int(result.scalar_one())
 
 
 async def export_rows(engine: AsyncEngine, kind: str, *, workspace: str | None = None,

@@ -171,7 +171,8 @@ class KeyResultRow(TableBase, table=True):
     state: str = Field(default="active", max_length=16)
     snoozed_until: date | None = None
     merged_into_id: int | None = Field(default=None, foreign_key="key_result.id")
-    created_at: datetime | None = _utc(nullable=True)  # None: made before 0002, counts from its cycle's start
+    # None: made before 0002, counts from its cycle's start
+    created_at: datetime | None = _utc(nullable=True)
 
 
 class CheckInRow(TableBase, table=True):

@@ -37,7 +37,9 @@ class Said:
 class Team:
     """Speaks to the core as console users do; ``say`` returns the rendered answer."""
 
-    def __init__(self, *, uow, start: datetime, platform: str = "console", workspace: str = "local") -> None:
+    def __init__(
+        self, *, uow, start: datetime, platform: str = "console", workspace: str = "local"
+    ) -> None:
         self.clock = ManualClock(start)
         self.messenger = RecordingMessenger()
         self.bot = OkrBot(uow=uow, clock=self.clock, messenger=self.messenger)
@@ -45,9 +47,15 @@ class Team:
         self.workspace = workspace
 
     def actor(self, user: str, *, admin: bool = False) -> Actor:
-        return Actor(platform=self.platform, workspace=self.workspace, user=user, name=user, is_admin=admin)
+        return Actor(
+            platform=self.platform, workspace=self.workspace, user=user, name=user, is_admin=admin
+        )
 
     async def say(self, user: str, text: str, *, channel: str = "team-web", admin: bool = False,
                   direct: bool = False) -> Said:
         place = Place(channel=channel, channel_name=channel, is_direct=direct)
-        return Said(await self.bot.handle_command(actor=self.actor(user, admin=admin), place=place, text=text))
+        return Said(
+            await self.bot.handle_command(
+                actor=self.actor(user, admin=admin), place=place, text=text
+            )
+        )

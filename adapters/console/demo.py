@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from adapters.console.repl import PLATFORM, WORKSPACE
 from bot.app import OkrBot
 from bot.clock import ManualClock
 from bot.context import Actor, Place
-
-from adapters.console.repl import PLATFORM, WORKSPACE
 
 DEMO_CHANNEL = "team-web"
 DEMO_OWNER = "carol"
@@ -21,11 +20,17 @@ DEMO_MEMBERS = ("alice", "bob", "dave")
 SETUP = [
     (DEMO_OWNER, "setup Europe/Berlin"),
     *((member, "list") for member in DEMO_MEMBERS),  # any command in the channel joins the team
-    (DEMO_OWNER, 'objective add "a faster onboarding" because "teams that check in within a day stay"'),
+    (
+        DEMO_OWNER,
+        'objective add "a faster onboarding" because "teams that check in within a day stay"',
+    ),
     (DEMO_OWNER, 'kr add O1 increase "teams active in week 1" from 40 to 70 %'),
     (DEMO_OWNER, 'kr add O1 decrease "hours to first check-in" from 48 to 12 h owner @alice'),
     (DEMO_OWNER, 'kr add O1 increase "self-serve installs" from 0 to 200'),
-    (DEMO_OWNER, 'objective add "drift warnings owners trust" because "owners act on warnings they believe"'),
+    (
+        DEMO_OWNER,
+        'objective add "drift warnings owners trust" because "owners act on warnings they believe"',
+    ),
     (DEMO_OWNER, 'kr add O2 increase "warnings acted on" from 20 to 60 % owner @bob'),
     (DEMO_OWNER, 'kr add O2 decrease "false drift alerts a week" from 10 to 3'),
 ]
@@ -49,7 +54,9 @@ HISTORY = [
 
 
 def _actor(user: str) -> Actor:
-    return Actor(platform=PLATFORM, workspace=WORKSPACE, user=user, name=user, workspace_name="console")
+    return Actor(
+        platform=PLATFORM, workspace=WORKSPACE, user=user, name=user, workspace_name="console"
+    )
 
 
 async def seed_demo(*, bot: OkrBot, clock: ManualClock) -> bool:

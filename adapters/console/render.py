@@ -68,7 +68,9 @@ def _render_part(part: Part) -> list[str]:
             lines = [f"■ {title}"]
             for field in inputs:
                 if isinstance(field, TextInput):
-                    lines.append(f"  {field.label}" + (f": {field.initial}" if field.initial else ""))
+                    lines.append(
+                        f"  {field.label}" + (f": {field.initial}" if field.initial else "")
+                    )
                 elif isinstance(field, ChoiceInput):
                     lines.append(f"  {field.label}: " + ", ".join(c.label for c in field.choices))
             return lines

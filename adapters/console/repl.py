@@ -117,7 +117,9 @@ class Console:
                 return await self.directive(line)
             # a member in a check-in conversation is answering it, not typing commands
             answer = await self.bot.answer_line(actor=self.actor, place=self.place, text=line)
-            reply = answer or await self.bot.handle_command(actor=self.actor, place=self.place, text=line)
+            reply = answer or await self.bot.handle_command(
+                actor=self.actor, place=self.place, text=line
+            )
             self.say(render(reply.message))
         except Exception:  # the console must survive anything a line triggers
             log.exception("console line failed: %r", line)
@@ -152,7 +154,9 @@ class Console:
             self.say(f"(you are now in #{self.channel})")
         elif name in ("clock", "advance") and arg:
             try:
-                target = parse_moment(arg) if name == "clock" else self.clock.now() + parse_duration(arg)
+                target = (
+                    parse_moment(arg) if name == "clock" else self.clock.now() + parse_duration(arg)
+                )
             except ValueError as error:
                 self.say(str(error))
                 return True

@@ -16,7 +16,9 @@ MAX_REASON = 500
 def _reason(reason: str, *, command: str) -> str:
     reason = reason.strip()
     if not reason:
-        raise UseCaseError("Give the reason in quotes: it is kept for the outcome review.", command=command)
+        raise UseCaseError(
+            "Give the reason in quotes: it is kept for the outcome review.", command=command
+        )
     if len(reason) > MAX_REASON:
         raise UseCaseError(f"The reason is {len(reason)} characters; keep it under {MAX_REASON}.",
                            command=command)
@@ -40,8 +42,10 @@ async def update(cmd: rq.UpdateKeyResult, turn: Turn) -> Reply:
             f"Only {kr.code}'s owner" + (f" (@{owner.label})" if owner else "")
             + " or the channel owner can record its measurements.", command="update")
     if kr.state is not KrState.ACTIVE:
-        raise UseCaseError(f"{kr.code} is {kr.state.value}: `revive {kr.code}` first to record values.",
-                           command="update")
+        raise UseCaseError(
+            f"{kr.code} is {kr.state.value}: `revive {kr.code}` first to record values.",
+            command="update",
+        )
     assert kr.id is not None
     before = kr.current
     kr.current = cmd.value
@@ -51,7 +55,9 @@ async def update(cmd: rq.UpdateKeyResult, turn: Turn) -> Reply:
         recorded_by=turn.member.id, note=cmd.note.strip()[:MAX_REASON]))
     return text_reply(
         f"{kr.code} {kr.metric}: {fmt.number(before, kr.unit)} → {fmt.number(cmd.value, kr.unit)} "
-        f"({round(kr.progress * 100)}% of the way to {fmt.number(kr.target, kr.unit)}).", public=True)
+        f"({round(kr.progress * 100)}% of the way to {fmt.number(kr.target, kr.unit)}).",
+        public=True,
+    )
 
 
 async def kill(cmd: rq.KillKeyResult, turn: Turn) -> Reply:
@@ -63,8 +69,11 @@ async def kill(cmd: rq.KillKeyResult, turn: Turn) -> Reply:
         raise UseCaseError(f"{kr.code} is already {kr.state.value}.", command="kill")
     kr.state = KrState.KILLED
     await _decide(turn, kr, DecisionKind.KILL, reason=reason)
-    return text_reply(f"{kr.code} ({kr.metric}) is killed: {reason}. It stays in the outcome review; "
-                      f"`revive {kr.code}` undoes this.", public=True)
+    return text_reply(
+        f"{kr.code} ({kr.metric}) is killed: {reason}. It stays in the outcome review; "
+        f"`revive {kr.code}` undoes this.",
+        public=True,
+    )
 
 
 async def keep(cmd: rq.KeepKeyResult, turn: Turn) -> Reply:
@@ -73,9 +82,13 @@ async def keep(cmd: rq.KeepKeyResult, turn: Turn) -> Reply:
     kr = await turn.key_result(channel, cmd.kr, command="keep")
     reason = _reason(cmd.reason, command="keep")
     if kr.state is not KrState.ACTIVE:
-        raise UseCaseError(f"{kr.code} is {kr.state.value}: `revive {kr.code}` to make it active again.",
-                           command="keep")
-    kr.snoozed_until = turn.today(channel) + timedelta(weeks=int(channel.threshold("keep_snooze_weeks")))
+        raise UseCaseError(
+            f"{kr.code} is {kr.state.value}: `revive {kr.code}` to make it active again.",
+            command="keep",
+        )
+    kr.snoozed_until = turn.today(channel) + timedelta(
+        weeks=int(channel.threshold("keep_snooze_weeks"))
+    )
     await _decide(turn, kr, DecisionKind.KEEP, reason=reason)
     return text_reply(f"{kr.code} is kept: {reason}. No zombie nudge for it until "
                       f"{kr.snoozed_until:%d %b}.", public=True)
@@ -100,8 +113,11 @@ async def redirect_target(cmd: rq.RedirectTarget, turn: Turn) -> Reply:
         raise UseCaseError(f"{kr.code} is {kr.state.value}: only an active KR can be redirected.",
                            command="redirect")
     if cmd.target == kr.baseline and kr.action.value != "keep":
-        raise UseCaseError(f"The new target equals {kr.code}'s baseline "
-                           f"({fmt.number(kr.baseline, kr.unit)}): nothing to move.", command="redirect")
+        raise UseCaseError(
+            f"The new target equals {kr.code}'s baseline "
+            f"({fmt.number(kr.baseline, kr.unit)}): nothing to move.",
+            command="redirect",
+        )
     old = kr.target
     kr.target = cmd.target
     await _decide(turn, kr, DecisionKind.REDIRECT, new_target=cmd.target,

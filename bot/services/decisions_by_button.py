@@ -45,7 +45,9 @@ async def form_for(bot: OkrBot, *, actor: Actor, place: Place, action_id: str,
         try:
             turn = await Turn.begin(uow=uow, clock=bot.clock, actor=actor, place=team_place)
             channel = turn.team("keep")
-            await turn.require_owner(channel, command=None, doing="decide what happens to a key result")
+            await turn.require_owner(
+                channel, command=None, doing="decide what happens to a key result"
+            )
             kr = await turn.key_result(channel, _kr_number(code), command=None)
         except UseCaseError as error:
             await uow.rollback()

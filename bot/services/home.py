@@ -31,7 +31,11 @@ async def home_message(*, uow: UnitOfWork, clock: Clock, actor: Actor) -> Messag
         checkin = await repo.checkin(channel.id, member.id, week)
         answered = checkin is not None and checkin.answered
         parts += [Divider(), Heading(f"#{channel.name} · {week}")]
-        status = "✅ You have checked in this week." if answered else "You have not checked in this week yet."
+        status = (
+            "✅ You have checked in this week."
+            if answered
+            else "You have not checked in this week yet."
+        )
         parts.append(Text(status))
         parts.append(Actions((Button(
             "Edit check-in" if answered else "Answer check-in", "checkin.open",

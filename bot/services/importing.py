@@ -43,7 +43,9 @@ async def import_okrs(cmd: ImportOkrs, turn: Turn) -> Reply:
     added_krs = 0
     for plan in cmd.objectives:
         try:
-            objective, _cycle = await create_objective(rq.AddObjective(plan.initiative, plan.because), turn)
+            objective, _cycle = await create_objective(
+                rq.AddObjective(plan.initiative, plan.because), turn
+            )
         except UseCaseError as error:
             raise UseCaseError(f"line {plan.line}: {error.problem}") from None
         for kr in plan.key_results:

@@ -27,12 +27,21 @@ _MAX_METRIC = 120
 async def add_objective(cmd: rq.AddObjective, turn: Turn) -> Reply:
     channel = turn.team("objective add")
     objective, cycle = await create_objective(cmd, turn)
-    return Reply(message(
-        Heading(f"{objective.code} added to {cycle.name}"),
-        Text(f"*We are working on* {objective.initiative}\n*because we believe* {objective.because}"),
-        Note(f"Add its key results: `kr add {objective.code} increase \"<metric>\" from <n> to <n>`."),
-        summary=f"{objective.code} added to #{channel.name}",
-    ), visibility=Visibility.PUBLIC)
+    return Reply(
+        message(
+            Heading(f"{objective.code} added to {cycle.name}"),
+            Text(
+                f"*We are working on* {objective.initiative}\n"
+                f"*because we believe* {objective.because}"
+            ),
+            Note(
+                f"Add its key results: "
+                f'`kr add {objective.code} increase "<metric>" from <n> to <n>`.'
+            ),
+            summary=f"{objective.code} added to #{channel.name}",
+        ),
+        visibility=Visibility.PUBLIC,
+    )
 
 
 async def create_objective(cmd: rq.AddObjective, turn: Turn) -> tuple[Objective, Cycle]:
@@ -40,11 +49,15 @@ async def create_objective(cmd: rq.AddObjective, turn: Turn) -> tuple[Objective,
     await turn.require_owner(channel, command="objective add", doing="add objectives")
     for label, value in (("what we are working on", cmd.initiative), ("the why", cmd.because)):
         if not value.strip():
-            raise UseCaseError(f"The objective needs {label}: it is empty.", command="objective add")
+            raise UseCaseError(
+                f"The objective needs {label}: it is empty.", command="objective add"
+            )
         if len(value) > _MAX_OBJECTIVE_TEXT:
             raise UseCaseError(
-                f"{label.capitalize()} is {len(value)} characters; keep it under {_MAX_OBJECTIVE_TEXT}.",
-                command="objective add")
+                f"{label.capitalize()} is {len(value)} characters; "
+                f"keep it under {_MAX_OBJECTIVE_TEXT}.",
+                command="objective add",
+            )
     cycle = await turn.current_cycle(channel, create=True)
     assert cycle is not None and cycle.id is not None and channel.id is not None
     objective = await turn.repo.add_objective(Objective(
@@ -64,12 +77,22 @@ async def add_key_result(cmd: rq.AddKeyResult, turn: Turn) -> Reply:
     objective = await turn.repo.objective_by_number(channel.id, cmd.objective)
     if objective is None:
         cycle = await turn.current_cycle(channel)
-        codes = [o.code for o in await turn.repo.objectives(channel.id, cycle.id)] if cycle and cycle.id else []
-        known = f" Its objectives: {', '.join(codes)}." if codes else " Add one first with `objective add`."
+        codes = (
+            [o.code for o in await turn.repo.objectives(channel.id, cycle.id)]
+            if cycle and cycle.id
+            else []
+        )
+        known = (
+            f" Its objectives: {', '.join(codes)}."
+            if codes
+            else " Add one first with `objective add`."
+        )
         raise UseCaseError(f"O{cmd.objective} is not an objective of #{channel.name}.{known}",
                            command="kr add")
     if not cmd.metric.strip() or len(cmd.metric) > _MAX_METRIC:
-        raise UseCaseError(f"The metric name must be 1 to {_MAX_METRIC} characters.", command="kr add")
+        raise UseCaseError(
+            f"The metric name must be 1 to {_MAX_METRIC} characters.", command="kr add"
+        )
     owner = await turn.resolve_mention(cmd.owner, command="kr add") if cmd.owner else None
     kr = await turn.repo.add_key_result(KeyResult(
         workspace_id=channel.workspace_id, channel_id=channel.id, objective_id=objective.id or 0,
@@ -147,7 +170,11 @@ async def show_key_result(cmd: rq.ShowKeyResult, turn: Turn) -> Reply:
         ("Objective", f"{objective.code} {objective.initiative}" if objective else "?"),
         ("Goal", fmt.kr_goal(kr)),
         ("Now", fmt.number(kr.current, kr.unit)),
-        ("State", kr.state.value + (f" (snoozed until {kr.snoozed_until:%d %b})" if kr.snoozed_until else "")),
+        (
+            "State",
+            kr.state.value
+            + (f" (snoozed until {kr.snoozed_until:%d %b})" if kr.snoozed_until else ""),
+        ),
         ("Owner", f"@{owner.label}" if owner else "—"),
     ]
     if kr.merged_into_id:
@@ -156,9 +183,16 @@ async def show_key_result(cmd: rq.ShowKeyResult, turn: Turn) -> Reply:
     parts: list[Part] = [Heading(f"{kr.code} · {kr.metric}"), Fields(tuple(fields)),
                          kr_progress(kr, cycle, expected)]
     if measurements:
-        parts.append(BulletList(title="Latest measurements", items=tuple(
-            f"{m.recorded_at:%d %b %Y}: {fmt.number(m.value, kr.unit)}" + (f" — {m.note}" if m.note else "")
-            for m in measurements[-5:][::-1])))
+        parts.append(
+            BulletList(
+                title="Latest measurements",
+                items=tuple(
+                    f"{m.recorded_at:%d %b %Y}: {fmt.number(m.value, kr.unit)}"
+                    + (f" — {m.note}" if m.note else "")
+                    for m in measurements[-5:][::-1]
+                ),
+            )
+        )
     if decisions:
         parts.append(BulletList(title="Decisions", items=tuple(
             f"{d.decided_at:%d %b %Y}: {d.kind.value}" + (f" — {d.reason}" if d.reason else "")

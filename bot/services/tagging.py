@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bot import format as fmt
 from bot import requests as rq
-from bot.messages import Reply, text_reply
 from bot.loop.schedule import WeekSchedule
+from bot.messages import Reply, text_reply
 from bot.model import CheckIn, Item, KrState, Tag, Tier, find_reference
 from bot.services.turn import Turn, UseCaseError
 
@@ -31,10 +31,13 @@ async def tag(cmd: rq.TagItem, turn: Turn) -> Reply:
     channel = turn.team("tag")
     text = cmd.item.strip()
     if not text:
-        raise UseCaseError("The item is empty: write what you shipped inside the quotes.", command="tag")
+        raise UseCaseError(
+            "The item is empty: write what you shipped inside the quotes.", command="tag"
+        )
     if len(text) > MAX_ITEM_TEXT:
-        raise UseCaseError(f"The item is {len(text):,} characters; keep it under {MAX_ITEM_TEXT:,}.",
-                           command="tag")
+        raise UseCaseError(
+            f"The item is {len(text):,} characters; keep it under {MAX_ITEM_TEXT:,}.", command="tag"
+        )
     kr = None
     if cmd.tier is Tier.NONE:
         if not cmd.reason.strip():
@@ -66,7 +69,11 @@ async def tag(cmd: rq.TagItem, turn: Turn) -> Reply:
         workspace_id=channel.workspace_id, item_id=item.id, tier=cmd.tier,
         kr_id=kr.id if kr else None, reason=cmd.reason.strip(), tagged_by=turn.member.id))
     target = f"{kr.code} ({cmd.tier.value})" if kr else f"none — {cmd.reason.strip()}"
-    where = f"added to your check-in for {checkin.week}" if added else f"in your check-in for {checkin.week}"
+    where = (
+        f"added to your check-in for {checkin.week}"
+        if added
+        else f"in your check-in for {checkin.week}"
+    )
     return text_reply(f"Tagged {fmt.quote(text)} → {target}; {where}.")
 
 
@@ -90,4 +97,6 @@ async def untag(cmd: rq.UntagItem, turn: Turn) -> Reply:
     if removed == 0:
         what = f"KR-{cmd.kr}" if cmd.kr is not None else "any key result"
         raise UseCaseError(f"{fmt.quote(item.text)} is not tagged to {what}.", command="untag")
-    return text_reply(f"Removed {removed} tag{'s' if removed > 1 else ''} from {fmt.quote(item.text)}.")
+    return text_reply(
+        f"Removed {removed} tag{'s' if removed > 1 else ''} from {fmt.quote(item.text)}."
+    )

@@ -13,7 +13,9 @@ from bot.services.turn import Turn, UseCaseError
 async def setup(cmd: rq.Setup, turn: Turn) -> Reply:
     channel = turn.channel
     if turn.place.is_direct:
-        raise UseCaseError("Run `setup` in the team's channel, not in a direct message.", command="setup")
+        raise UseCaseError(
+            "Run `setup` in the team's channel, not in a direct message.", command="setup"
+        )
     owner = await turn.resolve_mention(cmd.owner, command="setup") if cmd.owner else turn.member
     if channel is None:
         channel = await turn.repo.add_channel(Channel(
@@ -75,8 +77,10 @@ async def set_close(cmd: rq.SetClose, turn: Turn) -> Reply:
     channel.close_day, channel.close_time = cmd.day, cmd.time
     await turn.repo.save_channel(channel)
     return text_reply(
-        f"The check-in of #{channel.name} now closes {schedule_text(cmd.day, cmd.time)} {channel.tz}.",
-        public=True)
+        f"The check-in of #{channel.name} now closes "
+        f"{schedule_text(cmd.day, cmd.time)} {channel.tz}.",
+        public=True,
+    )
 
 
 async def skip(cmd: rq.Skip, turn: Turn) -> Reply:
@@ -88,10 +92,14 @@ async def skip(cmd: rq.Skip, turn: Turn) -> Reply:
     await turn.repo.save_member(turn.member)
     if cmd.until is None:
         return text_reply("Enjoy the break: no check-in prompt or reminder for you this week.")
-    return text_reply(f"Enjoy the break: no check-in prompt or reminder for you until {until:%A %d %B %Y}.")
+    return text_reply(
+        f"Enjoy the break: no check-in prompt or reminder for you until {until:%A %d %B %Y}."
+    )
 
 
 async def set_timezone(cmd: rq.SetTimezone, turn: Turn) -> Reply:
     turn.member.tz = cmd.tz
     await turn.repo.save_member(turn.member)
-    return text_reply(f"Your time zone is now {cmd.tz}: your check-in opens at the team's time in it.")
+    return text_reply(
+        f"Your time zone is now {cmd.tz}: your check-in opens at the team's time in it."
+    )

@@ -31,7 +31,9 @@ class UseCaseError(Exception):
 
 # Platform ids a mention may carry (Slack U…/W…, Teams 29:… or an AAD object GUID):
 # such a person may not have used okrbot yet, so they are created on first mention.
-_PLATFORM_ID = re.compile(r"^(?:[UW][A-Z0-9]{5,}|29:[\w\-]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f-]{27})$")
+_PLATFORM_ID = re.compile(
+    r"^(?:[UW][A-Z0-9]{5,}|29:[\w\-]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f-]{27})$"
+)
 
 
 @dataclass
@@ -79,7 +81,8 @@ class Turn:
         if len(channels) > 1:
             names = ", ".join(f"#{c.name or c.external_id}" for c in channels)
             raise UseCaseError(
-                f"You are in several okrbot teams ({names}): run this command in the team's channel."
+                f"You are in several okrbot teams ({names}): "
+                "run this command in the team's channel."
             )
         return None
 
@@ -113,7 +116,9 @@ class Turn:
         return iso_week(self.today(channel))
 
     def is_owner(self, channel: Channel) -> bool:
-        return self.actor.is_admin or (channel.owner_id is not None and channel.owner_id == self.member.id)
+        return self.actor.is_admin or (
+            channel.owner_id is not None and channel.owner_id == self.member.id
+        )
 
     async def require_owner(self, channel: Channel, *, command: str | None, doing: str) -> None:
         if self.is_owner(channel):
@@ -121,18 +126,24 @@ class Turn:
         owner = await self.repo.member_by_id(channel.owner_id) if channel.owner_id else None
         who = f"@{owner.label}" if owner else "nobody yet"
         raise UseCaseError(
-            f"Only the owner of #{channel.name or channel.external_id} ({who}) or a workspace admin "
-            f"can {doing}.", command=command)
+            f"Only the owner of #{channel.name or channel.external_id} ({who}) "
+            f"or a workspace admin can {doing}.",
+            command=command,
+        )
 
     async def key_result(self, channel: Channel, number: int, *, command: str | None) -> KeyResult:
         assert channel.id is not None
         kr = await self.repo.key_result_by_number(channel.id, number)
         if kr is None:
             codes = [k.code for k in await self.repo.key_results(channel.id)]
-            known = f" Its key results: {', '.join(codes)}." if codes else " It has no key results yet."
+            known = (
+                f" Its key results: {', '.join(codes)}." if codes else " It has no key results yet."
+            )
             raise UseCaseError(
-                f"KR-{number} is not a key result of #{channel.name or channel.external_id}.{known}",
-                command=command)
+                f"KR-{number} is not a key result of "
+                f"#{channel.name or channel.external_id}.{known}",
+                command=command,
+            )
         return kr
 
     async def current_cycle(self, channel: Channel, *, create: bool = False) -> Cycle | None:

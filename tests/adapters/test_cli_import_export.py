@@ -40,23 +40,36 @@ objectives:
 
 
 @pytest.fixture
-def team_db(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> str:
+def team_db(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> str:
     monkeypatch.delenv("DATABASE_URL", raising=False)
     db = str(tmp_path / "okr.db")
     monkeypatch.setattr("sys.stdin", io.StringIO("setup\n:as alice\nlist\n"))
-    assert main(["console", "--db", db, "--as", "carol", "--in", "team", "--clock", "2026-11-17T10:00"]) == 0
+    assert (
+        main(
+            ["console", "--db", db, "--as", "carol", "--in", "team", "--clock", "2026-11-17T10:00"]
+        )
+        == 0
+    )
     capsys.readouterr()
     return db
 
 
-def console_says(db: str, line: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> str:
+def console_says(
+    db: str, line: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> str:
     monkeypatch.setattr("sys.stdin", io.StringIO(line + "\n"))
     main(["console", "--db", db, "--as", "carol", "--in", "team"])
     return capsys.readouterr().out
 
 
 def test_import_yaml_adds_objectives_and_krs_as_the_channel_owner(
-        team_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    team_db: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     path = tmp_path / "okrs.yaml"
     path.write_text(GOOD_YAML)
     assert main(["import", str(path), "--db", team_db]) == 0
@@ -68,7 +81,11 @@ def test_import_yaml_adds_objectives_and_krs_as_the_channel_owner(
 
 
 def test_an_invalid_file_reports_every_problem_with_its_line_and_imports_nothing(
-        team_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    team_db: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     path = tmp_path / "okrs.yaml"
     path.write_text(BAD_YAML)
     assert main(["import", str(path), "--db", team_db]) == 1
@@ -80,17 +97,27 @@ def test_an_invalid_file_reports_every_problem_with_its_line_and_imports_nothing
 
 
 def test_a_failure_half_way_through_rolls_the_whole_import_back(
-        team_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    team_db: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     path = tmp_path / "okrs.yaml"
     # valid syntax, but the second objective's KR owner is unknown: found only while importing
-    path.write_text(GOOD_YAML + '    key_results:\n      - increase "m" from 1 to 2 owner @nobody\n')
+    path.write_text(
+        GOOD_YAML + '    key_results:\n      - increase "m" from 1 to 2 owner @nobody\n'
+    )
     assert main(["import", str(path), "--db", team_db]) == 1
     assert "line 15: I don't know @nobody" in capsys.readouterr().err
     assert "no objectives" in console_says(team_db, "list", capsys, monkeypatch)
 
 
 def test_import_csv_groups_rows_by_objective(
-        team_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    team_db: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     path = tmp_path / "okrs.csv"
     path.write_text("objective,because,action,metric,from,to,unit,owner\n"
                     "Growth,teams find us,increase,signups,10,50,,\n"
@@ -114,7 +141,11 @@ def test_import_into_a_channel_that_is_not_set_up_says_so(
 
 
 def test_export_writes_checkins_items_tags_and_measurements(
-        team_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    team_db: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     path = tmp_path / "okrs.yaml"
     path.write_text(GOOD_YAML)
     main(["import", str(path), "--db", team_db])
@@ -140,7 +171,12 @@ def test_export_writes_checkins_items_tags_and_measurements(
     assert len(data["checkins"]) == 1 and data["checkins"][0]["member_id"] == "carol"
 
     assert main(["export", "--db", team_db, "--format", "json", "--channel", "other"]) == 0
-    assert json.loads(capsys.readouterr().out) == {"checkins": [], "items": [], "tags": [], "measurements": []}
+    assert json.loads(capsys.readouterr().out) == {
+        "checkins": [],
+        "items": [],
+        "tags": [],
+        "measurements": [],
+    }
 
 
 def test_progress_bar_draws_only_on_a_terminal_or_when_forced() -> None:
@@ -155,27 +191,45 @@ def test_progress_bar_draws_only_on_a_terminal_or_when_forced() -> None:
 
 
 def test_export_review_writes_the_outcome_review_as_csv_and_json(
-        team_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    team_db: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     path = tmp_path / "okrs.yaml"
     path.write_text(GOOD_YAML)
     main(["import", str(path), "--db", team_db])
-    monkeypatch.setattr("sys.stdin", io.StringIO('update KR-1 30\nkill KR-2 "churn is measured elsewhere"\n'))
+    monkeypatch.setattr(
+        "sys.stdin", io.StringIO('update KR-1 30\nkill KR-2 "churn is measured elsewhere"\n')
+    )
     main(["console", "--db", team_db, "--as", "carol", "--in", "team"])
     capsys.readouterr()
 
     out_dir = tmp_path / "review"
-    assert main(["export", "--review", "--db", team_db, "--channel", "team", "--out", str(out_dir)]) == 0
+    assert (
+        main(["export", "--review", "--db", team_db, "--channel", "team", "--out", str(out_dir)])
+        == 0
+    )
     with (out_dir / "review.csv").open() as handle:
         rows = {row["kr"]: row for row in csv.DictReader(handle)}
     assert rows["KR-1"]["final"] == "30.0" and rows["KR-1"]["attainment"] == "0.5"
-    assert rows["KR-2"]["state"] == "killed" and "churn is measured elsewhere" in rows["KR-2"]["decisions"]
-    assert (out_dir / "alignment.csv").read_text().startswith("cycle,week,aligned,shipped,alignment")
+    assert (
+        rows["KR-2"]["state"] == "killed"
+        and "churn is measured elsewhere" in rows["KR-2"]["decisions"]
+    )
+    assert (
+        (out_dir / "alignment.csv").read_text().startswith("cycle,week,aligned,shipped,alignment")
+    )
     capsys.readouterr()
 
-    assert main(["export", "--review", "--db", team_db, "--channel", "team", "--format", "json"]) == 0
+    assert (
+        main(["export", "--review", "--db", team_db, "--channel", "team", "--format", "json"]) == 0
+    )
     review = json.loads(capsys.readouterr().out)
     assert [kr["kr"] for kr in review["key_results"]] == ["KR-1", "KR-2"]
     assert review["mean_attainment"] == pytest.approx(0.5)  # killed KR-2 is left out of the mean
 
-    assert main(["export", "--review", "--db", team_db, "--channel", "team", "--cycle", "1999"]) == 2
+    assert (
+        main(["export", "--review", "--db", team_db, "--channel", "team", "--cycle", "1999"]) == 2
+    )
     assert "No cycle called “1999”" in capsys.readouterr().err

@@ -14,7 +14,8 @@ APP_ID = "3f2a9c4e-1b7d-4e8a-9c21-6d5e4f3a2b10"
 
 
 def test_teams_package_writes_a_zip_for_the_environments_app_id(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("MICROSOFT_APP_ID", APP_ID)
     assert main(["teams-package", "--out", str(tmp_path / "okrbot.zip")]) == 0
     assert "okrbot.zip" in capsys.readouterr().out

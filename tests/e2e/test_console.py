@@ -26,8 +26,16 @@ def run_console(tmp_path: Path, *args: str, stdin: str) -> subprocess.CompletedP
 
 
 def test_scripted_console_session_matches_the_approved_transcript(tmp_path: Path) -> None:
-    result = run_console(tmp_path, "--as", "carol", "--in", "team-web", "--clock", "2026-11-17T10:00",
-                         stdin=SCRIPT.read_text())
+    result = run_console(
+        tmp_path,
+        "--as",
+        "carol",
+        "--in",
+        "team-web",
+        "--clock",
+        "2026-11-17T10:00",
+        stdin=SCRIPT.read_text(),
+    )
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stdout + result.stderr
     if os.environ.get("OKRBOT_APPROVE"):
@@ -41,7 +49,8 @@ def test_the_transcript_shows_each_step_of_the_walkthrough() -> None:
         "#team-web is now an okrbot team",
         "O1 added to 2026-Q4",
         "KR-2 added to O1",
-        "Tagged “Onboarding checklist (WEB-12)” → KR-1 (direct); added to your check-in for 2026-W47",
+        "Tagged “Onboarding checklist (WEB-12)” → KR-1 (direct); "
+        "added to your check-in for 2026-W47",
         "KR-2 hours to first check-in: 48 h → 36 h",
         "Only KR-1's owner (@carol) or the channel owner can record its measurements.",
         "KR-1 (teams active in week 1) is killed",

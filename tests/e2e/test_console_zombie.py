@@ -15,8 +15,11 @@ SCRIPT = Path(__file__).parent / "console_zombie_weeks.txt"
 def sections(transcript: str) -> list[tuple[str, str]]:
     """(destination, body) of everything the bot sent elsewhere, in order."""
     found = []
-    for match in re.finditer(r"^(\[(?:DM @\w+|#\w[\w-]*)\])\n(.*?)(?=^\[|^\w+@#|^\(clock)", transcript,
-                             re.MULTILINE | re.DOTALL):
+    for match in re.finditer(
+        r"^(\[(?:DM @\w+|#\w[\w-]*)\])\n(.*?)(?=^\[|^\w+@#|^\(clock)",
+        transcript,
+        re.MULTILINE | re.DOTALL,
+    ):
         found.append((match.group(1), match.group(2)))
     return found
 
@@ -35,7 +38,9 @@ def test_a_quietly_dying_kr_is_nudged_killed_and_shown_killed_in_the_review(tmp_
     assert "looks like a zombie" not in out[:out.index("Drift in #team, week 2027-W07")]
     where, body = nudges[0]
     assert where == "[DM @carol]"
-    assert "no direct or indirect item and no metric movement for 3 weeks (2027-W05–2027-W07)" in body
+    assert (
+        "no direct or indirect item and no metric movement for 3 weeks (2027-W05–2027-W07)" in body
+    )
     assert "[Keep]  [Kill]  [Redirect]" in body
     # at most one nudge per zombie KR per two weeks, and never about the KR that moves
     assert len(nudges) == 2 and "(2027-W07–2027-W09)" in nudges[1][1]
@@ -47,7 +52,9 @@ def test_a_quietly_dying_kr_is_nudged_killed_and_shown_killed_in_the_review(tmp_
     # the owner decides by command; the review shows the KR killed, with its reason
     assert "KR-2 (partner integrations) is killed: no partner is asking for it." in out
     review = out[out.index("■ Outcome review: 2027-Q1 in #team"):]
-    assert re.search(r"KR-2 partner integrations\n.*· killed · kill 2027-03-08: no partner is asking for it",
-                     review)
+    assert re.search(
+        r"KR-2 partner integrations\n.*· killed · kill 2027-03-08: no partner is asking for it",
+        review,
+    )
     assert "KR-2 partner integrations: killed on 2027-03-08 — no partner is asking for it" in review
     assert "Killed or merged  1" in review

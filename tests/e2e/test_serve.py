@@ -76,9 +76,22 @@ def test_serve_refuses_an_unmigrated_postgres_database_and_names_the_command() -
     asyncio.run(_admin(server, f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"'))
     try:
         result = subprocess.run(
-            [sys.executable, "-m", "adapters.cli", "serve", "--host", "127.0.0.1", "--port", str(free_port())],
-            cwd=ROOT, env={**clean_env(), "DATABASE_URL": _with_database(server, name)},
-            capture_output=True, text=True, timeout=60)
+            [
+                sys.executable,
+                "-m",
+                "adapters.cli",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(free_port()),
+            ],
+            cwd=ROOT,
+            env={**clean_env(), "DATABASE_URL": _with_database(server, name)},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     finally:
         asyncio.run(_admin(server, f'DROP DATABASE IF EXISTS "{name}"'))
     assert result.returncode == 2

@@ -10,7 +10,15 @@ from pathlib import Path
 
 import bot
 
-FORBIDDEN = ("slack_bolt", "slack_sdk", "botbuilder", "aiohttp", "apscheduler", "sqlmodel", "sqlalchemy")
+FORBIDDEN = (
+    "slack_bolt",
+    "slack_sdk",
+    "botbuilder",
+    "aiohttp",
+    "apscheduler",
+    "sqlmodel",
+    "sqlalchemy",
+)
 
 
 def core_modules() -> list[str]:
@@ -30,5 +38,7 @@ def test_importing_the_core_pulls_in_no_platform_or_storage_library() -> None:
         f"bad = sorted(m for m in sys.modules if m.split('.')[0] in {FORBIDDEN!r})\n"
         "print(','.join(bad))\n"
     )
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "", f"bot/ imports {result.stdout.strip()}"

@@ -32,7 +32,9 @@ async def team(sqlite_database) -> Team:
 
 
 async def press(team: Team, user: str, action: str, value: str) -> Form | Reply:
-    return await team.bot.handle_action(actor=team.actor(user), place=DM, action_id=action, value=value)
+    return await team.bot.handle_action(
+        actor=team.actor(user), place=DM, action_id=action, value=value
+    )
 
 
 async def submit(team: Team, user: str, form: Form, **values: str) -> Reply | FormErrors:
@@ -47,7 +49,9 @@ async def test_the_owner_kills_a_kr_from_the_nudge_with_a_reason(team: Team) -> 
     missing = await submit(team, "carol", form, reason="  ")
     assert isinstance(missing, FormErrors) and "reason" in missing.errors
     reply = await submit(team, "carol", form, reason="nobody asks for it")
-    assert isinstance(reply, Reply) and "KR-2 (n) is killed: nobody asks for it" in render(reply.message)
+    assert isinstance(reply, Reply) and "KR-2 (n) is killed: nobody asks for it" in render(
+        reply.message
+    )
     assert "killed" in (await team.say("alice", "show KR-2")).text
 
 
@@ -70,14 +74,18 @@ async def test_keep_snoozes_and_redirect_takes_a_target_or_a_kr(team: Team) -> N
     assert isinstance(merged, Reply) and "KR-2 is merged into KR-1" in render(merged.message)
 
 
-async def test_a_member_pressing_the_owners_button_is_told_only_the_owner_decides(team: Team) -> None:
+async def test_a_member_pressing_the_owners_button_is_told_only_the_owner_decides(
+    team: Team,
+) -> None:
     answer = await press(team, "alice", "zombie.kill", "team-web|KR-2")
     assert isinstance(answer, Reply) and answer.error
     assert "Only the owner of #team-web (@carol)" in render(answer.message)
     assert "active" in (await team.say("alice", "show KR-2")).text
 
 
-async def test_the_button_names_its_team_so_an_owner_of_two_teams_gets_the_right_kr(team: Team) -> None:
+async def test_the_button_names_its_team_so_an_owner_of_two_teams_gets_the_right_kr(
+    team: Team,
+) -> None:
     answer = await press(team, "carol", "zombie.kill", "team-api|KR-2")
     assert isinstance(answer, Reply) and answer.error
     assert "KR-2 is not a key result of #team-api" in render(answer.message)

@@ -67,12 +67,19 @@ async def test_commands_in_a_channel_that_is_not_a_team_explain_setup(team: Team
 
 
 async def test_owner_builds_okrs_and_list_shows_progress_against_pace(okrs: Team) -> None:
-    await play(okrs, [
-        ("carol", "update KR-1 60 after the launch", "KR-1 weekly active teams: 40 teams → 60 teams (50%"),
-        ("alice", "list", "KR-1 increase weekly active teams from 40 teams to 80 teams"),
-        ("alice", "show KR-1", "after the launch"),
-        ("alice", "show KR-2", "decrease hours to first check-in from 48 h to 12 h"),
-    ])
+    await play(
+        okrs,
+        [
+            (
+                "carol",
+                "update KR-1 60 after the launch",
+                "KR-1 weekly active teams: 40 teams → 60 teams (50%",
+            ),
+            ("alice", "list", "KR-1 increase weekly active teams from 40 teams to 80 teams"),
+            ("alice", "show KR-1", "after the launch"),
+            ("alice", "show KR-2", "decrease hours to first check-in from 48 h to 12 h"),
+        ],
+    )
     listing = (await okrs.say("alice", "list")).text
     assert "50% (pace" in listing and "KR-2" in listing
 
@@ -118,14 +125,29 @@ async def test_the_same_codes_in_another_workspace_are_separate(sqlite_database)
 
 
 async def test_tagging_adds_the_item_to_this_weeks_checkin_once(okrs: Team) -> None:
-    await play(okrs, [
-        ("alice", 'tag "Onboarding checklist (WEB-12)" KR-1',
-         "Tagged “Onboarding checklist (WEB-12)” → KR-1 (direct); added to your check-in for 2026-W47"),
-        ("alice", 'tag "onboarding   checklist (WEB-12)" KR-2 indirect', "in your check-in for 2026-W47"),
-        ("alice", 'untag "Onboarding checklist (WEB-12)" KR-2', "Removed 1 tag"),
-        ("alice", 'untag "Onboarding checklist (WEB-12)" KR-2', "is not tagged to KR-2"),
-        ("alice", 'untag "Something else"', "No item “Something else” in your check-in this week"),
-    ])
+    await play(
+        okrs,
+        [
+            (
+                "alice",
+                'tag "Onboarding checklist (WEB-12)" KR-1',
+                "Tagged “Onboarding checklist (WEB-12)” → KR-1 (direct); "
+                "added to your check-in for 2026-W47",
+            ),
+            (
+                "alice",
+                'tag "onboarding   checklist (WEB-12)" KR-2 indirect',
+                "in your check-in for 2026-W47",
+            ),
+            ("alice", 'untag "Onboarding checklist (WEB-12)" KR-2', "Removed 1 tag"),
+            ("alice", 'untag "Onboarding checklist (WEB-12)" KR-2', "is not tagged to KR-2"),
+            (
+                "alice",
+                'untag "Something else"',
+                "No item “Something else” in your check-in this week",
+            ),
+        ],
+    )
 
 
 async def test_a_none_tag_replaces_kr_tags_and_needs_a_reason(okrs: Team) -> None:
@@ -142,18 +164,28 @@ async def test_tagging_a_killed_kr_is_refused(okrs: Team) -> None:
 
 
 async def test_decisions_move_kr_state_and_are_kept_for_show(okrs: Team) -> None:
-    await play(okrs, [
-        ("carol", 'keep KR-1 "launch is next week"', "No zombie nudge for it until"),
-        ("carol", 'kill KR-2 "we measure it elsewhere"', "KR-2 (hours to first check-in) is killed"),
-        ("carol", 'kill KR-2 "again"', "KR-2 is already killed"),
-        ("carol", "revive KR-2", "KR-2 (hours to first check-in) is active again"),
-        ("carol", "redirect KR-1 to 100", "KR-1 now aims for 100 teams (was 80 teams)"),
-        ("carol", "redirect KR-2 into KR-2", "cannot be merged into itself"),
-        ("carol", "redirect KR-2 into KR-1", "KR-2 is merged into KR-1"),
-        ("alice", "show KR-2", "Merged into"),
-        ("alice", "show KR-2", "kill — we measure it elsewhere"),
-    ])
-    assert "KR-2 decrease hours to first check-in from 48 h to 12 h · merged" in (await okrs.say("alice", "list")).text
+    await play(
+        okrs,
+        [
+            ("carol", 'keep KR-1 "launch is next week"', "No zombie nudge for it until"),
+            (
+                "carol",
+                'kill KR-2 "we measure it elsewhere"',
+                "KR-2 (hours to first check-in) is killed",
+            ),
+            ("carol", 'kill KR-2 "again"', "KR-2 is already killed"),
+            ("carol", "revive KR-2", "KR-2 (hours to first check-in) is active again"),
+            ("carol", "redirect KR-1 to 100", "KR-1 now aims for 100 teams (was 80 teams)"),
+            ("carol", "redirect KR-2 into KR-2", "cannot be merged into itself"),
+            ("carol", "redirect KR-2 into KR-1", "KR-2 is merged into KR-1"),
+            ("alice", "show KR-2", "Merged into"),
+            ("alice", "show KR-2", "kill — we measure it elsewhere"),
+        ],
+    )
+    assert (
+        "KR-2 decrease hours to first check-in from 48 h to 12 h · merged"
+        in (await okrs.say("alice", "list")).text
+    )
 
 
 async def test_kr_codes_never_change_and_are_not_reused(okrs: Team) -> None:

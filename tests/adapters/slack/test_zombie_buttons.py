@@ -22,7 +22,9 @@ async def kr_state(world: SlackWorld, number: int) -> str:
 async def test_the_owner_kills_a_zombie_from_the_nudge_through_a_modal(world: SlackWorld) -> None:
     await set_up_team(world)  # U0ALICE ran setup: she owns #team-web
     before = len(world.fake.accepted("views.open"))
-    response, _ = await world.slack.press_in_message("zombie.kill", "C0TEAMWEB|KR-2", user="U0ALICE")
+    response, _ = await world.slack.press_in_message(
+        "zombie.kill", "C0TEAMWEB|KR-2", user="U0ALICE"
+    )
     assert response.status == 200
     view = await opened_modal(world, before)
     assert view["callback_id"] == "decision.kill"
@@ -31,13 +33,17 @@ async def test_the_owner_kills_a_zombie_from_the_nudge_through_a_modal(world: Sl
     assert refused["response_action"] == "errors" and "reason" in refused["errors"]
     assert await kr_state(world, 2) == "active"
 
-    answer = await (await world.slack.submit(view, {"reason": "page load is fine"}, user="U0ALICE")).json()
+    answer = await (
+        await world.slack.submit(view, {"reason": "page load is fine"}, user="U0ALICE")
+    ).json()
     assert answer["response_action"] == "update"
     assert "is killed: page load is fine" in json.dumps(answer["view"], ensure_ascii=False)
     assert await kr_state(world, 2) == "killed"
 
 
-async def test_a_member_pressing_the_nudge_is_told_only_the_owner_decides(world: SlackWorld) -> None:
+async def test_a_member_pressing_the_nudge_is_told_only_the_owner_decides(
+    world: SlackWorld,
+) -> None:
     await set_up_team(world)
     before = len(world.fake.accepted("views.open"))
     response, name = await world.slack.press_in_message(

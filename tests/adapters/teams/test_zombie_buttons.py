@@ -7,7 +7,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from tests.adapters.teams.conftest import TeamsWorld
-from tests.adapters.teams.test_checkin_flow import PERSONAL_CHAT, form_card, set_up_team, submit_value
+from tests.adapters.teams.test_checkin_flow import (
+    PERSONAL_CHAT,
+    form_card,
+    set_up_team,
+    submit_value,
+)
 
 
 async def kr_state(world: TeamsWorld, number: int) -> str:
@@ -20,7 +25,9 @@ async def kr_state(world: TeamsWorld, number: int) -> str:
 async def test_the_owner_kills_a_zombie_from_the_nudge_card(world: TeamsWorld) -> None:
     await set_up_team(world)  # the playground user ran setup: they own the team
     before = len(world.fake.of("reply"))
-    await world.teams.submit({"action_id": "zombie.kill", "value": "team-id|KR-2"}, card_id="nudge-1")
+    await world.teams.submit(
+        {"action_id": "zombie.kill", "value": "team-id|KR-2"}, card_id="nudge-1"
+    )
     [card] = world.fake.of("reply")[before:]
     assert card.conversation_id == PERSONAL_CHAT
     assert "Kill KR-2" in str(form_card(card))
