@@ -11,7 +11,10 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    from adapters.slack.messenger import SlackMessenger
 
 log = logging.getLogger("okrbot")
 
@@ -127,9 +130,11 @@ async def run_serve(args: argparse.Namespace) -> int:
             )
         from adapters.slack.app import run_socket_mode
 
+        # mount_platforms registered Slack's own messenger, since Slack is configured
+        slack_messenger = cast("SlackMessenger", messenger.messengers["slack"])
         tasks.append(asyncio.create_task(run_socket_mode(
             bot=bot, database=database, settings=slack_settings,
-            messenger=messenger.messengers["slack"])))
+            messenger=slack_messenger)))
         platforms.insert(0, "Slack over Socket Mode")
     log.info("okrbot serving %s on http://%s:%s", ", ".join(platforms), args.host, args.port)
     scheduler = LoopScheduler(loop=loop) if args.with_clock else None
@@ -284,9 +289,9 @@ class _NoMessenger:
         raise RuntimeError("the CLI sends no messages")
 
 
-async def _channel_owner(database: object, args: argparse.Namespace) -> str:
+async def _channel_owner(database: Any, args: argparse.Namespace) -> str:
     """Who the import acts as by default: the channel's owner."""
-    uow = database.uow()  # type: ignore[attr-defined]
+    uow = database.uow()
     async with uow:
         workspace = await uow.workspace(platform=args.platform, external_id=args.workspace)
         repo = uow.scoped(workspace.id)
@@ -295,7 +300,7 @@ async def _channel_owner(database: object, args: argparse.Namespace) -> str:
     if owner is None:
         raise ValueError(f"#{args.channel} is not an okrbot team in {args.platform} workspace "
                          f"{args.workspace!r}: run `setup` there first (or pass --as USER).")
-    return owner.external_id
+    return str(owner.external_id)
 
 
 async def run_export(args: argparse.Namespace) -> int:

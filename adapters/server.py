@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
 log = logging.getLogger(__name__)
 
-METRICS_KEY = web.AppKey("okrbot_metrics", "Metrics")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -21,7 +20,7 @@ class Metrics:
 
     def __init__(self) -> None:
         self.requests: Counter[tuple[str, str, int]] = Counter()
-        self.seconds: Counter[tuple[str, str]] = Counter()
+        self.seconds: defaultdict[tuple[str, str], float] = defaultdict(float)
         self.started = time.time()
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
@@ -43,6 +42,9 @@ class Metrics:
             f"okrbot_uptime_seconds {time.time() - self.started:.0f}",
         ]
         return "\n".join(lines) + "\n"
+
+
+METRICS_KEY = web.AppKey("okrbot_metrics", Metrics)
 
 
 @web.middleware
