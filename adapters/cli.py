@@ -118,34 +118,33 @@ async def run_serve(args: argparse.Namespace) -> int:
     slack_settings, _teams = platform_settings(os.environ)
     if slack_settings is None:
         log.warning("Slack is not configured (no SLACK_* variables): see README § Connect Slack")
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, args.host, args.port)
-    await site.start()
-    tasks = []
-    if args.socket_mode:
-        if slack_settings is None:
-            raise ValueError(
-                "--socket-mode needs Slack's settings: SLACK_BOT_TOKEN and SLACK_APP_TOKEN"
-            )
-        from adapters.slack.app import run_socket_mode
-
-        # mount_platforms registered Slack's own messenger, since Slack is configured
-        slack_messenger = cast("SlackMessenger", messenger.messengers["slack"])
-        tasks.append(asyncio.create_task(run_socket_mode(
-            bot=bot, database=database, settings=slack_settings,
-            messenger=slack_messenger)))
-        platforms.insert(0, "Slack over Socket Mode")
-    log.info("okrbot serving %s on http://%s:%s", ", ".join(platforms), args.host, args.port)
-    scheduler = LoopScheduler(loop=loop) if args.with_clock else None
-    if scheduler is not None:
-        await scheduler.start()
-        log.info("the weekly clock runs in this process (--with-clock): run no separate clock")
+    if args.socket_mode and slack_settings is None:
+        await database.dispose()
+        raise ValueError(
+            "--socket-mode needs Slack's settings: SLACK_BOT_TOKEN and SLACK_APP_TOKEN")
+    # Signals first: a SIGTERM arriving while the server starts still ends it cleanly.
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+    runner = web.AppRunner(app)
+    tasks: list[asyncio.Task[None]] = []
+    scheduler = LoopScheduler(loop=loop) if args.with_clock else None
     try:
+        await runner.setup()
+        await web.TCPSite(runner, args.host, args.port).start()
+        if args.socket_mode:
+            from adapters.slack.app import run_socket_mode
+
+            # mount_platforms registered Slack's own messenger, since Slack is configured
+            slack_messenger = cast("SlackMessenger", messenger.messengers["slack"])
+            tasks.append(asyncio.create_task(run_socket_mode(
+                bot=bot, database=database, settings=slack_settings,
+                messenger=slack_messenger)))
+            platforms.insert(0, "Slack over Socket Mode")
+        log.info("okrbot serving %s on http://%s:%s", ", ".join(platforms), args.host, args.port)
+        if scheduler is not None:
+            await scheduler.start()
+            log.info("the weekly clock runs in this process (--with-clock): run no separate clock")
         await stop.wait()
     finally:
         if scheduler is not None:
