@@ -401,7 +401,10 @@ def run_teams_package(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="okrbot", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="okrbot",
+        description="okrbot keeps a team's work tied to its OKRs, in Slack, Teams or a terminal.",
+        epilog="Start with `okrbot console --demo`; `okrbot COMMAND --help` explains each command.")
     parser.add_argument(
         "--log-level",
         default=os.environ.get("LOG_LEVEL"),
