@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.analysis import (
@@ -35,7 +36,7 @@ from bot.analysis import (
 from bot.analysis.inputs import tag_facts
 from bot.analysis.weeks import week_of, zone_of
 from bot.model import Channel, Cycle, DecisionKind, KrAction, KrState, Tier, iso_week
-from storage.analysis_plan import Group, WeekTarget, groups, plan
+from storage.analysis_plan import Group, Plan, WeekTarget, groups, plan
 from storage.analysis_statements import (
     blockers_statement,
     confidence_statement,
@@ -93,8 +94,12 @@ async def stream_channel_weeks(
     however many channels are analysed."""
     as_of = {(t.channel.id, t.week): t.as_of for t in targets}
     plans = [plan(t.channel, t.cycle, t.week, whole_cycle=False) for t in targets]
-    for group in groups(plans, size=chunk, dialect=_dialect(db)):
-        loaded = await _load(db, group, details=True)
+    dialect = _dialect(db)
+    # Weekly counts span whole cycles: one statement per cycle range for every channel
+    # (a few numbers per channel-week) instead of one per group (each reading the items).
+    counts = await _week_counts(db, plans, dialect)
+    for group in groups(plans, size=chunk, dialect=dialect):
+        loaded = await _load(db, group, details=True, counts=counts)
         for p in group.plans:
             yield ChannelWeek(
                 channel_id=p.channel_id, week=p.week, as_of=as_of[(p.channel_id, p.week)],
@@ -146,8 +151,31 @@ async def _rows(db: Executor, statement: Any) -> Sequence[Any]:
     return result.all()
 
 
-async def _load(db: Executor, group: Group, *, details: bool) -> _Loaded:
+#: Per channel: (week, items shipped, check-ins that count), weeks in order.
+Counts = dict[int, list[tuple[str, int, int]]]
+
+
+async def _week_counts(db: Executor, plans: Sequence[Plan], dialect: str) -> Counts:
+    by_range: dict[tuple[str, str], list[Plan]] = {}
+    for p in plans:
+        by_range.setdefault((p.span.first_week, p.last), []).append(p)
+    counts: Counts = defaultdict(list)
+    for same in by_range.values():
+        rows = await _rows(db, week_counts_statement(Group(tuple(same), dialect)))
+        for channel_id, week, shipped, checkins in sorted(rows):
+            if shipped or checkins:
+                counts[channel_id].append((week, int(shipped or 0), int(checkins)))
+    return counts
+
+
+async def _load(
+    db: Executor, group: Group, *, details: bool, counts: Counts | None = None,
+) -> _Loaded:
     loaded = _Loaded()
+    if group.dialect == "postgresql":
+        # These statements run in tens of milliseconds; PostgreSQL's JIT compiler, which
+        # their row estimates trigger, spent longer compiling them (for this transaction).
+        await db.execute(sa.text("SET LOCAL jit = off"))
     by_channel = {p.channel_id: p for p in group.plans}
 
     # Key results of each cycle, and the week the killed / merged ones left the active set.
@@ -200,26 +228,24 @@ async def _load(db: Executor, group: Group, *, details: bool) -> _Loaded:
 
     # Shipped items per channel and week; aligned to a KR active that week or not in the
     # weeks of KR-week detail.
-    counts = {
-        (row.channel_id, row.week): row
-        for row in await _rows(db, week_counts_statement(group))
-        if row.shipped or row.checkins
-    }
+    if counts is None:
+        counts = await _week_counts(db, group.plans, group.dialect)
     detail = {
         (row.channel_id, row.week): row
         for row in await _rows(db, totals_statement(
             group, left, {kr: iso_week(day) for kr, day in created.items()}))
     }
-    for (channel_id, week), count in sorted(counts.items()):
-        row = detail.get((channel_id, week))
-        detailed = week >= group.kr_first
-        loaded.totals[channel_id].append(WeekTotals(
-            week=week, shipped=int(count.shipped or 0),
-            aligned=int(row.aligned) if row and detailed else 0,
-            none_tier=int(row.none_tier) if row and detailed else 0,
-            untagged=int(row.untagged) if row and detailed else 0,
-            checkins=int(count.checkins), detailed=detailed,
-        ))
+    for channel_id in group.channel_ids:
+        for week, shipped, checkins in counts.get(channel_id, ()):
+            row = detail.get((channel_id, week))
+            detailed = week >= group.kr_first
+            loaded.totals[channel_id].append(WeekTotals(
+                week=week, shipped=shipped,
+                aligned=int(row.aligned) if row and detailed else 0,
+                none_tier=int(row.none_tier) if row and detailed else 0,
+                untagged=int(row.untagged) if row and detailed else 0,
+                checkins=checkins, detailed=detailed,
+            ))
 
     if details:
         await _load_details(db, group, loaded)

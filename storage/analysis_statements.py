@@ -304,21 +304,24 @@ def totals_statement(group: Group, left: dict[int, str], created: dict[int, str]
 
 def week_counts_statement(group: Group) -> Any:
     """Per channel and week of the cycle: items shipped, and check-ins that count
-    (answered, or holding an item)."""
-    items = (
-        sa.select(sa.func.count()).where(ITEM.c.checkin_id == CHECKIN.c.id).scalar_subquery()
-    )
+    (answered, or holding an item). Counted per check-in first: a COUNT(DISTINCT …) over
+    the items would make PostgreSQL sort every item of the cycle."""
     per_checkin = (
-        sa.select(CHECKIN.c.channel_id, CHECKIN.c.week, CHECKIN.c.submitted_at,
-                  items.label("item_count"))
+        sa.select(
+            CHECKIN.c.channel_id, CHECKIN.c.week,
+            sa.case((CHECKIN.c.submitted_at.is_not(None), 1), else_=0).label("answered"),
+            sa.func.count(ITEM.c.id).label("items"),
+        )
+        .select_from(CHECKIN.outerjoin(ITEM, ITEM.c.checkin_id == CHECKIN.c.id))
         .where(_checkin_weeks(group, group.cycle_first, group.last))
+        .group_by(CHECKIN.c.id, CHECKIN.c.channel_id, CHECKIN.c.week, CHECKIN.c.submitted_at)
         .subquery("per_checkin")
     )
-    counts = sa.or_(per_checkin.c.submitted_at.is_not(None), per_checkin.c.item_count > 0)
+    counts = sa.or_(per_checkin.c.answered == 1, per_checkin.c["items"] > 0)
     return (
         sa.select(
             per_checkin.c.channel_id, per_checkin.c.week,
-            sa.func.sum(per_checkin.c.item_count).label("shipped"),
+            sa.func.sum(per_checkin.c["items"]).label("shipped"),
             sa.func.sum(sa.case((counts, 1), else_=0)).label("checkins"),
         )
         .group_by(per_checkin.c.channel_id, per_checkin.c.week)
