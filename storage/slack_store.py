@@ -26,6 +26,8 @@ from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStor
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage.rows import upsert
+
 log = logging.getLogger(__name__)
 
 INSTALLATIONS_TABLE = "slack_installations"
@@ -82,16 +84,6 @@ class SlackProfile:
 
     def fresh(self, now: datetime) -> bool:
         return self.fetched_at is not None and now - self.fetched_at < PROFILE_TTL
-
-
-def engine_of(database: Any) -> AsyncEngine:
-    """The async engine behind whatever the composition root calls its database."""
-    if isinstance(database, AsyncEngine):
-        return database
-    engine = getattr(database, "engine", None)
-    if isinstance(engine, AsyncEngine):
-        return engine
-    raise TypeError(f"expected an AsyncEngine or an object with .engine, got {database!r}")
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -198,19 +190,5 @@ class SlackStore:
         await self._upsert(team_id, user_id, {"dm_channel": channel})
 
     async def _upsert(self, team_id: str, user_id: str, values: dict[str, Any]) -> None:
-        key = (user_profiles.c.team_id == team_id) & (user_profiles.c.user_id == user_id)
-        for _attempt in range(2):
-            async with self.engine.begin() as conn:
-                updated = await conn.execute(user_profiles.update().where(key).values(**values))
-                if updated.rowcount:
-                    return
-                try:
-                    async with conn.begin_nested():
-                        await conn.execute(
-                            user_profiles.insert().values(
-                                team_id=team_id, user_id=user_id, **values
-                            )
-                        )
-                    return
-                except IntegrityError:
-                    continue  # another request inserted it first: update that row instead
+        await upsert(self.engine, user_profiles, key={"team_id": team_id, "user_id": user_id},
+                     values=values)

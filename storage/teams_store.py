@@ -26,6 +26,8 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage.rows import engine_of, upsert
+
 metadata = sa.MetaData()
 
 conversations = sa.Table(
@@ -73,16 +75,6 @@ class ConversationRef:
     team_id: str | None = None
     name: str = ""
     unreachable: bool = False
-
-
-def engine_of(database: Any) -> AsyncEngine:
-    """The async engine behind whatever the composition root calls its database."""
-    if isinstance(database, AsyncEngine):
-        return database
-    engine = getattr(database, "engine", None)
-    if isinstance(engine, AsyncEngine):
-        return engine
-    raise TypeError(f"expected an AsyncEngine or an object with .engine, got {database!r}")
 
 
 #: How long a reference just stored is not written again when an activity repeats it.
@@ -189,22 +181,9 @@ class TeamsStore:
             )
 
     async def _upsert(self, ref: ConversationRef, values: dict[str, Any]) -> None:
-        key = self._where(ref.tenant_id, ref.kind, ref.key)
-        for _attempt in range(2):
-            async with self.engine.begin() as conn:
-                updated = await conn.execute(conversations.update().where(key).values(**values))
-                if updated.rowcount:
-                    return
-                try:
-                    async with conn.begin_nested():
-                        await conn.execute(
-                            conversations.insert().values(
-                                tenant_id=ref.tenant_id, kind=ref.kind, key=ref.key, **values
-                            )
-                        )
-                    return
-                except IntegrityError:
-                    continue  # another request inserted it first: update that row instead
+        await upsert(self.engine, conversations,
+                     key={"tenant_id": ref.tenant_id, "kind": ref.kind, "key": ref.key},
+                     values=values)
 
 
 def _ref(row: Any) -> ConversationRef:

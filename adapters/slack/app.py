@@ -35,7 +35,8 @@ from adapters.slack.runtime import SlackRuntime
 from adapters.slack.settings import SlackSettings
 from bot.app import OkrBot
 from bot.ports import Clock
-from storage.slack_store import SlackStore, engine_of
+from storage.rows import engine_of
+from storage.slack_store import SlackStore
 
 log = logging.getLogger(__name__)
 

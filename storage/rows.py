@@ -1,0 +1,39 @@
+"""Small helpers the platform stores share: finding the engine, and a race-safe upsert."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+
+def engine_of(database: Any) -> AsyncEngine:
+    """The async engine behind whatever the composition root calls its database."""
+    if isinstance(database, AsyncEngine):
+        return database
+    engine = getattr(database, "engine", None)
+    if isinstance(engine, AsyncEngine):
+        return engine
+    raise TypeError(f"expected an AsyncEngine or an object with .engine, got {database!r}")
+
+
+async def upsert(engine: AsyncEngine, table: sa.Table, *, key: Mapping[str, Any],
+                 values: Mapping[str, Any]) -> None:
+    """Update the row whose columns equal ``key`` with ``values``, or insert it: an update
+    first (the common case), then an insert in a savepoint; losing the insert race to
+    another request means updating the row it made."""
+    where = sa.and_(*(table.c[name] == value for name, value in key.items()))
+    for _attempt in range(2):
+        async with engine.begin() as conn:
+            updated = await conn.execute(table.update().where(where).values(**values))
+            if updated.rowcount:
+                return
+            try:
+                async with conn.begin_nested():
+                    await conn.execute(table.insert().values(**key, **values))
+                return
+            except IntegrityError:
+                continue  # another request inserted it first: update that row instead
