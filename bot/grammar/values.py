@@ -64,6 +64,8 @@ _NUMBER = re.compile(
 )
 # A unit written onto a number starts with a letter or one of these: 12%, 5°C, 3/wk, 5€.
 _UNIT_SIGNS = "%‰°/" + _CURRENCIES
+# Metric values are floats: past this they lose whole units (and 10**400 is infinity).
+MAX_MAGNITUDE = 1e15
 # Only these stand for a multiplier; a lowercase "m" is a unit (minutes, metres).
 _MULTIPLIERS = {"k": 1_000.0, "K": 1_000.0, "M": 1_000_000.0}
 
@@ -96,7 +98,14 @@ def number(token: Token) -> tuple[float, str]:
     sign = match["sign"] or match["sign2"]
     if sign in ("-", "−"):
         value = -value
+    if not abs(value) < MAX_MAGNITUDE:  # also catches the infinity of a 400-digit number
+        raise CommandError(f"“{_shorten(token.text)}” is too large — okrbot keeps numbers "
+                           "below a thousand trillion (1e15)")
     return value, unit
+
+
+def _shorten(text: str, limit: int = 24) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def show_number(value: float) -> str:
