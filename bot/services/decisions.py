@@ -46,13 +46,17 @@ async def update(cmd: rq.UpdateKeyResult, turn: Turn) -> Reply:
             f"{kr.code} is {kr.state.value}: `revive {kr.code}` first to record values.",
             command="update",
         )
+    note = cmd.note.strip()
+    if len(note) > MAX_REASON:  # refused, never cut: nothing typed is silently lost
+        raise UseCaseError(f"The note is {len(note)} characters; keep it under {MAX_REASON}.",
+                           command="update")
     assert kr.id is not None
     before = kr.current
     kr.current = cmd.value
     await turn.repo.save_key_result(kr)
     await turn.repo.add_measurement(Measurement(
         workspace_id=kr.workspace_id, kr_id=kr.id, value=cmd.value, recorded_at=turn.now,
-        recorded_by=turn.member.id, note=cmd.note.strip()[:MAX_REASON]))
+        recorded_by=turn.member.id, note=note))
     return text_reply(
         f"{kr.code} {kr.metric}: {fmt.number(before, kr.unit)} → {fmt.number(cmd.value, kr.unit)} "
         f"({round(kr.progress * 100)}% of the way to {fmt.number(kr.target, kr.unit)}).",

@@ -246,3 +246,9 @@ async def test_tag_goes_to_the_week_open_for_the_member_across_the_date_line(tea
     team.clock.set(datetime(2027, 1, 3, 21, 30, tzinfo=UTC))
     said = await team.say("aroha", 'tag "first fix of the year" KR-1')
     assert "check-in for 2027-W01" in said.text, said.text
+
+
+async def test_an_overlong_note_is_refused_whole_never_cut(okrs: Team) -> None:
+    said = await okrs.say("carol", "update KR-1 50 " + "why " * 200)
+    assert said.error and "The note is 799 characters; keep it under 500." in said.text
+    assert "Latest measurements" not in (await okrs.say("carol", "show KR-1")).text
