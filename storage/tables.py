@@ -177,7 +177,11 @@ class KeyResultRow(TableBase, table=True):
 
 class CheckInRow(TableBase, table=True):
     __tablename__ = "checkin"
-    __table_args__ = (UniqueConstraint("channel_id", "member_id", "week"),)
+    __table_args__ = (
+        UniqueConstraint("channel_id", "member_id", "week"),
+        # the analysis reads a channel's weeks for every member at once (core_0003)
+        Index("ix_checkin_channel_id_week", "channel_id", "week"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = _ws()
@@ -236,6 +240,8 @@ class ConfidenceRow(TableBase, table=True):
 
 class MeasurementRow(TableBase, table=True):
     __tablename__ = "measurement"
+    # a KR's values in time order: the analysis' "value at the week's end" (core_0003)
+    __table_args__ = (Index("ix_measurement_kr_id_recorded_at", "kr_id", "recorded_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = _ws()
