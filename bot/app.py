@@ -82,6 +82,7 @@ class OkrBot:
         self.clock = clock
         self.messenger = messenger
         self.loop = loop
+        self.analysis = analysis
         self.use_cases: dict[type, UseCase] = dict(USE_CASES)
         if loop is not None:
             self.use_cases[rq.OpenCheckIn] = loop.checkin_command
@@ -181,7 +182,8 @@ class OkrBot:
     async def home(self, *, actor: Actor) -> Message:
         """The actor's overview: check-in status, their channels' OKRs, latest drift."""
         async with self.uow() as uow:
-            return await home_message(uow=uow, clock=self.clock, actor=actor)
+            return await home_message(uow=uow, clock=self.clock, actor=actor,
+                                      analysis=self.analysis)
 
     async def register_member(self, *, actor: Actor, place: Place) -> None:
         """The platform told us this person is in this conversation (install, roster)."""

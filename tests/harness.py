@@ -38,11 +38,12 @@ class Team:
     """Speaks to the core as console users do; ``say`` returns the rendered answer."""
 
     def __init__(
-        self, *, uow, start: datetime, platform: str = "console", workspace: str = "local"
+        self, *, uow, start: datetime, platform: str = "console", workspace: str = "local",
+        analysis=None,
     ) -> None:
         self.clock = ManualClock(start)
         self.messenger = RecordingMessenger()
-        self.bot = OkrBot(uow=uow, clock=self.clock, messenger=self.messenger)
+        self.bot = OkrBot(uow=uow, clock=self.clock, messenger=self.messenger, analysis=analysis)
         self.platform = platform
         self.workspace = workspace
 

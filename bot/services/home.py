@@ -4,14 +4,27 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from bot.analysis.ports import AnalysisStore, AnalysisStoreFactory, NoticeKind
 from bot.context import Actor
-from bot.messages import Actions, Button, Divider, Heading, Message, Note, Part, Text, message
+from bot.messages import (
+    Actions,
+    BulletList,
+    Button,
+    Divider,
+    Heading,
+    Message,
+    Note,
+    Part,
+    Text,
+    message,
+)
 from bot.model import KrState, iso_week
 from bot.ports import Clock, UnitOfWork
 from bot.services.okrs import kr_progress
 
 
-async def home_message(*, uow: UnitOfWork, clock: Clock, actor: Actor) -> Message:
+async def home_message(*, uow: UnitOfWork, clock: Clock, actor: Actor,
+                       analysis: AnalysisStoreFactory | None = None) -> Message:
     workspace = await uow.workspace(platform=actor.platform, external_id=actor.workspace)
     assert workspace.id is not None
     repo = uow.scoped(workspace.id)
@@ -50,4 +63,16 @@ async def home_message(*, uow: UnitOfWork, clock: Clock, actor: Actor) -> Messag
         parts += [kr_progress(kr, cycle, expected) for kr in krs]
         if not krs:
             parts.append(Note("No active key results."))
+        if analysis is not None:
+            parts += await latest_drift(analysis(uow), channel.id)
     return message(*parts, summary="okrbot home")
+
+
+async def latest_drift(store: AnalysisStore, channel_id: int) -> list[Part]:
+    """The findings of the channel's latest drift warning, one line each."""
+    warnings = [n for n in await store.notices(channel_id) if n.kind is NoticeKind.DRIFT]
+    if not warnings:
+        return [Note("No drift warnings so far: work and key results are in step.")]
+    latest = warnings[-1]
+    headlines = tuple(str(f.get("headline", "")) for f in latest.findings if f.get("headline"))
+    return [BulletList(title=f"Latest drift warning ({latest.week})", items=headlines)]

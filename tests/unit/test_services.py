@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from adapters.console.render import render
 from tests.harness import Team
 
 TUESDAY = datetime(2026, 11, 17, 10, 0, tzinfo=UTC)  # 2026-W47, mid Q4
@@ -252,3 +253,29 @@ async def test_an_overlong_note_is_refused_whole_never_cut(okrs: Team) -> None:
     said = await okrs.say("carol", "update KR-1 50 " + "why " * 200)
     assert said.error and "The note is 799 characters; keep it under 500." in said.text
     assert "Latest measurements" not in (await okrs.say("carol", "show KR-1")).text
+
+
+async def test_home_shows_the_check_in_status_okrs_and_latest_drift(sqlite_database) -> None:
+    from bot.analysis.ports import NoticeKind
+    from storage.analysis_store import analysis_store_for
+
+    team = Team(uow=sqlite_database.uow, start=TUESDAY, analysis=analysis_store_for)
+    for user, line in [("carol", "setup"), ("carol", 'objective add "a" because "b"'),
+                       ("carol", 'kr add O1 increase "signups" from 10 to 50')]:
+        assert not (await team.say(user, line)).error
+    home = render(await team.bot.home(actor=team.actor("carol")))
+    assert "You have not checked in this week yet." in home and "[Answer check-in]" in home
+    assert "KR-1 increase signups from 10 to 50" in home
+    assert "No drift warnings so far" in home
+
+    async with sqlite_database.uow() as uow:
+        workspace = await uow.workspace(platform="console", external_id="local")
+        channel = await uow.scoped(workspace.id).channel("team-web")
+        await analysis_store_for(uow).record_notice(
+            workspace_id=workspace.id, channel_id=channel.id, week="2026-W46",
+            kind=NoticeKind.DRIFT, kr_id=None, now=TUESDAY,
+            findings=[{"headline": "Uncovered KR — KR-1 had no item for 3 weeks"}])
+        await uow.commit()
+    home = render(await team.bot.home(actor=team.actor("carol")))
+    assert "Latest drift warning (2026-W46):" in home
+    assert "• Uncovered KR — KR-1 had no item for 3 weeks" in home

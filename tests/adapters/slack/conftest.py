@@ -19,6 +19,7 @@ from adapters.slack.settings import SlackSettings
 from bot.app import OkrBot
 from bot.clock import ManualClock
 from bot.loop.entry import WeeklyLoop
+from storage.analysis_store import analysis_store_for
 from storage.database import Database
 from storage.loop_store import loop_store_for
 from tests.adapters.slack.support import SIGNING_SECRET, SlackDriver, settle
@@ -81,7 +82,8 @@ async def world(
     loop = WeeklyLoop(
         uow=sqlite_database.uow, loop_store=loop_store_for, clock=clock, messenger=messenger
     )
-    bot = OkrBot(uow=sqlite_database.uow, clock=clock, messenger=messenger, loop=loop)
+    bot = OkrBot(uow=sqlite_database.uow, clock=clock, messenger=messenger, loop=loop,
+                 analysis=analysis_store_for)
     web_app = web.Application()
     mount_slack(
         web_app, bot=bot, database=sqlite_database, settings=slack_settings, messenger=messenger

@@ -21,6 +21,7 @@ from adapters.teams.settings import TeamsSettings
 from bot.app import OkrBot
 from bot.clock import ManualClock
 from bot.loop.entry import WeeklyLoop
+from storage.analysis_store import analysis_store_for
 from storage.database import Database
 from storage.loop_store import loop_store_for
 from tests.adapters.teams.support import TeamsDriver
@@ -67,7 +68,8 @@ async def start_world(
                                       retry=QUICK_RETRY)
     loop = WeeklyLoop(uow=database.uow, loop_store=loop_store_for, clock=clock,
                       messenger=messenger)
-    bot = OkrBot(uow=database.uow, clock=clock, messenger=messenger, loop=loop)
+    bot = OkrBot(uow=database.uow, clock=clock, messenger=messenger, loop=loop,
+                 analysis=analysis_store_for)
     web_app = web.Application()
     mount_teams(web_app, bot=bot, database=database, settings=settings, messenger=messenger)
     server = TestServer(web_app, host="127.0.0.1")
