@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.model import Cycle, KeyResult, KrAction
+from bot.model import KeyResult, KrAction
 
 _PREFIX_UNITS = {"$", "€", "£", "¥"}
 
@@ -32,7 +32,7 @@ def kr_goal(kr: KeyResult) -> str:
     )
 
 
-def pace_caption(kr: KeyResult, cycle: Cycle | None, expected: float | None) -> str:
+def pace_caption(kr: KeyResult, expected: float | None) -> str:
     progress = round(kr.progress * 100)
     now = number(kr.current, kr.unit)
     if expected is None:

@@ -163,7 +163,7 @@ def digest_message(data: DigestData) -> Message:
     if data.krs:
         parts.append(Divider())
         parts.append(Heading("Key results against pace"))
-        parts += [kr_progress(kr, data.cycle, data.expected) for kr in data.krs]
+        parts += [kr_progress(kr, data.expected) for kr in data.krs]
     summary = f"#{data.channel_name} {data.week}: {len(data.answered)} of {total} checked in" + (
         f", alignment {_ratio(ratio)}" if ratio is not None else ""
     )

@@ -60,7 +60,7 @@ async def home_message(*, uow: UnitOfWork, clock: Clock, actor: Actor,
         krs = [kr for kr in await repo.key_results(channel.id, cycle_id=cycle.id)
                if kr.state is KrState.ACTIVE]
         expected = cycle.elapsed_share(today)
-        parts += [kr_progress(kr, cycle, expected) for kr in krs]
+        parts += [kr_progress(kr, expected) for kr in krs]
         if not krs:
             parts.append(Note("No active key results."))
         if analysis is not None:

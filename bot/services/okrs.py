@@ -135,16 +135,16 @@ async def list_okrs(_cmd: rq.ListOkrs, turn: Turn) -> Reply:
         if not own:
             parts.append(Note(f"No key results yet: `kr add {objective.code} …`."))
         for kr in own:
-            parts.append(kr_progress(kr, cycle, expected))
+            parts.append(kr_progress(kr, expected))
     return Reply(message(*parts, summary=f"OKRs of #{channel.name}"))
 
 
-def kr_progress(kr: KeyResult, cycle: Cycle | None, expected: float | None) -> Part:
+def kr_progress(kr: KeyResult, expected: float | None) -> Part:
     label = f"{kr.code} {fmt.kr_goal(kr)}"
     if kr.state is not KrState.ACTIVE:
         return Text(f"~{label}~ · {kr.state.value}")
     return Progress(label=label, value=kr.progress, expected=expected,
-                    caption=fmt.pace_caption(kr, cycle, expected))
+                    caption=fmt.pace_caption(kr, expected))
 
 
 def expected_share(cycle: Cycle, turn: Turn) -> float:
@@ -181,7 +181,7 @@ async def show_key_result(cmd: rq.ShowKeyResult, turn: Turn) -> Reply:
         into = await turn.repo.key_result_by_id(kr.merged_into_id)
         fields.append(("Merged into", into.code if into else "?"))
     parts: list[Part] = [Heading(f"{kr.code} · {kr.metric}"), Fields(tuple(fields)),
-                         kr_progress(kr, cycle, expected)]
+                         kr_progress(kr, expected)]
     if measurements:
         parts.append(
             BulletList(

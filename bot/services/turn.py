@@ -13,7 +13,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.context import Actor, Place
-from bot.model import Channel, Cycle, KeyResult, Member, Workspace, iso_week
+from bot.model import Channel, Cycle, KeyResult, Member, Workspace
 from bot.ports import Clock, Repository, UnitOfWork
 
 
@@ -104,16 +104,10 @@ class Turn:
     def now(self) -> datetime:
         return self.clock.now()
 
-    def zone(self, channel: Channel) -> ZoneInfo:
-        return ZoneInfo(channel.tz)
-
     def today(self, channel: Channel | None = None) -> date:
         channel = channel or self.channel
         zone = ZoneInfo(channel.tz) if channel else ZoneInfo(self.member.tz or "UTC")
         return self.now.astimezone(zone).date()
-
-    def week(self, channel: Channel) -> str:
-        return iso_week(self.today(channel))
 
     def is_owner(self, channel: Channel) -> bool:
         return self.actor.is_admin or (
