@@ -288,17 +288,26 @@ class _NoMessenger:
         raise RuntimeError("the CLI sends no messages")
 
 
+async def _team_channel(uow: Any, args: argparse.Namespace) -> tuple[Any, Any]:
+    """The repository and the team channel the --platform / --workspace / --channel options
+    name, or a clear ValueError (the caller never commits, so nothing is created)."""
+    workspace_id = args.workspace or "local"
+    workspace = await uow.workspace(platform=args.platform, external_id=workspace_id)
+    repo = uow.scoped(workspace.id)
+    channel = await repo.channel(args.channel)
+    if channel is None:
+        raise ValueError(f"#{args.channel} is not an okrbot team in {args.platform} workspace "
+                         f"{workspace_id!r}: run `setup` there first.")
+    return repo, channel
+
+
 async def _channel_owner(database: Any, args: argparse.Namespace) -> str:
     """Who the import acts as by default: the channel's owner."""
-    uow = database.uow()
-    async with uow:
-        workspace = await uow.workspace(platform=args.platform, external_id=args.workspace)
-        repo = uow.scoped(workspace.id)
-        channel = await repo.channel(args.channel)
-        owner = await repo.member_by_id(channel.owner_id) if channel and channel.owner_id else None
+    async with database.uow() as uow:
+        repo, channel = await _team_channel(uow, args)
+        owner = await repo.member_by_id(channel.owner_id) if channel.owner_id else None
     if owner is None:
-        raise ValueError(f"#{args.channel} is not an okrbot team in {args.platform} workspace "
-                         f"{args.workspace!r}: run `setup` there first (or pass --as USER).")
+        raise ValueError(f"#{args.channel} has no owner yet: run `setup` there, or pass --as USER.")
     return str(owner.external_id)
 
 
@@ -344,16 +353,8 @@ async def _export_review(database: Any, args: argparse.Namespace) -> int:
 
     if not args.channel:
         raise ValueError("--review needs --channel (and --platform/--workspace for Slack or Teams)")
-    uow = database.uow()
-    async with uow:
-        workspace = await uow.workspace(
-            platform=args.platform, external_id=args.workspace or "local"
-        )
-        repo = uow.scoped(workspace.id)
-        channel = await repo.channel(args.channel)
-        if channel is None:
-            raise ValueError(f"#{args.channel} is not an okrbot team in {args.platform} workspace "
-                             f"{args.workspace or 'local'!r}")
+    async with database.uow() as uow:
+        repo, channel = await _team_channel(uow, args)
         today = SystemClock().now().astimezone(ZoneInfo(channel.tz)).date()
         try:
             cycle = await find_cycle(repo, channel, args.cycle, today)
