@@ -6,24 +6,8 @@ import pytest
 
 from bot.loop.answer import Answer, ItemAnswer, KrChoices
 from bot.loop.conversation import Dialogue, Step, advance, start
-from bot.model import KeyResult, KrAction, Member, Tier
-
-
-def kr(number: int, metric: str, *, owner: int | None = None) -> KeyResult:
-    return KeyResult(
-        workspace_id=1,
-        channel_id=1,
-        objective_id=1,
-        number=number,
-        action=KrAction.INCREASE,
-        metric=metric,
-        baseline=0,
-        target=100,
-        current=10,
-        owner_id=owner,
-        id=number * 10,
-    )
-
+from bot.model import Member, Tier
+from tests.unit.loop_samples import kr
 
 ALICE = Member(workspace_id=1, external_id="alice", name="alice", id=5)
 CHOICES = KrChoices.of([kr(1, "signups", owner=5), kr(2, "latency")], member=ALICE, is_owner=False)

@@ -5,24 +5,8 @@ from __future__ import annotations
 from bot.loop.answer import Answer, CurrentAnswer, ItemAnswer, KrChoices
 from bot.loop.form import MAX_ROWS, FormState, build_form, parse_form
 from bot.messages import ChoiceInput, FormErrors, TextInput
-from bot.model import KeyResult, KrAction, Member, Tier
-
-
-def kr(number: int, metric: str, *, owner: int | None = None) -> KeyResult:
-    return KeyResult(
-        workspace_id=1,
-        channel_id=1,
-        objective_id=1,
-        number=number,
-        action=KrAction.INCREASE,
-        metric=metric,
-        baseline=0,
-        target=100,
-        current=10,
-        owner_id=owner,
-        id=number * 10,
-    )
-
+from bot.model import Member, Tier
+from tests.unit.loop_samples import kr
 
 ALICE = Member(workspace_id=1, external_id="U1", name="alice", id=5)
 CHOICES = KrChoices.of([kr(1, "signups", owner=5), kr(3, "latency")], member=ALICE, is_owner=False)
