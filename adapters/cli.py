@@ -73,10 +73,10 @@ async def run_console(args: argparse.Namespace) -> int:
         interactive = sys.stdin.isatty()
         user, channel = args.user or "me", args.channel or "team"
         if args.demo:
-            seeded = await seed_demo(bot=bot, clock=clock)
+            seed = await seed_demo(bot=bot, clock=clock)
             user, channel = args.user or DEMO_OWNER, args.channel or DEMO_CHANNEL
-            if interactive or seeded:
-                out.write(f"Demo team #{DEMO_CHANNEL} {'seeded' if seeded else 'loaded'}: "
+            if interactive or seed.seeded:
+                out.write(f"Demo team #{DEMO_CHANNEL} {seed.describe()}: "
                           f"owner @{DEMO_OWNER}, members @alice @bob @dave.\n")
         console = Console(bot=bot, clock=clock, out=out, user=user, channel=channel,
                           echo=not interactive, on_clock_moved=loop.run_due)
