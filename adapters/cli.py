@@ -58,6 +58,7 @@ async def run_console(args: argparse.Namespace) -> int:
         DIRECTIVES,
         Console,
         ConsoleMessenger,
+        next_due_moment,
         parse_moment,
         stdin_lines,
     )
@@ -79,13 +80,31 @@ async def run_console(args: argparse.Namespace) -> int:
                 out.write(f"Demo team #{DEMO_CHANNEL} {seed.describe()}: "
                           f"owner @{DEMO_OWNER}, members @alice @bob @dave.\n")
         console = Console(bot=bot, clock=clock, out=out, user=user, channel=channel,
-                          echo=not interactive, on_clock_moved=loop.run_due)
+                          echo=not interactive, on_clock_moved=loop.run_due,
+                          next_due=lambda after: next_due_moment(loop, after))
         if interactive:
             out.write("okrbot console — type `help` for commands, `:quit` to leave.\n"
                       f"{DIRECTIVES}\n")
             if args.demo:
                 await console.handle_line("list")
-        await console.run(stdin_lines(interactive=interactive, prompt=lambda: console.prompt))
+        save_history = lambda: None  # noqa: E731
+        if interactive:
+            from adapters.console import line_editing
+
+            save_history = line_editing.enable(
+                completer=line_editing.Completer(
+                    fixed=[*line_editing.command_words(), *line_editing.DIRECTIVE_WORDS],
+                    dynamic=lambda: console.codes,
+                ),
+                history=line_editing.default_history_file(),
+            )
+        try:
+            await console.run(stdin_lines(
+                interactive=interactive, prompt=lambda: console.prompt,
+                before_prompt=console.refresh_codes,
+            ))
+        finally:
+            save_history()
     finally:
         await database.dispose()
     return 0
