@@ -58,6 +58,7 @@ async def run_console(args: argparse.Namespace) -> int:
         DIRECTIVES,
         Console,
         ConsoleMessenger,
+        next_due_moment,
         parse_moment,
         stdin_lines,
     )
@@ -73,19 +74,37 @@ async def run_console(args: argparse.Namespace) -> int:
         interactive = sys.stdin.isatty()
         user, channel = args.user or "me", args.channel or "team"
         if args.demo:
-            seeded = await seed_demo(bot=bot, clock=clock)
+            seed = await seed_demo(bot=bot, clock=clock)
             user, channel = args.user or DEMO_OWNER, args.channel or DEMO_CHANNEL
-            if interactive or seeded:
-                out.write(f"Demo team #{DEMO_CHANNEL} {'seeded' if seeded else 'loaded'}: "
+            if interactive or seed.seeded:
+                out.write(f"Demo team #{DEMO_CHANNEL} {seed.describe()}: "
                           f"owner @{DEMO_OWNER}, members @alice @bob @dave.\n")
         console = Console(bot=bot, clock=clock, out=out, user=user, channel=channel,
-                          echo=not interactive, on_clock_moved=loop.run_due)
+                          echo=not interactive, on_clock_moved=loop.run_due,
+                          next_due=lambda after: next_due_moment(loop, after))
         if interactive:
             out.write("okrbot console — type `help` for commands, `:quit` to leave.\n"
                       f"{DIRECTIVES}\n")
             if args.demo:
                 await console.handle_line("list")
-        await console.run(stdin_lines(interactive=interactive, prompt=lambda: console.prompt))
+        save_history = lambda: None  # noqa: E731
+        if interactive:
+            from adapters.console import line_editing
+
+            save_history = line_editing.enable(
+                completer=line_editing.Completer(
+                    fixed=[*line_editing.command_words(), *line_editing.DIRECTIVE_WORDS],
+                    dynamic=lambda: console.codes,
+                ),
+                history=line_editing.default_history_file(),
+            )
+        try:
+            await console.run(stdin_lines(
+                interactive=interactive, prompt=lambda: console.prompt,
+                before_prompt=console.refresh_codes,
+            ))
+        finally:
+            save_history()
     finally:
         await database.dispose()
     return 0
@@ -236,11 +255,20 @@ async def run_clock(args: argparse.Namespace) -> int:
 
 def run_db(args: argparse.Namespace) -> int:
     from storage.engine import default_database_url, hide_password, normalize_database_url
-    from storage.migrate import upgrade
+    from storage.migrate import DatabaseUnreachable, upgrade
 
     url = normalize_database_url(_database_url(args) or default_database_url())
-    upgrade(url)
-    print(f"Database {hide_password(url)} is up to date.")
+    try:
+        applied = upgrade(url)
+    except DatabaseUnreachable as error:
+        print(f"okrbot: {error}; nothing was changed.", file=sys.stderr)
+        return 2
+    if applied:
+        count = len(applied)
+        print(f"Applied {count} migration{'s' * (count != 1)} to {hide_password(url)}: "
+              f"{', '.join(applied)}. It is up to date.")
+    else:
+        print(f"Database {hide_password(url)} was already up to date: nothing to apply.")
     return 0
 
 
@@ -263,12 +291,15 @@ async def run_import(args: argparse.Namespace) -> int:
         return 1
     database = await open_database(_database_url(args), migrate=args.platform == "console")
     try:
-        user = args.user or await _channel_owner(database, args)
+        user, is_admin = await _importer(database, args)
         bar = ProgressBar(total=len(plan.objectives), label="objectives")
         plan = replace(plan, on_progress=bar.advance)
         bot = OkrBot(uow=database.uow, clock=clock, messenger=_NoMessenger())
+        # The importer acts with their own rights: the channel's owner or a workspace admin
+        # may import, anyone else is told so by the use case.
         reply = await bot.execute(
-            actor=Actor(platform=args.platform, workspace=args.workspace, user=user, is_admin=True),
+            actor=Actor(platform=args.platform, workspace=args.workspace, user=user,
+                        is_admin=is_admin),
             place=Place(channel=args.channel, channel_name=args.channel), request=plan)
         bar.close()
     finally:
@@ -301,14 +332,24 @@ async def _team_channel(uow: Any, args: argparse.Namespace) -> tuple[Any, Any]:
     return repo, channel
 
 
-async def _channel_owner(database: Any, args: argparse.Namespace) -> str:
-    """Who the import acts as by default: the channel's owner."""
+async def _importer(database: Any, args: argparse.Namespace) -> tuple[str, bool]:
+    """Who the import acts as (``--as``, else the channel's owner) and whether they are a
+    workspace admin, as okrbot last saw them; someone okrbot has never seen is refused
+    rather than created."""
     async with database.uow() as uow:
         repo, channel = await _team_channel(uow, args)
-        owner = await repo.member_by_id(channel.owner_id) if channel.owner_id else None
-    if owner is None:
-        raise ValueError(f"#{args.channel} has no owner yet: run `setup` there, or pass --as USER.")
-    return str(owner.external_id)
+        if args.user:
+            member = await repo.find_member(args.user)
+            if member is None:
+                raise ValueError(f"okrbot does not know {args.user!r} in {args.platform} "
+                                 f"workspace {args.workspace!r}: pass --as the channel's owner.")
+        else:
+            member = await repo.member_by_id(channel.owner_id) if channel.owner_id else None
+            if member is None:
+                raise ValueError(
+                    f"#{args.channel} has no owner yet: run `setup` there, or pass --as USER."
+                )
+    return str(member.external_id), bool(member.is_admin)
 
 
 async def run_export(args: argparse.Namespace) -> int:

@@ -2,14 +2,15 @@
 
 Every key result goes through the same grammar as `kr add`, so a file accepts exactly
 what the command accepts and its errors read the same. All problems of a file are
-reported together; nothing is imported unless the whole file is valid.
+reported together, with what only the database can tell (see
+:mod:`bot.services.importing`); nothing is imported unless the whole file is valid.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ import yaml
 
 from bot import requests as rq
 from bot.commands import CommandError, parse
-from bot.services.importing import ImportOkrs, KeyResultPlan, ObjectivePlan
+from bot.services.importing import ImportOkrs, KeyResultPlan, ObjectivePlan, folded
 
 CSV_COLUMNS = ("objective", "because", "action", "metric", "from", "to", "unit", "owner")
 
@@ -39,19 +40,57 @@ objectives:
 
 @dataclass
 class OkrFileError(Exception):
-    problems: list[tuple[int, str]]
+    """Every problem of a file; ``None`` for a problem of the whole file (no line)."""
+
+    problems: list[tuple[int | None, str]]
 
     def __str__(self) -> str:
-        return "\n".join(f"line {line}: {problem}" for line, problem in self.problems)
+        return "\n".join(
+            problem if line is None else f"line {line}: {problem}"
+            for line, problem in sorted(self.problems, key=lambda p: (p[0] or 0, p[1]))
+        )
 
 
 def load_okr_file(path: Path, *, today: date) -> ImportOkrs:
-    text = path.read_text(encoding="utf-8-sig")
-    if path.suffix.lower() == ".csv":
-        return _from_csv(text, today=today)
-    if path.suffix.lower() in (".yaml", ".yml"):
-        return _from_yaml(text, today=today)
-    raise OkrFileError([(0, f"{path.name}: use a .yaml, .yml or .csv file")])
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".yaml", ".yml"):
+        raise OkrFileError([(None, f"{path.name}: use a .yaml, .yml or .csv file")])
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise OkrFileError([(None, f"there is no file {path}")]) from None
+    except IsADirectoryError:
+        raise OkrFileError([(None, f"{path} is a folder: name the .yaml or .csv file")]) from None
+    except UnicodeDecodeError as error:
+        raise OkrFileError(
+            [(None, f"{path.name} is not UTF-8 text (byte {error.start}): save it as UTF-8")]
+        ) from None
+    except OSError as error:
+        raise OkrFileError([(None, f"cannot read {path}: {error.strerror}")]) from None
+    plan = _from_csv(text, today=today) if suffix == ".csv" else _from_yaml(text, today=today)
+    # what the file says wrong travels with the plan, so the import reports it together
+    # with what only the database can tell (unknown owners, a member who is not the owner)
+    return replace(plan, problems=plan.problems + tuple(duplicates(plan)))
+
+
+def duplicates(plan: ImportOkrs) -> list[tuple[int, str]]:
+    """Objectives and key results the file names twice (a metric once per cycle)."""
+    problems: list[tuple[int, str]] = []
+    objectives: dict[str, int] = {}
+    metrics: dict[str, int] = {}
+    for objective in plan.objectives:
+        key = folded(objective.initiative)
+        if key in objectives:
+            problems.append((objective.line, f"the objective “{objective.initiative}” is "
+                                             f"already on line {objectives[key]}"))
+        objectives.setdefault(key, objective.line)
+        for kr in objective.key_results:
+            metric = folded(kr.metric)
+            if metric in metrics:
+                problems.append((kr.line, f"the key result “{kr.metric}” is already on line "
+                                          f"{metrics[metric]}: a metric is measured once a cycle"))
+            metrics.setdefault(metric, kr.line)
+    return problems
 
 
 def _key_result(
@@ -92,7 +131,8 @@ def _from_yaml(text: str, *, today: date) -> ImportOkrs:
         root = yaml.compose(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        raise OkrFileError([((mark.line + 1) if mark else 0, f"not valid YAML: {error}")]) from None
+        line = (mark.line + 1) if mark else None
+        raise OkrFileError([(line, f"not valid YAML: {error}")]) from None
     problems: list[tuple[int, str]] = []
     plans: list[ObjectivePlan] = []
     if not isinstance(root, yaml.MappingNode):
@@ -116,6 +156,9 @@ def _from_yaml(text: str, *, today: date) -> ImportOkrs:
             continue
         krs: list[KeyResultPlan] = []
         kr_nodes = fields.get("key_results")
+        if kr_nodes is not None and not isinstance(kr_nodes, yaml.SequenceNode):
+            problems.append((kr_nodes.start_mark.line + 1,
+                             "`key_results:` must be a list, one key result a line"))
         for kr_node in (kr_nodes.value if isinstance(kr_nodes, yaml.SequenceNode) else []):
             spec = loader.construct_object(kr_node, deep=True)
             plan = _key_result(kr_node.start_mark.line + 1, spec, today=today, problems=problems)
@@ -123,9 +166,7 @@ def _from_yaml(text: str, *, today: date) -> ImportOkrs:
                 krs.append(plan)
         plans.append(ObjectivePlan(line=line, initiative=str(working_on.value),
                                    because=str(because.value), key_results=tuple(krs)))
-    if problems:
-        raise OkrFileError(problems)
-    return ImportOkrs(objectives=tuple(plans))
+    return ImportOkrs(objectives=tuple(plans), problems=tuple(problems))
 
 
 def _from_csv(text: str, *, today: date) -> ImportOkrs:
@@ -143,23 +184,33 @@ def _from_csv(text: str, *, today: date) -> ImportOkrs:
             ]
         )
     problems: list[tuple[int, str]] = []
-    grouped: dict[tuple[str, str], tuple[int, list[KeyResultPlan]]] = {}
+    # rows of one objective share its text; its first row's line and why stand for it
+    grouped: dict[str, tuple[int, str, str, list[KeyResultPlan]]] = {}
     for raw in reader:
         row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
         line = reader.line_num
         if not row.get("objective") or not row.get("because"):
             problems.append((line, "every row needs `objective` and `because`"))
             continue
-        key = (row["objective"], row["because"])
-        first_line, krs = grouped.setdefault(key, (line, []))
-        if row.get("metric"):
-            plan = _key_result(
-                line, {k: row.get(k) for k in CSV_COLUMNS[2:]}, today=today, problems=problems
-            )
-            if plan:
-                krs.append(plan)
-    if problems:
-        raise OkrFileError(problems)
+        first_line, _text, because, krs = grouped.setdefault(
+            folded(row["objective"]), (line, row["objective"], row["because"], [])
+        )
+        if folded(row["because"]) != folded(because):
+            problems.append((line, f"the objective “{row['objective']}” has another why on "
+                                   f"line {first_line}: “{because}”"))
+            continue
+        kr_columns = {k: row.get(k) for k in CSV_COLUMNS[2:]}
+        if not row.get("metric"):
+            filled = [k for k, v in kr_columns.items() if v]
+            if filled:
+                # a row that only names an objective is fine; one that half-names a KR is not
+                problems.append(
+                    (line, f"the key result has no metric (it has {', '.join(filled)})")
+                )
+            continue
+        plan = _key_result(line, kr_columns, today=today, problems=problems)
+        if plan:
+            krs.append(plan)
     return ImportOkrs(objectives=tuple(
-        ObjectivePlan(line=line, initiative=initiative, because=because, key_results=tuple(krs))
-        for (initiative, because), (line, krs) in grouped.items()))
+        ObjectivePlan(line=line, initiative=text, because=because, key_results=tuple(krs))
+        for line, text, because, krs in grouped.values()), problems=tuple(problems))

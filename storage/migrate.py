@@ -16,6 +16,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.pool import NullPool
 
@@ -29,6 +30,11 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 class NotMigrated(RuntimeError):
     """The database's schema is not the one this version of okrbot needs."""
+
+
+class DatabaseUnreachable(RuntimeError):
+    """The database cannot be opened or reached (a missing folder, a server that is down);
+    the message says which database and why, without a password."""
 
 
 def alembic_config(*, url: str | None = None) -> Config:
@@ -46,39 +52,75 @@ def script_heads() -> set[str]:
     return set(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
-def upgrade(url: str) -> None:
-    """Bring the database at ``url`` (any accepted form) up to every head.
+def upgrade(url: str) -> list[str]:
+    """Bring the database at ``url`` (any accepted form) up to every head; the revisions
+    applied, oldest first (empty when it was up to date).
 
     Synchronous; safe from async code through ``asyncio.to_thread`` and, if need be,
     called directly (the migration then runs on a fresh loop in a worker thread).
     """
-    run_sync_in_fresh_loop(_upgrade_url(url))
+    return run_sync_in_fresh_loop(_upgrade_url(url))
 
 
-async def _upgrade_url(url: str) -> None:
+async def _upgrade_url(url: str) -> list[str]:
     # Foreign keys off on SQLite: batch migrations rebuild tables that others reference.
     engine = create_engine(url, foreign_keys=False, poolclass=NullPool)
     try:
-        await upgrade_engine(engine)
+        await require_reachable(engine)
+        return await upgrade_engine(engine)
     finally:
         await engine.dispose()
 
 
-async def upgrade_engine(engine: AsyncEngine) -> None:
+async def require_reachable(engine: AsyncEngine) -> None:
+    """Open one connection, or raise :class:`DatabaseUnreachable` saying why (a missing
+    SQLite folder, a server that refuses or does not answer, a database that does not
+    exist): what a user can fix, answered in one line instead of a driver traceback."""
+    _require_sqlite_folder(engine)
+    try:
+        async with engine.connect():
+            pass
+    except (OSError, TimeoutError, DBAPIError) as error:
+        raise DatabaseUnreachable(
+            f"cannot reach the database at {_safe_url(engine)}: {_reason(error)}"
+        ) from None
+
+
+def _require_sqlite_folder(engine: AsyncEngine) -> None:
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or database in (None, "", ":memory:"):
+        return
+    folder = Path(database).expanduser().parent
+    if not folder.is_dir():
+        raise DatabaseUnreachable(
+            f"cannot create the SQLite database {database}: the folder {folder} does not exist"
+        )
+
+
+def _reason(error: BaseException) -> str:
+    """The driver's own words, without SQLAlchemy's statement and background link."""
+    original = getattr(error, "orig", None) or error
+    text = str(original).strip()
+    return text.splitlines()[0] if text else type(original).__name__
+
+
+async def upgrade_engine(engine: AsyncEngine) -> list[str]:
     """Upgrade through ``engine`` itself (needed for an in-memory SQLite database, which
-    exists only inside that engine's one connection)."""
+    exists only inside that engine's one connection); the revisions applied."""
     sqlite = engine.dialect.name == "sqlite"
     async with engine.connect() as connection:
         if sqlite:
             await _sqlite_foreign_keys(connection, on=False)
         try:
-            await connection.run_sync(_upgrade_on)
+            applied = await connection.run_sync(_upgrade_on)
             await connection.commit()
         finally:
             if sqlite:
                 await connection.rollback()
                 await _sqlite_foreign_keys(connection, on=True)
-    log.info("database at %s upgraded to %s", _safe_url(engine), sorted(script_heads()))
+    if applied:
+        log.info("database at %s upgraded: %s", _safe_url(engine), ", ".join(applied))
+    return applied
 
 
 async def _sqlite_foreign_keys(connection: AsyncConnection, *, on: bool) -> None:
@@ -89,10 +131,23 @@ async def _sqlite_foreign_keys(connection: AsyncConnection, *, on: bool) -> None
     await raw.driver_connection.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
 
 
-def _upgrade_on(connection: Connection) -> None:
+def _upgrade_on(connection: Connection) -> list[str]:
     config = alembic_config()
     config.attributes["connection"] = connection
+    scripts = ScriptDirectory.from_config(config)
+    before = _applied(scripts, connection)
     command.upgrade(config, "heads")
+    after = _applied(scripts, connection)
+    oldest_first = [script.revision for script in scripts.walk_revisions()][::-1]
+    return [revision for revision in oldest_first if revision in after - before]
+
+
+def _applied(scripts: ScriptDirectory, connection: Connection) -> set[str]:
+    """Every revision the database has, down to the base (its heads and their ancestors)."""
+    heads = MigrationContext.configure(connection).get_current_heads()
+    if not heads:
+        return set()
+    return {script.revision for script in scripts.iterate_revisions(heads, "base")}
 
 
 async def current_heads(engine: AsyncEngine) -> set[str]:
@@ -133,11 +188,13 @@ def _safe_url(engine: AsyncEngine) -> str:
 
 __all__ = [
     "MIGRATIONS_DIR",
+    "DatabaseUnreachable",
     "NotMigrated",
     "alembic_config",
     "current_heads",
     "pending_migrations",
     "require_migrated",
+    "require_reachable",
     "script_heads",
     "upgrade",
     "upgrade_engine",

@@ -189,6 +189,9 @@ class SqlRepository(RepositoryBase):
     async def add_objective(self, objective: Objective) -> Objective:
         return await self._insert(OBJECTIVE, objective)
 
+    async def save_objective(self, objective: Objective) -> None:
+        await self._update(OBJECTIVE, objective)
+
     async def objectives(self, channel_id: int, cycle_id: int) -> list[Objective]:
         return await self._all(
             Objective,

@@ -3,7 +3,8 @@
 A line is a command of the grammar (as typed after ``/okr``), or a console directive:
 ``:as <user>``, ``:in <channel>``, ``:clock <ISO datetime>``, ``:advance <2d|3h|1w|30m>``,
 ``:home``, ``:quit``. What the bot sends elsewhere is printed with its destination:
-``[DM @alice] …``, ``[#team-web] …``.
+``[DM @alice] …``, ``[#team-web] …``. At a terminal, :mod:`adapters.console.line_editing`
+gives the keyboard history and completion.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import signal
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -20,6 +22,9 @@ from adapters.console.render import render
 from bot.app import OkrBot
 from bot.clock import ManualClock
 from bot.context import Actor, Place
+from bot.loop.entry import WeeklyLoop
+from bot.loop.schedule import WeekSchedule
+from bot.loop.service import RunReport
 from bot.messages import Address, Message
 
 log = logging.getLogger(__name__)
@@ -30,12 +35,23 @@ _DURATION = re.compile(r"^(\d+)\s*(w|d|h|m)$", re.IGNORECASE)
 _UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes"}
 
 CLOCK_STEP = timedelta(minutes=30)
+MAX_RUNS_AT_ONE_MOMENT = 5
 MAX_REPLAYED = timedelta(weeks=26)
 
 DIRECTIVES = """Console directives:
   :as <user>          speak as another person        :in <channel>   move to a channel
   :clock <ISO time>   set the simulated clock        :advance <2d>   move it on (w, d, h, m)
   :home               your overview                  :quit           leave"""
+
+
+async def next_due_moment(loop: WeeklyLoop, after: datetime) -> datetime | None:
+    """The first instant after ``after`` at which any channel has loop work due (what the
+    live clock's scheduler plans its wake-ups with)."""
+    moments = [
+        WeekSchedule.of(scheduled.channel).next_moment(after, scheduled.member_zones)
+        for scheduled in await loop.runner.plan()
+    ]
+    return min((m for m in moments if m is not None), default=None)
 
 
 class ConsoleMessenger:
@@ -74,6 +90,7 @@ class Console:
     def __init__(
         self, *, bot: OkrBot, clock: ManualClock, out: TextIO, user: str, channel: str,
         echo: bool, on_clock_moved: Callable[[], Awaitable[object]] | None = None,
+        next_due: Callable[[datetime], Awaitable[datetime | None]] | None = None,
     ) -> None:
         self.bot = bot
         self.clock = clock
@@ -82,6 +99,8 @@ class Console:
         self.channel = channel
         self.echo = echo
         self.on_clock_moved = on_clock_moved
+        self.next_due = next_due
+        self.codes: list[str] = []  # the channel's KR and objective codes, for completion
 
     @property
     def actor(self) -> Actor:
@@ -95,6 +114,20 @@ class Console:
     @property
     def prompt(self) -> str:
         return f"{self.user}@#{self.channel}> "
+
+    async def refresh_codes(self) -> None:
+        """Read the current channel's KR and objective codes (for Tab completion)."""
+        async with self.bot.uow() as uow:
+            workspace = await uow.workspace(platform=PLATFORM, external_id=WORKSPACE)
+            assert workspace.id is not None
+            repo = uow.scoped(workspace.id)
+            channel = await repo.channel(self.channel)
+            if channel is None or channel.id is None:
+                self.codes = []
+                return
+            krs = [kr.code for kr in await repo.key_results(channel.id)]
+            objectives = [f"O{n}" for n in range(1, channel.next_objective_number)]
+        self.codes = krs + objectives
 
     def say(self, text: str) -> None:
         self.out.write(text + "\n")
@@ -128,9 +161,10 @@ class Console:
         return True
 
     async def move_clock(self, target: datetime) -> None:
-        """Move the simulated clock to ``target``, running what the scheduler has due on the
-        way in steps of at most :data:`CLOCK_STEP`, as a live clock would have; a jump
-        backwards or of more than :data:`MAX_REPLAYED` is taken at once."""
+        """Move the simulated clock to ``target``, stopping at every moment the schedule has
+        something due on the way (an open, a reminder, a close) and running it there, as a
+        live clock would have; a jump backwards or of more than :data:`MAX_REPLAYED` is
+        taken at once. A quarter passes in as many runs as it has events, not half-hours."""
         now = self.clock.now()
         if self.on_clock_moved is None or target <= now or target - now > MAX_REPLAYED:
             self.clock.set(target)
@@ -138,8 +172,22 @@ class Console:
                 await self.on_clock_moved()
             return
         while self.clock.now() < target:
-            self.clock.set(min(self.clock.now() + CLOCK_STEP, target))
-            await self.on_clock_moved()
+            due = await self.next_due(self.clock.now()) if self.next_due else None
+            if due is None or due <= self.clock.now():
+                # no schedule to ask: the live clock's own re-check interval
+                due = self.clock.now() + CLOCK_STEP
+            self.clock.set(min(due, target))
+            await self._run_until_settled()
+
+    async def _run_until_settled(self) -> None:
+        """Run what is due, then again at the same instant while a run did something: work
+        can enqueue follow-ups (a close hands the week to the analysis), which the live
+        clock's sweep picks up minutes later, and which must not wait for the next event."""
+        assert self.on_clock_moved is not None
+        for _ in range(MAX_RUNS_AT_ONE_MOMENT):
+            report = await self.on_clock_moved()
+            if not isinstance(report, RunReport) or not report.done:
+                return
 
     async def directive(self, line: str) -> bool:
         name, _, arg = line[1:].partition(" ")
@@ -169,14 +217,39 @@ class Console:
         return True
 
 
-async def stdin_lines(*, interactive: bool, prompt: Callable[[], str]) -> AsyncIterator[str]:
-    """Lines from the keyboard (with a prompt) or from piped stdin, until end of input."""
+def _read_keyboard(prompt: str) -> str:
+    """:func:`input`, interruptible: asyncio's own Ctrl-C handler only cancels the main task,
+    which a blocked read never notices, so the plain handler stands in while reading."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return input(prompt)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+async def stdin_lines(
+    *, interactive: bool, prompt: Callable[[], str],
+    before_prompt: Callable[[], Awaitable[object]] | None = None,
+) -> AsyncIterator[str]:
+    """Lines from the keyboard (with a prompt and line editing) or from piped stdin, until
+    end of input.
+
+    The keyboard is read on the event loop's own thread: the console runs nothing else
+    meanwhile, and only that thread receives Ctrl-C, so it ends the console at once (read
+    from a worker thread, the interrupt would wait for Enter).
+    """
     while True:
         if interactive:
+            if before_prompt is not None:
+                await before_prompt()
             try:
-                line = await asyncio.to_thread(input, prompt())
+                line = _read_keyboard(prompt())
             except EOFError:
+                sys.stdout.write("\n")
                 return
+            except KeyboardInterrupt:
+                sys.stdout.write("\n")
+                raise
         else:
             line = await asyncio.to_thread(sys.stdin.readline)
             if not line:

@@ -73,7 +73,9 @@ def test_import_yaml_adds_objectives_and_krs_as_the_channel_owner(
     path = tmp_path / "okrs.yaml"
     path.write_text(GOOD_YAML)
     assert main(["import", str(path), "--db", team_db]) == 0
-    assert "Imported 2 objectives and 2 key results." in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Imported 2 objectives and 2 key results into #team" in out
+    assert "Objectives: 2 added. Key results: 2 added." in out
     listing = console_says(team_db, "list", capsys, monkeypatch)
     assert "O1 · We are working on self-serve growth" in listing
     assert "KR-2 decrease churn from 5% to 2%" in listing and "O2" in listing
@@ -108,7 +110,7 @@ def test_a_failure_half_way_through_rolls_the_whole_import_back(
         GOOD_YAML + '    key_results:\n      - increase "m" from 1 to 2 owner @nobody\n'
     )
     assert main(["import", str(path), "--db", team_db]) == 1
-    assert "line 15: I don't know @nobody" in capsys.readouterr().err
+    assert "line 15: @nobody is not known in this workspace yet" in capsys.readouterr().err
     assert "no objectives" in console_says(team_db, "list", capsys, monkeypatch)
 
 
@@ -125,7 +127,7 @@ def test_import_csv_groups_rows_by_objective(
                     "Growth,teams find us,increase,throughput,10,20,tickets per week,\n"
                     "Trust,owners act,,,,,,\n")
     assert main(["import", str(path), "--db", team_db]) == 0
-    assert "Imported 2 objectives and 3 key results." in capsys.readouterr().out
+    assert "Imported 2 objectives and 3 key results into #team" in capsys.readouterr().out
     bad = tmp_path / "bad.csv"
     bad.write_text("objective,because,action,metric,from,to\nGrowth,why,increase,signups,ten,50\n")
     assert main(["import", str(bad), "--db", team_db]) == 1
