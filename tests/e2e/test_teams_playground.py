@@ -32,7 +32,9 @@ async def playground(sqlite_database: Database) -> AsyncIterator[Playground]:
     if why:
         pytest.skip(why)
     teams_playground.install()
-    settings = TeamsSettings()  # open mode: the playground sends no token
+    # open mode, as README's local development runs it: the playground sends no token
+    settings = TeamsSettings.from_env({"OKRBOT_TEAMS_DEV": "1"})
+    assert settings is not None and settings.open_mode
     messenger = build_teams_messenger(database=sqlite_database, settings=settings)
     clock = SystemClock()
     loop = WeeklyLoop(uow=sqlite_database.uow, loop_store=loop_store_for, clock=clock,
