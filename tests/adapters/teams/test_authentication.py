@@ -13,7 +13,6 @@ import pytest
 from aiohttp import web
 
 from adapters.teams.app import mount_teams
-from adapters.teams.settings import TeamsSettings
 from bot.app import OkrBot
 from bot.clock import ManualClock
 from storage.database import Database
