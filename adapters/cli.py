@@ -116,7 +116,7 @@ async def run_serve(args: argparse.Namespace) -> int:
     if teams_settings is None:
         log.warning("Teams is not configured (no MICROSOFT_APP_ID): /api/messages is not "
                     "served; see README § Connect Microsoft Teams")
-    host = serve_host(args.host, os.environ)
+    host = serve_host(host=args.host, env=os.environ)
     url = normalize_database_url(_database_url(args) or default_database_url())
     # The embedded SQLite default migrates itself; a shared PostgreSQL is migrated by the
     # release step, and a server refuses to start on an un-migrated one.
@@ -162,7 +162,7 @@ async def run_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def serve_host(host: str | None, env: Mapping[str, str]) -> str:
+def serve_host(*, host: str | None, env: Mapping[str, str]) -> str:
     """Where `okrbot serve` listens: --host, else HOST, else loopback for local Teams
     development (OKRBOT_TEAMS_DEV=1: the open route must not face a network), else every
     interface."""

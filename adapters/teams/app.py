@@ -192,7 +192,9 @@ def _as_authenticated(posted: Any) -> Activity:
     from the posted JSON before anything else of it is used."""
     fields = posted if isinstance(posted, dict) else {}
     service_url, channel_id = fields.get("serviceUrl"), fields.get("channelId")
-    return Activity(service_url=service_url if isinstance(service_url, str) else None,
+    # "" rather than None: botframework skips the serviceurl claim's check for None, and a
+    # token for another service URL must not pass because the body named none.
+    return Activity(service_url=service_url if isinstance(service_url, str) else "",
                     channel_id=channel_id if isinstance(channel_id, str) else None,
                     recipient=ChannelAccount())
 

@@ -17,7 +17,7 @@ import logging
 import sqlite3
 import threading
 from collections import Counter
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -31,7 +31,7 @@ from bot.loop.entry import WeeklyLoop
 from storage.analysis_store import analysis_store_for
 from storage.database import Database
 from storage.loop_store import loop_store_for
-from tests.adapters.teams.conftest import LOOSE, QUICK_RETRY, START
+from tests.adapters.teams.conftest import APP_ID, APP_PASSWORD, LOOSE, QUICK_RETRY, START
 from tests.adapters.teams.support import tracebacks
 from tests.fakes.teams_connector import FakeConnector
 from tests.support.db import sqlite_database_in
@@ -49,10 +49,12 @@ class _Tracebacks(logging.Handler):
 
 
 class FuzzServer:
-    def __init__(self, directory: Path, settings: TeamsSettings) -> None:
+    def __init__(self, directory: Path, *,
+                 settings: Callable[[FakeConnector], TeamsSettings]) -> None:
         self.directory = directory
-        self.settings = settings
-        self.fake = FakeConnector()
+        self.fake = FakeConnector(app_id=APP_ID, app_password=APP_PASSWORD)
+        self._settings = settings
+        self.settings = TeamsSettings()
         self.watch = _Tracebacks()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="fuzz-teams",
@@ -70,6 +72,8 @@ class FuzzServer:
 
     def start(self) -> FuzzServer:
         self.fake.start()
+        self.settings = self._settings(self.fake)
+        self.fake.require_token = not self.settings.open_mode
         self._thread.start()
         self._run(self._start())
         self._version = sqlite3.connect(self.directory / "fuzz.db")
@@ -125,15 +129,31 @@ class FuzzServer:
         assert self._version is not None
         return int(self._version.execute("PRAGMA data_version").fetchone()[0])
 
-    def post(self, body: bytes, *, content_type: str = "application/json") -> int:
+    def check(self, body: bytes, *, content_type: str = "application/json",
+              token: str | None = None) -> int:
+        """POST ``body`` and hold the server to the three rules: no 5xx, no traceback
+        logged, nothing committed when the request is refused. Returns the status."""
+        before = self.data_version()
+        seen = len(self.watch.found)
+        status = self.post(body, content_type=content_type, token=token)
+        assert status < 500, body[:500]
+        assert self.watch.found[seen:] == [], body[:500]
+        if status >= 400:
+            assert self.data_version() == before, f"refused ({status}) but wrote: {body[:500]!r}"
+        return status
+
+    def post(self, body: bytes, *, content_type: str = "application/json",
+             token: str | None = None) -> int:
         """POST ``body`` to /api/messages; the status."""
+        headers = {"Content-Type": content_type}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
         self.requests += 1
         for attempt in (1, 2):
             if self._http is None:
                 self._http = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
             try:
-                self._http.request("POST", "/api/messages", body=body,
-                                   headers={"Content-Type": content_type})
+                self._http.request("POST", "/api/messages", body=body, headers=headers)
                 response = self._http.getresponse()
                 response.read()
                 if response.will_close:

@@ -11,41 +11,46 @@ commits nothing to the database. One server serves the whole module (see
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from adapters.teams.app import MAX_BODY_BYTES
 from adapters.teams.cards import form_spec
 from tests.adapters.teams.conftest import DEV_SETTINGS
 from tests.adapters.teams.fuzz_server import FuzzServer
+from tests.adapters.teams.fuzz_strategies import (
+    FIELDS,
+    FIXTURES,
+    FUZZ,
+    MESSAGES,
+    SUBMIT,
+    UPDATES,
+    accounts,
+    activity,
+    command_text,
+    encoded,
+    ids,
+    json_values,
+    put,
+    wild_text,
+    zones,
+)
 from tests.adapters.teams.samples import checkin_form
-from tests.adapters.teams.support import recorded
 
 pytestmark = pytest.mark.fuzz
 
-FUZZ = settings(deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow],
-                print_blob=True)
-
-MESSAGES = ("playground_personal_message", "playground_channel_mention",
-            "playground_group_chat_mention", "docs_personal_message")
-UPDATES = ("playground_personal_conversation_update", "playground_team_conversation_update",
-           "docs_bot_added_to_team", "docs_bot_added_to_personal_chat",
-           "playground_personal_installation_update", "playground_team_installation_update",
-           "docs_installation_update_add")
-SUBMIT = "playground_personal_submit"
-FIXTURES = MESSAGES + UPDATES + (SUBMIT,)
 FUZZ_TESTS = 7  # the @given tests below
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzServer]:
-    found = FuzzServer(Path(tmp_path_factory.mktemp("fuzz")), DEV_SETTINGS).start()
+    found = FuzzServer(Path(tmp_path_factory.mktemp("fuzz")),
+                       settings=lambda _fake: DEV_SETTINGS).start()
     try:
         yield found
     finally:
@@ -53,93 +58,20 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzServer]:
 
 
 def check(server: FuzzServer, body: bytes, *, content_type: str = "application/json") -> int:
-    """Post, and hold the server to the three rules."""
-    before = server.data_version()
-    seen = len(server.watch.found)
-    status = server.post(body, content_type=content_type)
-    assert status < 500, body[:500]
-    assert server.watch.found[seen:] == [], body[:500]
-    if status >= 400:
-        assert server.data_version() == before, f"refused ({status}) but wrote: {body[:500]!r}"
-    return status
-
-
-def activity(server: FuzzServer, fixture: str, **changes: Any) -> dict[str, Any]:
-    found = recorded(fixture, **changes)
-    found.setdefault("serviceUrl", server.fake.url)
-    if "serviceUrl" not in changes:
-        found["serviceUrl"] = server.fake.url
-    return found
-
-
-def encoded(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass")
-
-
-# --- strategies ----------------------------------------------------------------------
-
-#: Unicode-heavy: every category, surrogates and NUL included, and the odd control.
-wild_text = st.text(st.characters(codec=None, min_codepoint=0, max_codepoint=0x10FFFF),
-                    max_size=80)
-ids = st.one_of(st.text(alphabet="abcdef0123456789-:@.;=", min_size=1, max_size=40),
-                st.text(min_size=0, max_size=300), st.just(""))
-json_scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(),
-                         wild_text)
-json_values = st.recursive(
-    json_scalars,
-    lambda inner: st.one_of(st.lists(inner, max_size=4),
-                            st.dictionaries(wild_text, inner, max_size=4)),
-    max_leaves=12,
-)
-COMMANDS = ("help", "setup", "list", "checkin", "home", "drift", "objective add",
-            'objective add "onboarding" because "people drop out"',
-            'kr add O1 increase "signups" from 1 to 2', "kr add", "tag", "kill KR-1",
-            "config tz Europe/Paris", "config tz Etc/Unknown", "config", "review")
-command_text = st.one_of(
-    st.sampled_from(COMMANDS),
-    st.builds(lambda c, t: f"{c} {t}", st.sampled_from(COMMANDS), wild_text),
-    wild_text,
-)
-accounts = st.fixed_dictionaries(
-    {"id": ids}, optional={"aadObjectId": ids, "name": wild_text, "role": st.just("user")})
-zones = st.sampled_from(["UTC", "Europe/Paris", "Etc/Unknown", "", "../../etc/passwd",
-                         "America/Los_Angeles"])
-
-#: Where a field is, and what okrbot reads there (the malformed cases put something else).
-FIELDS = ("type", "id", "text", "from", "from.id", "from.aadObjectId", "from.name",
-          "recipient", "recipient.id", "conversation", "conversation.id",
-          "conversation.tenantId", "conversation.conversationType", "conversation.isGroup",
-          "channelData", "channelData.tenant", "channelData.tenant.id", "channelData.team",
-          "channelData.team.id", "channelData.channel", "channelData.channel.id",
-          "channelData.channel.name", "channelData.eventType", "entities", "membersAdded",
-          "membersRemoved", "value", "value.form", "value.state", "value.multi",
-          "value.form_id", "value.action_id", "replyToId", "timestamp", "localTimestamp",
-          "serviceUrl", "action", "attachments", "channelId", "locale", "name")
-
-
-def put(target: dict[str, Any], path: str, value: Any) -> None:
-    *parents, leaf = path.split(".")
-    node: Any = target
-    for name in parents:
-        child = node.get(name) if isinstance(node, dict) else None
-        if not isinstance(child, dict):
-            child = {}
-            node[name] = child
-        node = child
-    node[leaf] = value
+    return server.check(body, content_type=content_type)
 
 
 # --- the well-formed -------------------------------------------------------------------
 
 
-@settings(FUZZ, max_examples=900)
+@settings(FUZZ, max_examples=850)
 @given(fixture=st.sampled_from(MESSAGES), text=command_text, sender=accounts,
        zone=zones, tenant=st.sampled_from(["tenant-a", "tenant-b",
                                            "00000000-0000-0000-0000-0000000000001"]),
        number=st.integers(0, 10**9))
 def test_message_activities(server: FuzzServer, fixture: str, text: str,
                             sender: dict[str, Any], zone: str, tenant: str, number: int) -> None:
-    found = activity(server, fixture, id=f"fuzz-{number}")
+    found = activity(fixture, service_url=server.fake.url, id=f"fuzz-{number}")
     mention = next((e["text"] for e in found.get("entities", []) if e["type"] == "mention"), "")
     found["text"] = f"{mention} {text}" if mention else text
     found["from"] = sender
@@ -149,14 +81,14 @@ def test_message_activities(server: FuzzServer, fixture: str, text: str,
     check(server, encoded(found))
 
 
-@settings(FUZZ, max_examples=500)
+@settings(FUZZ, max_examples=350)
 @given(fixture=st.sampled_from(UPDATES), added=st.lists(accounts, max_size=5),
        removed=st.lists(accounts, max_size=2), action=st.sampled_from(["add", "remove", "x"]),
        event=st.sampled_from(["teamMemberAdded", "channelCreated", "teamRenamed", ""]))
 def test_conversation_and_installation_updates(server: FuzzServer, fixture: str,
                                                added: list[Any], removed: list[Any],
                                                action: str, event: str) -> None:
-    found = activity(server, fixture)
+    found = activity(fixture, service_url=server.fake.url)
     if found["type"] == "installationUpdate":
         found["action"] = action
     else:
@@ -177,7 +109,7 @@ specs = st.one_of(st.just(form_spec(checkin_form())), wild_text,
                   st.just("eJzLSM3JyVcozy/KSQEAGgQEXQ=="), st.just(""))
 
 
-@settings(FUZZ, max_examples=900)
+@settings(FUZZ, max_examples=800)
 @given(shape=st.sampled_from(["form", "button", "execute", "foreign"]), form_id=form_ids,
        state=states, spec=specs, inputs=submit_inputs,
        multi=st.lists(st.sampled_from(["krs_1", "x"]), max_size=2),
@@ -187,7 +119,7 @@ specs = st.one_of(st.just(form_spec(checkin_form())), wild_text,
 def test_card_submits(server: FuzzServer, shape: str, form_id: str, state: str, spec: str,
                       inputs: dict[str, str], multi: list[str], action_id: str,
                       button_value: str, reply_to: str | None, number: int) -> None:
-    found = activity(server, SUBMIT, id=f"submit-{number}")
+    found = activity(SUBMIT, service_url=server.fake.url, id=f"submit-{number}")
     found.pop("text", None)
     found["replyToId"] = reply_to
     if shape == "form":
@@ -210,24 +142,24 @@ def test_card_submits(server: FuzzServer, shape: str, form_id: str, state: str, 
 # --- the malformed ---------------------------------------------------------------------
 
 
-@settings(FUZZ, max_examples=1100)
+@settings(FUZZ, max_examples=1300)
 @given(fixture=st.sampled_from(FIXTURES),
        changes=st.lists(st.tuples(st.sampled_from(FIELDS), json_values), min_size=1,
                         max_size=3))
 def test_wrongly_typed_fields(server: FuzzServer, fixture: str,
                               changes: list[tuple[str, Any]]) -> None:
-    found = activity(server, fixture)
+    found = activity(fixture, service_url=server.fake.url)
     for path, value in changes:
         put(found, path, value)
     check(server, encoded(found))
 
 
-@settings(FUZZ, max_examples=400)
+@settings(FUZZ, max_examples=500)
 @given(fixture=st.sampled_from(FIXTURES), cut=st.floats(0.0, 1.0),
        junk=st.binary(max_size=64))
 def test_truncated_bodies_and_random_bytes(server: FuzzServer, fixture: str, cut: float,
                                            junk: bytes) -> None:
-    body = encoded(activity(server, fixture))
+    body = encoded(activity(fixture, service_url=server.fake.url))
     check(server, body[: int(len(body) * cut)] + junk)
 
 
@@ -238,7 +170,7 @@ def test_truncated_bodies_and_random_bytes(server: FuzzServer, fixture: str, cut
        char=st.sampled_from(["x", "é", "\U0001f600", "[", "\x00"]))
 def test_oversized_fields_and_bodies(server: FuzzServer, fixture: str, field: str, size: int,
                                      char: str) -> None:
-    found = activity(server, fixture)
+    found = activity(fixture, service_url=server.fake.url)
     put(found, field, char * size)
     body = encoded(found)
     status = check(server, body)
