@@ -125,6 +125,17 @@ async def run_serve(args: argparse.Namespace) -> int:
     from storage.database import open_database
     from storage.engine import default_database_url, is_sqlite, normalize_database_url
 
+    # Settings first: a configuration that cannot work stops here, with nothing opened.
+    slack_settings, teams_settings = platform_settings(os.environ)
+    if args.socket_mode and slack_settings is None:
+        raise ValueError(
+            "--socket-mode needs Slack's settings: SLACK_BOT_TOKEN and SLACK_APP_TOKEN")
+    if slack_settings is None:
+        log.warning("Slack is not configured (no SLACK_* variables): see README § Connect Slack")
+    if teams_settings is None:
+        log.warning("Teams is not configured (no MICROSOFT_APP_ID): /api/messages is not "
+                    "served; see README § Connect Microsoft Teams")
+    host = serve_host(host=args.host, env=os.environ)
     url = normalize_database_url(_database_url(args) or default_database_url())
     # The embedded SQLite default migrates itself; a shared PostgreSQL is migrated by the
     # release step, and a server refuses to start on an un-migrated one.
@@ -134,13 +145,6 @@ async def run_serve(args: argparse.Namespace) -> int:
     app = base_app()
     platforms = mount_platforms(app, bot=bot, database=database, messenger=messenger,
                                 env=os.environ, socket_mode=args.socket_mode)
-    slack_settings, _teams = platform_settings(os.environ)
-    if slack_settings is None:
-        log.warning("Slack is not configured (no SLACK_* variables): see README § Connect Slack")
-    if args.socket_mode and slack_settings is None:
-        await database.dispose()
-        raise ValueError(
-            "--socket-mode needs Slack's settings: SLACK_BOT_TOKEN and SLACK_APP_TOKEN")
     # Signals first: a SIGTERM arriving while the server starts still ends it cleanly.
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -150,7 +154,7 @@ async def run_serve(args: argparse.Namespace) -> int:
     scheduler = LoopScheduler(loop=loop) if args.with_clock else None
     try:
         await runner.setup()
-        await web.TCPSite(runner, args.host, args.port).start()
+        await web.TCPSite(runner, host, args.port).start()
         if args.socket_mode:
             from adapters.slack.app import run_socket_mode
 
@@ -160,7 +164,8 @@ async def run_serve(args: argparse.Namespace) -> int:
                 bot=bot, database=database, settings=slack_settings,
                 messenger=slack_messenger)))
             platforms.insert(0, "Slack over Socket Mode")
-        log.info("okrbot serving %s on http://%s:%s", ", ".join(platforms), args.host, args.port)
+        log.info("okrbot serving %s on http://%s:%s", ", ".join(platforms) or "no platform",
+                 host, args.port)
         if scheduler is not None:
             await scheduler.start()
             log.info("the weekly clock runs in this process (--with-clock): run no separate clock")
@@ -176,13 +181,26 @@ async def run_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def serve_host(*, host: str | None, env: Mapping[str, str]) -> str:
+    """Where `okrbot serve` listens: --host, else HOST, else loopback for local Teams
+    development (OKRBOT_TEAMS_DEV=1: the open route must not face a network), else every
+    interface."""
+    from adapters.teams.settings import teams_dev
+
+    chosen = host or env.get("HOST", "").strip()
+    if chosen:
+        return chosen
+    return "127.0.0.1" if teams_dev(env) else "0.0.0.0"
+
+
 def platform_settings(env: Mapping[str, str]) -> tuple[Any, Any]:
-    """Slack's settings (None when Slack is not configured) and Teams' (open mode, for the
-    emulator and local development, when no app id is set)."""
+    """Slack's settings and Teams', each None when that platform is not configured —
+    closed by default: Teams without an app id only with OKRBOT_TEAMS_DEV=1 (open mode,
+    for the emulator and local development)."""
     from adapters.slack.settings import SlackSettings
     from adapters.teams.settings import TeamsSettings
 
-    return SlackSettings.from_env(env), TeamsSettings.from_env(env) or TeamsSettings()
+    return SlackSettings.from_env(env), TeamsSettings.from_env(env)
 
 
 def platform_messengers(*, database: Any, clock: Any, env: Mapping[str, str]) -> dict[str, Any]:
@@ -192,7 +210,9 @@ def platform_messengers(*, database: Any, clock: Any, env: Mapping[str, str]) ->
     from adapters.teams.app import build_teams_messenger
 
     slack, teams = platform_settings(env)
-    messengers: dict[str, Any] = {"teams": build_teams_messenger(database=database, settings=teams)}
+    messengers: dict[str, Any] = {}
+    if teams is not None:
+        messengers["teams"] = build_teams_messenger(database=database, settings=teams)
     if slack is not None:
         messengers["slack"] = build_messenger(database=database, settings=slack, clock=clock)
     return messengers
@@ -200,8 +220,9 @@ def platform_messengers(*, database: Any, clock: Any, env: Mapping[str, str]) ->
 
 def mount_platforms(app: Any, *, bot: Any, database: Any, messenger: Any,
                     env: Mapping[str, str], socket_mode: bool) -> list[str]:
-    """Mount every configured platform on the web app and register its messenger on the
-    routing messenger; returns what is served."""
+    """Mount every configured platform — and only those: an unconfigured platform's route
+    does not exist (404) — on the web app and register its messenger on the routing
+    messenger; returns what is served."""
     from adapters.slack.app import build_messenger, mount_slack
     from adapters.teams.app import build_teams_messenger, mount_teams
 
@@ -213,10 +234,11 @@ def mount_platforms(app: Any, *, bot: Any, database: Any, messenger: Any,
         if not socket_mode:
             mount_slack(app, bot=bot, database=database, settings=slack, messenger=slack_messenger)
             served.append("Slack at /slack/events")
-    teams_messenger = build_teams_messenger(database=database, settings=teams)
-    messenger.add("teams", teams_messenger)
-    mount_teams(app, bot=bot, database=database, settings=teams, messenger=teams_messenger)
-    served.append("Teams at /api/messages" + (" (open mode)" if teams.open_mode else ""))
+    if teams is not None:
+        teams_messenger = build_teams_messenger(database=database, settings=teams)
+        messenger.add("teams", teams_messenger)
+        mount_teams(app, bot=bot, database=database, settings=teams, messenger=teams_messenger)
+        served.append("Teams at /api/messages" + (" (open mode)" if teams.open_mode else ""))
     return served
 
 
@@ -466,7 +488,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="the web server: Slack, Teams, /healthz, /metrics")
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
-    serve.add_argument("--host", default=os.environ.get("HOST", "0.0.0.0"))
+    serve.add_argument("--host", help="default: HOST, else 127.0.0.1 with OKRBOT_TEAMS_DEV=1, "
+                       "else 0.0.0.0")
     serve.add_argument("--db", help="SQLite file or database URL (default: DATABASE_URL)")
     serve.add_argument("--socket-mode", action="store_true",
                        help="Slack over Socket Mode (SLACK_APP_TOKEN): no public URL needed")

@@ -90,7 +90,7 @@ async def fanout(members: int, database_url: str) -> tuple[float, int, int]:
 async def commands(count: int, database_url: str, concurrency: int) -> dict[str, list[float]]:
     fake = FakeConnector().start()
     database = await open_database(database_url, migrate=True)
-    settings = TeamsSettings()
+    settings = TeamsSettings(dev=True)  # open mode, as OKRBOT_TEAMS_DEV=1 gives
     messenger = build_teams_messenger(database=database, settings=settings)
     bot = OkrBot(uow=database.uow, clock=SystemClock(), messenger=messenger)
     app = web.Application()

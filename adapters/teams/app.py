@@ -11,9 +11,10 @@ The composition root (``adapters/cli.py``) calls:
 Authentication: with ``MICROSOFT_APP_ID`` set, every activity's JWT is validated by
 botframework-connector (signature from the OpenID metadata's keys, issuer, audience = our
 app id, the ``serviceurl`` claim = the activity's) and a missing or bad one gets 401.
-With no app id the route is open — for Agents Playground and local development — and a
-warning says so at start; it then only answers activities whose ``serviceUrl`` is on this
-machine, so nobody can make it post to a URL of their choosing.
+Without an app id the route is not mounted at all, unless ``OKRBOT_TEAMS_DEV=1`` asks for
+it open — for Agents Playground and local development — and a warning says so at start;
+it then only answers activities whose ``serviceUrl`` is on this machine, so nobody can make
+it post to a URL of their choosing.
 
 Every Bot Framework import of okrbot lives under ``adapters/teams/`` (botbuilder-python
 is archived; its successor, the Microsoft 365 Agents SDK, has a near-identical API).
@@ -22,36 +23,47 @@ is archived; its successor, the Microsoft 365 Agents SDK, has a near-identical A
 from __future__ import annotations
 
 import ipaddress
+import json
 import logging
 from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
+from botbuilder.core import serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import Activity, ChannelAccount
 from botframework.connector.auth import (
     BotFrameworkAuthentication,
     BotFrameworkAuthenticationFactory,
     PasswordServiceClientCredentialFactory,
 )
+from msrest.exceptions import DeserializationError
 
+from adapters.teams import inbound
 from adapters.teams.bot import POSTED_ACTIVITY, TeamsBot
 from adapters.teams.connector import Connector, RetryPolicy
 from adapters.teams.conversations import Conversations
 from adapters.teams.messenger import TeamsMessenger
 from adapters.teams.pacing import Limits, Pacer
 from adapters.teams.settings import (
+    DEV_VARIABLE,
     PUBLIC_LOGIN_URL,
     PUBLIC_OAUTH_SCOPE,
     PUBLIC_OPENID_METADATA_URL,
     PUBLIC_TOKEN_ISSUER,
+    TeamsConfigError,
     TeamsSettings,
 )
+from adapters.teams.validation import Invalid, check_activity
 from bot.app import OkrBot
 from storage.teams_store import TeamsStore, engine_of
 
 log = logging.getLogger(__name__)
 
 MESSAGES_PATH = "/api/messages"
+#: The largest activity read: Teams caps a message at about 28 KB of text and a card at
+#: 28 KB, so an activity is well under this.
+MAX_BODY_BYTES = 256 * 1024
 
 
 def build_teams_messenger(
@@ -151,6 +163,47 @@ def _local(activity: Any) -> bool:
         return False
 
 
+async def _bounded_body(request: web.Request) -> bytes | None:
+    """The request's body, or None when it is longer than :data:`MAX_BODY_BYTES` (read no
+    further than that, whatever Content-Length claims)."""
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.content.iter_chunked(64 * 1024):
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _parsed(body: bytes) -> Any:
+    """The body as JSON, or None. A nesting bomb ends in RecursionError inside ``json``,
+    bounded by the body's size."""
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _as_authenticated(posted: Any) -> Activity:
+    """What the JWT check reads of an activity — its channel and service URL — taken
+    from the posted JSON before anything else of it is used."""
+    fields = posted if isinstance(posted, dict) else {}
+    service_url, channel_id = fields.get("serviceUrl"), fields.get("channelId")
+    # "" rather than None: botframework skips the serviceurl claim's check for None, and a
+    # token for another service URL must not pass because the body named none.
+    return Activity(service_url=service_url if isinstance(service_url, str) else "",
+                    channel_id=channel_id if isinstance(channel_id, str) else None,
+                    recipient=ChannelAccount())
+
+
+def _refused(status: int, why: str) -> web.Response:
+    log.info("refused a Teams activity (%d): %s", status, why)
+    return web.json_response({"error": why}, status=status)
+
+
 def mount_teams(
     web_app: web.Application,
     *,
@@ -159,44 +212,68 @@ def mount_teams(
     settings: TeamsSettings,
     messenger: TeamsMessenger | None = None,
 ) -> None:
-    """Add ``POST /api/messages`` to ``web_app``."""
+    """Add ``POST /api/messages`` to ``web_app``.
+
+    Each request, in order: a JSON content type; a token present (unless open); the
+    body read up to :data:`MAX_BODY_BYTES` (413 beyond); the JWT checked (401); the
+    activity's shape (400, :mod:`adapters.teams.validation`); open mode's loopback rule
+    and the tenant allow-list (403). Only then is anything stored or answered.
+    """
+    if settings.open_mode and not settings.dev:
+        raise TeamsConfigError(
+            "Teams without MICROSOFT_APP_ID runs unauthenticated: it is only mounted for "
+            f"local development, with {DEV_VARIABLE}=1")
     if settings.open_mode:
         log.warning(
-            "TEAMS IS OPEN: MICROSOFT_APP_ID is not set, so /api/messages accepts activities "
-            "without checking who sent them and replies without a token. Fine for Agents "
-            "Playground and local development; never expose this server to the internet."
-        )
+            "TEAMS IS OPEN: MICROSOFT_APP_ID is not set and %s=1, so /api/messages accepts "
+            "activities without checking who sent them and replies without a token. Fine for "
+            "Agents Playground and local development; never expose this server to the "
+            "internet.", DEV_VARIABLE)
     messenger = messenger or build_teams_messenger(database=database, settings=settings)
-    adapter = CloudAdapter(authentication(settings))
+    authenticator = authentication(settings)
+    adapter = CloudAdapter(authenticator)
     conversations = Conversations(connector=messenger.connector, store=messenger.store)
     handler = TeamsBot(core=bot, conversations=conversations)
     adapter.on_turn_error = handler.apologise
 
     async def messages(request: web.Request) -> web.StreamResponse:
         if "application/json" not in request.headers.get("Content-Type", ""):
-            return web.json_response({"error": "expected an application/json activity"},
-                                     status=415)
-        if not settings.open_mode and not request.headers.get("Authorization", "").strip():
-            raise web.HTTPUnauthorized(reason="a Bot Framework token is required")
+            return _refused(415, "expected an application/json activity")
+        auth_header = request.headers.get("Authorization", "").strip()
+        if not settings.open_mode and not auth_header:
+            return _refused(401, "a Bot Framework token is required")
+        body = await _bounded_body(request)
+        if body is None:
+            return _refused(413, f"an activity is at most {MAX_BODY_BYTES} bytes")
+        posted = _parsed(body)
         try:
-            posted = await request.json()
-        except ValueError:
-            posted = None
-        if not isinstance(posted, dict):
-            return web.json_response({"error": "the body is not a JSON activity"}, status=400)
+            authenticated = await authenticator.authenticate_request(
+                _as_authenticated(posted), auth_header)
+        except PermissionError:
+            return _refused(401, "invalid Bot Framework token")
+        problem = checked_activity(posted)
+        if problem:
+            return _refused(400, problem)
         if settings.open_mode and not _local(posted):
             # Unauthenticated, the bot would post its answer to any URL a stranger names.
-            log.warning("open mode: refused an activity whose serviceUrl is not local")
-            return web.json_response(
-                {"error": "okrbot runs without MICROSOFT_APP_ID (open mode) and only answers "
-                          "an emulator on this machine; set the MICROSOFT_APP_* variables "
-                          "to serve Teams"}, status=403)
+            return _refused(403, "okrbot runs without MICROSOFT_APP_ID (open mode) and only "
+                                 "answers an emulator on this machine; set the MICROSOFT_APP_* "
+                                 "variables to serve Teams")
+        tenant = inbound.tenant_of(posted)
+        if not settings.allows(tenant):
+            return _refused(403, f"tenant {tenant!r} is not in OKRBOT_ALLOWED_TENANTS")
+        try:
+            activity = Activity().deserialize(posted)
+        except DeserializationError as error:
+            return _refused(400, f"not a Bot Framework activity: {str(error)[:200]}")
         marker = POSTED_ACTIVITY.set(posted)
         try:
-            response = await adapter.process(request, handler)
+            answer = await adapter.process_activity(authenticated, activity, handler.on_turn)
         finally:
             POSTED_ACTIVITY.reset(marker)
-        return response if response is not None else web.Response(status=201)
+        if answer:
+            return web.json_response(serializer_helper(answer.body), status=answer.status)
+        return web.Response(status=201)
 
     async def close(_app: web.Application) -> None:
         await messenger.connector.close()
@@ -205,6 +282,15 @@ def mount_teams(
     web_app.on_cleanup.append(close)
     log.info("Teams: Bot Framework activities at %s (%s)", MESSAGES_PATH,
              "open, no authentication" if settings.open_mode else f"app {settings.app_id}")
+
+
+def checked_activity(posted: Any) -> str | None:
+    """Why ``posted`` cannot be used, or None."""
+    try:
+        check_activity(posted)
+    except Invalid as problem:
+        return str(problem)
+    return None
 
 
 __all__ = ["MESSAGES_PATH", "authentication", "build_teams_messenger", "mount_teams"]

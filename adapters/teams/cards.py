@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from adapters.teams.validation import nesting_within
 from bot.messages import (
     Actions,
     BulletList,
@@ -188,22 +189,74 @@ def form_spec(form: Form) -> str:
     return base64.b64encode(zlib.compress(raw, 9)).decode("ascii")
 
 
+#: The most a form's definition inflates to. Ours are a few kilobytes (eight check-in
+#: rows of key-result choices); a card is at most 28 KB in Teams anyway.
+MAX_SPEC_BYTES = 128 * 1024
+#: How deep a definition nests: {"inputs": [{"choices": [{…}]}]}.
+MAX_SPEC_DEPTH = 6
+
+
+def _inflate(spec: Any) -> bytes | None:
+    """The definition's JSON bytes, never more than :data:`MAX_SPEC_BYTES` of them: a
+    deflate bomb stops at the limit instead of filling memory."""
+    if not isinstance(spec, str) or len(spec) > 2 * MAX_SPEC_BYTES:
+        return None
+    inflater = zlib.decompressobj()
+    raw = inflater.decompress(base64.b64decode(spec, validate=True), MAX_SPEC_BYTES)
+    if inflater.unconsumed_tail or not inflater.eof:
+        return None  # bigger than any form of ours, or cut short
+    return raw
+
+
+#: The type of each field a definition's input may carry (the rest are refused).
+_TEXT_FIELDS = {"name": str, "label": str, "multiline": bool, "placeholder": str,
+                "optional": bool, "max_length": int, "hint": str}
+_CHOICE_FIELDS = {"name": str, "label": str, "choices": list, "multiple": bool,
+                  "optional": bool, "hint": str}
+
+
 def form_from_spec(spec: Any, *, form_id: str, state: str) -> Form | None:
-    """The form a card carried back (None if it is not one of ours)."""
+    """The form a card carried back (None if it is not one of ours). Bounded: the
+    inflated size is capped and its nesting counted before it is parsed; every field
+    typed, so a forged definition cannot reach the renderer."""
     try:
-        data = json.loads(zlib.decompress(base64.b64decode(spec, validate=True)))
-        inputs: list[TextInput | ChoiceInput] = []
-        for raw in data["inputs"]:
-            fields = {k: v for k, v in raw.items() if k != "kind"}
-            if raw["kind"] == "text":
-                inputs.append(TextInput(**fields))
-            else:
-                fields["choices"] = tuple(Choice(**c) for c in fields["choices"])
-                inputs.append(ChoiceInput(**fields))
-        return Form(form_id=form_id, title=str(data["title"]), inputs=tuple(inputs),
-                    submit_label=str(data["submit"]), state=state)
+        raw = _inflate(spec)
+        if raw is None:
+            return None
+        text = raw.decode("utf-8")
+        if not nesting_within(text, limit=MAX_SPEC_DEPTH):
+            return None
+        data = json.loads(text)
+        if not isinstance(data.get("title"), str) or not isinstance(data.get("submit"), str):
+            return None
+        inputs = tuple(_spec_input(item) for item in data["inputs"])
+        return Form(form_id=form_id, title=data["title"], inputs=inputs,
+                    submit_label=data["submit"], state=state)
     except (AttributeError, KeyError, TypeError, ValueError, zlib.error):
         return None
+
+
+def _spec_input(item: Any) -> TextInput | ChoiceInput:
+    """One input of a definition; TypeError if any field is not what it should be."""
+    kind = item["kind"]
+    fields = {k: v for k, v in item.items() if k != "kind"}
+    expected = _TEXT_FIELDS if kind == "text" else _CHOICE_FIELDS
+    for name, value in fields.items():
+        wanted = expected.get(name)
+        # bool is an int: a max_length of true is no length
+        if wanted is None or not isinstance(value, wanted) or (
+                wanted is int and isinstance(value, bool)):
+            raise TypeError(f"input field {name!r}")
+    if kind == "text":
+        return TextInput(**fields)
+    choices = []
+    for choice in fields["choices"]:
+        if not (isinstance(choice, dict) and set(choice) == {"label", "value"}
+                and all(isinstance(v, str) for v in choice.values())):
+            raise TypeError("a choice")
+        choices.append(Choice(**choice))
+    fields["choices"] = tuple(choices)
+    return ChoiceInput(**fields)
 
 
 def _input(field_: TextInput | ChoiceInput, value: str | list[str] | None,

@@ -21,8 +21,10 @@ without the SDK in between.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
+import zoneinfo
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -88,10 +90,18 @@ def user_id_of(account: Json) -> str:
     return str(account.get("aadObjectId") or account.get("id") or "")
 
 
+@functools.cache
+def _known_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
 def client_timezone(activity: Json) -> str | None:
+    """The client's IANA zone, if the server knows it: an unknown one (``Etc/Unknown``,
+    an old client's name) is left out, so the channel's zone or UTC applies."""
     for entity in activity.get("entities") or []:
         if entity.get("type") == "clientInfo" and entity.get("timezone"):
-            return str(entity["timezone"])
+            zone = str(entity["timezone"])
+            return zone if zone in _known_zones() else None
     return None
 
 

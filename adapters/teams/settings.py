@@ -4,9 +4,14 @@
 ``MICROSOFT_APP_TENANT_ID`` the tenant it lives in; ``MICROSOFT_APP_TYPE`` is
 ``SingleTenant`` by default (Azure creates no new multi-tenant bots) or ``MultiTenant``.
 
-With no app id at all the adapter runs *open*: no JWT is checked and no token is sent,
-which is what Microsoft 365 Agents Playground and local development need. The server says
-so loudly at start (:func:`adapters.teams.app.mount_teams`).
+Teams is closed by default: with no app id, ``/api/messages`` is not mounted at all. Only
+``OKRBOT_TEAMS_DEV=1`` runs it *open* — no JWT checked, no token sent, what Microsoft 365
+Agents Playground and local development need — and then ``okrbot serve`` listens on
+loopback unless told otherwise; with ``OKRBOT_ENV=production`` that refuses to start. The
+server says so loudly at start (:func:`adapters.teams.app.mount_teams`).
+
+``OKRBOT_ALLOWED_TENANTS`` (comma-separated tenant ids), when set, is the only tenants
+whose activities are answered; any other gets 403 and nothing is stored.
 
 The endpoint fields (where the OpenID metadata, the token issuer and the token service
 are) default to Microsoft's public cloud; tests point them at a fake on loopback, and a
@@ -33,6 +38,18 @@ _VARIABLES = (
     "MICROSOFT_APP_TENANT_ID",
     "MICROSOFT_APP_TYPE",
 )
+DEV_VARIABLE = "OKRBOT_TEAMS_DEV"
+ALLOWED_TENANTS_VARIABLE = "OKRBOT_ALLOWED_TENANTS"
+_TRUE = ("1", "true", "yes", "on")
+
+
+def is_production(env: Mapping[str, str]) -> bool:
+    return env.get("OKRBOT_ENV", "").strip().lower() == "production"
+
+
+def teams_dev(env: Mapping[str, str]) -> bool:
+    """Whether ``OKRBOT_TEAMS_DEV`` asks for the open, local-development Teams route."""
+    return env.get(DEV_VARIABLE, "").strip().lower() in _TRUE
 
 
 class TeamsConfigError(ValueError):
@@ -41,7 +58,7 @@ class TeamsConfigError(ValueError):
 
 @dataclass(frozen=True)
 class TeamsSettings:
-    app_id: str = ""  # empty: open mode (emulator, local development)
+    app_id: str = ""  # empty: open mode (emulator, local development), with dev only
     app_password: str = ""
     tenant_id: str = ""
     app_type: str = "SingleTenant"
@@ -50,6 +67,13 @@ class TeamsSettings:
     token_issuer: str = PUBLIC_TOKEN_ISSUER
     login_url: str = PUBLIC_LOGIN_URL
     oauth_scope: str = PUBLIC_OAUTH_SCOPE
+    #: OKRBOT_TEAMS_DEV: the open route may be mounted (it is refused otherwise).
+    dev: bool = False
+    #: OKRBOT_ALLOWED_TENANTS: the only tenants answered; empty, every tenant.
+    allowed_tenants: frozenset[str] = frozenset()
+
+    def allows(self, tenant_id: str) -> bool:
+        return not self.allowed_tenants or tenant_id in self.allowed_tenants
 
     @property
     def open_mode(self) -> bool:
@@ -64,15 +88,21 @@ class TeamsSettings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> TeamsSettings | None:
-        """The settings, or None when no Teams variable is set at all.
+        """The settings, or None when Teams is not configured: no app id and no
+        ``OKRBOT_TEAMS_DEV`` (``/api/messages`` is then not served at all).
 
-        ``MICROSOFT_APP_TYPE=SingleTenant`` alone (or with an empty id) gives open mode.
         Raises :class:`TeamsConfigError` for settings that cannot work: a password
         without an app id, an app id without its password, a single-tenant bot without
-        its tenant id, an unknown app type.
+        its tenant id, an unknown app type, ``OKRBOT_TEAMS_DEV`` in production.
         """
         values = {name: env.get(name, "").strip() for name in _VARIABLES}
-        if not any(values.values()):
+        dev = teams_dev(env)
+        if dev and is_production(env):
+            raise TeamsConfigError(
+                f"{DEV_VARIABLE}=1 runs Teams without authentication and cannot be used with "
+                "OKRBOT_ENV=production: unset it and set MICROSOFT_APP_ID / "
+                "MICROSOFT_APP_PASSWORD (README § Connect Microsoft Teams)")
+        if not values["MICROSOFT_APP_ID"] and not values["MICROSOFT_APP_PASSWORD"] and not dev:
             return None
         app_id = values["MICROSOFT_APP_ID"]
         password = values["MICROSOFT_APP_PASSWORD"]
@@ -97,7 +127,10 @@ class TeamsSettings:
             )
         if problems:
             raise TeamsConfigError("Teams settings: " + "; ".join(problems))
-        return cls(app_id=app_id, app_password=password, tenant_id=tenant_id, app_type=app_type)
+        allowed = frozenset(
+            t.strip() for t in env.get(ALLOWED_TENANTS_VARIABLE, "").split(",") if t.strip())
+        return cls(app_id=app_id, app_password=password, tenant_id=tenant_id, app_type=app_type,
+                   dev=dev, allowed_tenants=allowed)
 
 
-__all__ = ["TeamsConfigError", "TeamsSettings"]
+__all__ = ["DEV_VARIABLE", "TeamsConfigError", "TeamsSettings", "is_production", "teams_dev"]

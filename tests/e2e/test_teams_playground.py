@@ -6,9 +6,14 @@ asks for help and answers a check-in card, in a personal chat and in a channel (
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
@@ -24,6 +29,7 @@ from tests.e2e import teams_playground
 from tests.e2e.teams_playground import Playground, card_text
 
 pytestmark = pytest.mark.slow
+ROOT = Path(__file__).parent.parent.parent
 
 
 @pytest.fixture
@@ -32,7 +38,9 @@ async def playground(sqlite_database: Database) -> AsyncIterator[Playground]:
     if why:
         pytest.skip(why)
     teams_playground.install()
-    settings = TeamsSettings()  # open mode: the playground sends no token
+    # open mode, as README's local development runs it: the playground sends no token
+    settings = TeamsSettings.from_env({"OKRBOT_TEAMS_DEV": "1"})
+    assert settings is not None and settings.open_mode
     messenger = build_teams_messenger(database=sqlite_database, settings=settings)
     clock = SystemClock()
     loop = WeeklyLoop(uow=sqlite_database.uow, loop_store=loop_store_for, clock=clock,
@@ -149,3 +157,59 @@ async def test_a_checkin_asked_for_in_a_channel_is_answered_privately(
     assert card["_conversation"] == playground.personal_chat
     saved = await answer_checkin(playground, card)
     assert "saved" in card_text(saved).lower()
+
+
+@pytest.fixture
+async def served_playground(tmp_path: Path) -> AsyncIterator[Playground]:
+    """README's local development exactly: `OKRBOT_TEAMS_DEV=1 okrbot serve` (no --host,
+    so on loopback) and the playground pointed at it."""
+    why = teams_playground.missing_tools()
+    if why:
+        pytest.skip(why)
+    teams_playground.install()
+    port = teams_playground.free_port()
+    env = {name: value for name, value in os.environ.items()
+           if not name.startswith(("SLACK_", "MICROSOFT_", "OKRBOT_")) and name != "HOST"}
+    server = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "adapters.cli", "serve", "--port", str(port),
+        "--db", str(tmp_path / "okr.db"), cwd=ROOT, env={**env, "OKRBOT_TEAMS_DEV": "1"},
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+    emulator = Playground(bot_endpoint=f"http://127.0.0.1:{port}/api/messages")
+    try:
+        await wait_for_health(f"http://127.0.0.1:{port}/healthz", server)
+        await emulator.start()
+        yield emulator
+    finally:
+        await emulator.stop()
+        server.terminate()
+        _, err = await server.communicate()
+    log = err.decode()
+    assert f"on http://127.0.0.1:{port}" in log and "TEAMS IS OPEN" in log
+    assert "Traceback" not in log
+
+
+async def wait_for_health(url: str, process: asyncio.subprocess.Process) -> None:
+    async with aiohttp.ClientSession() as session:
+        for _ in range(300):
+            if process.returncode is not None:
+                raise AssertionError("okrbot serve exited")
+            try:
+                async with session.get(url) as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientConnectionError:
+                pass
+            await asyncio.sleep(0.1)
+    raise AssertionError(f"{url} never answered")
+
+
+async def test_the_playground_against_okrbot_serve_in_dev_mode(
+    served_playground: Playground,
+) -> None:
+    await served_playground.install(served_playground.personal_chat)
+    await served_playground.wait_for_bot("You are not in an okrbot team yet")
+
+    await served_playground.say(served_playground.personal_chat, "help")
+
+    answer = await served_playground.wait_for_bot("checkin")
+    assert answer["_conversation"] == served_playground.personal_chat

@@ -37,6 +37,9 @@ LOOSE = Limits(per_conversation=(Window(1000, 1.0),), per_tenant=(Window(1000, 1
 APP_ID = "00000000-aaaa-bbbb-cccc-000000000001"
 APP_PASSWORD = "not-a-real-secret"
 TENANT_ID = "00000000-0000-0000-0000-0000000000001"
+#: Local development as the README describes it: no app id, OKRBOT_TEAMS_DEV=1.
+DEV_ENV = {"OKRBOT_TEAMS_DEV": "1"}
+DEV_SETTINGS = TeamsSettings.from_env(DEV_ENV) or TeamsSettings()
 
 
 @pytest.fixture
@@ -86,8 +89,8 @@ async def start_world(
 async def world(
     fake_connector: FakeConnector, sqlite_database: Database
 ) -> AsyncIterator[TeamsWorld]:
-    """Open mode, as in Agents Playground: no app id, no JWT."""
-    found, server, session = await start_world(fake_connector, sqlite_database, TeamsSettings())
+    """Open mode, as in Agents Playground: no app id, no JWT (OKRBOT_TEAMS_DEV=1)."""
+    found, server, session = await start_world(fake_connector, sqlite_database, DEV_SETTINGS)
     try:
         yield found
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -64,3 +65,22 @@ class TeamsDriver:
         activity["id"] = f"submit-{self.counter + 1}"  # each press is a new activity
         activity.pop("text", None)
         return await self.post(activity)
+
+
+async def snapshot(engine: Any) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table (but Alembic's), to show a refused request changed none."""
+    import sqlalchemy as sa
+
+    async with engine.connect() as conn:
+        names = await conn.run_sync(lambda sync: sa.inspect(sync).get_table_names())
+        found: dict[str, list[tuple[Any, ...]]] = {}
+        for name in sorted(n for n in names if n != "alembic_version"):
+            result = await conn.execute(sa.text(f'SELECT * FROM "{name}"'))
+            found[name] = sorted((tuple(row) for row in result), key=repr)
+    return found
+
+
+def tracebacks(records: list[logging.LogRecord]) -> list[str]:
+    """The log records, at any level, that carry a traceback."""
+    return [f"{r.name}: {r.getMessage()}" for r in records
+            if r.exc_info or r.exc_text or r.stack_info or "Traceback" in r.getMessage()]

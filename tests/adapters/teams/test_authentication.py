@@ -13,11 +13,10 @@ import pytest
 from aiohttp import web
 
 from adapters.teams.app import mount_teams
-from adapters.teams.settings import TeamsSettings
 from bot.app import OkrBot
 from bot.clock import ManualClock
 from storage.database import Database
-from tests.adapters.teams.conftest import APP_ID, START, TeamsWorld
+from tests.adapters.teams.conftest import APP_ID, DEV_SETTINGS, START, TeamsWorld
 from tests.adapters.teams.support import recorded
 from tests.fakes.teams_connector import ISSUED_TOKEN, TokenSigner
 
@@ -88,7 +87,7 @@ async def test_open_mode_warns_loudly_at_start(
 
     with caplog.at_level(logging.WARNING, logger="adapters.teams.app"):
         mount_teams(web.Application(), bot=bot, database=sqlite_database,
-                    settings=TeamsSettings())
+                    settings=DEV_SETTINGS)
 
     [warning] = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert "MICROSOFT_APP_ID is not set" in warning.getMessage()

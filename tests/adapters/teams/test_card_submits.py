@@ -53,13 +53,15 @@ async def test_an_action_execute_invoke_is_refused_cleanly_not_with_a_server_err
     world: TeamsWorld,
 ) -> None:
     # Our cards only use Action.Submit; an Action.Execute from an old or foreign card
-    # must not crash the turn (botbuilder 4.17's stock handler path answers 500).
+    # must not crash the turn (botbuilder 4.17's stock handler path answers 501): it is
+    # refused at the edge with a 4xx that says why.
     invoke = recorded("playground_personal_submit", type="invoke", name="adaptiveCard/action")
     invoke["value"] = {"action": {"type": "Action.Execute", "verb": "x", "data": {}},
                        "trigger": "manual"}
 
     response = await world.teams.post(invoke)
 
-    assert response.status == 501
+    assert response.status == 400
+    assert "Action.Submit" in (await response.json())["error"]
     assert world.fake.of("reply", "send", "update") == []
 

@@ -1,5 +1,6 @@
-"""Teams settings from the environment: open mode without an app id, SingleTenant by
-default, and a clear refusal of settings that cannot work."""
+"""Teams settings from the environment: closed without an app id (open mode only with
+OKRBOT_TEAMS_DEV=1, never in production), SingleTenant by default, the tenant allow-list,
+and a clear refusal of settings that cannot work."""
 
 from __future__ import annotations
 
@@ -15,10 +16,39 @@ def test_no_teams_variables_means_teams_is_not_configured() -> None:
     assert TeamsSettings.from_env({"SLACK_BOT_TOKEN": "xoxb-1"}) is None
 
 
-def test_app_type_alone_runs_open_for_the_emulator() -> None:
-    settings = TeamsSettings.from_env({"MICROSOFT_APP_TYPE": "SingleTenant"})
+@pytest.mark.parametrize("env", [{"MICROSOFT_APP_TYPE": "SingleTenant"},
+                                 {"MICROSOFT_APP_ID": "", "MICROSOFT_APP_TENANT_ID": "t"},
+                                 {"OKRBOT_TEAMS_DEV": "0"}])
+def test_without_an_app_id_teams_is_closed(env: dict[str, str]) -> None:
+    assert TeamsSettings.from_env(env) is None
 
-    assert settings is not None and settings.open_mode
+
+def test_open_mode_for_the_emulator_needs_okrbot_teams_dev() -> None:
+    settings = TeamsSettings.from_env({"OKRBOT_TEAMS_DEV": "1",
+                                       "MICROSOFT_APP_TYPE": "SingleTenant"})
+
+    assert settings is not None and settings.open_mode and settings.dev
+
+
+@pytest.mark.parametrize("env", [{}, APP])
+def test_okrbot_teams_dev_refuses_to_start_in_production(env: dict[str, str]) -> None:
+    with pytest.raises(TeamsConfigError, match="cannot be used with OKRBOT_ENV=production"):
+        TeamsSettings.from_env({**env, "OKRBOT_TEAMS_DEV": "1", "OKRBOT_ENV": "production"})
+
+
+def test_a_production_bot_with_an_app_id_starts() -> None:
+    settings = TeamsSettings.from_env({**APP, "OKRBOT_ENV": "production"})
+
+    assert settings is not None and not settings.open_mode and not settings.dev
+
+
+def test_the_tenant_allow_list_is_read_comma_separated() -> None:
+    settings = TeamsSettings.from_env({**APP, "OKRBOT_ALLOWED_TENANTS": " t-1, t-2 ,,"})
+
+    assert settings is not None and settings.allowed_tenants == {"t-1", "t-2"}
+    assert settings.allows("t-1") and not settings.allows("t-3") and not settings.allows("")
+    unrestricted = TeamsSettings.from_env(APP)
+    assert unrestricted is not None and unrestricted.allows("any-tenant")
 
 
 def test_a_registered_bot_is_single_tenant_by_default_and_gets_tokens_in_its_tenant() -> None:
