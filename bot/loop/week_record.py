@@ -104,10 +104,12 @@ def _credit(krs: Mapping[int, KrAtClose]) -> dict[int, KeyResult]:
     credit = {}
     for kr_id, at in krs.items():
         seen, current = {kr_id}, at
-        while current.kr.state is KrState.MERGED and current.merged_into_id in krs \
-                and current.merged_into_id not in seen:
-            seen.add(current.merged_into_id)
-            current = krs[current.merged_into_id]
+        while current.kr.state is KrState.MERGED:
+            into = current.merged_into_id
+            if into is None or into not in krs or into in seen:
+                break
+            seen.add(into)
+            current = krs[into]
         if current.kr.state is KrState.ACTIVE:
             credit[kr_id] = current.kr
     return credit
