@@ -34,9 +34,9 @@ def _kr_weeks(
     kr_weeks: Iterable[KrWeek], kr_ids: Iterable[int], snapshots: Mapping[str, WeekFigures],
     *, detailed: Iterable[str],
 ) -> tuple[KrWeek, ...]:
-    wanted = set(detailed)
+    wanted = set(detailed) & set(snapshots)
     by_key = {(kw.kr_id, kw.week): kw for kw in kr_weeks}
-    out = {key: kw for key, kw in by_key.items() if key[1] not in snapshots}
+    out = {key: kw for key, kw in by_key.items() if key[1] not in wanted}
     for week, figures in snapshots.items():
         if week not in wanted:
             continue
@@ -49,13 +49,13 @@ def _kr_weeks(
 
 def _totals(
     totals: Iterable[WeekTotals], snapshots: Mapping[str, WeekFigures], *, weeks: Iterable[str],
+    detailed: Iterable[str],
 ) -> tuple[WeekTotals, ...]:
-    wanted = set(weeks)
+    wanted, in_detail = set(weeks), set(detailed)
     by_week = {t.week: t for t in totals}
     for week, figures in snapshots.items():
         if week in wanted:
-            detailed = by_week[week].detailed if week in by_week else True
-            by_week[week] = replace(figures.totals, detailed=detailed)
+            by_week[week] = replace(figures.totals, detailed=week in in_detail)
     return tuple(
         by_week[w] for w in sorted(by_week) if by_week[w].shipped or by_week[w].checkins
     )
@@ -65,22 +65,19 @@ def frozen_week(inputs: ChannelWeek, snapshots: Mapping[str, WeekFigures]) -> Ch
     """``inputs`` with every week that has a snapshot read from it."""
     if not snapshots:
         return inputs
-    weeks = {t.week for t in inputs.totals} | set(snapshots)
-    in_cycle = {w for w in weeks if inputs.in_cycle(w) and w <= inputs.week}
-    detailed = {kw.week for kw in inputs.kr_weeks} | {
-        w for w in snapshots if w in in_cycle and inputs.totals_for(w).detailed
-    }
+    in_cycle = {w for w in snapshots if inputs.in_cycle(w) and w <= inputs.week}
+    window = set(weeks_ending(inputs.week, inputs.thresholds.lookback_weeks))
+    detailed = {w for w in window if inputs.in_cycle(w)}  # the weeks read in detail
     items = tuple(
         item for item in inputs.items
         if item.week not in snapshots or item.item_id in snapshots[item.week].item_ids
     )
-    window = set(weeks_ending(inputs.week, inputs.thresholds.lookback_weeks))
     blockers = tuple(b for b in inputs.blockers if b.week not in snapshots) + tuple(
         b for w, f in snapshots.items() if w in window for b in f.blockers
     )
     return replace(
         inputs,
-        totals=_totals(inputs.totals, snapshots, weeks=in_cycle),
+        totals=_totals(inputs.totals, snapshots, weeks=in_cycle, detailed=detailed),
         kr_weeks=_kr_weeks(inputs.kr_weeks, [kr.kr_id for kr in inputs.krs], snapshots,
                            detailed=detailed),
         items=items,
@@ -96,7 +93,7 @@ def frozen_review(
     frozen = {w: f for w, f in snapshots.items() if w in weeks}
     return replace(
         inputs,
-        totals=_totals(inputs.totals, frozen, weeks=weeks),
+        totals=_totals(inputs.totals, frozen, weeks=weeks, detailed=weeks),
         kr_weeks=_kr_weeks(inputs.kr_weeks, [kr.kr_id for kr in inputs.krs], frozen,
                            detailed=weeks),
         late=tuple(i for i in late if i.week in weeks),
