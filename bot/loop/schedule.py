@@ -151,9 +151,10 @@ class WeekSchedule:
         week = iso_week(moment.astimezone(self.zone).date())
         return tuple(shift(week, step) for step in range(-before, after + 1))
 
-    def current_week(self, moment: datetime) -> str:
+    def current_week(self, moment: datetime, tz: str | None = None) -> str:
         """The week a member acting at ``moment`` acts in: the one open by the channel's
-        clock, whatever their own time zone (their zone only moves when they are asked)."""
+        clock, whatever their own time zone ``tz`` (it only moves when they are asked)."""
+        del tz  # kept so callers written for per-member weeks still read the channel's
         return self.week_at(moment)
 
     def has_opened(self, week: str, moment: datetime, tz: str | None = None) -> bool:
