@@ -408,9 +408,8 @@ async def _export_review(database: Any, args: argparse.Namespace) -> int:
 
     from bot.analysis.export import alignment_csv, review_as_dict, review_csv
     from bot.analysis.review import review_cycle
-    from bot.analysis.service import find_cycle
+    from bot.analysis.service import find_cycle, open_week
     from bot.clock import SystemClock
-    from bot.model import iso_week
     from bot.services.turn import UseCaseError
     from storage.analysis_store import analysis_store_for
 
@@ -418,12 +417,13 @@ async def _export_review(database: Any, args: argparse.Namespace) -> int:
         raise ValueError("--review needs --channel (and --platform/--workspace for Slack or Teams)")
     async with database.uow() as uow:
         repo, channel = await _team_channel(uow, args)
-        today = SystemClock().now().astimezone(ZoneInfo(channel.tz)).date()
+        now = SystemClock().now()
+        today = now.astimezone(ZoneInfo(channel.tz)).date()
         try:
             cycle = await find_cycle(repo, channel, args.cycle, today)
         except UseCaseError as error:
             raise ValueError(error.problem) from None
-        until = iso_week(today) if cycle.start <= today <= cycle.end else None
+        until = open_week(channel, today, now) if cycle.start <= today <= cycle.end else None
         review = review_cycle(await analysis_store_for(uow).review_inputs(
             channel=channel, cycle=cycle, until=until))
     if args.format == "json":

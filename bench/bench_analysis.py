@@ -83,7 +83,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
                    "snoozed_until", "merged_into_id", "created_at"),
     "checkin": ("id", "workspace_id", "channel_id", "member_id", "week", "blockers",
                 "submitted_at", "late"),
-    "item": ("id", "workspace_id", "checkin_id", "position", "text", "reference"),
+    "item": ("id", "workspace_id", "checkin_id", "position", "text", "reference", "late"),
     "tag": ("id", "workspace_id", "item_id", "tier", "kr_id", "reason", "tagged_by"),
     "confidence": ("id", "workspace_id", "checkin_id", "kr_id", "value"),
     "measurement": ("id", "workspace_id", "kr_id", "value", "recorded_at", "recorded_by",
@@ -187,7 +187,8 @@ def generate_channel(index: int, size: Size, ids: Ids) -> dict[str, list[tuple[A
                 reference = f"ABC-{rng.randint(1, 400)}" if rng.random() < 0.2 else None
                 text = f"{rng.choice(WORDS)} {rng.choice(THINGS)}"
                 rows["item"].append((item_id, ws, checkin_id, position,
-                                     f"{reference} {text}" if reference else text, reference))
+                                     f"{reference} {text}" if reference else text, reference,
+                                     False))
                 roll = rng.random()
                 if roll < 0.75:
                     for kr_id in rng.sample(krs, 2 if roll < 0.15 else 1):

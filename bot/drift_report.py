@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.analysis import Finding, Review, WeekAnalysis, ZombieStatus
 from bot.analysis import wording as say
-from bot.analysis.review import KrReview
+from bot.analysis.review import KrReview, WeekAlignment
 from bot.messages import (
     Actions,
     BulletList,
@@ -179,12 +179,34 @@ def _kr_caption(kr: KrReview) -> str:
         bits.append(
             f"{say.plural(kr.shipped_while_flat, 'item')} shipped while the metric did not move"
         )
-    if kr.state.value != "active":
+    if kr.mean_confidence is not None:
+        bits.append(f"confidence {kr.mean_confidence:.1f}/10")
+    if kr.merged_into:
+        bits.append(f"merged into {kr.merged_into}: its items count toward {kr.merged_into} "
+                    "from the merge on")
+    elif kr.state.value != "active":
         bits.append(kr.state.value)
     for decision in kr.decisions:
         reason = f": {say.clip(decision.reason, 80)}" if decision.reason else ""
         bits.append(f"{decision.kind.value} {decision.decided_on.isoformat()}{reason}")
     return " · ".join(bits)
+
+
+def _week_line(week: WeekAlignment, review: Review) -> str:
+    """``2027-W02: 0.20 at close (1 of 5 items); 0.33 with 1 late item · confidence KR-1 6.0``:
+    what the digest said, and apart what was answered after the close."""
+    at = " at close" if week.closed else ""
+    line = f"{week.week}: {say.ratio(week.ratio)}{at} ({week.aligned} of {week.shipped} items)"
+    if week.late_shipped:
+        line += (f"; {say.ratio(week.ratio_with_late)} with "
+                 f"{say.plural(week.late_shipped, 'late item')}")
+    confidence = [
+        f"{kr.code} {mean:.1f}" for kr in review.krs
+        for w, mean, _n in kr.confidence if w == week.week
+    ]
+    if confidence:
+        line += " · confidence " + ", ".join(confidence)
+    return line
 
 
 def review_message(review: Review, *, channel: str) -> Message:
@@ -212,10 +234,7 @@ def review_message(review: Review, *, channel: str) -> Message:
                               caption=_kr_caption(kr)))
     if review.alignment_by_week:
         parts.append(BulletList(
-            tuple(
-                f"{w.week}: {say.ratio(w.ratio)} ({w.aligned} of {w.shipped} items)"
-                for w in review.alignment_by_week
-            ),
+            tuple(_week_line(w, review) for w in review.alignment_by_week),
             title="Alignment by week",
         ))
     if review.killed:

@@ -195,6 +195,7 @@ class Item:
     position: int
     text: str
     reference: str | None = None  # Jira key or GitHub / GitLab URL found in the text
+    late: bool = False  # added by an answer after its week closed: shown apart, never counted
     id: int | None = None
 
 

@@ -15,7 +15,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from bot.analysis import CycleSpan, Thresholds
-from bot.analysis.weeks import week_bounds, weeks_ending, weeks_from
+from bot.analysis.weeks import weeks_ending, weeks_from
+from bot.loop.schedule import WeekSchedule
 from bot.model import Channel, Cycle
 from storage.tables import UtcDateTime
 
@@ -114,47 +115,58 @@ def groups(plans: Sequence[Plan], *, size: int, dialect: str = "sqlite") -> list
     ]
 
 
-def week_of_moment(group: Group, moment: Any, zone: Any, *, first: str) -> Any:
-    """The week key of ``moment`` in the time zone named by ``zone``, for the group's weeks
-    from ``first`` on (NULL outside them): a CASE over the week boundaries of each zone,
-    which both databases evaluate in a few comparisons per row (a joined calendar table
-    made SQLite compare every measurement with every week of every zone)."""
+def week_of_moment(group: Group, moment: Any, channel_id: Any, *, first: str) -> Any:
+    """The week key of ``moment`` by the schedule of the channel ``channel_id`` names, for
+    the group's weeks from ``first`` on (NULL outside them): a CASE over the closes of each
+    schedule (a week runs from one close to the next), which both databases evaluate in a
+    few comparisons per row (a joined calendar table made SQLite compare every measurement
+    with every week of every zone)."""
     weeks = weeks_from(first, group.last) if first <= group.last else ()
     if not weeks:
         return sa.null()
-    by_zone = []
-    for tz in _zones(group):
-        bounds = [(week, *week_bounds(week, tz)) for week in weeks]
-        by_zone.append((zone == tz, sa.case(
+    by_schedule = []
+    for schedule, ids in _schedules(group):
+        bounds = [(week, *schedule.bounds(week)) for week in weeks]
+        by_schedule.append((channel_id.in_(ids), sa.case(
             (moment < bounds[0][1], sa.null()),
             *((moment < end, week) for week, _, end in bounds),
             else_=sa.null(),
         )))
-    return sa.case(*by_zone, else_=sa.null())
+    return sa.case(*by_schedule, else_=sa.null())
 
 
-def week_start_in(group: Group, zone: Any, week: str) -> Any:
-    """The instant ``week`` starts at in the time zone named by ``zone``, as SQL."""
+def week_start_in(group: Group, channel_id: Any, week: str) -> Any:
+    """The instant ``week`` starts at (the close before it) for the channel ``channel_id``
+    names, as SQL."""
     return sa.case(
-        *((zone == tz, sa.literal(week_bounds(week, tz)[0], UtcDateTime())) for tz in
-          _zones(group)),
+        *((channel_id.in_(ids), sa.literal(schedule.bounds(week)[0], UtcDateTime()))
+          for schedule, ids in _schedules(group)),
         else_=sa.null(),
     )
 
 
 def moment_range(group: Group, *, first: str) -> tuple[datetime, datetime]:
     """The earliest start of ``first`` and the latest end of the group's last week over
-    its zones: a range the database can take from an index before the CASE sorts weeks."""
-    zones = _zones(group)
-    return (min(week_bounds(first, tz)[0] for tz in zones),
-            max(week_bounds(group.last, tz)[1] for tz in zones))
+    its schedules: a range the database can take from an index before the CASE sorts weeks."""
+    schedules = [schedule for schedule, _ids in _schedules(group)]
+    return (min(s.bounds(first)[0] for s in schedules),
+            max(s.bounds(group.last)[1] for s in schedules))
 
 
-def _zones(group: Group) -> list[str]:
-    return sorted({p.channel.tz for p in group.plans})
+def _schedules(group: Group) -> list[tuple[WeekSchedule, list[int]]]:
+    """The group's distinct week schedules, each with the channels that follow it."""
+    by_schedule: dict[WeekSchedule, list[int]] = {}
+    for p in group.plans:
+        by_schedule.setdefault(week_schedule(p.channel), []).append(p.channel_id)
+    return sorted(by_schedule.items(), key=lambda pair: pair[1][0])
+
+
+def week_schedule(channel: Channel) -> WeekSchedule:
+    """A channel's schedule, which puts its weeks' bounds at its closes."""
+    return WeekSchedule.of(channel)
 
 
 __all__ = [
     "Group", "Plan", "WeekTarget", "groups", "moment_range", "plan", "week_of_moment",
-    "week_start_in",
+    "week_schedule", "week_start_in",
 ]

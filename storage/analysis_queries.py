@@ -34,9 +34,9 @@ from bot.analysis import (
     WeekTotals,
 )
 from bot.analysis.inputs import tag_facts
-from bot.analysis.weeks import week_of, zone_of
+from bot.analysis.weeks import zone_of
 from bot.model import Channel, Cycle, DecisionKind, KrAction, KrState, Tier, iso_week
-from storage.analysis_plan import Group, Plan, WeekTarget, groups, plan
+from storage.analysis_plan import Group, Plan, WeekTarget, groups, plan, week_schedule
 from storage.analysis_statements import (
     blockers_statement,
     confidence_statement,
@@ -136,8 +136,6 @@ async def load_review_inputs(
 
 
 def _last_week(cycle: Cycle) -> str:
-    from bot.model import iso_week
-
     return iso_week(cycle.end)
 
 
@@ -184,14 +182,17 @@ async def _load(
     baseline: dict[int, float] = {}
     left: dict[int, str] = {}
     created: dict[int, date] = {}
+    created_week: dict[int, str] = {}
     for row in kr_rows:
         owner[row.id] = row.channel_id
         baseline[row.id] = row.baseline
-        tz = by_channel[row.channel_id].channel.tz
+        channel = by_channel[row.channel_id].channel
+        schedule = week_schedule(channel)
         if row.ended_at is not None:
-            left[row.id] = week_of(row.ended_at, tz)
+            left[row.id] = schedule.week_at(row.ended_at)  # effective from its moment
         if row.created_at is not None:
-            created[row.id] = row.created_at.astimezone(zone_of(tz)).date()
+            created[row.id] = row.created_at.astimezone(zone_of(channel.tz)).date()
+            created_week[row.id] = schedule.week_at(row.created_at)
 
     # Measurements: the value at each week's end, its change, the value as of the end.
     # (Rows are unpacked by position: a few hundred thousand per run.)
@@ -215,7 +216,7 @@ async def _load(
             current=current.get(row.id, row.baseline), unit=row.unit,
             state=_STATES[row.state], left_active_week=left.get(row.id),
             snoozed_until=row.snoozed_until, owner_id=row.owner_id,
-            created=created.get(row.id),
+            created=created.get(row.id), created_week=created_week.get(row.id),
         ))
     for (kr_id, week), cell in sorted(cells.items()):
         loaded.kr_weeks[owner[kr_id]].append(KrWeek(
@@ -232,8 +233,7 @@ async def _load(
         counts = await _week_counts(db, group.plans, group.dialect)
     detail = {
         (row.channel_id, row.week): row
-        for row in await _rows(db, totals_statement(
-            group, left, {kr: iso_week(day) for kr, day in created.items()}))
+        for row in await _rows(db, totals_statement(group, left, created_week))
     }
     for channel_id in group.channel_ids:
         for week, shipped, checkins in counts.get(channel_id, ()):

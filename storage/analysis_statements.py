@@ -3,8 +3,9 @@
 One statement serves a whole :class:`~storage.analysis_plan.Group` of channels, filtered by ``IN``
 lists of channel and cycle ids, which SQLite's and PostgreSQL's planners both turn into
 index lookups (a joined ``VALUES`` table of targets made SQLite scan it once per row).
-Week boundaries in each channel's time zone are computed in Python (zoneinfo, DST-exact)
-and written into the statements as CASE expressions; ISO week keys compare as strings.
+Week boundaries — each channel's closes, in its time zone — are computed in Python
+(zoneinfo, DST-exact) and written into the statements as CASE expressions; ISO week keys
+compare as strings. Items a late answer added are never counted.
 """
 
 from __future__ import annotations
@@ -76,10 +77,11 @@ def _items_of_checkins(group: Group, first: str, last: str) -> Any:
     check-ins' index instead of scanning every item (which it prefers for a plain join, to
     save a sort); PostgreSQL plans the plain condition best (the subquery cost it a second
     scan of the check-ins)."""
+    on_time = ITEM.c.late == sa.false()  # a late answer's items are shown apart, not counted
     if group.dialect == "postgresql":
-        return _checkin_weeks(group, first, last)
+        return sa.and_(_checkin_weeks(group, first, last), on_time)
     checkins = sa.select(CHECKIN.c.id).where(_checkin_weeks(group, first, last))
-    return ITEM.c.checkin_id.in_(checkins)
+    return sa.and_(ITEM.c.checkin_id.in_(checkins), on_time)
 
 
 # --- the statements ------------------------------------------------------------------------
@@ -119,7 +121,7 @@ def measurement_statement(group: Group) -> Any:
     whether it is the KR's newest such week."""
     # The measurements of the weeks looked at closely, and before them only each KR's
     # last one (its value when they began): a year-long cycle costs no more than a quarter.
-    week = week_of_moment(group, MEASUREMENT.c.recorded_at, CHANNEL.c.tz,
+    week = week_of_moment(group, MEASUREMENT.c.recorded_at, KEY_RESULT.c.channel_id,
                           first=group.kr_first).label("week")
     earliest, latest = moment_range(group, first=group.kr_first)
     measured = (
@@ -140,9 +142,9 @@ def measurement_statement(group: Group) -> Any:
             sa.select(MEASUREMENT.c.kr_id, sa.func.max(MEASUREMENT.c.recorded_at).label("at"))
             .select_from(measured)
             .where(*of_group,
-                   MEASUREMENT.c.recorded_at >= week_start_in(group, CHANNEL.c.tz,
+                   MEASUREMENT.c.recorded_at >= week_start_in(group, KEY_RESULT.c.channel_id,
                                                               group.cycle_first),
-                   MEASUREMENT.c.recorded_at < week_start_in(group, CHANNEL.c.tz,
+                   MEASUREMENT.c.recorded_at < week_start_in(group, KEY_RESULT.c.channel_id,
                                                              group.kr_first))
             .group_by(MEASUREMENT.c.kr_id)
             .subquery("last_before")
@@ -312,7 +314,8 @@ def week_counts_statement(group: Group) -> Any:
             sa.case((CHECKIN.c.submitted_at.is_not(None), 1), else_=0).label("answered"),
             sa.func.count(ITEM.c.id).label("items"),
         )
-        .select_from(CHECKIN.outerjoin(ITEM, ITEM.c.checkin_id == CHECKIN.c.id))
+        .select_from(CHECKIN.outerjoin(ITEM, sa.and_(ITEM.c.checkin_id == CHECKIN.c.id,
+                                                     ITEM.c.late == sa.false())))
         .where(_checkin_weeks(group, group.cycle_first, group.last))
         .group_by(CHECKIN.c.id, CHECKIN.c.channel_id, CHECKIN.c.week, CHECKIN.c.submitted_at)
         .subquery("per_checkin")

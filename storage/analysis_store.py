@@ -20,9 +20,14 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.analysis import ChannelWeek, NudgeRecord, ReviewInputs
+from bot.analysis.frozen import frozen_review, frozen_week
+from bot.analysis.inputs import LateItem, TagFact, WeekFigures, tag_facts
 from bot.analysis.ports import Notice, NoticeKind
-from bot.model import Channel, Cycle
+from bot.loop.digest import DigestData
+from bot.model import Channel, Cycle, Tier
 from storage.analysis_queries import load_channel_week, load_review_inputs
+from storage.analysis_statements import CHECKIN, ITEM, TAG
+from storage.loop_store import read_snapshots
 from storage.repository_base import dialect_insert
 from storage.tables import NAMING_CONVENTION, ChannelRow, UtcDateTime, WorkspaceRow
 
@@ -58,14 +63,39 @@ class SqlAnalysisStore:
     async def channel_week(
         self, *, channel: Channel, cycle: Cycle, week: str, as_of: date,
     ) -> ChannelWeek:
-        return await load_channel_week(self._session, channel=channel, cycle=cycle,
-                                       week=week, as_of=as_of)
+        inputs = await load_channel_week(self._session, channel=channel, cycle=cycle,
+                                         week=week, as_of=as_of)
+        return frozen_week(inputs, await self.snapshots(channel.id or 0))
 
     async def review_inputs(
         self, *, channel: Channel, cycle: Cycle, until: str | None = None,
     ) -> ReviewInputs:
-        return await load_review_inputs(self._session, channel=channel, cycle=cycle,
-                                        until=until)
+        inputs = await load_review_inputs(self._session, channel=channel, cycle=cycle,
+                                          until=until)
+        return frozen_review(inputs, await self.snapshots(channel.id or 0),
+                             await self.late_items(channel.id or 0))
+
+    async def snapshots(self, channel_id: int) -> dict[str, WeekFigures]:
+        """The figures of the channel's closed weeks, by week."""
+        stored = await read_snapshots(self._session, channel_id)
+        return {week: DigestData.load(raw).figures() for week, raw in stored.items()}
+
+    async def late_items(self, channel_id: int) -> list[LateItem]:
+        """The items answers given after their week's close added, with their tags."""
+        rows = await self._session.execute(
+            sa.select(CHECKIN.c.week, ITEM.c.id, TAG.c.tier, TAG.c.kr_id)
+            .select_from(CHECKIN.join(ITEM, ITEM.c.checkin_id == CHECKIN.c.id)
+                         .outerjoin(TAG, TAG.c.item_id == ITEM.c.id))
+            .where(CHECKIN.c.channel_id == channel_id, ITEM.c.late == sa.true())
+            .order_by(ITEM.c.id)
+        )
+        found: dict[int, tuple[str, list[TagFact]]] = {}
+        for week, item_id, tier, kr_id in rows.all():
+            _week, tags = found.setdefault(item_id, (week, []))
+            if tier is not None:
+                tags.append(TagFact(tier=Tier(tier), kr_id=kr_id))
+        return [LateItem(week=week, item_id=item_id, tags=tag_facts(tags))
+                for item_id, (week, tags) in found.items()]
 
     async def nudge_history(self, channel_id: int) -> list[NudgeRecord]:
         rows = await self._session.execute(

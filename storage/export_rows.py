@@ -1,8 +1,9 @@
 """Flat rows of a workspace's history for `okrbot export`, streamed from the database.
 
-Each kind (check-ins, items, tags, measurements) is one query joining what a reader of the
-export needs (channel name, member, week, KR code), streamed so a big workspace does not
-have to fit in memory.
+Each kind (check-ins, items, tags, confidences, measurements) is one query joining what a
+reader of the export needs (channel name, member, week, KR code), streamed so a big
+workspace does not have to fit in memory. ``late`` marks what an answer given after its
+week's close added: kept, never part of that week's figures.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy.orm import aliased
 from storage.tables import (
     ChannelRow,
     CheckInRow,
+    ConfidenceRow,
     ItemRow,
     KeyResultRow,
     MeasurementRow,
@@ -25,7 +27,7 @@ from storage.tables import (
     WorkspaceRow,
 )
 
-KINDS = ("checkins", "items", "tags", "measurements")
+KINDS = ("checkins", "items", "tags", "confidences", "measurements")
 
 
 def _query(kind: str) -> Select[Any]:
@@ -42,7 +44,7 @@ def _query(kind: str) -> Select[Any]:
         return (select(
             ws.platform, ws.external_id.label("workspace"), ch.name.label("channel"),
             m.external_id.label("member_id"), m.name.label("member"), CheckInRow.week,
-            ItemRow.position, ItemRow.text, ItemRow.reference)
+            ItemRow.position, ItemRow.text, ItemRow.reference, ItemRow.late)
             .join(CheckInRow, CheckInRow.id == ItemRow.checkin_id)
             .join(ws, ws.id == ItemRow.workspace_id).join(ch, ch.id == CheckInRow.channel_id)
             .join(m, m.id == CheckInRow.member_id)
@@ -70,6 +72,19 @@ def _query(kind: str) -> Select[Any]:
             .outerjoin(kr, kr.id == TagRow.kr_id)
             .order_by(TagRow.id)
         )
+    if kind == "confidences":
+        kr = aliased(KeyResultRow)
+        return (select(
+            ws.platform, ws.external_id.label("workspace"), ch.name.label("channel"),
+            m.external_id.label("member_id"), m.name.label("member"), CheckInRow.week,
+            (literal("KR-") + func.cast(kr.number, String())).label("kr"),
+            ConfidenceRow.value.label("confidence"), CheckInRow.late)
+            .join(CheckInRow, CheckInRow.id == ConfidenceRow.checkin_id)
+            .join(ws, ws.id == ConfidenceRow.workspace_id)
+            .join(ch, ch.id == CheckInRow.channel_id)
+            .join(m, m.id == CheckInRow.member_id)
+            .join(kr, kr.id == ConfidenceRow.kr_id)
+            .order_by(ConfidenceRow.id))
     if kind == "measurements":
         return (select(
             ws.platform, ws.external_id.label("workspace"), ch.name.label("channel"),

@@ -100,6 +100,21 @@ skipped_weeks = sa.Table(
     sa.Column("week", sa.String(10), primary_key=True),
 )
 
+#: One row per channel and closed week: the figures its digest was rendered from, frozen at
+#: the close (:class:`bot.loop.digest.DigestData` as JSON). Written once; never updated.
+snapshots = sa.Table(
+    "loop_week_snapshot",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    _fk("workspace_id", _WORKSPACE),
+    _fk("channel_id", _CHANNEL),
+    sa.Column("week", sa.String(10), nullable=False),
+    sa.Column("closed_at", UtcDateTime(), nullable=False),
+    sa.Column("taken_at", UtcDateTime(), nullable=False),
+    sa.Column("figures", sa.JSON, nullable=False),
+    sa.UniqueConstraint("channel_id", "week", name="uq_loop_week_snapshot_channel_id_week"),
+)
+
 
 def _entry(row: Any) -> OutboxEntry:
     m = row._mapping
@@ -359,6 +374,49 @@ class SqlLoopStore:
         )
         return {week for (week,) in rows}
 
+    # --- closed weeks ------------------------------------------------------------------
+
+    async def conversations_in(self, channel_id: int, week: str) -> list[Conversation]:
+        rows = await self._execute(
+            sa.select(conversations.c.workspace_id, conversations.c.member_id)
+            .where(conversations.c.channel_id == channel_id, conversations.c.week == week)
+            .order_by(conversations.c.member_id)
+        )
+        found = []
+        for workspace_id, member_id in rows.all():
+            conversation = await self.conversation(workspace_id, member_id)
+            if conversation is not None:
+                found.append(conversation)
+        return found
+
+    async def save_snapshot(
+        self, *, workspace_id: int, channel_id: int, week: str, closed_at: datetime,
+        taken_at: datetime, figures: dict[str, Any],
+    ) -> bool:
+        statement = (
+            dialect_insert(self._dialect, snapshots)
+            .values(workspace_id=workspace_id, channel_id=channel_id, week=week,
+                    closed_at=closed_at, taken_at=taken_at, figures=figures)
+            .on_conflict_do_nothing(index_elements=["channel_id", "week"])
+        )
+        return bool((await self._execute(statement)).rowcount == 1)
+
+    async def snapshots(self, channel_id: int, weeks: Sequence[str]) -> dict[str, dict[str, Any]]:
+        return await read_snapshots(self._session, channel_id, weeks)
+
+
+async def read_snapshots(
+    session: AsyncSession, channel_id: int, weeks: Sequence[str] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """The stored figures of a channel's closed weeks (``weeks`` None: all of them)."""
+    statement = sa.select(snapshots.c.week, snapshots.c.figures).where(
+        snapshots.c.channel_id == channel_id
+    )
+    if weeks is not None:
+        statement = statement.where(snapshots.c.week.in_(list(weeks)))
+    rows = await session.execute(statement)
+    return {week: dict(figures) for week, figures in rows.all()}
+
 
 def loop_store_for(uow: Any) -> SqlLoopStore:
     """The loop store inside ``uow``'s transaction (a :class:`storage.unit_of_work.SqlUnitOfWork`):
@@ -374,5 +432,7 @@ __all__ = [
     "loop_store_for",
     "metadata",
     "outbox",
+    "read_snapshots",
     "skipped_weeks",
+    "snapshots",
 ]

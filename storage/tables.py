@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime, Index, MetaData, UniqueConstraint, text
+from sqlalchemy import false as sa_false
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import registry
 from sqlalchemy.types import TypeDecorator
@@ -202,6 +203,8 @@ class ItemRow(TableBase, table=True):
     position: int
     text: str
     reference: str | None = None
+    # added by an answer given after its week closed (loop_0002): shown apart, never counted
+    late: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
 
 
 class TagRow(TableBase, table=True):

@@ -10,7 +10,8 @@ from .review import KrReview, Review
 
 KR_COLUMNS = (
     "cycle", "kr", "metric", "action", "state", "unit", "baseline", "final", "target",
-    "attainment", "direct_items", "indirect_items", "shipped_while_metric_flat", "decisions",
+    "attainment", "direct_items", "indirect_items", "shipped_while_metric_flat",
+    "mean_confidence", "merged_into", "decisions",
 )
 
 
@@ -43,12 +44,20 @@ def review_as_dict(review: Review) -> dict[str, Any]:
                 "items": {"direct": kr.direct, "indirect": kr.indirect},
                 "shipped_while_metric_flat": kr.shipped_while_flat,
                 "flat_weeks": list(kr.flat_weeks),
+                "mean_confidence": kr.mean_confidence,
+                "confidence_by_week": [
+                    {"week": week, "mean": mean, "answers": count}
+                    for week, mean, count in kr.confidence
+                ],
+                "merged_into": kr.merged_into,
                 "decisions": _decisions(kr),
             }
             for kr in review.krs
         ],
         "alignment_by_week": [
-            {"week": w.week, "aligned": w.aligned, "shipped": w.shipped, "ratio": w.ratio}
+            {"week": w.week, "aligned": w.aligned, "shipped": w.shipped, "ratio": w.ratio,
+             "at_close": w.closed, "late_aligned": w.late_aligned,
+             "late_shipped": w.late_shipped, "ratio_with_late": w.ratio_with_late}
             for w in review.alignment_by_week
         ],
         "killed": [
@@ -74,6 +83,8 @@ def review_csv(review: Review) -> str:
             review.cycle.name, kr.code, kr.metric, kr.action.value, kr.state.value, kr.unit,
             kr.baseline, kr.final, kr.target, round(kr.attainment, 4), kr.direct, kr.indirect,
             kr.shipped_while_flat,
+            "" if kr.mean_confidence is None else round(kr.mean_confidence, 2),
+            kr.merged_into or "",
             "; ".join(
                 f"{d.kind.value} {d.decided_on.isoformat()}"
                 + (f": {d.reason}" if d.reason else "") for d in kr.decisions
@@ -82,12 +93,23 @@ def review_csv(review: Review) -> str:
     return out.getvalue()
 
 
+def _ratio(value: float | None) -> object:
+    return "" if value is None else round(value, 4)
+
+
 def alignment_csv(review: Review) -> str:
-    """One row per week of the cycle: aligned, shipped, ratio."""
+    """One row per week of the cycle: aligned, shipped, ratio (at the close for a closed
+    week), the items answered late apart, and the team's mean confidence per KR."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(("cycle", "week", "aligned", "shipped", "alignment"))
+    writer.writerow(("cycle", "week", "aligned", "shipped", "alignment", "at_close",
+                     "late_aligned", "late_shipped", "alignment_with_late", "confidence"))
     for week in review.alignment_by_week:
-        ratio = "" if week.ratio is None else round(week.ratio, 4)
-        writer.writerow((review.cycle.name, week.week, week.aligned, week.shipped, ratio))
+        confidence = "; ".join(
+            f"{kr.code} {mean:.1f}" for kr in review.krs
+            for w, mean, _n in kr.confidence if w == week.week
+        )
+        writer.writerow((review.cycle.name, week.week, week.aligned, week.shipped,
+                         _ratio(week.ratio), "yes" if week.closed else "no", week.late_aligned,
+                         week.late_shipped, _ratio(week.ratio_with_late), confidence))
     return out.getvalue()

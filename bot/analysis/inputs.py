@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from datetime import date
+from datetime import date, datetime
 from functools import cached_property
 from typing import Any
 
@@ -140,6 +140,7 @@ class KrFacts:
     left_active_week: str | None = None  # the week it was killed / merged / done
     snoozed_until: date | None = None  # inclusive; set by a keep decision
     owner_id: int | None = None
+    created_week: str | None = None  # the week open when it was added (else ``created``'s)
 
     @property
     def progress(self) -> float:
@@ -153,6 +154,8 @@ class KrFacts:
 
     def exists_in(self, week: str) -> bool:
         """Created in or before ``week`` (a KR created mid-week counts for that week)."""
+        if self.created_week is not None:
+            return self.created_week <= week
         return self.created is None or iso_week(self.created) <= week
 
     def active_in(self, week: str) -> bool:
@@ -309,3 +312,31 @@ class ChannelWeek:
 
     def kr_by_id(self, kr_id: int) -> KrFacts | None:
         return next((kr for kr in self.krs if kr.kr_id == kr_id), None)
+
+
+@dataclass(frozen=True)
+class WeekFigures:
+    """What one closed week's snapshot says, in the terms the rules read."""
+
+    week: str
+    closed_at: datetime | None
+    totals: WeekTotals
+    direct: Mapping[int, int] = field(default_factory=dict)  # KR id → items tagged direct
+    indirect: Mapping[int, int] = field(default_factory=dict)
+    confidence: Mapping[int, tuple[float, int]] = field(default_factory=dict)  # mean, count
+    item_ids: frozenset[int] = frozenset()
+    blockers: tuple[BlockerReport, ...] = ()
+    active_kr_ids: frozenset[int] = frozenset()
+    reported: tuple[str, ...] = ()  # who answered by the close (labels, sorted)
+
+
+@dataclass(frozen=True)
+class LateItem:
+    """An item added by an answer given after its week closed."""
+
+    week: str
+    item_id: int
+    tags: tuple[TagFact, ...] = ()
+
+    def aligned(self, active_kr_ids: frozenset[int]) -> bool:
+        return any(t.kr_id in active_kr_ids and t.tier is not Tier.NONE for t in self.tags)

@@ -42,13 +42,16 @@ class AnalysisStore(Protocol):
     async def channel_week(
         self, *, channel: Channel, cycle: Cycle, week: str, as_of: date,
     ) -> ChannelWeek:
-        """The rules' inputs for one channel's week, from aggregate queries."""
+        """The rules' inputs for one channel's week, from aggregate queries; every closed
+        week read from its snapshot (:func:`bot.analysis.frozen.frozen_week`)."""
         ...
 
     async def review_inputs(
         self, *, channel: Channel, cycle: Cycle, until: str | None = None,
     ) -> ReviewInputs:
-        """The outcome review's inputs for a cycle (up to ``until``, default its end)."""
+        """The outcome review's inputs for a cycle (up to ``until``, default its end); every
+        closed week read from its snapshot, with the items answered late apart
+        (:func:`bot.analysis.frozen.frozen_review`)."""
         ...
 
     async def nudge_history(self, channel_id: int) -> list[NudgeRecord]:

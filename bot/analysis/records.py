@@ -4,17 +4,20 @@ This is the reference definition of every aggregate the rules read; the SQL in
 ``storage/analysis_queries.py`` computes the same numbers in the database and is tested
 against this module on the same history. Tests and in-memory fakes can use it directly.
 
-Definitions (weeks are ISO weeks in the channel's time zone):
+Definitions (a week runs from one close of the channel to the next, in its time zone, and
+is labelled by an ISO week key: :meth:`bot.loop.schedule.WeekSchedule.bounds`):
 - a KR belongs to the cycle through its objective; it is active in a week unless it was
-  killed or merged in or before that week (the week of its last kill / merge decision);
+  killed or merged in or before that week (the week open when its last kill / merge
+  decision was taken), and exists from the week open when it was added;
 - an item is *aligned* in its week when it has a direct or indirect tag to a KR of the
   cycle active that week; *none-tier* when not aligned but tagged ``none``; *untagged*
   when it has no tag — counted for the weeks of KR-week detail (the lookback window; the
   whole cycle for the review); every week of the cycle gets its shipped items and its
-  check-ins, which *count* when answered or holding an item;
-- a KR's value at the end of a week is its last measurement recorded from the cycle's
-  first Monday to that week's end, else its baseline; its ``metric_delta`` in a week is the
-  value at the week's end minus the value at the previous week's end.
+  check-ins, which *count* when answered or holding an item; items a late answer added
+  (``Item.late``) are never counted;
+- a KR's value at the end of a week is its last measurement recorded from the start of
+  the cycle's first week to that week's close, else its baseline; its ``metric_delta`` in
+  a week is the value at the week's end minus the value at the previous week's end.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from bot.loop.schedule import WeekSchedule
 from bot.model import (
     Channel,
     CheckIn,
@@ -54,7 +58,7 @@ from .inputs import (
     tag_facts,
 )
 from .review import DecisionFact, ReviewInputs
-from .weeks import week_bounds, week_of, weeks_ending, zone_of
+from .weeks import weeks_ending, zone_of
 
 
 @dataclass(frozen=True)
@@ -96,15 +100,20 @@ def cycle_key_results(records: Records, *, channel: Channel, cycle: Cycle) -> li
     )
 
 
+def _schedule(channel: Channel) -> WeekSchedule:
+    return WeekSchedule.of(channel)
+
+
 def _value_ends(
-    kr: KeyResult, measurements: list[Measurement], weeks: tuple[str, ...], tz: str,
+    kr: KeyResult, measurements: list[Measurement], weeks: tuple[str, ...], channel: Channel,
 ) -> dict[str, float]:
     """The KR's value at the end of each week (weeks oldest first, from the cycle's start)."""
     ordered = sorted(measurements, key=lambda m: (m.recorded_at, m.id or 0))
-    start = week_bounds(weeks[0], tz)[0] if weeks else None
+    schedule = _schedule(channel)
+    start = schedule.bounds(weeks[0])[0] if weeks else None
     values = {}
     for week in weeks:
-        end = week_bounds(week, tz)[1]
+        end = schedule.bounds(week)[1]
         seen = [m.value for m in ordered if start is not None and start <= m.recorded_at < end]
         values[week] = seen[-1] if seen else kr.baseline
     return values
@@ -124,8 +133,9 @@ def _kr_facts(
             baseline=kr.baseline, target=kr.target, current=current, unit=kr.unit,
             state=kr.state,
             created=_local_day(kr.created_at, channel.tz) if kr.created_at else None,
-            left_active_week=week_of(ending.decided_at, channel.tz) if ending else None,
+            left_active_week=_schedule(channel).week_at(ending.decided_at) if ending else None,
             snoozed_until=kr.snoozed_until, owner_id=kr.owner_id,
+            created_week=_schedule(channel).week_at(kr.created_at) if kr.created_at else None,
         ))
     return tuple(facts)
 
@@ -136,7 +146,7 @@ def _aggregates(
     value_ends: dict[int, dict[str, float]],
 ) -> tuple[tuple[WeekTotals, ...], tuple[KrWeek, ...]]:
     checkins = _checkins_in(records, channel, cycle_weeks)
-    items = [i for i in records.items if i.checkin_id in checkins]
+    items = [i for i in records.items if i.checkin_id in checkins and not i.late]
     tags_of: dict[int, list[Tag]] = defaultdict(list)
     for tag in records.tags:
         tags_of[tag.item_id].append(tag)
@@ -209,7 +219,7 @@ def _measurement_counts(
     wanted = set(weeks)
     for m in records.measurements:
         if m.kr_id in krs:
-            week = week_of(m.recorded_at, channel.tz)
+            week = _schedule(channel).week_at(m.recorded_at)
             if week in wanted:
                 counts[(m.kr_id, week)] += 1
     return counts
@@ -223,7 +233,7 @@ def _prepare(
     cycle_weeks = span.weeks(until=until)
     value_ends = {
         kr.id: _value_ends(
-            kr, [m for m in records.measurements if m.kr_id == kr.id], cycle_weeks, channel.tz,
+            kr, [m for m in records.measurements if m.kr_id == kr.id], cycle_weeks, channel,
         )
         for kr in krs if kr.id is not None
     }
@@ -279,7 +289,7 @@ def _items(
             tags=tag_facts(tags_of.get(item.id, [])),
         )
         for item in sorted(records.items, key=lambda i: i.id or 0)
-        if item.checkin_id in checkins and item.id is not None
+        if item.checkin_id in checkins and item.id is not None and not item.late
     )
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import statistics
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
 from bot.model import DecisionKind, KrAction, KrState
 
-from .inputs import CycleSpan, KrFacts, KrWeek, Thresholds, WeekTotals
+from .inputs import CycleSpan, KrFacts, KrWeek, LateItem, Thresholds, WeekFigures, WeekTotals
 
 #: States whose KRs left the active set by a decision: listed with their reason, and left
 #: out of the mean attainment (killing a dead KR is the behaviour we want, not a penalty).
@@ -35,6 +36,8 @@ class ReviewInputs:
     decisions: tuple[DecisionFact, ...] = ()
     until: str | None = None  # the last week to include; None: the cycle's last week
     thresholds: Thresholds = field(default_factory=Thresholds)
+    late: tuple[LateItem, ...] = ()  # items answered after their week closed (shown apart)
+    snapshots: Mapping[str, WeekFigures] = field(default_factory=dict)  # closed weeks
 
 
 @dataclass(frozen=True)
@@ -54,17 +57,35 @@ class KrReview:
     shipped_while_flat: int  # direct / indirect items of weeks its metric did not move
     flat_weeks: tuple[str, ...]  # those weeks
     decisions: tuple[DecisionFact, ...]
+    confidence: tuple[tuple[str, float, int], ...] = ()  # (week, team mean, answers)
+    merged_into: str | None = None  # the KR its items count toward since the merge
+
+    @property
+    def mean_confidence(self) -> float | None:
+        n = sum(count for _w, _mean, count in self.confidence)
+        return sum(mean * count for _w, mean, count in self.confidence) / n if n else None
 
 
 @dataclass(frozen=True)
 class WeekAlignment:
+    """A week's alignment: at its close (``aligned`` / ``shipped``, what the digest said),
+    and apart, the items answered late (never counted in the figures)."""
+
     week: str
     aligned: int
     shipped: int
+    late_aligned: int = 0
+    late_shipped: int = 0
+    closed: bool = False  # read from the week's snapshot
 
     @property
     def ratio(self) -> float | None:
         return self.aligned / self.shipped if self.shipped else None
+
+    @property
+    def ratio_with_late(self) -> float | None:
+        shipped = self.shipped + self.late_shipped
+        return (self.aligned + self.late_aligned) / shipped if shipped else None
 
 
 @dataclass(frozen=True)
@@ -105,6 +126,25 @@ def _ended(kr: KrFacts, decisions: tuple[DecisionFact, ...]) -> EndedKr:
     )
 
 
+def _week_alignment(
+    inputs: ReviewInputs, week: str, totals: Mapping[str, WeekTotals],
+) -> WeekAlignment:
+    snapshot = inputs.snapshots.get(week)
+    late = [item for item in inputs.late if item.week == week]
+    active = (
+        snapshot.active_kr_ids if snapshot is not None
+        else frozenset(kr.kr_id for kr in inputs.krs if kr.active_in(week))
+    )
+    return WeekAlignment(
+        week=week,
+        aligned=totals[week].aligned if week in totals else 0,
+        shipped=totals[week].shipped if week in totals else 0,
+        late_aligned=sum(1 for item in late if item.aligned(active)),
+        late_shipped=len(late),
+        closed=snapshot is not None,
+    )
+
+
 def review_cycle(inputs: ReviewInputs) -> Review:
     """Per KR: baseline → final value, attainment 0..1, items by tier, items shipped in weeks
     its metric did not move, and decisions; per channel: the mean attainment of the KRs not
@@ -130,6 +170,13 @@ def review_cycle(inputs: ReviewInputs) -> Review:
             direct=sum(f.direct for f in facts), indirect=sum(f.indirect for f in facts),
             shipped_while_flat=sum(f.direct + f.indirect for f in facts if f.week in flat),
             flat_weeks=flat, decisions=decisions,
+            confidence=tuple(
+                (f.week, f.confidence_mean, f.confidence_count) for f in facts
+                if f.confidence_mean is not None and f.confidence_count
+            ),
+            merged_into=next(
+                (d.merged_into for d in reversed(decisions) if d.merged_into), None
+            ) if kr.state is KrState.MERGED else None,
         ))
         if kr.state in ENDED_BY_DECISION:
             ended.append(_ended(kr, decisions))
@@ -140,13 +187,7 @@ def review_cycle(inputs: ReviewInputs) -> Review:
         krs=tuple(reviews),
         mean_attainment=statistics.fmean(counted) if counted else None,
         attainment_bar=inputs.thresholds.review_attainment,
-        alignment_by_week=tuple(
-            WeekAlignment(
-                week=week,
-                aligned=totals[week].aligned if week in totals else 0,
-                shipped=totals[week].shipped if week in totals else 0,
-            ) for week in weeks
-        ),
+        alignment_by_week=tuple(_week_alignment(inputs, week, totals) for week in weeks),
         killed=tuple(ended),
         none_items=sum(totals[w].none_tier for w in weeks if w in totals),
         untagged_items=sum(totals[w].untagged for w in weeks if w in totals),

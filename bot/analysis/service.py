@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.drift_report import drift_dm, drift_report, review_message, zombie_nudge
 from bot.loop.ports import WeekClosed
 from bot.loop.prompts import dm
+from bot.loop.schedule import WeekSchedule
 from bot.messages import Message
 from bot.model import Channel, Cycle, iso_week
 from bot.ports import Clock, Messenger, Repository, Undeliverable, UnitOfWorkFactory
@@ -130,8 +131,15 @@ class WeeklyAnalysis:
             await uow.commit()
 
 
+def open_week(channel: Channel, today: date, now: datetime | None) -> str:
+    """The week open at ``now`` by the channel's schedule (close to close); without a
+    moment, the ISO week of ``today``."""
+    return WeekSchedule.of(channel).week_at(now) if now is not None else iso_week(today)
+
+
 async def drift_message(
     *, store: AnalysisStore, repo: Repository, channel: Channel, today: date,
+    now: datetime | None = None,
 ) -> Message:
     """The ``drift`` command: this week's report now (the week may still be open)."""
     assert channel.id is not None
@@ -139,7 +147,7 @@ async def drift_message(
     if cycle is None:
         raise UseCaseError(f"{channel_label(channel)} has no cycle running today: add an "
                            "objective to start one.", command="drift")
-    week = iso_week(today)
+    week = open_week(channel, today, now)
     inputs = await store.channel_week(channel=channel, cycle=cycle, week=week, as_of=today)
     result = analyse_week(inputs, nudges=await store.nudge_history(channel.id))
     return drift_report(result, channel=channel_label(channel), in_progress=True)
@@ -169,16 +177,16 @@ async def find_cycle(repo: Repository, channel: Channel, name: str | None,
 
 async def review_message_for(
     *, store: AnalysisStore, repo: Repository, channel: Channel, cycle_name: str | None,
-    today: date,
+    today: date, now: datetime | None = None,
 ) -> Message:
     """The ``review [cycle]`` command; an ongoing cycle is reviewed up to this week."""
     cycle = await find_cycle(repo, channel, cycle_name, today)
-    until = iso_week(today) if cycle.start <= today <= cycle.end else None
+    until = open_week(channel, today, now) if cycle.start <= today <= cycle.end else None
     review = review_cycle(await store.review_inputs(channel=channel, cycle=cycle, until=until))
     return review_message(review, channel=channel_label(channel))
 
 
 __all__ = [
     "WeekOutcome", "WeeklyAnalysis", "channel_label", "drift_message", "find_cycle",
-    "review_message_for",
+    "open_week", "review_message_for",
 ]

@@ -194,6 +194,7 @@ async def store_answer(
     now: datetime,
     late: bool,
     replaces: Iterable[int] = (),
+    submit: bool = True,
 ) -> Stored:
     """Write ``answer`` into the member's check-in of ``week``.
 
@@ -202,6 +203,10 @@ async def store_answer(
     showed) that the answer no longer contains are removed; any other item (added by a
     ``tag`` command meanwhile) is kept. The first answer sets ``submitted_at`` and
     ``late``; a later edit keeps both. Tags to KRs that are no longer active are kept.
+
+    A ``late`` answer (its week closed) never changes what the week held at its close: the
+    items already there keep their text and tags, and the items it adds are marked late.
+    ``submit`` False keeps a draft (a paused check-in at the close) without answering.
     """
     assert channel.id is not None and member.id is not None
     checkin = await repo.open_checkin(
@@ -216,7 +221,7 @@ async def store_answer(
     kept: list[tuple[int, ItemAnswer]] = []
     removed = 0
     for item_id, existing in zip(current.item_ids, current.answer.items, strict=True):
-        if item_id in replaced and not any(
+        if item_id in replaced and not late and not any(
             same_item(existing.text, new.text) for new in answer.items
         ):
             await repo.delete_item(item_id)
@@ -236,13 +241,14 @@ async def store_answer(
                     position=position,
                     text=new.text,
                     reference=find_reference(new.text),
+                    late=late,
                 )
             )
             assert item.id is not None
             kept.append((item.id, new))
             await _write_tags(repo, item.id, new, by_number, member, keep=[])
             added += 1
-        elif match[1].tagging() != new.tagging():
+        elif match[1].tagging() != new.tagging() and not late:
             await _write_tags(
                 repo, match[0], new, by_number, member, keep=current.foreign_tags.get(match[0], [])
             )
@@ -260,7 +266,7 @@ async def store_answer(
     recorded = await _record_values(repo, answer, by_number, member=member, now=now, week=week)
     first = checkin.submitted_at is None
     checkin.blockers = answer.blockers.strip()
-    if first:
+    if first and submit:
         checkin.submitted_at, checkin.late = now, late
     await repo.save_checkin(checkin)
     return Stored(

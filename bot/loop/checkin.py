@@ -1,9 +1,11 @@
 """The members' use cases of the loop: open the check-in, fill the form, answer line by line.
 
-The week answered is the one open for the member (:meth:`WeekSchedule.current_week`), or
-the week a prompt's button or a form names. Answers are editable until the week closes;
-a first answer after the close is stored against its week and marked late; an answer
-the platform delivers again (same delivery id) is stored once.
+The week answered is the one open by the channel's clock (:meth:`WeekSchedule.week_at`),
+or the week a prompt's button or a form names — except between a close and the next
+week's prompt, when a member who was asked for the closed week and has not answered it
+answers that one, late. Answers are editable until the week closes; an answer after the
+close is stored against its week and marked late, item by item (it never changes what the
+digest said); an answer the platform delivers again (same delivery id) is stored once.
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ from bot.loop import conversation as talk
 from bot.loop import form as forms
 from bot.loop import prompts
 from bot.loop.answer import Answer, CurrentAnswer, KrChoices, load_answer, store_answer
-from bot.loop.ports import Conversation, LoopStore
-from bot.loop.schedule import WeekSchedule, shift
+from bot.loop.ports import Conversation, LoopStore, Outcome
+from bot.loop.schedule import Event, WeekSchedule, shift
 from bot.messages import Form, FormErrors, Reply, Text, message, text_reply
 from bot.model import Channel, CheckIn
 from bot.services.turn import Turn, UseCaseError
@@ -46,10 +48,21 @@ class Week:
         return self.checkin is None or not self.checkin.answered or self.checkin.late
 
 
-async def week_of(turn: Turn, channel: Channel, week: str | None = None) -> Week:
+async def week_of(
+    turn: Turn, channel: Channel, week: str | None = None, *, store: LoopStore | None = None,
+) -> Week:
     schedule = WeekSchedule.of(channel)
-    week = week or schedule.current_week(turn.now, turn.member.tz)
     assert channel.id is not None and turn.member.id is not None
+    if week is None:
+        week = schedule.week_at(turn.now)
+        before = shift(week, -1)
+        if not schedule.has_opened(week, turn.now, turn.member.tz):
+            owed = await turn.repo.checkin(channel.id, turn.member.id, before)
+            if (owed is not None and not owed.answered) or (
+                owed is None and store is not None
+                and await _was_prompted(store, channel.id, turn.member.id, before)
+            ):
+                week = before  # asked for the closed week, not answered: a late answer
     checkin = await turn.repo.checkin(channel.id, turn.member.id, week)
     return Week(
         channel=channel,
@@ -57,6 +70,13 @@ async def week_of(turn: Turn, channel: Channel, week: str | None = None) -> Week
         week=week,
         closed=schedule.is_closed(week, turn.now),
         checkin=checkin,
+    )
+
+
+async def _was_prompted(store: LoopStore, channel_id: int, member_id: int, week: str) -> bool:
+    return any(
+        e.member_id == member_id and e.event is Event.OPEN and e.outcome is Outcome.SENT
+        for e in await store.entries(channel_id, weeks=[week])
     )
 
 
@@ -90,7 +110,7 @@ async def open_checkin(turn: Turn, *, store: LoopStore) -> Reply:
     """The `checkin` command: the form where the platform has forms (the reply's message
     carries it as its one part; the adapter opens it), else the first question."""
     channel = turn.team("checkin")
-    week = await week_of(turn, channel)
+    week = await week_of(turn, channel, store=store)
     if not week.editable:
         raise UseCaseError(_closed_problem(week), command="checkin")
     if prompts.has_forms(turn.actor.platform):

@@ -1,19 +1,25 @@
 """The channel digest posted at close (PRODUCT.md § The weekly loop, step 3).
 
-Who checked in; shipped items grouped by KR; ``none``-tier and untagged items; blockers
-with the owner mentioned; the week's alignment ratio and its trend; KR progress against
-pace. :func:`gather` reads the week from the repository into a :class:`DigestData`;
-:func:`digest_message` is pure and writes the message.
+Who checked in, who answered in part, who only tagged; shipped items grouped by KR;
+``none``-tier and untagged items; blockers with the owner mentioned; the week's alignment
+ratio and its trend; KR progress against pace and the team's confidence per KR.
+
+A :class:`DigestData` is the closed week's *snapshot*: :mod:`bot.loop.week_record` takes it
+at the close, the loop stores it as JSON (:meth:`DigestData.dump`) and renders the digest
+from it (:func:`digest_message`, pure). The review, the exports and the analysis read a
+closed week's figures from it too (:meth:`DigestData.figures`), so what the digest said is
+what they say, whatever is answered late or decided after.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
-from bot.analysis.drift import blocker_lines
-from bot.loop.schedule import WeekSchedule, on_leave, shift
+from bot.analysis.frozen import WeekFigures
+from bot.analysis.inputs import BlockerReport, WeekTotals
 from bot.messages import (
     BulletList,
     Divider,
@@ -25,8 +31,7 @@ from bot.messages import (
     mention,
     message,
 )
-from bot.model import Channel, CheckIn, Cycle, Item, KeyResult, KrState, Member, Tag, Tier
-from bot.ports import Repository
+from bot.model import Cycle, KeyResult, KrAction, KrState, Tier
 from bot.services.okrs import kr_progress
 
 MAX_LISTED = 15  # items per list before "… and N more": a digest must stay readable
@@ -37,19 +42,55 @@ TREND_WEEKS = 4
 class Person:
     external_id: str
     label: str
+    member_id: int | None = None
 
 
 @dataclass(frozen=True)
 class ShippedItem:
     text: str
     by: Person
-    krs: tuple[tuple[str, Tier], ...] = ()  # (KR code, tier) for active KRs
+    krs: tuple[tuple[str, Tier], ...] = ()  # (KR code, tier) for KRs active at the close
     none_reason: str | None = None  # set when tagged none
     late: bool = False
+    item_id: int | None = None
+    kr_ids: tuple[int, ...] = ()  # the ids of ``krs``, in the same order
+    tagged: bool | None = None  # has any tag (also to a KR ended since); None: ``krs`` or none
 
     @property
     def aligned(self) -> bool:
         return any(tier in (Tier.DIRECT, Tier.INDIRECT) for _code, tier in self.krs)
+
+    @property
+    def has_tags(self) -> bool:
+        if self.tagged is not None:
+            return self.tagged
+        return bool(self.krs) or self.none_reason is not None
+
+
+@dataclass(frozen=True)
+class Partial:
+    """A member whose answer was not submitted by the close but who had begun: a paused or
+    unfinished check-in (``answered_some``), or items tagged without the questions."""
+
+    person: Person
+    items: int
+    missing: str = ""  # "blockers not answered yet"
+    answered_some: bool = True  # False: only tagged
+
+    def describe(self) -> str:
+        items = f"{self.items} item{'s' if self.items != 1 else ''}"
+        if not self.answered_some:
+            return f"{mention(self.person.external_id)} tagged {items}; questions not answered"
+        missing = f"; {self.missing}" if self.missing else ""
+        return f"{mention(self.person.external_id)} has {items} so far{missing}"
+
+
+@dataclass(frozen=True)
+class KrConfidence:
+    kr_id: int
+    code: str
+    mean: float
+    count: int
 
 
 @dataclass(frozen=True)
@@ -67,10 +108,61 @@ class DigestData:
     owner: Person | None = None
     trend: tuple[tuple[str, float | None], ...] = ()  # earlier weeks' alignment, oldest first
     people: dict[str, str] = field(default_factory=dict)  # external id → label, for mentions
+    partial: tuple[Partial, ...] = ()  # begun, not submitted by the close (counted apart)
+    confidence: tuple[KrConfidence, ...] = ()  # the team's mean per KR, answers at close
+    closed_at: datetime | None = None
+    channel_id: int | None = None
+    active_kr_ids: tuple[int, ...] = ()  # KRs active at the close (credit of merges incl.)
 
     @property
     def alignment(self) -> float | None:
         return alignment(self.items)
+
+    # --- the snapshot: stored as JSON at the close -----------------------------------
+
+    def dump(self) -> dict[str, Any]:
+        return _dump(self)
+
+    @classmethod
+    def load(cls, data: Mapping[str, Any]) -> DigestData:
+        return _load(data)
+
+    def figures(self) -> WeekFigures:
+        """What the analysis, the review and the exports read of this closed week."""
+        direct: dict[int, int] = {}
+        indirect: dict[int, int] = {}
+        for item in self.items:
+            for kr_id, (_code, tier) in zip(item.kr_ids, item.krs, strict=False):
+                counts = direct if tier is Tier.DIRECT else indirect
+                counts[kr_id] = counts.get(kr_id, 0) + 1
+        aligned = sum(1 for item in self.items if item.aligned)
+        return WeekFigures(
+            week=self.week,
+            closed_at=self.closed_at,
+            totals=WeekTotals(
+                week=self.week,
+                shipped=len(self.items),
+                aligned=aligned,
+                none_tier=sum(
+                    1 for i in self.items if not i.aligned and i.none_reason is not None
+                ),
+                untagged=sum(1 for i in self.items if not i.has_tags),
+                checkins=len(self.answered) + sum(1 for p in self.partial if p.items),
+            ),
+            direct=direct,
+            indirect=indirect,
+            confidence={c.kr_id: (c.mean, c.count) for c in self.confidence},
+            item_ids=frozenset(i.item_id for i in self.items if i.item_id is not None),
+            blockers=tuple(
+                BlockerReport(
+                    member_id=person.member_id or 0, week=self.week, text="\n".join(lines),
+                    member_name=person.label, member_external_id=person.external_id,
+                )
+                for person, lines in self.blockers
+            ),
+            active_kr_ids=frozenset(self.active_kr_ids),
+            reported=tuple(sorted(p.label for p in self.answered)),
+        )
 
 
 def alignment(items: Sequence[ShippedItem]) -> float | None:
@@ -106,11 +198,13 @@ def _trend_text(data: DigestData) -> str:
 
 
 def digest_message(data: DigestData) -> Message:
-    total = len(data.answered) + len(data.missing)
+    total = len(data.answered) + len(data.partial) + len(data.missing)
     parts: list[Part] = [Heading(f"Weekly digest · #{data.channel_name} · {data.week}")]
     who = f"*{len(data.answered)} of {total} checked in*"
     if data.answered:
         who += ": " + ", ".join(_who(p) for p in data.answered)
+    if data.partial:
+        who += " · not submitted: " + ", ".join(p.describe() for p in data.partial)
     if data.missing:
         who += " · not yet: " + ", ".join(_who(p) for p in data.missing)
     if data.on_leave:
@@ -164,131 +258,121 @@ def digest_message(data: DigestData) -> Message:
         parts.append(Divider())
         parts.append(Heading("Key results against pace"))
         parts += [kr_progress(kr, data.expected) for kr in data.krs]
+        if data.confidence:
+            parts.append(Text("Team confidence: " + ", ".join(
+                f"{c.code} {c.mean:.1f}/10 ({c.count})" for c in data.confidence)))
     summary = f"#{data.channel_name} {data.week}: {len(data.answered)} of {total} checked in" + (
         f", alignment {_ratio(ratio)}" if ratio is not None else ""
     )
     return message(*parts, summary=summary, mentions=tuple(data.people.items()))
 
 
-# --- reading the week ------------------------------------------------------------------
+
+# --- JSON ------------------------------------------------------------------------------
 
 
-async def shipped_items(
-    repo: Repository,
-    checkins: Sequence[CheckIn],
-    *,
-    members: dict[int, Member],
-    krs: dict[int, KeyResult],
-) -> list[ShippedItem]:
-    """The items of ``checkins`` with their tags to active KRs (in the KRs' codes)."""
-    items: list[tuple[CheckIn, Item]] = []
-    for checkin in checkins:
-        if checkin.id is not None:
-            items += [(checkin, item) for item in await repo.items(checkin.id)]
-    tags = await repo.tags([item.id for _c, item in items if item.id is not None])
-    by_item: dict[int | None, list[Tag]] = {}
-    for tag in tags:
-        by_item.setdefault(tag.item_id, []).append(tag)
-    shipped = []
-    for checkin, item in items:
-        member = members.get(checkin.member_id)
-        person = Person(member.external_id, member.label) if member else Person("", "someone")
-        own = by_item.get(item.id, [])
-        none = next((t for t in own if t.tier is Tier.NONE), None)
-        linked = tuple(
-            (krs[t.kr_id].code, t.tier)
-            for t in own
-            if t.kr_id in krs and krs[t.kr_id].state is KrState.ACTIVE
-        )
-        shipped.append(
-            ShippedItem(
-                text=item.text,
-                by=person,
-                krs=linked,
-                none_reason=none.reason if none else None,
-                late=checkin.late,
-            )
-        )
-    return shipped
+def _person(p: Person) -> list[Any]:
+    return [p.external_id, p.label, p.member_id]
 
 
-async def gather(
-    repo: Repository,
-    *,
-    channel: Channel,
-    week: str,
-    schedule: WeekSchedule,
-    now: datetime,
-) -> DigestData:
-    assert channel.id is not None
-    members = await repo.channel_members(channel.id)
-    by_id = {m.id: m for m in members if m.id is not None}
-    in_channel = set(by_id)
-    checkins = [c for c in await repo.checkins(channel.id, week) if c.answered]
-    answered_ids = {c.member_id for c in checkins}
-    for checkin in checkins:  # someone who left the channel but answered still counts
-        if checkin.member_id not in by_id:
-            found = await repo.member_by_id(checkin.member_id)
-            if found is not None and found.id is not None:
-                by_id[found.id] = found
-    close_day = schedule.close_at(week).astimezone(schedule.zone).date()
-    cycle = await repo.cycle_on(channel.id, close_day)
-    all_krs = await repo.key_results(channel.id)
-    krs_by_id = {kr.id: kr for kr in all_krs if kr.id is not None}
-    current = (
-        await repo.key_results(channel.id, cycle_id=cycle.id)
-        if cycle is not None and cycle.id is not None
-        else all_krs
+def _person_of(raw: Sequence[Any]) -> Person:
+    return Person(raw[0], raw[1], raw[2] if len(raw) > 2 else None)
+
+
+def _kr(kr: KeyResult) -> dict[str, Any]:
+    return {
+        "id": kr.id, "workspace_id": kr.workspace_id, "channel_id": kr.channel_id,
+        "objective_id": kr.objective_id, "number": kr.number, "action": kr.action.value,
+        "metric": kr.metric, "baseline": kr.baseline, "target": kr.target,
+        "current": kr.current, "unit": kr.unit, "owner_id": kr.owner_id,
+        "state": kr.state.value,
+    }
+
+
+def _kr_of(raw: Mapping[str, Any]) -> KeyResult:
+    return KeyResult(
+        id=raw["id"], workspace_id=raw["workspace_id"], channel_id=raw["channel_id"],
+        objective_id=raw["objective_id"], number=raw["number"], action=KrAction(raw["action"]),
+        metric=raw["metric"], baseline=raw["baseline"], target=raw["target"],
+        current=raw["current"], unit=raw["unit"], owner_id=raw["owner_id"],
+        state=KrState(raw["state"]),
     )
-    active = tuple(kr for kr in current if kr.state is KrState.ACTIVE)
-    items = await shipped_items(repo, checkins, members=by_id, krs=krs_by_id)
-    trend = []
-    for back in range(TREND_WEEKS - 1, 0, -1):
-        earlier = shift(week, -back)
-        answered = [c for c in await repo.checkins(channel.id, earlier) if c.answered]
-        trend.append(
-            (earlier, alignment(await shipped_items(repo, answered, members=by_id, krs=krs_by_id)))
-        )
-    answered_people, missing, away = [], [], []
-    for member in sorted(by_id.values(), key=lambda m: m.label.casefold()):
-        person = Person(member.external_id, member.label)
-        if member.id in answered_ids:
-            answered_people.append(person)
-        elif member.id in in_channel:
-            zone = schedule.member_zone(member.tz)
-            if on_leave(member.skip_until, schedule.open_at(week, member.tz), zone):
-                away.append(person)
-            elif not member.unreachable:
-                missing.append(person)
-    blockers = []
-    for checkin in sorted(
-        checkins, key=lambda c: by_id[c.member_id].label.casefold() if c.member_id in by_id else ""
-    ):
-        said = blocker_lines(checkin.blockers)
-        author = by_id.get(checkin.member_id)
-        if said and author is not None:
-            blockers.append((Person(author.external_id, author.label), said))
-    owner = by_id.get(channel.owner_id) if channel.owner_id else None
-    if owner is None and channel.owner_id:
-        owner = await repo.member_by_id(channel.owner_id)
-    people = {m.external_id: m.label for m in by_id.values()}
-    if owner is not None:
-        people[owner.external_id] = owner.label
+
+
+def _dump(d: DigestData) -> dict[str, Any]:
+    cycle = d.cycle
+    return {
+        "version": 1,
+        "channel_id": d.channel_id, "channel_name": d.channel_name, "week": d.week,
+        "closed_at": d.closed_at.isoformat() if d.closed_at else None,
+        "answered": [_person(p) for p in d.answered],
+        "partial": [
+            {"person": _person(p.person), "items": p.items, "missing": p.missing,
+             "answered_some": p.answered_some}
+            for p in d.partial
+        ],
+        "missing": [_person(p) for p in d.missing],
+        "on_leave": [_person(p) for p in d.on_leave],
+        "items": [
+            {"id": i.item_id, "text": i.text, "by": _person(i.by),
+             "krs": [[code, tier.value] for code, tier in i.krs], "kr_ids": list(i.kr_ids),
+             "none_reason": i.none_reason, "tagged": i.has_tags}
+            for i in d.items
+        ],
+        "blockers": [[_person(p), list(lines)] for p, lines in d.blockers],
+        "krs": [_kr(kr) for kr in d.krs],
+        "cycle": None if cycle is None else {
+            "id": cycle.id, "workspace_id": cycle.workspace_id, "channel_id": cycle.channel_id,
+            "name": cycle.name, "start": cycle.start.isoformat(), "end": cycle.end.isoformat(),
+        },
+        "expected": d.expected,
+        "owner": _person(d.owner) if d.owner else None,
+        "trend": [[w, v] for w, v in d.trend],
+        "people": dict(d.people),
+        "confidence": [[c.kr_id, c.code, c.mean, c.count] for c in d.confidence],
+        "active_kr_ids": list(d.active_kr_ids),
+        "alignment": d.alignment,  # for a reader of the raw row; recomputed when loaded
+    }
+
+
+def _load(raw: Mapping[str, Any]) -> DigestData:
+    cycle = raw.get("cycle")
     return DigestData(
-        channel_name=channel.name or channel.external_id,
-        week=week,
-        answered=tuple(answered_people),
-        missing=tuple(missing),
-        on_leave=tuple(away),
-        items=tuple(items),
-        blockers=tuple(blockers),
-        krs=active,
-        cycle=cycle,
-        expected=cycle.elapsed_share(close_day) if cycle else None,
-        owner=Person(owner.external_id, owner.label) if owner else None,
-        trend=tuple(trend),
-        people=people,
+        channel_id=raw.get("channel_id"), channel_name=raw["channel_name"], week=raw["week"],
+        closed_at=datetime.fromisoformat(raw["closed_at"]) if raw.get("closed_at") else None,
+        answered=tuple(_person_of(p) for p in raw["answered"]),
+        partial=tuple(
+            Partial(_person_of(p["person"]), p["items"], p["missing"], p["answered_some"])
+            for p in raw.get("partial", [])
+        ),
+        missing=tuple(_person_of(p) for p in raw["missing"]),
+        on_leave=tuple(_person_of(p) for p in raw["on_leave"]),
+        items=tuple(
+            ShippedItem(
+                text=i["text"], by=_person_of(i["by"]),
+                krs=tuple((code, Tier(tier)) for code, tier in i["krs"]),
+                none_reason=i["none_reason"], item_id=i["id"], kr_ids=tuple(i["kr_ids"]),
+                tagged=i["tagged"],
+            )
+            for i in raw["items"]
+        ),
+        blockers=tuple((_person_of(p), tuple(lines)) for p, lines in raw["blockers"]),
+        krs=tuple(_kr_of(kr) for kr in raw["krs"]),
+        cycle=None if cycle is None else Cycle(
+            id=cycle["id"], workspace_id=cycle["workspace_id"], channel_id=cycle["channel_id"],
+            name=cycle["name"], start=date.fromisoformat(cycle["start"]),
+            end=date.fromisoformat(cycle["end"]),
+        ),
+        expected=raw["expected"],
+        owner=_person_of(raw["owner"]) if raw.get("owner") else None,
+        trend=tuple((w, v) for w, v in raw["trend"]),
+        people=dict(raw["people"]),
+        confidence=tuple(KrConfidence(*c) for c in raw.get("confidence", [])),
+        active_kr_ids=tuple(raw.get("active_kr_ids", [])),
     )
 
 
-__all__ = ["DigestData", "Person", "ShippedItem", "alignment", "digest_message", "gather"]
+__all__ = [
+    "DigestData", "KrConfidence", "Partial", "Person", "ShippedItem", "alignment",
+    "digest_message",
+]

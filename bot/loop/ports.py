@@ -145,6 +145,24 @@ class LoopStore(Protocol):
     async def unskip_week(self, channel_id: int, week: str) -> bool: ...
     async def skipped_weeks(self, channel_id: int) -> set[str]: ...
 
+    # --- closed weeks: the snapshot each digest was rendered from ---------------------
+
+    async def conversations_in(self, channel_id: int, week: str) -> list[Conversation]:
+        """The check-in conversations of a channel week, running or paused."""
+        ...
+
+    async def save_snapshot(
+        self, *, workspace_id: int, channel_id: int, week: str, closed_at: datetime,
+        taken_at: datetime, figures: dict[str, Any],
+    ) -> bool:
+        """Store a closed week's figures once; False (and nothing changed) if the week has
+        a snapshot already: a snapshot is never rewritten."""
+        ...
+
+    async def snapshots(self, channel_id: int, weeks: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The stored figures of those of ``weeks`` that have a snapshot, by week."""
+        ...
+
 
 LoopStoreFactory = Callable[[UnitOfWork], LoopStore]
 

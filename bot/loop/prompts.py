@@ -62,22 +62,33 @@ def read_button_value(value: str) -> tuple[str, str] | None:
     return (channel, week) if sep and channel and is_week_key(week) else None
 
 
+def since_text(schedule: WeekSchedule, week: str) -> str:
+    """``Wednesday 06 Jan 17:00``: when ``week`` began (the close before), channel time."""
+    at = schedule.bounds(week)[0].astimezone(schedule.zone)
+    return f"{at:%A %d %b %H:%M}"
+
+
 def prompt(
-    *, workspace: Workspace, channel: Channel, week: str, schedule: WeekSchedule, reminder: bool
+    *, workspace: Workspace, channel: Channel, week: str, schedule: WeekSchedule, reminder: bool,
+    progress: str = "",
 ) -> Message:
     name = channel.name or channel.external_id
     closes = closes_text(schedule, week)
+    since = since_text(schedule, week)
     if reminder:
         heading = f"Reminder: your check-in for #{name} · {week}"
-        lead = (f"It closes {closes}. Five minutes: what did you ship, does it move a key "
-                "result, are you blocked?")
+        lead = (f"It closes {closes}. Five minutes: what did you ship since {since}, does it "
+                "move a key result, are you blocked?")
     else:
         heading = f"Weekly check-in · #{name} · {week}"
         lead = (
-            "Five minutes: *what did you ship* this week, *which key results does it move*, "
-            f"and *are you blocked*? You can edit your answer until {closes}."
+            f"Five minutes: *what did you ship* since the last close ({since}), *which key "
+            f"results does it move*, and *are you blocked*? You can edit your answer until "
+            f"{closes}."
         )
     parts: list[Part] = [Heading(heading), Text(lead)]
+    if progress:
+        parts.append(Text(progress))
     if has_forms(workspace.platform):
         parts.append(
             Actions(
@@ -145,4 +156,5 @@ __all__ = [
     "prompt",
     "read_button_value",
     "saved",
+    "since_text",
 ]

@@ -1,6 +1,11 @@
 """When the events of a check-in week fall: pure functions of a channel's schedule and a moment.
 
-A week is an ISO week key in the channel's time zone (``"2027-W01"``). Its events:
+A channel's check-in week runs from one close to the next, in the channel's time zone: week
+W is ``[close of W−1, close of W)``, labelled by the ISO week key whose :meth:`close_at` is
+that next close (``"2027-W01"``). Everything a member does — an answer, a ``tag``, a
+blocker, a measurement, a decision — belongs to the week open when it happens
+(:meth:`WeekSchedule.week_at`), so work tagged on Friday after a Wednesday close counts in
+the next week. Its events:
 
 - **open** — ``open_day`` at ``open_time`` in *each member's own* time zone (else the
   channel's): a member in Tokyo and one in Berlin both get it Monday 10:00 their time, so
@@ -20,14 +25,15 @@ event of each week has exactly one instant, so DST never skips or doubles it.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from bot.model import Channel, iso_week
+from bot.weeks import is_week_key, shift_week, week_start, zone_of
 
 log = logging.getLogger(__name__)
 
@@ -46,40 +52,12 @@ class Event(StrEnum):
     ANALYSE = "analyse"  # the hand-off to drift analysis, after the digest
 
 
-def zone_of(name: str | None, *, fallback: str = "UTC") -> ZoneInfo:
-    """The zone called ``name``; an unknown or missing name falls back (never raises)."""
-    for candidate in (name, fallback, "UTC"):
-        if not candidate:
-            continue
-        try:
-            return ZoneInfo(candidate)
-        except (ZoneInfoNotFoundError, ValueError):
-            log.warning("unknown time zone %r, falling back", candidate)
-    return ZoneInfo("UTC")
-
-
-_WEEK_KEY = re.compile(r"^(\d{4})-W(\d{2})$")
-
-
-def is_week_key(text: str) -> bool:
-    """``2027-W01``: a well-formed ISO week that exists (W53 only in long years)."""
-    match = _WEEK_KEY.match(text)
-    if match is None:
-        return False
-    try:
-        date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
-    except ValueError:
-        return False
-    return True
-
-
 def week_monday(week: str) -> date:
-    year, _, number = week.partition("-W")
-    return date.fromisocalendar(int(year), int(number), 1)
+    return week_start(week)
 
 
 def shift(week: str, weeks: int) -> str:
-    return iso_week(week_monday(week) + timedelta(weeks=weeks))
+    return shift_week(week, weeks)
 
 
 def _clock_time(text: str) -> time:
@@ -134,6 +112,9 @@ class WeekSchedule:
         return self.open_at(week, tz) + self.remind_after
 
     def close_at(self, week: str) -> datetime:
+        return _close_at(self, week)
+
+    def _compute_close(self, week: str) -> datetime:
         monday = week_monday(week)
         channel_open = instant(monday + timedelta(days=self.open_day), self.open_time, self.zone)
         close = instant(monday + timedelta(days=self.close_day), self.close_time, self.zone)
@@ -144,25 +125,41 @@ class WeekSchedule:
     def is_closed(self, week: str, moment: datetime) -> bool:
         return moment >= self.close_at(week)
 
+    def bounds(self, week: str) -> tuple[datetime, datetime]:
+        """The instants ``week`` runs between: from the close of the week before (included)
+        to its own close (excluded). Consecutive weeks tile time without gap or overlap."""
+        return self.close_at(shift(week, -1)), self.close_at(week)
+
     # --- which week a moment belongs to ---------------------------------------------------
 
+    def week_at(self, moment: datetime) -> str:
+        """The week open at ``moment`` by the channel's clock: the one whose close is the
+        next close after ``moment`` (a moment exactly at a close belongs to the next week)."""
+        week = iso_week(moment.astimezone(self.zone).date())
+        for candidate in (shift(week, -1), week, shift(week, 1)):
+            if moment < self.close_at(candidate):
+                return candidate
+        return shift(week, 2)
+
     def channel_week(self, moment: datetime) -> str:
-        return iso_week(moment.astimezone(self.zone).date())
+        """The week open at ``moment`` (see :meth:`week_at`)."""
+        return self.week_at(moment)
 
     def weeks_around(self, moment: datetime, *, before: int = 2, after: int = 1) -> tuple[str, ...]:
         """The channel weeks whose events can be near ``moment``: a member's open can fall a
         day before the channel's week starts, a close days after the week's open."""
-        week = self.channel_week(moment)
+        week = iso_week(moment.astimezone(self.zone).date())
         return tuple(shift(week, step) for step in range(-before, after + 1))
 
     def current_week(self, moment: datetime, tz: str | None = None) -> str:
-        """The week a member answering at ``moment`` answers: the latest week already open
-        for them and not yet closed; otherwise the channel's week of ``moment`` (an early
-        answer before the open, or a late one after the close)."""
-        for week in reversed(self.weeks_around(moment)):
-            if self.open_at(week, tz) <= moment < self.close_at(week):
-                return week
-        return self.channel_week(moment)
+        """The week a member acting at ``moment`` acts in: the one open by the channel's
+        clock, whatever their own time zone ``tz`` (it only moves when they are asked)."""
+        del tz  # kept so callers written for per-member weeks still read the channel's
+        return self.week_at(moment)
+
+    def has_opened(self, week: str, moment: datetime, tz: str | None = None) -> bool:
+        """Whether ``week``'s prompt time has come for a member in ``tz``."""
+        return moment >= self.open_at(week, tz)
 
     # --- what is due --------------------------------------------------------------------
 
@@ -190,6 +187,11 @@ class WeekSchedule:
                 found += [at for _event, at in self.member_moments(week, tz)]
         later = [at for at in found if at > after]
         return min(later) if later else None
+
+
+@lru_cache(maxsize=8192)  # pure; the analysis asks for the same closes over and over
+def _close_at(schedule: WeekSchedule, week: str) -> datetime:
+    return schedule._compute_close(week)
 
 
 @dataclass(frozen=True)

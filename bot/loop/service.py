@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.loop import digest, prompts
+from bot.loop.drafts import draft_of, keep_drafts, progress_note
 from bot.loop.ports import (
     LoopStore,
     LoopStoreFactory,
@@ -45,9 +46,11 @@ from bot.loop.schedule import (
     WeekSchedule,
     due_events,
     on_leave,
+    shift,
 )
+from bot.loop.week_record import take_snapshot
 from bot.messages import Address, Message
-from bot.model import Member
+from bot.model import Channel, Member
 from bot.ports import Clock, Messenger, Repository, Undeliverable, UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -303,9 +306,8 @@ class LoopRunner:
                 )
             )
         if entry.event is Event.CLOSE:
-            data = await digest.gather(
-                repo, channel=channel, week=entry.week, schedule=schedule, now=now
-            )
+            data = await _closed_week(repo, store, channel=channel, week=entry.week,
+                                      schedule=schedule, now=now)
             return _Work(
                 address=prompts.channel_address(workspace, channel),
                 message=digest.digest_message(data),
@@ -327,12 +329,17 @@ class LoopRunner:
             reason = await _never_prompted(store, entry)
         if reason:
             return _Work(skip=reason)
+        progress = ""
+        if entry.event is Event.REMIND:
+            progress = await _progress(repo, store, channel_id=channel.id, member=member,
+                                       week=entry.week)
         message = prompts.prompt(
             workspace=workspace,
             channel=channel,
             week=entry.week,
             schedule=schedule,
             reminder=entry.event is Event.REMIND,
+            progress=progress,
         )
         return _Work(address=prompts.dm(workspace, member), message=message, member=member)
 
@@ -352,6 +359,42 @@ class LoopRunner:
                 entry.id, outcome=Outcome.UNDELIVERABLE, now=self.clock.now(), detail=detail
             )
             await uow.commit()
+
+
+async def _closed_week(
+    repo: Repository, store: LoopStore, *, channel: Channel, week: str,
+    schedule: WeekSchedule, now: datetime,
+) -> digest.DigestData:
+    """The week's snapshot: taken now if this is the first time the close is worked (the
+    paused check-ins kept first), else the one stored — a retried digest says the same."""
+    assert channel.id is not None
+    stored = await store.snapshots(channel.id, [week])
+    if week in stored:
+        return digest.DigestData.load(stored[week])
+    drafts = await keep_drafts(repo, store, channel=channel, week=week,
+                               now=schedule.close_at(week))
+    earlier_weeks = [shift(week, -back) for back in range(1, digest.TREND_WEEKS)]
+    earlier = {w: digest.DigestData.load(f)
+               for w, f in (await store.snapshots(channel.id, earlier_weeks)).items()}
+    data = await take_snapshot(repo, channel=channel, week=week, schedule=schedule,
+                               drafts=drafts, earlier=earlier)
+    await store.save_snapshot(
+        workspace_id=channel.workspace_id, channel_id=channel.id, week=week,
+        closed_at=schedule.close_at(week), taken_at=now, figures=data.dump(),
+    )
+    return data
+
+
+async def _progress(
+    repo: Repository, store: LoopStore, *, channel_id: int, member: Member, week: str,
+) -> str:
+    """What a reminder says of a check-in begun: its items so far and what it misses."""
+    checkin = await repo.checkin(channel_id, member.id or 0, week)
+    stored = len(await repo.items(checkin.id)) if checkin and checkin.id else 0
+    found = await store.conversation(member.workspace_id, member.id or 0)
+    draft = (draft_of(found) if found is not None and (found.channel_id, found.week)
+             == (channel_id, week) else None)
+    return progress_note(stored_items=stored, draft=draft)
 
 
 async def _never_prompted(store: LoopStore, reminder: OutboxEntry) -> str:

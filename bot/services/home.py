@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from bot.analysis.ports import AnalysisStore, AnalysisStoreFactory, NoticeKind
 from bot.context import Actor
+from bot.loop.schedule import WeekSchedule
 from bot.messages import (
     Actions,
     BulletList,
@@ -18,7 +19,7 @@ from bot.messages import (
     Text,
     message,
 )
-from bot.model import KrState, iso_week
+from bot.model import KrState
 from bot.ports import Clock, UnitOfWork
 from bot.services.okrs import kr_progress
 
@@ -40,7 +41,7 @@ async def home_message(*, uow: UnitOfWork, clock: Clock, actor: Actor,
     for channel in channels:
         assert channel.id is not None
         today = clock.now().astimezone(ZoneInfo(channel.tz)).date()
-        week = iso_week(today)
+        week = WeekSchedule.of(channel).week_at(clock.now())
         checkin = await repo.checkin(channel.id, member.id, week)
         answered = checkin is not None and checkin.answered
         parts += [Divider(), Heading(f"#{channel.name} · {week}")]

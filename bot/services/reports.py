@@ -16,10 +16,11 @@ class Reports:
     async def drift(self, _cmd: rq.ShowDrift, turn: Turn) -> Reply:
         channel = turn.team("drift")
         return Reply(await drift_message(store=self.store(turn.uow), repo=turn.repo,
-                                         channel=channel, today=turn.today(channel)))
+                                         channel=channel, today=turn.today(channel),
+                                         now=turn.now))
 
     async def review(self, cmd: rq.ShowReview, turn: Turn) -> Reply:
         channel = turn.team("review")
         return Reply(await review_message_for(store=self.store(turn.uow), repo=turn.repo,
                                               channel=channel, cycle_name=cmd.cycle,
-                                              today=turn.today(channel)))
+                                              today=turn.today(channel), now=turn.now))

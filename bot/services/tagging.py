@@ -17,11 +17,11 @@ def same_item(a: str, b: str) -> bool:
 
 
 async def this_weeks_checkin(turn: Turn) -> CheckIn:
+    """The member's check-in of the week open now by the channel's clock: a tag is never
+    late, work tagged after a close goes into the next week."""
     channel = turn.team("checkin")
     assert channel.id is not None and turn.member.id is not None
-    # the week open for this member, as `checkin` answers it (across the date line a member's
-    # Monday can still be the channel's Sunday)
-    week = WeekSchedule.of(channel).current_week(turn.now, turn.member.tz)
+    week = WeekSchedule.of(channel).week_at(turn.now)
     return await turn.repo.open_checkin(CheckIn(
         workspace_id=channel.workspace_id, channel_id=channel.id, member_id=turn.member.id,
         week=week))
@@ -74,13 +74,23 @@ async def tag(cmd: rq.TagItem, turn: Turn) -> Reply:
         if added
         else f"in your check-in for {checkin.week}"
     )
-    return text_reply(f"Tagged {fmt.quote(text)} → {target}; {where}.")
+    return text_reply(f"Tagged {fmt.quote(text)} → {target}; {where}{opens(turn, checkin.week)}.")
+
+
+def opens(turn: Turn, week: str) -> str:
+    """``, which opens Monday 10:00`` while the week's prompt has not gone out to the member
+    (their own time zone, else the channel's); "" once it has."""
+    schedule = WeekSchedule.of(turn.team("tag"))
+    if schedule.has_opened(week, turn.now, turn.member.tz):
+        return ""
+    at = schedule.open_at(week, turn.member.tz).astimezone(schedule.member_zone(turn.member.tz))
+    return f", which opens {at:%A %H:%M}"
 
 
 async def untag(cmd: rq.UntagItem, turn: Turn) -> Reply:
     channel = turn.team("untag")
     assert channel.id is not None and turn.member.id is not None
-    week = WeekSchedule.of(channel).current_week(turn.now, turn.member.tz)
+    week = WeekSchedule.of(channel).week_at(turn.now)
     checkin = await turn.repo.checkin(channel.id, turn.member.id, week)
     items = await turn.repo.items(checkin.id) if checkin and checkin.id else []
     item = next((i for i in items if same_item(i.text, cmd.item)), None)

@@ -177,6 +177,7 @@ def test_export_writes_checkins_items_tags_and_measurements(
         "checkins": [],
         "items": [],
         "tags": [],
+        "confidences": [],
         "measurements": [],
     }
 

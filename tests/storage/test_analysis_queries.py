@@ -224,14 +224,14 @@ async def write_web(w: Writer) -> None:
                         blockers="waiting for legal" if n in (6, 7) else "none")
     await w.measure(web, 1, 110, at("2026-W02", 1))
     await w.measure(web, 1, 120, at("2026-W03", 1))
-    await w.measure(web, 1, 125, at("2026-W04", 6, 23, 30))  # Monday 00:30 in Berlin: W05
+    await w.measure(web, 1, 125, at("2026-W04", 6, 23, 30))  # after W04's close: W05
     await w.measure(web, 1, 130, at("2026-W06", 2))
     await w.measure(web, 1, 130, at("2026-W07", 2))  # recorded, but no movement
-    await w.measure(web, 2, 4.8, at("2026-W02", 3))
+    await w.measure(web, 2, 4.8, at("2026-W02", 2, 15, 59))  # 16:59 Berlin: before the close
     await w.measure(web, 2, 4.9, at("2026-W03", 2))  # two at the same instant: the later
     await w.measure(web, 2, 4.7, at("2026-W03", 2))  # recorded (higher id) is the value
-    await w.measure(web, 2, 4.6, at("2026-W05", 3))
-    await w.measure(web, 3, 10, at("2026-W02", 4))
+    await w.measure(web, 2, 4.6, at("2026-W05", 2))
+    await w.measure(web, 3, 10, at("2026-W02", 2, 16))  # 17:00 Berlin, the close: W03
     await w.measure(web, 4, 5, at("2026-W03", 2))
     await w.decide(web, 4, DecisionKind.KILL, at("2026-W05", 1), state=KrState.KILLED,
                    reason="pricing moved to another team")
@@ -322,7 +322,7 @@ async def test_week_totals_count_aligned_none_and_untagged_items(
     assert [t for t in weekly.totals if t.detailed] == [w06, by_week["2026-W07"], w08]
 
 
-async def test_measurements_fall_into_the_week_of_the_channels_time_zone(
+async def test_measurements_fall_into_the_week_between_the_channels_closes(
     database: Database, history: History,
 ) -> None:
     web = history.teams["web"]
@@ -334,13 +334,17 @@ async def test_measurements_fall_into_the_week_of_the_channels_time_zone(
              for kw in inputs.kr_weeks if kw.kr_id == kr1 and kw.measurements}
     assert moves == {
         "2026-W02": (10, 1), "2026-W03": (10, 1),
-        "2026-W05": (5, 1),  # recorded Sunday 23:30 UTC, Monday 00:30 in Berlin
+        "2026-W05": (5, 1),  # recorded Sunday night, after W04's Wednesday close
         "2026-W06": (5, 1), "2026-W07": (0, 1),
     }
     kr2 = {kw.week: (kw.metric_delta, kw.measurements)
            for kw in inputs.kr_weeks if kw.kr_id == web.krs[2].id and kw.measurements}
     assert kr2["2026-W03"] == (pytest.approx(4.7 - 4.8), 2)
     assert kr2["2026-W05"] == (pytest.approx(4.6 - 4.7), 1)
+    assert kr2["2026-W02"][1] == 1  # a minute before the close still counts in its week
+    kr3 = {kw.week: kw.measurements for kw in inputs.kr_weeks
+           if kw.kr_id == web.krs[3].id and kw.measurements}
+    assert kr3 == {"2026-W03": 1}  # recorded at W02's close: the next week's
     facts = {kr.code: kr for kr in inputs.krs}
     assert facts["KR-1"].current == 130
     assert facts["KR-4"].left_active_week == "2026-W05"

@@ -261,3 +261,21 @@ async def test_the_clocks_plan_lists_every_channel_with_its_members_zones(
     assert plan[0].channel.tz == "Europe/Berlin" and plan[0].workspace.id == ws
     assert plan[0].member_zones == (None, "Asia/Tokyo")
     assert plan[1].member_zones == ()
+
+
+async def test_a_weeks_snapshot_is_stored_once_and_never_rewritten(database: Database) -> None:
+    ws, channel, _members = await _team(database)
+    closed = datetime(2027, 1, 6, 16, 0, tzinfo=UTC)
+    async with database.uow() as uow:
+        store = loop_store_for(uow)
+        assert await store.save_snapshot(workspace_id=ws, channel_id=channel, week="2027-W01",
+                                         closed_at=closed, taken_at=closed,
+                                         figures={"alignment": 0.2, "items": ["a"]})
+        assert not await store.save_snapshot(workspace_id=ws, channel_id=channel,
+                                             week="2027-W01", closed_at=closed,
+                                             taken_at=closed + timedelta(hours=1),
+                                             figures={"alignment": 0.33})
+        await uow.commit()
+    async with database.uow() as uow:
+        found = await loop_store_for(uow).snapshots(channel, ["2027-W01", "2027-W02"])
+    assert found == {"2027-W01": {"alignment": 0.2, "items": ["a"]}}

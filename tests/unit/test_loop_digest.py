@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 from adapters.console.render import render
-from bot.loop.digest import MAX_LISTED, DigestData, Person, ShippedItem, alignment, digest_message
+from bot.loop.digest import (
+    MAX_LISTED,
+    DigestData,
+    KrConfidence,
+    Partial,
+    Person,
+    ShippedItem,
+    alignment,
+    digest_message,
+)
 from bot.messages import Progress
 from bot.model import KeyResult, KrAction, Tier
 from storage.database import Database
@@ -117,3 +126,39 @@ async def test_the_digest_at_close_reads_the_weeks_answers(sqlite_database: Data
     assert "KR-1 weekly active teams:\n  • “Faster sign-up” — @carol (indirect)" in text
     assert "Alignment 1.00" in text
     assert "Blockers" not in text  # "nothing" is no blocker
+
+
+def test_a_begun_check_in_and_a_tag_only_member_are_shown_with_their_items() -> None:
+    data = week(
+        answered=(ALICE,), missing=(), on_leave=(),
+        partial=(Partial(BOB, 2, "blockers not answered yet"),
+                 Partial(CAROL, 1, answered_some=False)),
+    )
+    text = render(digest_message(data))
+    assert ("1 of 3 checked in: @alice · not submitted: @bob has 2 items so far; blockers not "
+            "answered yet, @carol tagged 1 item; questions not answered") in text
+
+
+def test_the_teams_confidence_per_kr_is_in_the_digest() -> None:
+    data = week(confidence=(KrConfidence(1, "KR-1", 6.5, 2), KrConfidence(2, "KR-2", 3.0, 1)))
+    assert "Team confidence: KR-1 6.5/10 (2), KR-2 3.0/10 (1)" in render(digest_message(data))
+    assert "Team confidence" not in render(digest_message(week()))
+
+
+def test_a_snapshot_stored_as_json_renders_the_same_digest_and_figures() -> None:
+    import json
+
+    data = week(
+        closed_at=utc(2027, 1, 6, 16, 0), channel_id=1, active_kr_ids=(1, 2),
+        items=(ShippedItem("Sign-up page", ALICE, krs=(("KR-1", Tier.DIRECT),), item_id=7,
+                           kr_ids=(1,), tagged=True),
+               ShippedItem("Runbook", BOB, item_id=8, tagged=True)),
+        partial=(Partial(CAROL, 1, answered_some=False),),
+        confidence=(KrConfidence(1, "KR-1", 7.0, 1),),
+    )
+    loaded = DigestData.load(json.loads(json.dumps(data.dump())))
+    assert render(digest_message(loaded)) == render(digest_message(data))
+    figures = loaded.figures()
+    assert (figures.totals.shipped, figures.totals.aligned, figures.totals.untagged) == (2, 1, 0)
+    assert figures.item_ids == {7, 8} and dict(figures.direct) == {1: 1}
+    assert figures.confidence == {1: (7.0, 1)} and figures.reported == ("alice", "bob")

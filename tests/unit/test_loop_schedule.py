@@ -11,6 +11,7 @@ from bot.loop.schedule import (
     WeekSchedule,
     due_events,
     on_leave,
+    shift,
     zone_of,
 )
 
@@ -140,14 +141,33 @@ def test_close_stays_due_for_days_so_a_late_clock_still_posts_the_digest() -> No
     assert [(d.event, d.week) for d in found] == [(Event.CLOSE, "2027-W01")]
 
 
-def test_the_week_a_member_answers_is_the_one_open_for_them() -> None:
+def test_a_week_runs_from_one_close_to_the_next_by_the_channels_clock() -> None:
     los_angeles = WeekSchedule(tz="America/Los_Angeles")
-    sunday_in_la = utc(2027, 1, 10, 22, 0)  # Monday 11:00 in Auckland
-    assert los_angeles.current_week(sunday_in_la, "Pacific/Auckland") == "2027-W02"
-    assert los_angeles.current_week(sunday_in_la, "America/Los_Angeles") == "2027-W01"
-    thursday = utc(2027, 1, 14, 12, 0)  # after the close: the week that closed (a late answer)
-    assert los_angeles.current_week(thursday) == "2027-W02"
+    sunday_in_la = utc(2027, 1, 10, 22, 0)  # Monday 11:00 in Auckland: still the same week
+    assert los_angeles.week_at(sunday_in_la) == "2027-W02"
+    w01_close = los_angeles.close_at("2027-W01")  # Wednesday 6 Jan 17:00 in Los Angeles
+    assert los_angeles.week_at(w01_close - timedelta(seconds=1)) == "2027-W01"
+    assert los_angeles.week_at(w01_close) == "2027-W02"  # the close itself opens the next
+    thursday = utc(2027, 1, 14, 12, 0)  # after W02's Wednesday close: W03 is open
+    assert los_angeles.week_at(thursday) == "2027-W03"
     assert los_angeles.is_closed("2027-W02", thursday)
+    assert not los_angeles.has_opened("2027-W03", thursday)  # its prompt comes on Monday
+    start, end = los_angeles.bounds("2027-W03")
+    assert (start, end) == (los_angeles.close_at("2027-W02"), los_angeles.close_at("2027-W03"))
+
+
+def test_weeks_tile_time_across_dst_and_a_close_before_the_open() -> None:
+    friday_to_monday = WeekSchedule(tz="Europe/Berlin", open_day=4, close_day=0,
+                                    close_time="09:00")
+    for schedule in (BERLIN, friday_to_monday, WeekSchedule(tz="Pacific/Auckland")):
+        week = "2027-W10"
+        for _ in range(30):  # through the spring DST change in both hemispheres
+            _start, end = schedule.bounds(week)
+            nxt = schedule.bounds(shift(week, 1))
+            assert nxt[0] == end and nxt[1] > end
+            assert schedule.week_at(end - timedelta(microseconds=1)) == week
+            assert schedule.week_at(end) == shift(week, 1)
+            week = shift(week, 1)
 
 
 def test_next_moment_is_the_earliest_open_reminder_or_close_still_ahead() -> None:

@@ -217,14 +217,18 @@ async def test_commands_in_a_direct_message_apply_to_the_members_team(okrs: Team
     assert not said.error and "OKRs of #team-web" in said.text
 
 
-async def test_the_week_follows_the_channels_time_zone(okrs: Team) -> None:
-    # Sunday 23:30 UTC is already Monday in Berlin: a new ISO week there.
-    okrs.clock.set(datetime(2026, 11, 22, 23, 30, tzinfo=UTC))
-    said = await okrs.say("alice", 'tag "late night fix" KR-1')
-    assert "2026-W48" in said.text
-    okrs.clock.advance(timedelta(hours=-1))
-    said = await okrs.say("alice", 'tag "earlier fix" KR-1')
-    assert "2026-W47" in said.text  # 22:30 UTC is 23:30 Sunday in Berlin
+async def test_a_tag_goes_to_the_week_open_by_the_channels_clock(okrs: Team) -> None:
+    # The Berlin team closes Wednesday 17:00 Berlin (16:00 UTC in November).
+    okrs.clock.set(datetime(2026, 11, 25, 15, 59, tzinfo=UTC))
+    said = await okrs.say("alice", 'tag "just in time" KR-1')
+    assert "added to your check-in for 2026-W48." in said.text  # open, and prompted
+    okrs.clock.advance(timedelta(minutes=1))
+    said = await okrs.say("alice", 'tag "right after the close" KR-1')
+    assert said.text.endswith(
+        "added to your check-in for 2026-W49, which opens Monday 10:00."), said.text
+    okrs.clock.set(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))  # Monday 10:00 in Berlin
+    said = await okrs.say("alice", 'tag "on Monday" KR-1')
+    assert said.text.endswith("added to your check-in for 2026-W49."), said.text
 
 
 async def test_wrong_input_changes_nothing(okrs: Team) -> None:

@@ -1,0 +1,104 @@
+"""Closed weeks as they were published: their snapshot's figures over the stored rows.
+
+At its close a week's figures are taken once (:mod:`bot.loop.week_record`) and the digest is
+rendered from them. Rows can still change afterwards — an answer given late adds items to
+the week it answers, a decision changes a KR's state — but what was published must not, so
+the rules and the review read a closed week through :func:`frozen_week` and
+:func:`frozen_review`: totals, tags per KR, confidences, the evidence items and the
+blockers of every week with a snapshot are the snapshot's. Late items are shown apart
+(:class:`LateItem`), never counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+
+from .inputs import ChannelWeek, KrWeek, LateItem, WeekFigures, WeekTotals
+from .review import ReviewInputs
+from .weeks import weeks_ending
+
+
+def _kr_week(base: KrWeek | None, kr_id: int, figures: WeekFigures) -> KrWeek:
+    mean, count = figures.confidence.get(kr_id, (None, 0))
+    return KrWeek(
+        kr_id=kr_id, week=figures.week,
+        direct=figures.direct.get(kr_id, 0), indirect=figures.indirect.get(kr_id, 0),
+        metric_delta=base.metric_delta if base else 0.0,
+        measurements=base.measurements if base else 0,
+        confidence_mean=mean, confidence_count=count,
+    )
+
+
+def _kr_weeks(
+    kr_weeks: Iterable[KrWeek], kr_ids: Iterable[int], snapshots: Mapping[str, WeekFigures],
+    *, detailed: Iterable[str],
+) -> tuple[KrWeek, ...]:
+    wanted = set(detailed) & set(snapshots)
+    by_key = {(kw.kr_id, kw.week): kw for kw in kr_weeks}
+    out = {key: kw for key, kw in by_key.items() if key[1] not in wanted}
+    for week, figures in snapshots.items():
+        if week not in wanted:
+            continue
+        for kr_id in kr_ids:
+            cell = _kr_week(by_key.get((kr_id, week)), kr_id, figures)
+            if cell.covered or cell.moved or cell.measurements or cell.confidence_count:
+                out[(kr_id, week)] = cell
+    return tuple(out[key] for key in sorted(out))
+
+
+def _totals(
+    totals: Iterable[WeekTotals], snapshots: Mapping[str, WeekFigures], *, weeks: Iterable[str],
+    detailed: Iterable[str],
+) -> tuple[WeekTotals, ...]:
+    wanted, in_detail = set(weeks), set(detailed)
+    by_week = {t.week: t for t in totals}
+    for week, figures in snapshots.items():
+        if week in wanted:
+            by_week[week] = replace(figures.totals, detailed=week in in_detail)
+    return tuple(
+        by_week[w] for w in sorted(by_week) if by_week[w].shipped or by_week[w].checkins
+    )
+
+
+def frozen_week(inputs: ChannelWeek, snapshots: Mapping[str, WeekFigures]) -> ChannelWeek:
+    """``inputs`` with every week that has a snapshot read from it."""
+    if not snapshots:
+        return inputs
+    in_cycle = {w for w in snapshots if inputs.in_cycle(w) and w <= inputs.week}
+    window = set(weeks_ending(inputs.week, inputs.thresholds.lookback_weeks))
+    detailed = {w for w in window if inputs.in_cycle(w)}  # the weeks read in detail
+    items = tuple(
+        item for item in inputs.items
+        if item.week not in snapshots or item.item_id in snapshots[item.week].item_ids
+    )
+    blockers = tuple(b for b in inputs.blockers if b.week not in snapshots) + tuple(
+        b for w, f in snapshots.items() if w in window for b in f.blockers
+    )
+    return replace(
+        inputs,
+        totals=_totals(inputs.totals, snapshots, weeks=in_cycle, detailed=detailed),
+        kr_weeks=_kr_weeks(inputs.kr_weeks, [kr.kr_id for kr in inputs.krs], snapshots,
+                           detailed=detailed),
+        items=items,
+        blockers=tuple(sorted(blockers, key=lambda b: (b.week, b.member_id))),
+    )
+
+
+def frozen_review(
+    inputs: ReviewInputs, snapshots: Mapping[str, WeekFigures], late: Iterable[LateItem] = (),
+) -> ReviewInputs:
+    """``inputs`` with every week that has a snapshot read from it, and the late items."""
+    weeks = set(inputs.cycle.weeks(until=inputs.until))
+    frozen = {w: f for w, f in snapshots.items() if w in weeks}
+    return replace(
+        inputs,
+        totals=_totals(inputs.totals, frozen, weeks=weeks, detailed=weeks),
+        kr_weeks=_kr_weeks(inputs.kr_weeks, [kr.kr_id for kr in inputs.krs], frozen,
+                           detailed=weeks),
+        late=tuple(i for i in late if i.week in weeks),
+        snapshots=frozen,
+    )
+
+
+__all__ = ["LateItem", "WeekFigures", "frozen_review", "frozen_week"]
