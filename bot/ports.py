@@ -26,6 +26,7 @@ from bot.model import (
     Tag,
     Workspace,
 )
+from bot.thresholds import SettingChange
 
 
 class Clock(Protocol):
@@ -127,6 +128,15 @@ class Repository(Protocol):
     async def measurements(self, kr_id: int) -> list[Measurement]: ...
     async def add_decision(self, decision: Decision) -> Decision: ...
     async def decisions(self, kr_id: int) -> list[Decision]: ...
+
+    # settings
+    async def add_setting_change(self, change: SettingChange) -> SettingChange:
+        """Record one change of a channel setting (the value itself is on the channel)."""
+        ...
+
+    async def setting_changes(self, channel_id: int) -> list[SettingChange]:
+        """The channel's setting changes, oldest first."""
+        ...
 
 
 class UnitOfWork(Protocol):

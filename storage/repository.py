@@ -27,6 +27,7 @@ from bot.model import (
     Objective,
     Tag,
 )
+from bot.thresholds import SettingChange
 from storage.mapping import to_values
 from storage.repository_base import NotFound, RepositoryBase, WrongWorkspace
 from storage.tables import (
@@ -41,6 +42,7 @@ from storage.tables import (
     MemberRow,
     MembershipRow,
     ObjectiveRow,
+    SettingChangeRow,
     TagRow,
 )
 
@@ -61,6 +63,7 @@ TAG = _table(TagRow)
 CONFIDENCE = _table(ConfidenceRow)
 MEASUREMENT = _table(MeasurementRow)
 DECISION = _table(DecisionRow)
+SETTING_CHANGE = _table(SettingChangeRow)
 
 
 class SqlRepository(RepositoryBase):
@@ -352,6 +355,18 @@ class SqlRepository(RepositoryBase):
     async def decisions(self, kr_id: int) -> list[Decision]:
         return await self._all(
             Decision, DECISION, DECISION.c.kr_id == kr_id, order_by=(DECISION.c.decided_at,)
+        )
+
+    # --- settings ------------------------------------------------------------------------
+
+    async def add_setting_change(self, change: SettingChange) -> SettingChange:
+        await self._require(CHANNEL, change.channel_id, "channel")
+        return await self._insert(SETTING_CHANGE, change)
+
+    async def setting_changes(self, channel_id: int) -> list[SettingChange]:
+        return await self._all(
+            SettingChange, SETTING_CHANGE, SETTING_CHANGE.c.channel_id == channel_id,
+            order_by=(SETTING_CHANGE.c.changed_at, SETTING_CHANGE.c.id),
         )
 
     # --- helpers -------------------------------------------------------------------------

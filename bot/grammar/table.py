@@ -17,6 +17,7 @@ from bot.grammar import forms
 from bot.grammar.errors import CommandError
 from bot.grammar.tokens import Line
 from bot.requests import Help, Request
+from bot.thresholds import SETTINGS
 
 # Words people put before the command out of habit: "/okr list" typed in a Teams chat.
 LEADING_WORDS = ("/okr", "okr", "@okrbot")
@@ -78,6 +79,15 @@ _REPORTS = "Reports"
 
 _DAYS_AND_TIMES = "Days: monday … sunday or mon … sun, any case. Times: 09:30, 17:00, 9am, 5:30pm."
 
+def _settings_help() -> str:
+    """The settings and their ranges, for `help settings` (from the one list of them)."""
+    lines = ["Names, defaults and ranges (shares are written 0.4 or 40%; `default` resets one):"]
+    for setting in SETTINGS:
+        lines.append(f"• {setting.name}: {setting.meaning} — default "
+                     f"{setting.show(setting.default)}, {setting.range_text}")
+    return "\n".join(lines)
+
+
 COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         name="help",
@@ -129,6 +139,17 @@ COMMANDS: tuple[CommandSpec, ...] = (
         group=_SETUP,
         description="Zone names are the IANA ones: Area/City, like Europe/Berlin.",
         aliases=("timezone",),
+    ),
+    CommandSpec(
+        name="settings",
+        usages=("settings", "settings <name> <value>"),
+        summary="show or change the channel's thresholds",
+        who=Who.OWNER,
+        examples=("settings alignment-floor 0.4", "settings", "settings reminder-delay 36",
+                  "settings keep-snooze default"),
+        read=forms.parse_settings,
+        group=_SETUP,
+        description=_settings_help(),
     ),
     CommandSpec(
         name="objective add",

@@ -9,6 +9,14 @@ Explicit states, one question each::
 Every line is an answer to the current question; one that cannot be read gets what was
 wrong and an example, and the state stays (the fallback). ``pause`` (or ``cancel``) stops
 and keeps the draft; so does the timeout (:data:`TIMEOUT`): ``checkin`` resumes it.
+
+A line that is a command of the grammar is never taken as an answer
+(docs/decisions.md § Commands inside a check-in): a command that only shows something
+(:data:`SHOWN`: ``list``, ``show KR-2``, ``drift``, ``review``, ``help tag``) is run by
+:meth:`bot.app.OkrBot.answer_line` and the question is asked again; ``tag`` and ``untag``
+act on the check-in being answered (the draft); any other command is refused with a hint
+(``pause`` first) and changes nothing. A line in quotes is always an answer, as typed.
+
 Everything here is pure; :mod:`bot.loop.checkin` stores the draft between turns.
 """
 
@@ -16,10 +24,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
+from bot import requests as rq
+from bot.commands import CommandError, parse
+from bot.grammar.amounts import unit_problem
+from bot.grammar.values import number
 from bot.loop.answer import (
     MAX_BLOCKERS_TEXT,
     MAX_ITEM_TEXT,
@@ -28,19 +40,30 @@ from bot.loop.answer import (
     ItemAnswer,
     KrChoices,
     kr_number,
-    read_number,
     same_item,
 )
+from bot.grammar.tokens import Token
 from bot.model import Tier
 
 #: A conversation nobody answered for this long stops taking lines (its draft is kept).
 TIMEOUT = timedelta(hours=1)
 
 _DONE = {"done", "that's all", "thats all", "finished", "end", "."}
-_NOTHING = {"nothing", "nothing shipped", "nothing this week", "none", "-"}
+_NOTHING = {"nothing", "nothing shipped", "nothing this week", "nothing new", "none", "-", "n/a"}
 _STOP = {"pause", "cancel", "stop", "later"}
 _SKIP = {"skip", "no", "-", "none", "n/a"}
 _SAME = {"same", "unchanged", "keep"}
+_NO_BLOCKERS = {"no", "nope", "none", "nothing", "-", "n/a", "not blocked"}
+_HELP = {"help", "?"}
+#: The conversation's own words: an answer at some step, never a command.
+_ANSWER_WORDS = _DONE | _NOTHING | _STOP | _SKIP | _SAME | _NO_BLOCKERS | _HELP
+
+#: Commands that only show something: inside a conversation they run and the question is
+#: asked again (by :meth:`bot.app.OkrBot.answer_line`, which has the use cases).
+SHOWN = (rq.Help, rq.ListOkrs, rq.ShowKeyResult, rq.ShowDrift, rq.ShowReview)
+# Whether a line is a command must not depend on the day; the only dates in the grammar
+# (`skip until …`) are accepted from any day on, so this reads them all as commands.
+_ANY_DAY = date.min
 
 
 class Step(StrEnum):
@@ -188,6 +211,10 @@ def advance(dialogue: Dialogue, line: str, *, choices: KrChoices) -> Move:
     """Take one line of the member's answer."""
     text = line.strip()
     word = text.casefold()
+    request = command_in(text)
+    if request is not None:
+        return _command(dialogue, request, choices)
+    text, line = _literal(text), _literal(line)
     if word in _STOP:
         return Move(
             dialogue,
@@ -195,7 +222,7 @@ def advance(dialogue: Dialogue, line: str, *, choices: KrChoices) -> Move:
             "to carry on before the week closes.",
             paused=True,
         )
-    if word in ("help", "?"):
+    if word in _HELP:
         return Move(dialogue, question(dialogue, choices))
     match dialogue.step:
         case Step.SHIPPED:
@@ -204,6 +231,7 @@ def advance(dialogue: Dialogue, line: str, *, choices: KrChoices) -> Move:
             return _tags(dialogue, text, choices)
         case Step.BLOCKERS:
             blockers = dialogue.blockers_before if word in _SAME else text
+            blockers = "" if word in _NO_BLOCKERS else blockers
             if len(blockers) > MAX_BLOCKERS_TEXT:
                 return _again(
                     dialogue,
@@ -218,14 +246,129 @@ def advance(dialogue: Dialogue, line: str, *, choices: KrChoices) -> Move:
     return Move(dialogue, "This check-in is already saved.", finished=True)
 
 
+def command_in(line: str) -> rq.Request | None:
+    """The command a line of the conversation is, or None when it is an answer: a line
+    the grammar reads as a command, other than the conversation's own words (``done``,
+    ``skip``, ``help``…). A pasted list of several lines is an answer."""
+    text = line.strip()
+    if not text or "\n" in text or text.casefold() in _ANSWER_WORDS:
+        return None
+    try:
+        return parse(text, today=_ANY_DAY)
+    except CommandError:
+        return None
+
+
+def shown_command(line: str) -> rq.Request | None:
+    """The command to run for a conversation line that only shows something (:data:`SHOWN`)."""
+    request = command_in(line)
+    return request if isinstance(request, SHOWN) else None
+
+
+def _literal(text: str) -> str:
+    """A whole line in quotes is the answer as typed, without them: `"list"` is an item."""
+    token = text.strip()
+    quotes = {'"': '"', "“": "”", "”": "”", "„": "“", "'": "'", "‘": "’"}
+    if len(token) >= 2 and quotes.get(token[0]) == token[-1] and "\n" not in token:
+        return token[1:-1].strip()
+    return text
+
+
+def _command(dialogue: Dialogue, request: rq.Request, choices: KrChoices) -> Move:
+    ask = question(dialogue, choices)
+    if isinstance(request, SHOWN):
+        return Move(dialogue, ask)  # the app shows what was asked for, then this
+    if isinstance(request, rq.TagItem):
+        return _tag_in_draft(dialogue, request, choices)
+    if isinstance(request, rq.UntagItem):
+        return _untag_in_draft(dialogue, request, choices)
+    if isinstance(request, rq.OpenCheckIn):
+        return Move(dialogue, f"You are answering your check-in now.\n{ask}")
+    return Move(
+        dialogue,
+        "That is a command, and you are in the middle of your check-in: it was not run and "
+        "nothing was stored. Type `pause` (your answers are kept), run the command, then "
+        "`checkin` to carry on — or put the line in quotes to give it as your answer.\n" + ask,
+        error=True,
+    )
+
+
+def _tag_in_draft(dialogue: Dialogue, cmd: rq.TagItem, choices: KrChoices) -> Move:
+    """`tag` inside a conversation tags the item in the check-in being answered (added to
+    it when it is not there yet), as the tagging question would."""
+    text = cmd.item.strip()
+    if cmd.kr is not None and choices.by_number(cmd.kr) is None:
+        return _again(dialogue, f"KR-{cmd.kr} is not an active key result here.", choices)
+    if len(text) > MAX_ITEM_TEXT:
+        return _again(
+            dialogue, f"That item is {len(text):,} characters; keep it under {MAX_ITEM_TEXT:,}.",
+            choices,
+        )
+    items = list(dialogue.items)
+    index = next((i for i, item in enumerate(items) if same_item(item.text, text)), None)
+    if cmd.tier is Tier.NONE:
+        tagged = ItemAnswer(text=text, tier=Tier.NONE, reason=cmd.reason.strip())
+    else:
+        assert cmd.kr is not None
+        before = items[index] if index is not None else None
+        krs = before.krs if before is not None and before.tier is cmd.tier else ()
+        tagged = ItemAnswer(text=text, krs=tuple(dict.fromkeys((*krs, cmd.kr))), tier=cmd.tier)
+    if index is None:
+        if len(items) >= MAX_ITEMS:
+            return _again(dialogue, f"A check-in holds up to {MAX_ITEMS} items.", choices)
+        items.append(tagged)
+        index = len(items) - 1
+    else:
+        tagged = replace(tagged, text=items[index].text)
+        items[index] = tagged
+    to_tag = tuple(i for i in dialogue.to_tag if i != index)
+    changed = replace(dialogue, items=tuple(items), to_tag=to_tag)
+    said = f"Tagged in this check-in: {describe(tagged)}."
+    if dialogue.step is Step.TAGS and not to_tag:
+        move = _next(changed, Step.TAGS, choices)
+        return replace(move, say=f"{said}\n{move.say}".rstrip())
+    return Move(changed, f"{said}\n{question(changed, choices)}")
+
+
+def _untag_in_draft(dialogue: Dialogue, cmd: rq.UntagItem, choices: KrChoices) -> Move:
+    index = next(
+        (i for i, item in enumerate(dialogue.items) if same_item(item.text, cmd.item)), None
+    )
+    if index is None:
+        return _again(dialogue, f"“{cmd.item}” is not in this check-in.", choices)
+    item = dialogue.items[index]
+    if cmd.kr is not None and cmd.kr not in item.krs:
+        return _again(dialogue, f"“{item.text}” is not tagged to KR-{cmd.kr}.", choices)
+    krs = tuple(n for n in item.krs if n != cmd.kr) if cmd.kr is not None else ()
+    untagged = ItemAnswer(text=item.text, krs=krs, tier=item.tier if krs else Tier.DIRECT)
+    items = dialogue.items[:index] + (untagged,) + dialogue.items[index + 1 :]
+    changed = replace(dialogue, items=items)
+    return Move(changed, f"Untagged in this check-in: {describe(untagged)}.\n"
+                         f"{question(changed, choices)}")
+
+
 def _again(dialogue: Dialogue, problem: str, choices: KrChoices) -> Move:
     return Move(dialogue, f"{problem}\n{question(dialogue, choices)}", error=True)
 
 
 def _shipped(dialogue: Dialogue, line: str, word: str, choices: KrChoices) -> Move:
-    if word in _DONE or (word in _NOTHING and not dialogue.items):
+    if word in _DONE or word in _NOTHING:
+        # "nothing" in a check-in that already has items (reopened, or some typed): nothing
+        # more — the items stay (removing one is the form's or `untag`'s job, never a guess).
         untagged = tuple(i for i, item in enumerate(dialogue.items) if item.untagged)
-        return _next(replace(dialogue, to_tag=untagged), Step.SHIPPED, choices)
+        move = _next(replace(dialogue, to_tag=untagged), Step.SHIPPED, choices)
+        if word in _NOTHING and dialogue.items:
+            count = len(dialogue.items)
+            kept = f"Nothing more: the {count} item{'s' if count != 1 else ''} already listed stay."
+            return replace(move, say=f"{kept}\n{move.say}".rstrip())
+        return move
+    if word == "skip":
+        return _again(
+            dialogue,
+            "This question cannot be skipped: say `nothing` if nothing shipped. To skip the "
+            "whole week, `pause` and then `skip this week`.",
+            choices,
+        )
     if not word:
         return _again(dialogue, "That line was empty.", choices)
     items = list(dialogue.items)
@@ -307,35 +450,53 @@ def _pairs(dialogue: Dialogue, text: str, choices: KrChoices, *, confidence: boo
     step = Step.CONFIDENCE if confidence else Step.VALUES
     if text.casefold() in _SKIP:
         return _next(dialogue, step, choices)
-    tokens = [t for t in re.split(r"[\s,;:=]+", text) if t]
-    if len(tokens) % 2:
-        return _again(dialogue, "Write each key result code followed by its number.", choices)
+    # "KR-1 7, KR-2 4" and "KR-2 1,250 KR-3 30 h": a comma before three digits groups them
+    tokens = [t for t in re.split(r"(?:[\s;:=]|,(?!\d{3}\b))+", text) if t]
     pairs: dict[int, float] = {}
-    for code, value in zip(tokens[::2], tokens[1::2], strict=True):
+    while tokens:
+        code = tokens.pop(0)
         number = kr_number(code)
         kr = choices.by_number(number) if number is not None else None
         if kr is None:
             return _again(dialogue, f"“{code}” is not an active key result here.", choices)
+        if not tokens:
+            return _again(dialogue, "Write each key result code followed by its number.", choices)
         if not confidence and kr.number not in choices.recordable:
             return _again(
                 dialogue,
                 f"Only {kr.code}'s owner or the channel owner records its values.",
                 choices,
             )
-        read = read_number(value)
+        typed = tokens.pop(0)
+        read = _number(typed)
         if read is None:
-            return _again(dialogue, f"“{value}” is not a number.", choices)
-        if confidence and (read != int(read) or not 1 <= read <= 10):
-            return _again(
-                dialogue, f"Confidence is a whole number from 1 to 10, not “{value}”.", choices
-            )
-        pairs[kr.number] = read
+            return _again(dialogue, f"“{typed}” is not a number.", choices)
+        value, unit = read
+        if not unit and tokens and kr_number(tokens[0]) is None and _number(tokens[0]) is None:
+            unit = tokens.pop(0)  # "KR-2 30 h": the word after the number is its unit
+        if confidence:
+            if unit or value != int(value) or not 1 <= value <= 10:
+                return _again(
+                    dialogue, f"Confidence is a whole number from 1 to 10, not “{typed}”.",
+                    choices,
+                )
+        elif (problem := unit_problem(kr, value=value, unit=unit, usage=f"{kr.code} {{}}")):
+            return _again(dialogue, problem[:1].upper() + problem[1:] + ".", choices)
+        pairs[kr.number] = value
     if confidence:
         merged = dict(dialogue.confidence) | {n: int(v) for n, v in pairs.items()}
         dialogue = replace(dialogue, confidence=tuple(sorted(merged.items())))
     else:
         dialogue = replace(dialogue, values=tuple(sorted(pairs.items())))
     return _next(dialogue, step, choices)
+
+
+def _number(text: str) -> tuple[float, str] | None:
+    """A number and the unit written onto it, as commands read them; None if not a number."""
+    try:
+        return number(Token(text, text, False, 0, len(text)))
+    except CommandError:
+        return None
 
 
 _ORDER = (Step.SHIPPED, Step.TAGS, Step.BLOCKERS, Step.CONFIDENCE, Step.VALUES, Step.DONE)
