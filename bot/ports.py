@@ -7,6 +7,7 @@ implement :class:`Messenger`; tests and the console pass a :class:`Clock` they c
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol
@@ -24,9 +25,32 @@ from bot.model import (
     Member,
     Objective,
     Tag,
+    Tier,
     Workspace,
 )
 from bot.thresholds import SettingChange
+
+
+@dataclass(frozen=True)
+class KrItem:
+    """An item tagged to a KR, with the check-in week it belongs to and who shipped it."""
+
+    kr_id: int
+    week: str
+    member_id: int
+    text: str
+    tier: Tier
+    late: bool = False  # its check-in was answered after the week closed
+
+
+@dataclass(frozen=True)
+class KrConfidence:
+    """One member's confidence (1..10) in a KR, in one week's check-in."""
+
+    kr_id: int
+    week: str
+    member_id: int
+    value: int
 
 
 class Clock(Protocol):
@@ -122,6 +146,13 @@ class Repository(Protocol):
 
     async def set_confidence(self, confidence: Confidence) -> None: ...
     async def confidences(self, checkin_id: int) -> list[Confidence]: ...
+    async def kr_items(self, kr_id: int) -> list[KrItem]:
+        """The items tagged to the KR (direct or indirect), by week and position."""
+        ...
+
+    async def kr_confidences(self, channel_id: int) -> list[KrConfidence]:
+        """Every confidence given in the channel's check-ins, by week."""
+        ...
 
     # measurements and decisions
     async def add_measurement(self, measurement: Measurement) -> Measurement: ...
@@ -166,6 +197,8 @@ UnitOfWorkFactory = Callable[[], UnitOfWork]
 __all__ = [
     "Address",
     "Clock",
+    "KrConfidence",
+    "KrItem",
     "Messenger",
     "Repository",
     "Undeliverable",

@@ -56,9 +56,11 @@ class Setting:
     def problem(self, value: float) -> str | None:
         """Why ``value`` cannot be this setting, or None."""
         if self.whole and value != int(value):
-            return f"{self.name} is a whole number ({self.range_text}), not {number(value)}"
+            return f"the setting {self.name} takes a whole number ({self.range_text}), " \
+                   f"not {number(value)}"
         if not self.minimum <= value <= self.maximum:
-            return f"{self.name} goes from {self.range_text}; {number(value)} is outside that"
+            return f"the setting {self.name} goes from {self.range_text}: {number(value)} is " \
+                   "outside that"
         return None
 
 

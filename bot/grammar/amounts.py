@@ -58,7 +58,9 @@ def known_unit(text: str) -> Unit | None:
 
 def same_unit(first: str, second: str) -> bool:
     """Two spellings of one unit: ``h`` and ``hours``, ``%`` and ``percent``, ``$`` and ``$``."""
-    if first.strip().casefold() == second.strip().casefold():
+    first, second = first.strip(), second.strip()
+    # any case ("Teams", "teams"), but one letter is case-sensitive: M is not m
+    if first == second or (len(first) > 1 and first.casefold() == second.casefold()):
         return True
     a, b = known_unit(first), known_unit(second)
     return a is not None and a == b
@@ -78,8 +80,8 @@ def unit_problem(kr: KeyResult, *, value: float, unit: str, usage: str) -> str |
         typed, own = known_unit(unit), known_unit(kr.unit)
         if typed is not None and own is not None and typed.family == own.family:
             converted = value * typed.factor / own.factor
-            hint = (f" ({written} is {show(converted, kr.unit)}: "
-                    f"`{usage.format(show_plain(converted))}`)")
+            plain = show_plain(converted)
+            hint = f" ({written} is {_with_unit(plain, kr.unit)}: `{usage.format(plain)}`)"
         return f"{code} is measured in {kr.unit}, not {unit} — give the value in {kr.unit}{hint}"
     family = known_unit(kr.unit)
     if value < 0 and family is not None and family.family in _NEVER_NEGATIVE:
@@ -106,10 +108,16 @@ def direction_problem(action: KrAction, *, baseline: float, target: float, unit:
 def show_plain(value: float) -> str:
     """A value to type back into a command: no thousands commas, at least three significant
     digits, never an exponent (``0.00000833``, ``1500``, ``2.5``)."""
-    if value == 0 or value.is_integer():
+    if value == int(value):
         return str(int(value))
-    digits = max(2, 3 - int(math.floor(math.log10(abs(value)))))
+    digits = max(2, 2 - math.floor(math.log10(abs(value))))
     return f"{value:.{digits}f}".rstrip("0").rstrip(".")
+
+
+def _with_unit(plain: str, unit: str) -> str:
+    """A plain number with its unit where :func:`bot.format.number` puts it."""
+    written = show(1, unit)
+    return written.replace("1", plain, 1)
 
 
 __all__ = ["Unit", "direction_problem", "known_unit", "same_unit", "show_plain", "unit_problem"]

@@ -369,7 +369,7 @@ def parse_settings(line: Line, today: date) -> Request:
     elif unit and unit.casefold() not in (setting.unit, setting.unit[:-1]):
         expected = f"in {setting.unit}" if setting.unit else (
             "a share: 0.4 or 40%" if setting.share else "a plain number")
-        raise CommandError(f"{setting.name} is {expected}, not “{unit}”")
+        raise CommandError(f"the setting {setting.name} is {expected}, not “{unit}”")
     if (problem := setting.problem(value)) is not None:
         raise CommandError(problem)
     return ChangeSetting(name=setting.key, value=value)

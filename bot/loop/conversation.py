@@ -213,7 +213,7 @@ def advance(dialogue: Dialogue, line: str, *, choices: KrChoices) -> Move:
     word = text.casefold()
     request = command_in(text)
     if request is not None:
-        return _command(dialogue, request, choices)
+        return _command(dialogue, request, text, choices)
     text, line = _literal(text), _literal(line)
     if word in _STOP:
         return Move(
@@ -274,7 +274,7 @@ def _literal(text: str) -> str:
     return text
 
 
-def _command(dialogue: Dialogue, request: rq.Request, choices: KrChoices) -> Move:
+def _command(dialogue: Dialogue, request: rq.Request, line: str, choices: KrChoices) -> Move:
     ask = question(dialogue, choices)
     if isinstance(request, SHOWN):
         return Move(dialogue, ask)  # the app shows what was asked for, then this
@@ -286,7 +286,7 @@ def _command(dialogue: Dialogue, request: rq.Request, choices: KrChoices) -> Mov
         return Move(dialogue, f"You are answering your check-in now.\n{ask}")
     return Move(
         dialogue,
-        "That is a command, and you are in the middle of your check-in: it was not run and "
+        f"“{line}” is a command, and you are in the middle of your check-in: it was not run and "
         "nothing was stored. Type `pause` (your answers are kept), run the command, then "
         "`checkin` to carry on — or put the line in quotes to give it as your answer.\n" + ask,
         error=True,
@@ -359,7 +359,8 @@ def _shipped(dialogue: Dialogue, line: str, word: str, choices: KrChoices) -> Mo
         move = _next(replace(dialogue, to_tag=untagged), Step.SHIPPED, choices)
         if word in _NOTHING and dialogue.items:
             count = len(dialogue.items)
-            kept = f"Nothing more: the {count} item{'s' if count != 1 else ''} already listed stay."
+            kept = (f"Nothing more — keeping the {count} item{'s' if count != 1 else ''} "
+                    "already in your check-in.")
             return replace(move, say=f"{kept}\n{move.say}".rstrip())
         return move
     if word == "skip":
