@@ -86,11 +86,12 @@ def _unit_and_note(cmd: rq.UpdateKeyResult, kr: KeyResult) -> tuple[str, str]:
 def _check_value(kr: KeyResult, *, value: float, unit: str, usage: str, command: str) -> None:
     problem = unit_problem(kr, value=value, unit=unit, usage=usage)
     if problem is not None:
-        raise UseCaseError(_sentence(problem) + ".", command=command)
+        raise UseCaseError(_ending(problem[:1].upper() + problem[1:]), command=command)
 
 
-def _sentence(problem: str) -> str:
-    return problem[:1].upper() + problem[1:]
+def _ending(problem: str) -> str:
+    """A problem as a sentence: a full stop, unless it ends with a question already."""
+    return problem if problem.endswith(("?", ".")) else problem + "."
 
 
 async def kill(cmd: rq.KillKeyResult, turn: Turn) -> Reply:
@@ -156,7 +157,7 @@ async def redirect_target(cmd: rq.RedirectTarget, turn: Turn) -> Reply:
                                     unit=kr.unit)
         if problem is not None:
             raise UseCaseError(
-                f"{kr.code} is to {fmt.kr_goal(kr)}: {problem}.", command="redirect")
+                f"{kr.code} is to {fmt.kr_goal(kr)}: {_ending(problem)}", command="redirect")
     old = kr.target
     kr.target = cmd.target
     await _decide(turn, kr, DecisionKind.REDIRECT, new_target=cmd.target,
