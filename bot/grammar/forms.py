@@ -12,7 +12,6 @@ from datetime import date
 from bot.grammar.amounts import direction_problem, known_unit
 from bot.grammar.errors import CommandError
 from bot.grammar.tokens import Line, Token
-from bot.thresholds import SETTINGS, find_setting
 from bot.grammar.values import (
     clock_time,
     future_date,
@@ -52,6 +51,7 @@ from bot.requests import (
     UntagItem,
     UpdateKeyResult,
 )
+from bot.thresholds import SETTINGS, find_setting
 
 # --- shared pieces ---------------------------------------------------------------------
 

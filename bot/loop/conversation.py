@@ -31,6 +31,7 @@ from typing import Any
 from bot import requests as rq
 from bot.commands import CommandError, parse
 from bot.grammar.amounts import unit_problem
+from bot.grammar.tokens import Token
 from bot.grammar.values import number
 from bot.loop.answer import (
     MAX_BLOCKERS_TEXT,
@@ -42,7 +43,6 @@ from bot.loop.answer import (
     kr_number,
     same_item,
 )
-from bot.grammar.tokens import Token
 from bot.model import Tier
 
 #: A conversation nobody answered for this long stops taking lines (its draft is kept).

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from bot import format as fmt
 from bot import requests as rq
-from bot.messages import Reply, text_reply
 from bot.grammar.amounts import direction_problem, same_unit, unit_problem
+from bot.messages import Reply, text_reply
 from bot.model import Decision, DecisionKind, KeyResult, KrAction, KrState, Measurement
 from bot.services.turn import Turn, UseCaseError
 

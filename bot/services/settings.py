@@ -52,7 +52,8 @@ async def change_setting(cmd: rq.ChangeSetting, turn: Turn) -> Reply:
         raise UseCaseError(problem[:1].upper() + problem[1:] + ".", command="settings")
     if new == old:
         raise UseCaseError(
-            f"The setting {setting.name} is already {setting.show(old)}: nothing changed.", command="settings"
+            f"The setting {setting.name} is already {setting.show(old)}: nothing changed.",
+            command="settings",
         )
     if setting.key == "remind_after_hours":
         _check_reminder_before_close(channel, hours=new)
@@ -65,7 +66,9 @@ async def change_setting(cmd: rq.ChangeSetting, turn: Turn) -> Reply:
         workspace_id=channel.workspace_id, channel_id=channel.id, name=setting.key,
         old_value=old, new_value=new, changed_at=turn.now, changed_by=turn.member.id,
     ))
-    default = "the default" if new == setting.default else f"default {setting.show(setting.default)}"
+    default = (
+        "the default" if new == setting.default else f"default {setting.show(setting.default)}"
+    )
     return Reply(message(
         Text(f"#{channel.name or channel.external_id}: {setting.name} is now "
              f"*{setting.show(new)}* (was {setting.show(old)}; {default})."),

@@ -195,8 +195,11 @@ def test_a_show_command_is_not_an_answer_and_the_question_is_asked_again(said, s
 def test_tag_inside_the_conversation_tags_the_item_in_the_draft() -> None:
     dialogue = talk([("Shipped it", "1 item")])
     move = advance(dialogue, 'tag "Docs for the API" KR-2', choices=CHOICES)
-    assert not move.error and "Tagged in this check-in: Docs for the API → KR-2 (direct)" in move.say
-    assert move.dialogue.items == (ItemAnswer("Shipped it"), ItemAnswer("Docs for the API", krs=(2,)))
+    assert not move.error
+    assert "Tagged in this check-in: Docs for the API → KR-2 (direct)" in move.say
+    assert move.dialogue.items == (
+        ItemAnswer("Shipped it"), ItemAnswer("Docs for the API", krs=(2,))
+    )
     assert shown_command('tag "Docs for the API" KR-2') is None  # the app does not run it too
     # tagging the item being asked about answers the question
     asked = advance(move.dialogue, "done", choices=CHOICES).dialogue

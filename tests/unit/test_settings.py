@@ -53,7 +53,8 @@ def test_every_threshold_the_issue_names_is_a_setting_and_each_is_read_somewhere
     assert set(NAMED_IN_THE_ISSUE.values()) <= names
     analysed = {f.name for f in fields(Thresholds)}
     for setting in SETTINGS:
-        channel = Channel(workspace_id=1, external_id="C", thresholds={setting.key: setting.maximum})
+        channel = Channel(workspace_id=1, external_id="C",
+                          thresholds={setting.key: setting.maximum})
         if setting.key == "remind_after_hours":
             assert WeekSchedule.of(channel).remind_after == timedelta(hours=setting.maximum)
         elif setting.key == "keep_snooze_weeks":
