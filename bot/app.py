@@ -17,7 +17,17 @@ from bot.context import Actor, Place
 from bot.drift_report import ZOMBIE_ACTIONS
 from bot.loop import conversation
 from bot.loop.entry import WeeklyLoop
-from bot.messages import Divider, Form, FormErrors, Message, Reply, Text, message, text_reply
+from bot.messages import (
+    Divider,
+    Form,
+    FormErrors,
+    Message,
+    Note,
+    Reply,
+    Text,
+    message,
+    text_reply,
+)
 from bot.ports import Clock, Messenger, UnitOfWorkFactory
 from bot.services import (
     decisions,
@@ -198,8 +208,11 @@ class OkrBot:
             result = Reply(help_message(shown.topic, prefix=command_prefix(actor, place)))
         else:
             result = await self.execute(actor=actor, place=place, request=shown)
+        # a failed one may have been meant as an answer ("review the copy" as a shipped item)
+        hint = (Note(f"To give “{text.strip()}” as your answer, put it in quotes."),) if (
+            result.error) else ()
         return Reply(
-            message(*result.message.parts, Divider(), *answer.message.parts,
+            message(*result.message.parts, *hint, Divider(), *answer.message.parts,
                     summary=result.message.fallback, mentions=result.message.mentions),
             error=result.error,
         )

@@ -9,6 +9,7 @@ import pytest
 from adapters.console.render import render
 from bot.app import OkrBot
 from bot.context import Place
+from storage.analysis_store import analysis_store_for
 from storage.database import Database
 from tests.unit.loop_world import World, standard_team
 
@@ -23,7 +24,7 @@ async def world(sqlite_database: Database) -> World:
 async def typed(world: World, user: str, line: str) -> str:
     """A line as the console takes it: the conversation's, else a command."""
     bot = OkrBot(uow=world.database.uow, clock=world.team.clock, messenger=world.messenger,
-                 loop=world.loop)
+                 loop=world.loop, analysis=analysis_store_for)
     place = Place(channel="team-web", channel_name="team-web")
     reply = await bot.answer_line(actor=world.actor(user), place=place, text=line)
     reply = reply or await bot.handle_command(actor=world.actor(user), place=place, text=line)
@@ -57,3 +58,7 @@ async def test_a_failing_show_command_inside_a_check_in_still_asks_again(world: 
     said = await typed(world, "carol", "show KR-9")
     assert "KR-9 is not a key result of #team-web" in said
     assert "What did you ship this week?" in said
+    review = await typed(world, "carol", "review the onboarding copy")
+    assert "No cycle called “the onboarding copy”" in review
+    assert "To give “review the onboarding copy” as your answer, put it in quotes." in review
+    assert "1 item" in await typed(world, "carol", '"review the onboarding copy"')
