@@ -28,7 +28,6 @@ from bot.model import (
     Tier,
     Workspace,
 )
-from bot.thresholds import SettingChange
 
 
 @dataclass(frozen=True)
@@ -51,6 +50,20 @@ class KrConfidence:
     week: str
     member_id: int
     value: int
+
+
+@dataclass
+class SettingChange:
+    """One change of a channel setting: who, when, from what to what (``setting_change``)."""
+
+    workspace_id: int
+    channel_id: int
+    name: str  # the key in Channel.thresholds
+    old_value: float
+    new_value: float
+    changed_at: datetime
+    changed_by: int | None = None
+    id: int | None = None
 
 
 class Clock(Protocol):
@@ -199,6 +212,7 @@ __all__ = [
     "Clock",
     "KrConfidence",
     "KrItem",
+    "SettingChange",
     "Messenger",
     "Repository",
     "Undeliverable",

@@ -5,13 +5,13 @@ A channel's values live in ``Channel.thresholds`` (name → number; a missing na
 default). The analysis reads them through :class:`bot.analysis.inputs.Thresholds`, the loop
 through ``Channel.threshold("remind_after_hours")`` and `keep` through
 ``Channel.threshold("keep_snooze_weeks")``, each time it runs: a change is used from the
-next close, reminder or decision on. Each change is recorded (:class:`SettingChange`).
+next close, reminder or decision on. Each change is recorded
+(:class:`bot.ports.SettingChange`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from bot.analysis.inputs import EXTRA_THRESHOLDS
 from bot.format import number
@@ -124,18 +124,4 @@ def find_setting(name: str) -> Setting | None:
     return None
 
 
-@dataclass
-class SettingChange:
-    """One change of a channel setting: who, when, from what to what (``setting_change``)."""
-
-    workspace_id: int
-    channel_id: int
-    name: str  # the key in Channel.thresholds
-    old_value: float
-    new_value: float
-    changed_at: datetime
-    changed_by: int | None = None
-    id: int | None = None
-
-
-__all__ = ["DRIFT", "LOOP", "SETTINGS", "ZOMBIES", "Setting", "SettingChange", "find_setting"]
+__all__ = ["DRIFT", "LOOP", "SETTINGS", "ZOMBIES", "Setting", "find_setting"]

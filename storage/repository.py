@@ -27,8 +27,7 @@ from bot.model import (
     Objective,
     Tag,
 )
-from bot.ports import KrConfidence, KrItem
-from bot.thresholds import SettingChange
+from bot.ports import KrConfidence, KrItem, SettingChange
 from storage.mapping import to_values
 from storage.repository_base import NotFound, RepositoryBase, WrongWorkspace
 from storage.tables import (

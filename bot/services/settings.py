@@ -6,8 +6,9 @@ from bot import requests as rq
 from bot.loop.schedule import WeekSchedule
 from bot.messages import BulletList, Heading, Note, Part, Reply, Text, Visibility, message
 from bot.model import WEEKDAYS, Channel
+from bot.ports import SettingChange
 from bot.services.turn import Turn, UseCaseError
-from bot.thresholds import SETTINGS, Setting, SettingChange, find_setting
+from bot.thresholds import SETTINGS, Setting, find_setting
 
 
 async def show_settings(cmd: rq.ShowSettings, turn: Turn) -> Reply:

@@ -8,8 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.model import CheckIn, Confidence, Item, Tag, Tier
-from bot.ports import KrConfidence, KrItem
-from bot.thresholds import SettingChange
+from bot.ports import KrConfidence, KrItem, SettingChange
 from storage.database import Database
 from storage.repository_base import WrongWorkspace
 from tests.storage.test_round_trip import PARIS_SUMMER, build_world
