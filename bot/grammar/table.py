@@ -213,7 +213,9 @@ COMMANDS: tuple[CommandSpec, ...] = (
         examples=("update KR-3 240", "update KR-1 38% after the pricing page launch"),
         read=forms.parse_update,
         group=_OKRS,
-        description="The note is the rest of the line, in quotes or not.",
+        description="The value is in the key result's unit: a unit written with it (30h, "
+        "30 hours, 45%) must be that unit — values are never converted — and durations "
+        "cannot be negative. The note is the rest of the line, in quotes or not.",
     ),
     CommandSpec(
         name="checkin",
@@ -298,6 +300,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
         examples=("redirect KR-3 to 250", "redirect KR-3 into KR-5"),
         read=forms.parse_redirect,
         group=_DECIDE,
+        description="A new target keeps the key result's direction (above the baseline to "
+        "increase, below it to decrease) and its unit, and differs from the current one.",
     ),
     CommandSpec(
         name="drift",
