@@ -15,7 +15,7 @@ from bot.analysis.ports import AnalysisStoreFactory
 from bot.commands import CommandError, help_message, parse
 from bot.context import Actor, Place
 from bot.drift_report import ZOMBIE_ACTIONS
-from bot.loop import conversation
+from bot.loop.conversation_lines import shown_command
 from bot.loop.entry import WeeklyLoop
 from bot.messages import (
     Divider,
@@ -199,7 +199,7 @@ class OkrBot:
         answer = await self.loop.answer_line(
             actor=actor, place=place, text=text, delivery_id=delivery_id
         )
-        shown = conversation.shown_command(text) if answer is not None else None
+        shown = shown_command(text) if answer is not None else None
         if answer is None or shown is None:
             return answer
         # `list`, `show KR-2`… typed mid-check-in: shown, then the question again (the

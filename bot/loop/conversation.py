@@ -12,8 +12,9 @@ and keeps the draft; so does the timeout (:data:`TIMEOUT`): ``checkin`` resumes 
 
 A line that is a command of the grammar is never taken as an answer
 (docs/decisions.md § Commands inside a check-in): a command that only shows something
-(:data:`SHOWN`: ``list``, ``show KR-2``, ``drift``, ``review``, ``help tag``) is run by
-:meth:`bot.app.OkrBot.answer_line` and the question is asked again; ``tag`` and ``untag``
+(``list``, ``show KR-2``, ``drift``, ``review``, ``help tag``) is run by
+:meth:`bot.app.OkrBot.answer_line` and the question is asked again (what a line is:
+:mod:`bot.loop.conversation_lines`); ``tag`` and ``untag``
 act on the check-in being answered (the draft); any other command is refused with a hint
 (``pause`` first) and changes nothing. A line in quotes is always an answer, as typed.
 
@@ -24,15 +25,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
 from bot import requests as rq
-from bot.commands import CommandError, parse
 from bot.grammar.amounts import unit_problem
-from bot.grammar.tokens import Token
-from bot.grammar.values import number
+from bot.loop import conversation_lines as lines
 from bot.loop.answer import (
     MAX_BLOCKERS_TEXT,
     MAX_ITEM_TEXT,
@@ -47,24 +46,6 @@ from bot.model import Tier
 
 #: A conversation nobody answered for this long stops taking lines (its draft is kept).
 TIMEOUT = timedelta(hours=1)
-
-_DONE = {"done", "that's all", "thats all", "finished", "end", "."}
-_NOTHING = {"nothing", "nothing shipped", "nothing this week", "nothing new", "none", "-", "n/a"}
-_STOP = {"pause", "cancel", "stop", "later"}
-_SKIP = {"skip", "no", "-", "none", "n/a"}
-_SAME = {"same", "unchanged", "keep"}
-_NO_BLOCKERS = {"no", "nope", "none", "nothing", "-", "n/a", "not blocked"}
-_HELP = {"help", "?"}
-#: The conversation's own words: an answer at some step, never a command.
-_ANSWER_WORDS = _DONE | _NOTHING | _STOP | _SKIP | _SAME | _NO_BLOCKERS | _HELP
-
-#: Commands that only show something: inside a conversation they run and the question is
-#: asked again (by :meth:`bot.app.OkrBot.answer_line`, which has the use cases).
-SHOWN = (rq.Help, rq.ListOkrs, rq.ShowKeyResult, rq.ShowDrift, rq.ShowReview)
-# Whether a line is a command must not depend on the day; the only dates in the grammar
-# (`skip until …`) are accepted from any day on, so this reads them all as commands.
-_ANY_DAY = date.min
-
 
 class Step(StrEnum):
     SHIPPED = "shipped"
@@ -211,18 +192,18 @@ def advance(dialogue: Dialogue, line: str, *, choices: KrChoices) -> Move:
     """Take one line of the member's answer."""
     text = line.strip()
     word = text.casefold()
-    request = command_in(text)
+    request = lines.command_in(text)
     if request is not None:
         return _command(dialogue, request, text, choices)
-    text, line = _literal(text), _literal(line)
-    if word in _STOP:
+    text, line = lines.literal(text), lines.literal(line)
+    if word in lines.STOP:
         return Move(
             dialogue,
             "Paused: what you answered so far is kept. Type `checkin` "
             "to carry on before the week closes.",
             paused=True,
         )
-    if word in _HELP:
+    if word in lines.HELP:
         return Move(dialogue, question(dialogue, choices))
     match dialogue.step:
         case Step.SHIPPED:
@@ -230,8 +211,8 @@ def advance(dialogue: Dialogue, line: str, *, choices: KrChoices) -> Move:
         case Step.TAGS:
             return _tags(dialogue, text, choices)
         case Step.BLOCKERS:
-            blockers = dialogue.blockers_before if word in _SAME else text
-            blockers = "" if word in _NO_BLOCKERS else blockers
+            blockers = dialogue.blockers_before if word in lines.SAME else text
+            blockers = "" if word in lines.NO_BLOCKERS else blockers
             if len(blockers) > MAX_BLOCKERS_TEXT:
                 return _again(
                     dialogue,
@@ -246,37 +227,9 @@ def advance(dialogue: Dialogue, line: str, *, choices: KrChoices) -> Move:
     return Move(dialogue, "This check-in is already saved.", finished=True)
 
 
-def command_in(line: str) -> rq.Request | None:
-    """The command a line of the conversation is, or None when it is an answer: a line
-    the grammar reads as a command, other than the conversation's own words (``done``,
-    ``skip``, ``help``…). A pasted list of several lines is an answer."""
-    text = line.strip()
-    if not text or "\n" in text or text.casefold() in _ANSWER_WORDS:
-        return None
-    try:
-        return parse(text, today=_ANY_DAY)
-    except CommandError:
-        return None
-
-
-def shown_command(line: str) -> rq.Request | None:
-    """The command to run for a conversation line that only shows something (:data:`SHOWN`)."""
-    request = command_in(line)
-    return request if isinstance(request, SHOWN) else None
-
-
-def _literal(text: str) -> str:
-    """A whole line in quotes is the answer as typed, without them: `"list"` is an item."""
-    token = text.strip()
-    quotes = {'"': '"', "“": "”", "”": "”", "„": "“", "'": "'", "‘": "’"}
-    if len(token) >= 2 and quotes.get(token[0]) == token[-1] and "\n" not in token:
-        return token[1:-1].strip()
-    return text
-
-
 def _command(dialogue: Dialogue, request: rq.Request, line: str, choices: KrChoices) -> Move:
     ask = question(dialogue, choices)
-    if isinstance(request, SHOWN):
+    if isinstance(request, lines.SHOWN):
         return Move(dialogue, ask)  # the app shows what was asked for, then this
     if isinstance(request, rq.TagItem):
         return _tag_in_draft(dialogue, request, choices)
@@ -294,36 +247,15 @@ def _command(dialogue: Dialogue, request: rq.Request, line: str, choices: KrChoi
 
 
 def _tag_in_draft(dialogue: Dialogue, cmd: rq.TagItem, choices: KrChoices) -> Move:
-    """`tag` inside a conversation tags the item in the check-in being answered (added to
-    it when it is not there yet), as the tagging question would."""
-    text = cmd.item.strip()
-    if cmd.kr is not None and choices.by_number(cmd.kr) is None:
-        return _again(dialogue, f"KR-{cmd.kr} is not an active key result here.", choices)
-    if len(text) > MAX_ITEM_TEXT:
-        return _again(
-            dialogue, f"That item is {len(text):,} characters; keep it under {MAX_ITEM_TEXT:,}.",
-            choices,
-        )
-    items = list(dialogue.items)
-    index = next((i for i, item in enumerate(items) if same_item(item.text, text)), None)
-    if cmd.tier is Tier.NONE:
-        tagged = ItemAnswer(text=text, tier=Tier.NONE, reason=cmd.reason.strip())
-    else:
-        assert cmd.kr is not None
-        before = items[index] if index is not None else None
-        krs = before.krs if before is not None and before.tier is cmd.tier else ()
-        tagged = ItemAnswer(text=text, krs=tuple(dict.fromkeys((*krs, cmd.kr))), tier=cmd.tier)
-    if index is None:
-        if len(items) >= MAX_ITEMS:
-            return _again(dialogue, f"A check-in holds up to {MAX_ITEMS} items.", choices)
-        items.append(tagged)
-        index = len(items) - 1
-    else:
-        tagged = replace(tagged, text=items[index].text)
-        items[index] = tagged
+    """`tag` inside a conversation tags the item in the check-in being answered, as the
+    tagging question would; the item being asked about is answered by it."""
+    done = lines.tagged_items(dialogue.items, cmd, choices)
+    if isinstance(done, str):
+        return _again(dialogue, done, choices)
+    items, index = done
     to_tag = tuple(i for i in dialogue.to_tag if i != index)
-    changed = replace(dialogue, items=tuple(items), to_tag=to_tag)
-    said = f"Tagged in this check-in: {describe(tagged)}."
+    changed = replace(dialogue, items=items, to_tag=to_tag)
+    said = f"Tagged in this check-in: {describe(items[index])}."
     if dialogue.step is Step.TAGS and not to_tag:
         move = _next(changed, Step.TAGS, choices)
         return replace(move, say=f"{said}\n{move.say}".rstrip())
@@ -331,19 +263,12 @@ def _tag_in_draft(dialogue: Dialogue, cmd: rq.TagItem, choices: KrChoices) -> Mo
 
 
 def _untag_in_draft(dialogue: Dialogue, cmd: rq.UntagItem, choices: KrChoices) -> Move:
-    index = next(
-        (i for i, item in enumerate(dialogue.items) if same_item(item.text, cmd.item)), None
-    )
-    if index is None:
-        return _again(dialogue, f"“{cmd.item}” is not in this check-in.", choices)
-    item = dialogue.items[index]
-    if cmd.kr is not None and cmd.kr not in item.krs:
-        return _again(dialogue, f"“{item.text}” is not tagged to KR-{cmd.kr}.", choices)
-    krs = tuple(n for n in item.krs if n != cmd.kr) if cmd.kr is not None else ()
-    untagged = ItemAnswer(text=item.text, krs=krs, tier=item.tier if krs else Tier.DIRECT)
-    items = dialogue.items[:index] + (untagged,) + dialogue.items[index + 1 :]
+    done = lines.untagged_items(dialogue.items, cmd)
+    if isinstance(done, str):
+        return _again(dialogue, done, choices)
+    items, index = done
     changed = replace(dialogue, items=items)
-    return Move(changed, f"Untagged in this check-in: {describe(untagged)}.\n"
+    return Move(changed, f"Untagged in this check-in: {describe(items[index])}.\n"
                          f"{question(changed, choices)}")
 
 
@@ -352,12 +277,12 @@ def _again(dialogue: Dialogue, problem: str, choices: KrChoices) -> Move:
 
 
 def _shipped(dialogue: Dialogue, line: str, word: str, choices: KrChoices) -> Move:
-    if word in _DONE or word in _NOTHING:
+    if word in lines.DONE or word in lines.NOTHING:
         # "nothing" in a check-in that already has items (reopened, or some typed): nothing
         # more — the items stay (removing one is the form's or `untag`'s job, never a guess).
         untagged = tuple(i for i, item in enumerate(dialogue.items) if item.untagged)
         move = _next(replace(dialogue, to_tag=untagged), Step.SHIPPED, choices)
-        if word in _NOTHING and dialogue.items:
+        if word in lines.NOTHING and dialogue.items:
             count = len(dialogue.items)
             kept = (f"Nothing more — keeping the {count} item{'s' if count != 1 else ''} "
                     "already in your check-in.")
@@ -449,7 +374,7 @@ def _tags(dialogue: Dialogue, text: str, choices: KrChoices) -> Move:
 
 def _pairs(dialogue: Dialogue, text: str, choices: KrChoices, *, confidence: bool) -> Move:
     step = Step.CONFIDENCE if confidence else Step.VALUES
-    if text.casefold() in _SKIP:
+    if text.casefold() in lines.SKIP:
         return _next(dialogue, step, choices)
     # "KR-1 7, KR-2 4" and "KR-2 1,250 KR-3 30 h": a comma before three digits groups them
     tokens = [t for t in re.split(r"(?:[\s;:=]|,(?!\d{3}\b))+", text) if t]
@@ -469,11 +394,14 @@ def _pairs(dialogue: Dialogue, text: str, choices: KrChoices, *, confidence: boo
                 choices,
             )
         typed = tokens.pop(0)
-        read = _number(typed)
+        read = lines.read_value(typed)
         if read is None:
             return _again(dialogue, f"“{typed}” is not a number.", choices)
         value, unit = read
-        if not unit and tokens and kr_number(tokens[0]) is None and _number(tokens[0]) is None:
+        following = tokens[0] if tokens else ""
+        if not unit and following and kr_number(following) is None and (
+            lines.read_value(following) is None
+        ):
             unit = tokens.pop(0)  # "KR-2 30 h": the word after the number is its unit
         if confidence:
             if unit or value != int(value) or not 1 <= value <= 10:
@@ -490,14 +418,6 @@ def _pairs(dialogue: Dialogue, text: str, choices: KrChoices, *, confidence: boo
     else:
         dialogue = replace(dialogue, values=tuple(sorted(pairs.items())))
     return _next(dialogue, step, choices)
-
-
-def _number(text: str) -> tuple[float, str] | None:
-    """A number and the unit written onto it, as commands read them; None if not a number."""
-    try:
-        return number(Token(text, text, False, 0, len(text)))
-    except CommandError:
-        return None
 
 
 _ORDER = (Step.SHIPPED, Step.TAGS, Step.BLOCKERS, Step.CONFIDENCE, Step.VALUES, Step.DONE)

@@ -7,7 +7,8 @@ from dataclasses import replace
 import pytest
 
 from bot.loop.answer import Answer, ItemAnswer, KrChoices
-from bot.loop.conversation import Dialogue, Step, advance, shown_command, start
+from bot.loop.conversation import Dialogue, Step, advance, start
+from bot.loop.conversation_lines import shown_command
 from bot.model import KrAction, Member, Tier
 from bot.requests import Help, ListOkrs, ShowDrift, ShowKeyResult, ShowReview
 from tests.unit.loop_samples import kr
