@@ -101,3 +101,12 @@ async def test_target_reached_only_in_the_kr_direction(krs: Team) -> None:
     listed = (await krs.say("carol", "list")).text
     assert "now 10 h · 100%" in listed and "target reached" in listed
     assert listed.count("target reached") == 1  # not KR-1 or KR-3
+
+
+async def test_a_kr_counted_in_its_own_unit_word_takes_that_word_as_the_unit(krs: Team) -> None:
+    assert not (await krs.say("carol", 'kr add O1 increase "active" from 40 to 80 teams')).error
+    said = await krs.say("carol", "update KR-4 60 teams after the launch")
+    assert not said.error and "40 teams → 60 teams" in said.text
+    assert "— after the launch" in (await krs.say("carol", "show KR-4")).text
+    other = await krs.say("carol", "update KR-4 60 h")
+    assert other.error and "KR-4 is measured in teams, not h" in other.text
