@@ -15,10 +15,29 @@ from bot.analysis.ports import AnalysisStoreFactory
 from bot.commands import CommandError, help_message, parse
 from bot.context import Actor, Place
 from bot.drift_report import ZOMBIE_ACTIONS
+from bot.loop.conversation_lines import shown_command
 from bot.loop.entry import WeeklyLoop
-from bot.messages import Form, FormErrors, Message, Reply, Text, message, text_reply
+from bot.messages import (
+    Divider,
+    Form,
+    FormErrors,
+    Message,
+    Note,
+    Reply,
+    Text,
+    message,
+    text_reply,
+)
 from bot.ports import Clock, Messenger, UnitOfWorkFactory
-from bot.services import decisions, decisions_by_button, importing, okrs, tagging, team
+from bot.services import (
+    decisions,
+    decisions_by_button,
+    importing,
+    okrs,
+    settings,
+    tagging,
+    team,
+)
 from bot.services.home import home_message
 from bot.services.reports import Reports
 from bot.services.turn import Turn, UseCaseError
@@ -57,6 +76,8 @@ USE_CASES: dict[type, UseCase] = {
     rq.ReviveKeyResult: decisions.revive,
     rq.RedirectTarget: decisions.redirect_target,
     rq.RedirectMerge: decisions.redirect_merge,
+    rq.ShowSettings: settings.show_settings,
+    rq.ChangeSetting: settings.change_setting,
     importing.ImportOkrs: importing.import_okrs,
     rq.OpenCheckIn: _later("checkin", "no weekly loop in this process"),
     rq.ShowDrift: _later("drift", "drift analysis"),
@@ -175,8 +196,25 @@ class OkrBot:
         their answer, or None when no conversation is under way and the text is a command."""
         if self.loop is None:
             return None
-        return await self.loop.answer_line(
+        answer = await self.loop.answer_line(
             actor=actor, place=place, text=text, delivery_id=delivery_id
+        )
+        shown = shown_command(text) if answer is not None else None
+        if answer is None or shown is None:
+            return answer
+        # `list`, `show KR-2`… typed mid-check-in: shown, then the question again (the
+        # conversation kept its state and answered with the question)
+        if isinstance(shown, rq.Help):
+            result = Reply(help_message(shown.topic, prefix=command_prefix(actor, place)))
+        else:
+            result = await self.execute(actor=actor, place=place, request=shown)
+        # a failed one may have been meant as an answer ("review the copy" as a shipped item)
+        hint = (Note(f"To give “{text.strip()}” as your answer, put it in quotes."),) if (
+            result.error) else ()
+        return Reply(
+            message(*result.message.parts, *hint, Divider(), *answer.message.parts,
+                    summary=result.message.fallback, mentions=result.message.mentions),
+            error=result.error,
         )
 
     async def home(self, *, actor: Actor) -> Message:

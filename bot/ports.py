@@ -7,6 +7,7 @@ implement :class:`Messenger`; tests and the console pass a :class:`Clock` they c
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol
@@ -24,8 +25,45 @@ from bot.model import (
     Member,
     Objective,
     Tag,
+    Tier,
     Workspace,
 )
+
+
+@dataclass(frozen=True)
+class KrItem:
+    """An item tagged to a KR, with the check-in week it belongs to and who shipped it."""
+
+    kr_id: int
+    week: str
+    member_id: int
+    text: str
+    tier: Tier
+    late: bool = False  # its check-in was answered after the week closed
+
+
+@dataclass(frozen=True)
+class KrConfidence:
+    """One member's confidence (1..10) in a KR, in one week's check-in."""
+
+    kr_id: int
+    week: str
+    member_id: int
+    value: int
+
+
+@dataclass
+class SettingChange:
+    """One change of a channel setting: who, when, from what to what (``setting_change``)."""
+
+    workspace_id: int
+    channel_id: int
+    name: str  # the key in Channel.thresholds
+    old_value: float
+    new_value: float
+    changed_at: datetime
+    changed_by: int | None = None
+    id: int | None = None
 
 
 class Clock(Protocol):
@@ -122,12 +160,28 @@ class Repository(Protocol):
 
     async def set_confidence(self, confidence: Confidence) -> None: ...
     async def confidences(self, checkin_id: int) -> list[Confidence]: ...
+    async def kr_items(self, kr_id: int) -> list[KrItem]:
+        """The items tagged to the KR (direct or indirect), by week and position."""
+        ...
+
+    async def kr_confidences(self, channel_id: int) -> list[KrConfidence]:
+        """Every confidence given in the channel's check-ins, by week."""
+        ...
 
     # measurements and decisions
     async def add_measurement(self, measurement: Measurement) -> Measurement: ...
     async def measurements(self, kr_id: int) -> list[Measurement]: ...
     async def add_decision(self, decision: Decision) -> Decision: ...
     async def decisions(self, kr_id: int) -> list[Decision]: ...
+
+    # settings
+    async def add_setting_change(self, change: SettingChange) -> SettingChange:
+        """Record one change of a channel setting (the value itself is on the channel)."""
+        ...
+
+    async def setting_changes(self, channel_id: int) -> list[SettingChange]:
+        """The channel's setting changes, oldest first."""
+        ...
 
 
 class UnitOfWork(Protocol):
@@ -157,6 +211,9 @@ UnitOfWorkFactory = Callable[[], UnitOfWork]
 __all__ = [
     "Address",
     "Clock",
+    "KrConfidence",
+    "KrItem",
+    "SettingChange",
     "Messenger",
     "Repository",
     "Undeliverable",

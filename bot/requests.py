@@ -88,6 +88,7 @@ class UpdateKeyResult:
     kr: int
     value: float
     note: str = ""
+    unit: str = ""  # as written with the value; "" when none was (the KR's own unit)
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,7 @@ class ReviveKeyResult:
 class RedirectTarget:
     kr: int
     target: float
+    unit: str = ""  # as written with the target; "" when none was
 
 
 @dataclass(frozen=True)
@@ -139,9 +141,20 @@ class SetTimezone:
     tz: str
 
 
+@dataclass(frozen=True)
+class ShowSettings:
+    name: str | None = None  # one setting's key (bot.thresholds), or None: all of them
+
+
+@dataclass(frozen=True)
+class ChangeSetting:
+    name: str  # the key in Channel.thresholds (bot.thresholds.Setting.key)
+    value: float | None  # None: back to the default
+
+
 Request = (
     Help | Setup | SetSchedule | SetClose | AddObjective | AddKeyResult | ListOkrs
     | ShowKeyResult | OpenCheckIn | TagItem | UntagItem | UpdateKeyResult | KillKeyResult
     | KeepKeyResult | ReviveKeyResult | RedirectTarget | RedirectMerge | ShowDrift
-    | ShowReview | Skip | SetTimezone
+    | ShowReview | Skip | SetTimezone | ShowSettings | ChangeSetting
 )

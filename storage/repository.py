@@ -27,6 +27,7 @@ from bot.model import (
     Objective,
     Tag,
 )
+from bot.ports import KrConfidence, KrItem, SettingChange
 from storage.mapping import to_values
 from storage.repository_base import NotFound, RepositoryBase, WrongWorkspace
 from storage.tables import (
@@ -41,6 +42,7 @@ from storage.tables import (
     MemberRow,
     MembershipRow,
     ObjectiveRow,
+    SettingChangeRow,
     TagRow,
 )
 
@@ -61,6 +63,7 @@ TAG = _table(TagRow)
 CONFIDENCE = _table(ConfidenceRow)
 MEASUREMENT = _table(MeasurementRow)
 DECISION = _table(DecisionRow)
+SETTING_CHANGE = _table(SettingChangeRow)
 
 
 class SqlRepository(RepositoryBase):
@@ -336,6 +339,35 @@ class SqlRepository(RepositoryBase):
     async def confidences(self, checkin_id: int) -> list[Confidence]:
         return await self._all(Confidence, CONFIDENCE, CONFIDENCE.c.checkin_id == checkin_id)
 
+    async def kr_items(self, kr_id: int) -> list[KrItem]:
+        statement = (
+            select(TAG.c.kr_id, CHECKIN.c.week, CHECKIN.c.member_id, ITEM.c.text, TAG.c.tier,
+                   CHECKIN.c.late)
+            .join(ITEM, ITEM.c.id == TAG.c.item_id)
+            .join(CHECKIN, CHECKIN.c.id == ITEM.c.checkin_id)
+            .where(
+                TAG.c.kr_id == kr_id,
+                TAG.c.workspace_id == self.workspace_id,
+                ITEM.c.workspace_id == self.workspace_id,
+                CHECKIN.c.workspace_id == self.workspace_id,
+            )
+            .order_by(CHECKIN.c.week, CHECKIN.c.member_id, ITEM.c.position, ITEM.c.id)
+        )
+        return await self._rows(KrItem, statement)
+
+    async def kr_confidences(self, channel_id: int) -> list[KrConfidence]:
+        statement = (
+            select(CONFIDENCE.c.kr_id, CHECKIN.c.week, CHECKIN.c.member_id, CONFIDENCE.c.value)
+            .join(CHECKIN, CHECKIN.c.id == CONFIDENCE.c.checkin_id)
+            .where(
+                CHECKIN.c.channel_id == channel_id,
+                CONFIDENCE.c.workspace_id == self.workspace_id,
+                CHECKIN.c.workspace_id == self.workspace_id,
+            )
+            .order_by(CHECKIN.c.week, CONFIDENCE.c.kr_id, CHECKIN.c.member_id)
+        )
+        return await self._rows(KrConfidence, statement)
+
     # --- measurements and decisions --------------------------------------------------------
 
     async def add_measurement(self, measurement: Measurement) -> Measurement:
@@ -355,6 +387,18 @@ class SqlRepository(RepositoryBase):
     async def decisions(self, kr_id: int) -> list[Decision]:
         return await self._all(
             Decision, DECISION, DECISION.c.kr_id == kr_id, order_by=(DECISION.c.decided_at,)
+        )
+
+    # --- settings ------------------------------------------------------------------------
+
+    async def add_setting_change(self, change: SettingChange) -> SettingChange:
+        await self._require(CHANNEL, change.channel_id, "channel")
+        return await self._insert(SETTING_CHANGE, change)
+
+    async def setting_changes(self, channel_id: int) -> list[SettingChange]:
+        return await self._all(
+            SettingChange, SETTING_CHANGE, SETTING_CHANGE.c.channel_id == channel_id,
+            order_by=(SETTING_CHANGE.c.changed_at, SETTING_CHANGE.c.id),
         )
 
     # --- helpers -------------------------------------------------------------------------

@@ -269,6 +269,21 @@ class DecisionRow(TableBase, table=True):
     merged_into_id: int | None = Field(default=None, foreign_key="key_result.id")
 
 
+class SettingChangeRow(TableBase, table=True):
+    """Who changed which channel setting when, from what to what (core_0004)."""
+
+    __tablename__ = "setting_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = _ws()
+    channel_id: int = Field(foreign_key="channel.id", index=True)
+    name: str = Field(max_length=64)
+    old_value: float
+    new_value: float
+    changed_at: datetime = _utc(nullable=False)
+    changed_by: int | None = Field(default=None, foreign_key="member.id")
+
+
 __all__ = [
     "ChannelRow",
     "CheckInRow",
@@ -281,6 +296,7 @@ __all__ = [
     "MemberRow",
     "MembershipRow",
     "ObjectiveRow",
+    "SettingChangeRow",
     "TableBase",
     "TagRow",
     "UtcDateTime",

@@ -6,8 +6,10 @@ it (``line.finish()``): leftover words are an error, never ignored.
 
 from __future__ import annotations
 
+import difflib
 from datetime import date
 
+from bot.grammar.amounts import direction_problem, known_unit
 from bot.grammar.errors import CommandError
 from bot.grammar.tokens import Line, Token
 from bot.grammar.values import (
@@ -20,7 +22,6 @@ from bot.grammar.values import (
     mention,
     number,
     objective_code,
-    show_number,
     timezone,
     weekday,
 )
@@ -28,6 +29,7 @@ from bot.model import KrAction, Tier
 from bot.requests import (
     AddKeyResult,
     AddObjective,
+    ChangeSetting,
     KeepKeyResult,
     KillKeyResult,
     ListOkrs,
@@ -43,11 +45,13 @@ from bot.requests import (
     ShowDrift,
     ShowKeyResult,
     ShowReview,
+    ShowSettings,
     Skip,
     TagItem,
     UntagItem,
     UpdateKeyResult,
 )
+from bot.thresholds import SETTINGS, find_setting
 
 # --- shared pieces ---------------------------------------------------------------------
 
@@ -210,18 +214,9 @@ def _kr_owner(line: Line) -> str | None:
 
 
 def _check_direction(action: KrAction, baseline: float, target: float) -> None:
-    b, t = show_number(baseline), show_number(target)
-    if action is KrAction.INCREASE and target <= baseline:
-        hint = " — did you mean decrease?" if target < baseline else ""
-        raise CommandError(f"to increase, the target ({t}) must be above the baseline ({b}){hint}")
-    if action is KrAction.DECREASE and target >= baseline:
-        hint = " — did you mean increase?" if target > baseline else ""
-        raise CommandError(f"to decrease, the target ({t}) must be below the baseline ({b}){hint}")
-    if action is KrAction.REACH and target == baseline:
-        raise CommandError(
-            f"the baseline and the target are both {t}, so there is nothing to reach — "
-            f'to hold a value write: keep "<metric>" at {t}'
-        )
+    problem = direction_problem(action, baseline=baseline, target=target)
+    if problem is not None:
+        raise CommandError(problem)
 
 
 def parse_show(line: Line, today: date) -> Request:
@@ -233,8 +228,11 @@ def parse_show(line: Line, today: date) -> Request:
 def parse_update(line: Line, today: date) -> Request:
     kr = _kr(line)
     line.take_word("to")
-    value, _unit = number(line.expect("the new value, like 42"))
-    return UpdateKeyResult(kr=kr, value=value, note=line.free_text())
+    value, unit = number(line.expect("the new value, like 42"))
+    if not unit and (word := line.peek()) is not None and known_unit(word.text) is not None:
+        # "update KR-2 30 h": a unit word after the number is the unit, not the note
+        unit = (line.take() or word).text
+    return UpdateKeyResult(kr=kr, value=value, unit=unit, note=line.free_text())
 
 
 # --- check-in --------------------------------------------------------------------------
@@ -308,9 +306,9 @@ def parse_revive(line: Line, today: date) -> Request:
 def parse_redirect(line: Line, today: date) -> Request:
     kr = _kr(line)
     if line.take_word("to") is not None:
-        target, _unit = number(line.expect("the new target after “to”, like 500"))
+        target, unit = _amount(line, "the new target after “to”, like 500")
         line.finish()
-        return RedirectTarget(kr=kr, target=target)
+        return RedirectTarget(kr=kr, target=target, unit=unit)
     if line.take_word("into") is not None:
         into = _kr(line)
         line.finish()
@@ -341,3 +339,37 @@ def parse_checkin(line: Line, today: date) -> Request:
 def parse_drift(line: Line, today: date) -> Request:
     line.finish()
     return ShowDrift()
+
+
+# --- settings --------------------------------------------------------------------------
+
+
+def parse_settings(line: Line, today: date) -> Request:
+    word = line.take()
+    if word is None:
+        return ShowSettings()
+    setting = find_setting(word.text)
+    if setting is None:
+        names = [s.name for s in SETTINGS]
+        close = difflib.get_close_matches(word.text.casefold(), names, n=1, cutoff=0.6)
+        hint = f" — did you mean {close[0]}?" if close else ""
+        raise CommandError(f"“{word.text}” is not a setting{hint} (`help settings` lists them)")
+    typed = line.take()
+    if typed is None:
+        return ShowSettings(name=setting.key)
+    if typed.is_word("default", "reset"):
+        line.finish()
+        return ChangeSetting(name=setting.key, value=None)
+    value, unit = number(typed)
+    if not unit and (word := line.peek()) is not None:
+        unit = (line.take() or word).text  # "settings reminder-delay 36 hours"
+    line.finish()
+    if unit == "%" and setting.share:
+        value /= 100
+    elif unit and unit.casefold() not in (setting.unit, setting.unit[:-1]):
+        expected = f"in {setting.unit}" if setting.unit else (
+            "a share: 0.4 or 40%" if setting.share else "a plain number")
+        raise CommandError(f"the setting {setting.name} is {expected}, not “{unit}”")
+    if (problem := setting.problem(value)) is not None:
+        raise CommandError(problem)
+    return ChangeSetting(name=setting.key, value=value)

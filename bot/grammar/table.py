@@ -17,6 +17,7 @@ from bot.grammar import forms
 from bot.grammar.errors import CommandError
 from bot.grammar.tokens import Line
 from bot.requests import Help, Request
+from bot.thresholds import SETTINGS
 
 # Words people put before the command out of habit: "/okr list" typed in a Teams chat.
 LEADING_WORDS = ("/okr", "okr", "@okrbot")
@@ -78,6 +79,15 @@ _REPORTS = "Reports"
 
 _DAYS_AND_TIMES = "Days: monday … sunday or mon … sun, any case. Times: 09:30, 17:00, 9am, 5:30pm."
 
+def _settings_help() -> str:
+    """The settings and their ranges, for `help settings` (from the one list of them)."""
+    lines = ["Names, defaults and ranges (shares are written 0.4 or 40%; `default` resets one):"]
+    for setting in SETTINGS:
+        lines.append(f"• {setting.name}: {setting.meaning} — default "
+                     f"{setting.show(setting.default)}, {setting.range_text}")
+    return "\n".join(lines)
+
+
 COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         name="help",
@@ -129,6 +139,17 @@ COMMANDS: tuple[CommandSpec, ...] = (
         group=_SETUP,
         description="Zone names are the IANA ones: Area/City, like Europe/Berlin.",
         aliases=("timezone",),
+    ),
+    CommandSpec(
+        name="settings",
+        usages=("settings", "settings <name> <value>"),
+        summary="show or change the channel's thresholds",
+        who=Who.OWNER,
+        examples=("settings alignment-floor 0.4", "settings", "settings reminder-delay 36",
+                  "settings keep-snooze default"),
+        read=forms.parse_settings,
+        group=_SETUP,
+        description=_settings_help(),
     ),
     CommandSpec(
         name="objective add",
@@ -192,7 +213,9 @@ COMMANDS: tuple[CommandSpec, ...] = (
         examples=("update KR-3 240", "update KR-1 38% after the pricing page launch"),
         read=forms.parse_update,
         group=_OKRS,
-        description="The note is the rest of the line, in quotes or not.",
+        description="The value is in the key result's unit: a unit written with it (30h, "
+        "30 hours, 45%) must be that unit — values are never converted — and durations "
+        "cannot be negative. The note is the rest of the line, in quotes or not.",
     ),
     CommandSpec(
         name="checkin",
@@ -277,6 +300,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
         examples=("redirect KR-3 to 250", "redirect KR-3 into KR-5"),
         read=forms.parse_redirect,
         group=_DECIDE,
+        description="A new target keeps the key result's direction (above the baseline to "
+        "increase, below it to decrease) and its unit, and differs from the current one.",
     ),
     CommandSpec(
         name="drift",

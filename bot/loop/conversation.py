@@ -9,6 +9,15 @@ Explicit states, one question each::
 Every line is an answer to the current question; one that cannot be read gets what was
 wrong and an example, and the state stays (the fallback). ``pause`` (or ``cancel``) stops
 and keeps the draft; so does the timeout (:data:`TIMEOUT`): ``checkin`` resumes it.
+
+A line that is a command of the grammar is never taken as an answer
+(docs/decisions.md § Commands inside a check-in): a command that only shows something
+(``list``, ``show KR-2``, ``drift``, ``review``, ``help tag``) is run by
+:meth:`bot.app.OkrBot.answer_line` and the question is asked again (what a line is:
+:mod:`bot.loop.conversation_lines`); ``tag`` and ``untag``
+act on the check-in being answered (the draft); any other command is refused with a hint
+(``pause`` first) and changes nothing. A line in quotes is always an answer, as typed.
+
 Everything here is pure; :mod:`bot.loop.checkin` stores the draft between turns.
 """
 
@@ -20,6 +29,9 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
+from bot import requests as rq
+from bot.grammar.amounts import unit_problem
+from bot.loop import conversation_lines as lines
 from bot.loop.answer import (
     MAX_BLOCKERS_TEXT,
     MAX_ITEM_TEXT,
@@ -28,20 +40,12 @@ from bot.loop.answer import (
     ItemAnswer,
     KrChoices,
     kr_number,
-    read_number,
     same_item,
 )
 from bot.model import Tier
 
 #: A conversation nobody answered for this long stops taking lines (its draft is kept).
 TIMEOUT = timedelta(hours=1)
-
-_DONE = {"done", "that's all", "thats all", "finished", "end", "."}
-_NOTHING = {"nothing", "nothing shipped", "nothing this week", "none", "-"}
-_STOP = {"pause", "cancel", "stop", "later"}
-_SKIP = {"skip", "no", "-", "none", "n/a"}
-_SAME = {"same", "unchanged", "keep"}
-
 
 class Step(StrEnum):
     SHIPPED = "shipped"
@@ -188,14 +192,18 @@ def advance(dialogue: Dialogue, line: str, *, choices: KrChoices) -> Move:
     """Take one line of the member's answer."""
     text = line.strip()
     word = text.casefold()
-    if word in _STOP:
+    request = lines.command_in(text)
+    if request is not None:
+        return _command(dialogue, request, text, choices)
+    text, line = lines.literal(text), lines.literal(line)
+    if word in lines.STOP:
         return Move(
             dialogue,
             "Paused: what you answered so far is kept. Type `checkin` "
             "to carry on before the week closes.",
             paused=True,
         )
-    if word in ("help", "?"):
+    if word in lines.HELP:
         return Move(dialogue, question(dialogue, choices))
     match dialogue.step:
         case Step.SHIPPED:
@@ -203,7 +211,8 @@ def advance(dialogue: Dialogue, line: str, *, choices: KrChoices) -> Move:
         case Step.TAGS:
             return _tags(dialogue, text, choices)
         case Step.BLOCKERS:
-            blockers = dialogue.blockers_before if word in _SAME else text
+            blockers = dialogue.blockers_before if word in lines.SAME else text
+            blockers = "" if word in lines.NO_BLOCKERS else blockers
             if len(blockers) > MAX_BLOCKERS_TEXT:
                 return _again(
                     dialogue,
@@ -218,14 +227,74 @@ def advance(dialogue: Dialogue, line: str, *, choices: KrChoices) -> Move:
     return Move(dialogue, "This check-in is already saved.", finished=True)
 
 
+def _command(dialogue: Dialogue, request: rq.Request, line: str, choices: KrChoices) -> Move:
+    ask = question(dialogue, choices)
+    if isinstance(request, lines.SHOWN):
+        return Move(dialogue, ask)  # the app shows what was asked for, then this
+    if isinstance(request, rq.TagItem):
+        return _tag_in_draft(dialogue, request, choices)
+    if isinstance(request, rq.UntagItem):
+        return _untag_in_draft(dialogue, request, choices)
+    if isinstance(request, rq.OpenCheckIn):
+        return Move(dialogue, f"You are answering your check-in now.\n{ask}")
+    return Move(
+        dialogue,
+        f"“{line}” is a command, and you are in the middle of your check-in: it was not run and "
+        "nothing was stored. Type `pause` (your answers are kept), run the command, then "
+        "`checkin` to carry on — or put the line in quotes to give it as your answer.\n" + ask,
+        error=True,
+    )
+
+
+def _tag_in_draft(dialogue: Dialogue, cmd: rq.TagItem, choices: KrChoices) -> Move:
+    """`tag` inside a conversation tags the item in the check-in being answered, as the
+    tagging question would; the item being asked about is answered by it."""
+    done = lines.tagged_items(dialogue.items, cmd, choices)
+    if isinstance(done, str):
+        return _again(dialogue, done, choices)
+    items, index = done
+    to_tag = tuple(i for i in dialogue.to_tag if i != index)
+    changed = replace(dialogue, items=items, to_tag=to_tag)
+    said = f"Tagged in this check-in: {describe(items[index])}."
+    if dialogue.step is Step.TAGS and not to_tag:
+        move = _next(changed, Step.TAGS, choices)
+        return replace(move, say=f"{said}\n{move.say}".rstrip())
+    return Move(changed, f"{said}\n{question(changed, choices)}")
+
+
+def _untag_in_draft(dialogue: Dialogue, cmd: rq.UntagItem, choices: KrChoices) -> Move:
+    done = lines.untagged_items(dialogue.items, cmd)
+    if isinstance(done, str):
+        return _again(dialogue, done, choices)
+    items, index = done
+    changed = replace(dialogue, items=items)
+    return Move(changed, f"Untagged in this check-in: {describe(items[index])}.\n"
+                         f"{question(changed, choices)}")
+
+
 def _again(dialogue: Dialogue, problem: str, choices: KrChoices) -> Move:
     return Move(dialogue, f"{problem}\n{question(dialogue, choices)}", error=True)
 
 
 def _shipped(dialogue: Dialogue, line: str, word: str, choices: KrChoices) -> Move:
-    if word in _DONE or (word in _NOTHING and not dialogue.items):
+    if word in lines.DONE or word in lines.NOTHING:
+        # "nothing" in a check-in that already has items (reopened, or some typed): nothing
+        # more — the items stay (removing one is the form's or `untag`'s job, never a guess).
         untagged = tuple(i for i, item in enumerate(dialogue.items) if item.untagged)
-        return _next(replace(dialogue, to_tag=untagged), Step.SHIPPED, choices)
+        move = _next(replace(dialogue, to_tag=untagged), Step.SHIPPED, choices)
+        if word in lines.NOTHING and dialogue.items:
+            count = len(dialogue.items)
+            kept = (f"Nothing more — keeping the {count} item{'s' if count != 1 else ''} "
+                    "already in your check-in.")
+            return replace(move, say=f"{kept}\n{move.say}".rstrip())
+        return move
+    if word == "skip":
+        return _again(
+            dialogue,
+            "This question cannot be skipped: say `nothing` if nothing shipped. To skip the "
+            "whole week, `pause` and then `skip this week`.",
+            choices,
+        )
     if not word:
         return _again(dialogue, "That line was empty.", choices)
     items = list(dialogue.items)
@@ -305,31 +374,44 @@ def _tags(dialogue: Dialogue, text: str, choices: KrChoices) -> Move:
 
 def _pairs(dialogue: Dialogue, text: str, choices: KrChoices, *, confidence: bool) -> Move:
     step = Step.CONFIDENCE if confidence else Step.VALUES
-    if text.casefold() in _SKIP:
+    if text.casefold() in lines.SKIP:
         return _next(dialogue, step, choices)
-    tokens = [t for t in re.split(r"[\s,;:=]+", text) if t]
-    if len(tokens) % 2:
-        return _again(dialogue, "Write each key result code followed by its number.", choices)
+    # "KR-1 7, KR-2 4" and "KR-2 1,250 KR-3 30 h": a comma before three digits groups them
+    tokens = [t for t in re.split(r"(?:[\s;:=]|,(?!\d{3}\b))+", text) if t]
     pairs: dict[int, float] = {}
-    for code, value in zip(tokens[::2], tokens[1::2], strict=True):
+    while tokens:
+        code = tokens.pop(0)
         number = kr_number(code)
         kr = choices.by_number(number) if number is not None else None
         if kr is None:
             return _again(dialogue, f"“{code}” is not an active key result here.", choices)
+        if not tokens:
+            return _again(dialogue, "Write each key result code followed by its number.", choices)
         if not confidence and kr.number not in choices.recordable:
             return _again(
                 dialogue,
                 f"Only {kr.code}'s owner or the channel owner records its values.",
                 choices,
             )
-        read = read_number(value)
+        typed = tokens.pop(0)
+        read = lines.read_value(typed)
         if read is None:
-            return _again(dialogue, f"“{value}” is not a number.", choices)
-        if confidence and (read != int(read) or not 1 <= read <= 10):
-            return _again(
-                dialogue, f"Confidence is a whole number from 1 to 10, not “{value}”.", choices
-            )
-        pairs[kr.number] = read
+            return _again(dialogue, f"“{typed}” is not a number.", choices)
+        value, unit = read
+        following = tokens[0] if tokens else ""
+        if not unit and following and kr_number(following) is None and (
+            lines.read_value(following) is None
+        ):
+            unit = tokens.pop(0)  # "KR-2 30 h": the word after the number is its unit
+        if confidence:
+            if unit or value != int(value) or not 1 <= value <= 10:
+                return _again(
+                    dialogue, f"Confidence is a whole number from 1 to 10, not “{typed}”.",
+                    choices,
+                )
+        elif (problem := unit_problem(kr, value=value, unit=unit, usage=f"{kr.code} {{}}")):
+            return _again(dialogue, problem[:1].upper() + problem[1:] + ".", choices)
+        pairs[kr.number] = value
     if confidence:
         merged = dict(dialogue.confidence) | {n: int(v) for n, v in pairs.items()}
         dialogue = replace(dialogue, confidence=tuple(sorted(merged.items())))

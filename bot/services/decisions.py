@@ -6,8 +6,9 @@ from datetime import timedelta
 
 from bot import format as fmt
 from bot import requests as rq
+from bot.grammar.amounts import direction_problem, same_unit, unit_problem
 from bot.messages import Reply, text_reply
-from bot.model import Decision, DecisionKind, KeyResult, KrState, Measurement
+from bot.model import Decision, DecisionKind, KeyResult, KrAction, KrState, Measurement
 from bot.services.turn import Turn, UseCaseError
 
 MAX_REASON = 500
@@ -46,7 +47,9 @@ async def update(cmd: rq.UpdateKeyResult, turn: Turn) -> Reply:
             f"{kr.code} is {kr.state.value}: `revive {kr.code}` first to record values.",
             command="update",
         )
-    note = cmd.note.strip()
+    unit, note = _unit_and_note(cmd, kr)
+    _check_value(kr, value=cmd.value, unit=unit, usage=f"update {kr.code} {{}}",
+                 command="update")
     if len(note) > MAX_REASON:  # refused, never cut: nothing typed is silently lost
         raise UseCaseError(f"The note is {len(note)} characters; keep it under {MAX_REASON}.",
                            command="update")
@@ -62,6 +65,33 @@ async def update(cmd: rq.UpdateKeyResult, turn: Turn) -> Reply:
         f"({round(kr.progress * 100)}% of the way to {fmt.number(kr.target, kr.unit)}).",
         public=True,
     )
+
+
+def _unit_and_note(cmd: rq.UpdateKeyResult, kr: KeyResult) -> tuple[str, str]:
+    """The unit written with the value, and the note: a note that starts with the KR's own
+    unit word (``update KR-4 150 teams``, on a KR counted in teams) starts with its unit."""
+    note = cmd.note.strip()
+    if cmd.unit or not kr.unit:
+        return cmd.unit, note
+    first, _, rest = note.partition(" ")
+    if note.casefold() == kr.unit.casefold() or (
+        note.casefold().startswith(kr.unit.casefold() + " ")
+    ):
+        return kr.unit, note[len(kr.unit):].strip()
+    if same_unit(first, kr.unit):
+        return first, rest.strip()
+    return "", note
+
+
+def _check_value(kr: KeyResult, *, value: float, unit: str, usage: str, command: str) -> None:
+    problem = unit_problem(kr, value=value, unit=unit, usage=usage)
+    if problem is not None:
+        raise UseCaseError(_ending(problem[:1].upper() + problem[1:]), command=command)
+
+
+def _ending(problem: str) -> str:
+    """A problem as a sentence: a full stop, unless it ends with a question already."""
+    return problem if problem.endswith(("?", ".")) else problem + "."
 
 
 async def kill(cmd: rq.KillKeyResult, turn: Turn) -> Reply:
@@ -116,12 +146,18 @@ async def redirect_target(cmd: rq.RedirectTarget, turn: Turn) -> Reply:
     if kr.state is not KrState.ACTIVE:
         raise UseCaseError(f"{kr.code} is {kr.state.value}: only an active KR can be redirected.",
                            command="redirect")
-    if cmd.target == kr.baseline and kr.action.value != "keep":
-        raise UseCaseError(
-            f"The new target equals {kr.code}'s baseline "
-            f"({fmt.number(kr.baseline, kr.unit)}): nothing to move.",
-            command="redirect",
-        )
+    _check_value(kr, value=cmd.target, unit=cmd.unit, usage=f"redirect {kr.code} to {{}}",
+                 command="redirect")
+    target = fmt.number(cmd.target, kr.unit)
+    if cmd.target == kr.target:
+        raise UseCaseError(f"{kr.code} already aims for {target}: nothing to redirect. "
+                           f"Its goal: {fmt.kr_goal(kr)}.", command="redirect")
+    if kr.action is not KrAction.KEEP:
+        problem = direction_problem(kr.action, baseline=kr.baseline, target=cmd.target,
+                                    unit=kr.unit)
+        if problem is not None:
+            raise UseCaseError(
+                f"{kr.code} is to {fmt.kr_goal(kr)}: {_ending(problem)}", command="redirect")
     old = kr.target
     kr.target = cmd.target
     await _decide(turn, kr, DecisionKind.REDIRECT, new_target=cmd.target,

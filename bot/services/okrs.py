@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
 from bot import format as fmt
 from bot import requests as rq
 from bot.messages import (
@@ -18,6 +22,7 @@ from bot.messages import (
     message,
 )
 from bot.model import Cycle, KeyResult, KrAction, KrState, Objective
+from bot.ports import KrConfidence
 from bot.services.turn import Turn, UseCaseError
 
 _MAX_OBJECTIVE_TEXT = 300
@@ -124,6 +129,7 @@ async def list_okrs(_cmd: rq.ListOkrs, turn: Turn) -> Reply:
             f"#{channel.name} has no objectives in {cycle.name} yet. The owner adds one with "
             "`objective add \"<we are working on>\" because \"<why>\"`.")))
     krs = await turn.repo.key_results(channel.id, cycle_id=cycle.id)
+    trends = confidence_trends(await turn.repo.kr_confidences(channel.id))
     expected = expected_share(cycle, turn)
     parts: list[Part] = [Heading(f"OKRs of #{channel.name} · {cycle.name}"),
                          Note(f"{round(expected * 100)}% of the cycle has elapsed "
@@ -135,21 +141,105 @@ async def list_okrs(_cmd: rq.ListOkrs, turn: Turn) -> Reply:
         if not own:
             parts.append(Note(f"No key results yet: `kr add {objective.code} …`."))
         for kr in own:
-            parts.append(kr_progress(kr, expected))
+            parts.append(kr_progress(kr, expected, confidence=trends.get(kr.id or 0)))
     return Reply(message(*parts, summary=f"OKRs of #{channel.name}"))
 
 
-def kr_progress(kr: KeyResult, expected: float | None) -> Part:
+def kr_progress(kr: KeyResult, expected: float | None, *,
+                confidence: ConfidenceTrend | None = None) -> Part:
     label = f"{kr.code} {fmt.kr_goal(kr)}"
     if kr.state is not KrState.ACTIVE:
         return Text(f"~{label}~ · {kr.state.value}")
-    return Progress(label=label, value=kr.progress, expected=expected,
-                    caption=fmt.pace_caption(kr, expected))
+    caption = fmt.pace_caption(kr, expected)
+    if confidence is not None:
+        caption += f" · {confidence.short}"
+    return Progress(label=label, value=kr.progress, expected=expected, caption=caption)
+
+
+@dataclass(frozen=True)
+class ConfidenceTrend:
+    """A KR's latest weekly confidence (the mean of the members who gave one) and the
+    week before it that had one."""
+
+    week: str
+    latest: float
+    members: int
+    previous: float | None = None
+    previous_week: str = ""
+
+    @property
+    def arrow(self) -> str:
+        if self.previous is None:
+            return ""
+        return "↑" if self.latest > self.previous else "↓" if self.latest < self.previous else "→"
+
+    @property
+    def short(self) -> str:
+        """For a progress caption: ``confidence 7/10 ↑``."""
+        return f"confidence {_mean(self.latest)}/10" + (f" {self.arrow}" if self.arrow else "")
+
+    @property
+    def long(self) -> str:
+        """For `show`: ``7/10 in 2027-W02 (2 members), up from 5 in 2027-W01``."""
+        who = f" ({self.members} members)" if self.members > 1 else ""
+        text = f"{_mean(self.latest)}/10 in {self.week}{who}"
+        if self.previous is not None:
+            way = {"↑": "up from", "↓": "down from", "→": "same as"}[self.arrow]
+            text += f", {way} {_mean(self.previous)} in {self.previous_week}"
+        return text
+
+
+def _mean(value: float) -> str:
+    return fmt.number(round(value, 1))
+
+
+def confidence_trends(rows: Sequence[KrConfidence]) -> dict[int, ConfidenceTrend]:
+    """Per KR id, its latest week's mean confidence and the previous week's."""
+    by_kr: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    for row in rows:
+        by_kr[row.kr_id][row.week].append(row.value)
+    trends = {}
+    for kr_id, weeks in by_kr.items():
+        ordered = sorted(weeks)
+        last = weeks[ordered[-1]]
+        trend = ConfidenceTrend(week=ordered[-1], latest=sum(last) / len(last), members=len(last))
+        if len(ordered) > 1:
+            before = weeks[ordered[-2]]
+            trend = replace(trend, previous=sum(before) / len(before), previous_week=ordered[-2])
+        trends[kr_id] = trend
+    return trends
 
 
 def expected_share(cycle: Cycle, turn: Turn) -> float:
     channel = turn.channel
     return cycle.elapsed_share(turn.today(channel))
+
+
+#: `show` lists this many of a KR's items, newest week first; `review` has them all.
+MAX_SHOWN_ITEMS = 20
+
+
+async def _items_by_week(turn: Turn, kr: KeyResult) -> list[Part]:
+    """The items tagged to the KR, one list per week (newest first), with tier and who."""
+    assert kr.id is not None
+    items = await turn.repo.kr_items(kr.id)
+    if not items:
+        return [Note(f"No items tagged to {kr.code} yet: `tag \"<item>\" {kr.code}`.")]
+    names: dict[int, str] = {}
+    for member_id in {i.member_id for i in items}:
+        member = await turn.repo.member_by_id(member_id)
+        names[member_id] = f"@{member.label}" if member else "?"
+    shown = sorted(items, key=lambda i: i.week, reverse=True)[:MAX_SHOWN_ITEMS]
+    parts: list[Part] = []
+    for week in dict.fromkeys(i.week for i in shown):
+        parts.append(BulletList(title=f"Items {week}", items=tuple(
+            f"{fmt.quote(i.text)} — {names[i.member_id]} ({i.tier.value})"
+            + (" · late" if i.late else "")
+            for i in shown if i.week == week)))
+    if len(items) > len(shown):
+        parts.append(Note(f"… and {len(items) - len(shown)} earlier items (`review` counts "
+                          "them all)."))
+    return parts
 
 
 async def show_key_result(cmd: rq.ShowKeyResult, turn: Turn) -> Reply:
@@ -180,8 +270,13 @@ async def show_key_result(cmd: rq.ShowKeyResult, turn: Turn) -> Reply:
     if kr.merged_into_id:
         into = await turn.repo.key_result_by_id(kr.merged_into_id)
         fields.append(("Merged into", into.code if into else "?"))
+    trend = confidence_trends(
+        [c for c in await turn.repo.kr_confidences(channel.id) if c.kr_id == kr.id]
+    ).get(kr.id)
+    fields.append(("Confidence", trend.long if trend else "none given yet"))
     parts: list[Part] = [Heading(f"{kr.code} · {kr.metric}"), Fields(tuple(fields)),
-                         kr_progress(kr, expected)]
+                         kr_progress(kr, expected, confidence=trend)]
+    parts += await _items_by_week(turn, kr)
     if measurements:
         parts.append(
             BulletList(

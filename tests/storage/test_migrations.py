@@ -52,10 +52,10 @@ async def _tables(engine: AsyncEngine) -> set[str]:
         return set(await connection.run_sync(lambda sync: inspect(sync).get_table_names()))
 
 
-def test_product_tables_are_the_thirteen_of_the_domain() -> None:
+def test_product_tables_are_the_domain_s_and_the_settings_history() -> None:
     assert {
         "workspace", "member", "channel", "membership", "cycle", "objective", "key_result",
-        "checkin", "item", "tag", "confidence", "measurement", "decision",
+        "checkin", "item", "tag", "confidence", "measurement", "decision", "setting_change",
     } == PRODUCT_TABLES
 
 

@@ -174,7 +174,11 @@ VALID = [
     # update
     ("update KR-3 240", UpdateKeyResult(kr=3, value=240)),
     ("update KR-1 38% after the pricing page launch",
-     UpdateKeyResult(kr=1, value=38, note="after the pricing page launch")),
+     UpdateKeyResult(kr=1, value=38, unit="%", note="after the pricing page launch")),
+    ("update KR-2 30 h", UpdateKeyResult(kr=2, value=30, unit="h")),
+    ("update KR-2 30ms slow week", UpdateKeyResult(kr=2, value=30, unit="ms", note="slow week")),
+    ("update KR-2 30 hours after the cache", UpdateKeyResult(kr=2, value=30, unit="hours",
+                                                           note="after the cache")),
     ('update kr1 1.5k "after the launch"', UpdateKeyResult(kr=1, value=1500,
                                                            note="after the launch")),
     ("update KR-1 to 7 it's moving", UpdateKeyResult(kr=1, value=7, note="it's moving")),
@@ -196,7 +200,8 @@ VALID = [
      KeepKeyResult(kr=3, reason="the work lands next sprint")),
     ("revive KR-3", ReviveKeyResult(kr=3)),
     ("redirect KR-3 to 250", RedirectTarget(kr=3, target=250)),
-    ("redirect KR-3 TO 45%", RedirectTarget(kr=3, target=45)),
+    ("redirect KR-3 TO 45%", RedirectTarget(kr=3, target=45, unit="%")),
+    ("redirect KR-2 to 30 h", RedirectTarget(kr=2, target=30, unit="h")),
     ("redirect KR-3 into KR-5", RedirectMerge(kr=3, into=5)),
     ("redirect kr3 INTO kr5", RedirectMerge(kr=3, into=5)),
     # reports

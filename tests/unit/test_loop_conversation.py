@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from bot.loop.answer import Answer, ItemAnswer, KrChoices
 from bot.loop.conversation import Dialogue, Step, advance, start
-from bot.model import Member, Tier
+from bot.loop.conversation_lines import shown_command
+from bot.model import KrAction, Member, Tier
+from bot.requests import Help, ListOkrs, ShowDrift, ShowKeyResult, ShowReview
 from tests.unit.loop_samples import kr
 
 ALICE = Member(workspace_id=1, external_id="alice", name="alice", id=5)
@@ -167,3 +171,113 @@ def test_without_key_results_only_the_items_and_blockers_are_asked() -> None:
     )
     assert end.step is Step.DONE
     assert end.answer().items == (ItemAnswer("Shipped X"),)
+
+
+# --- commands typed inside the conversation (issue 9, observation 5) --------------------
+
+HOURS = replace(kr(2, "latency"), unit="h", action=KrAction.DECREASE, baseline=48, target=12,
+                current=40)
+OWNED = KrChoices.of([kr(1, "signups", owner=5), HOURS], member=ALICE, is_owner=True)
+
+
+@pytest.mark.parametrize(
+    ("said", "shown"),
+    [("list", ListOkrs()), ("show KR-2", ShowKeyResult(kr=2)), ("drift", ShowDrift()),
+     ("review 2026-Q4", ShowReview(cycle="2026-Q4")), ("help tag", Help(topic="tag"))],
+)
+def test_a_show_command_is_not_an_answer_and_the_question_is_asked_again(said, shown) -> None:
+    dialogue = talk([("Shipped it", "1 item")])
+    move = advance(dialogue, said, choices=CHOICES)
+    assert shown_command(said) == shown  # the app runs it …
+    assert move.dialogue == dialogue and not move.error  # … and nothing was stored
+    assert "What did you ship this week?" in move.say
+
+
+def test_tag_inside_the_conversation_tags_the_item_in_the_draft() -> None:
+    dialogue = talk([("Shipped it", "1 item")])
+    move = advance(dialogue, 'tag "Docs for the API" KR-2', choices=CHOICES)
+    assert not move.error
+    assert "Tagged in this check-in: Docs for the API → KR-2 (direct)" in move.say
+    assert move.dialogue.items == (
+        ItemAnswer("Shipped it"), ItemAnswer("Docs for the API", krs=(2,))
+    )
+    assert shown_command('tag "Docs for the API" KR-2') is None  # the app does not run it too
+    # tagging the item being asked about answers the question
+    asked = advance(move.dialogue, "done", choices=CHOICES).dialogue
+    assert asked.step is Step.TAGS and asked.to_tag == (0,)
+    tagged = advance(asked, 'tag "shipped it" KR-1 indirect', choices=CHOICES)
+    assert tagged.dialogue.step is Step.BLOCKERS and "Are you blocked?" in tagged.say
+    assert tagged.dialogue.items[0] == ItemAnswer("Shipped it", krs=(1,), tier=Tier.INDIRECT)
+
+
+def test_untag_inside_the_conversation_and_tag_to_an_unknown_kr() -> None:
+    dialogue = talk([('tag "Docs" KR-2', "Docs → KR-2")])
+    untagged = advance(dialogue, 'untag "Docs"', choices=CHOICES)
+    assert untagged.dialogue.items == (ItemAnswer("Docs"),)
+    for said, problem in [('tag "Docs" KR-9', "KR-9 is not an active key result here"),
+                          ('untag "Other"', "“Other” is not in this check-in")]:
+        move = advance(dialogue, said, choices=CHOICES)
+        assert move.error and problem in move.say and move.dialogue == dialogue
+
+
+@pytest.mark.parametrize(
+    "said", ["update KR-1 20", 'kill KR-1 "gone"', "skip this week", "settings",
+             "setup", "tz Europe/Berlin"],
+)
+def test_any_other_command_is_refused_with_a_hint_and_changes_nothing(said: str) -> None:
+    dialogue = talk([("Shipped it", "1 item")])
+    move = advance(dialogue, said, choices=CHOICES)
+    assert move.error and move.dialogue == dialogue
+    assert f"“{said}” is a command" in move.say and "`pause`" in move.say
+    assert "What did you ship this week?" in move.say
+    assert shown_command(said) is None
+
+
+def test_a_line_in_quotes_is_an_answer_as_typed() -> None:
+    end = talk([('"list"', "1 item"), ("“review the onboarding copy”", "2 items")])
+    assert [i.text for i in end.items] == ["list", "review the onboarding copy"]
+
+
+def test_checkin_inside_the_conversation_just_asks_again() -> None:
+    dialogue = talk([("Shipped it", "1 item")])
+    move = advance(dialogue, "checkin", choices=CHOICES)
+    assert "You are answering your check-in now" in move.say and move.dialogue == dialogue
+
+
+@pytest.mark.parametrize("said", ["nothing", "none", "-", "n/a", "N/A", "Nothing"])
+def test_nothing_is_never_an_item_also_after_reopening(said: str) -> None:
+    fresh = talk([(said, "Are you blocked?")])
+    assert fresh.items == ()
+    stored = Answer(items=(ItemAnswer("Old item", krs=(2,)),))
+    dialogue, _ = start(current=stored, choices=CHOICES)
+    move = advance(dialogue, said, choices=CHOICES)
+    assert move.dialogue.items == stored.items and move.dialogue.step is Step.BLOCKERS
+    assert "Nothing more — keeping the 1 item already in your check-in" in move.say
+
+
+def test_skip_cannot_skip_the_shipped_question_and_no_blocker_is_stored_empty() -> None:
+    dialogue = talk([])
+    move = advance(dialogue, "skip", choices=CHOICES)
+    assert move.error and "say `nothing`" in move.say and move.dialogue == dialogue
+    end = talk([("nothing", "blocked"), ("no", "confidence")])
+    assert end.blockers == ""
+
+
+@pytest.mark.parametrize(
+    ("said", "problem"),
+    [("KR-2 30ms", "KR-2 is measured in h, not ms"),
+     ("KR-2 -5", "cannot be negative"),
+     ("KR-2 $45", "not $"),
+     ("KR-1 45%", "KR-1 has no unit")],
+)
+def test_new_values_are_checked_against_the_kr_unit(said: str, problem: str) -> None:
+    dialogue = talk([("nothing", "blocked"), ("no", "confidence"), ("skip", "new metric values")],
+                    choices=OWNED)
+    move = advance(dialogue, said, choices=OWNED)
+    assert move.error and problem in move.say and move.dialogue == dialogue
+
+
+def test_a_unit_word_after_the_value_is_its_unit() -> None:
+    end = talk([("nothing", "blocked"), ("no", "confidence"), ("skip", "new metric values"),
+                ("KR-2 30 hours, KR-1 1,250", "")], choices=OWNED)
+    assert end.step is Step.DONE and end.values == ((1, 1250.0), (2, 30.0))
