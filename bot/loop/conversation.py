@@ -139,7 +139,7 @@ def question(dialogue: Dialogue, choices: KrChoices) -> str:
                 listed = "\n".join(f"  • {describe(i, choices)}" for i in dialogue.items)
                 have = f"Already in your check-in:\n{listed}\n"
             return (
-                f"{have}*What did you ship this week?* One item a line. "
+                f"{have}*What did you ship since the last close?* One item a line. "
                 "Say `done` when finished, or `nothing` if nothing shipped."
             )
         case Step.TAGS:

@@ -31,7 +31,7 @@ def test_a_week_in_the_console_prompts_reminds_and_posts_the_digest(tmp_path: Pa
 
     # Alice answers turn by turn; the saved answer is shown back to her.
     answer = out[out.index("alice@#team> checkin"):reminded_at]
-    for question in ("What did you ship this week?", "which key results does it move?",
+    for question in ("What did you ship since the last close?", "which key results does it move?",
                      "Are you blocked?", "your confidence from 1 to 10"):
         assert question in answer, question
     assert "• Shipped the signup page (WEB-1) → KR-1 (direct)" in answer

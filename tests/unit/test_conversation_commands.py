@@ -32,7 +32,7 @@ async def typed(world: World, user: str, line: str) -> str:
 
 
 async def test_list_show_and_tag_inside_a_check_in_are_not_stored_as_items(world: World) -> None:
-    assert "What did you ship this week?" in await typed(world, "carol", "checkin")
+    assert "What did you ship since the last close?" in await typed(world, "carol", "checkin")
     assert "1 item" in await typed(world, "carol", "Shipped the signup page")
     listed = await typed(world, "carol", "list")
     assert "KR-1 increase weekly active teams from 40 to 80" in listed
@@ -57,7 +57,7 @@ async def test_a_failing_show_command_inside_a_check_in_still_asks_again(world: 
     await typed(world, "carol", "checkin")
     said = await typed(world, "carol", "show KR-9")
     assert "KR-9 is not a key result of #team-web" in said
-    assert "What did you ship this week?" in said
+    assert "What did you ship since the last close?" in said
     review = await typed(world, "carol", "review the onboarding copy")
     assert "No cycle called “the onboarding copy”" in review
     assert "To give “review the onboarding copy” as your answer, put it in quotes." in review

@@ -210,7 +210,7 @@ async def test_console_prompt_says_how_to_answer_and_the_answer_is_taken_turn_by
     assert address.label == "@alice" and "Type `checkin`" in prompt
     assert await line(console, "alice", "list") is None  # no conversation yet: a command
     first = render((await console.checkin("alice")).message)
-    assert "What did you ship this week?" in first
+    assert "What did you ship since the last close?" in first
     dialogue = [
         ("Shipped onboarding v2 🚀", "1 item"),
         ("done", "which key results does it move?"),

@@ -190,7 +190,7 @@ def test_a_show_command_is_not_an_answer_and_the_question_is_asked_again(said, s
     move = advance(dialogue, said, choices=CHOICES)
     assert shown_command(said) == shown  # the app runs it …
     assert move.dialogue == dialogue and not move.error  # … and nothing was stored
-    assert "What did you ship this week?" in move.say
+    assert "What did you ship since the last close?" in move.say
 
 
 def test_tag_inside_the_conversation_tags_the_item_in_the_draft() -> None:
@@ -229,7 +229,7 @@ def test_any_other_command_is_refused_with_a_hint_and_changes_nothing(said: str)
     move = advance(dialogue, said, choices=CHOICES)
     assert move.error and move.dialogue == dialogue
     assert f"“{said}” is a command" in move.say and "`pause`" in move.say
-    assert "What did you ship this week?" in move.say
+    assert "What did you ship since the last close?" in move.say
     assert shown_command(said) is None
 
 
