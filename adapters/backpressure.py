@@ -25,7 +25,7 @@ from aiohttp import web
 #: on the network, few enough that the last one admitted is still answered in well under
 #: a second at the rate one process answers.
 LIMIT_VARIABLE = "OKRBOT_MAX_IN_FLIGHT"
-DEFAULT_LIMIT = 32
+DEFAULT_LIMIT = 64
 
 #: What a user is told when the process is at its bound.
 BUSY_TEXT = "okrbot is busy, try again in a few seconds."

@@ -130,7 +130,7 @@ async def test_busy_answers_are_bounded_too(
 
 
 def test_the_limit_comes_from_the_environment() -> None:
-    assert InFlightLimit.from_env({}).limit == 32
+    assert InFlightLimit.from_env({}).limit == 64
     assert InFlightLimit.from_env({"OKRBOT_MAX_IN_FLIGHT": " 5 "}).limit == 5
     for wrong in ("0", "-3", "many", "2.5"):
         with pytest.raises(ValueError, match="OKRBOT_MAX_IN_FLIGHT must be a whole number"):
