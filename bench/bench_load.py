@@ -56,6 +56,12 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -72,6 +78,10 @@ class Child:
     @property
     def rss(self) -> float:
         return rss_mb(self.process.pid)
+
+    @property
+    def cpu(self) -> float:
+        return cpu_seconds(self.process.pid)
 
     def stop(self) -> None:
         self.process.terminate()
@@ -161,6 +171,12 @@ class Run:
     results: list[tuple[str, float, int]] = field(default_factory=list)
     busy_ids: set[str] = field(default_factory=set)  # told busy (the sink saw it)
     seconds: float = 0.0
+    cpu: float = 0.0  # CPU seconds the bot's process used
+
+    @property
+    def cpu_ms(self) -> float:
+        """The bot's CPU per activity answered."""
+        return self.cpu / len(self.answered) * 1000 if self.answered else float("nan")
 
     @property
     def answered(self) -> list[float]:
@@ -201,23 +217,24 @@ async def told_busy(sink: Child) -> set[str]:
         return set((await answer.json())["busy_ids"])
 
 
-async def closed_loop(url: str, sink: Child, activities: Iterator[dict[str, Any]], *,
+async def closed_loop(bot: Child, sink: Child, activities: Iterator[dict[str, Any]], *,
                       clients: int, seconds: float) -> Run:
     run = Run()
+    url = bot.url
     connector = aiohttp.TCPConnector(limit=clients + 10)
     async with aiohttp.ClientSession(connector=connector) as session:
         # one warm-up request per client, not counted
         await asyncio.gather(*(post(session, url, next(activities), Run()) for _ in range(clients)))
         await told_busy(sink)
         deadline = time.monotonic() + seconds
-        started = time.monotonic()
+        started, cpu = time.monotonic(), bot.cpu
 
         async def client() -> None:
             while time.monotonic() < deadline:
                 await post(session, url, next(activities), run)
 
         await asyncio.gather(*(client() for _ in range(clients)))
-        run.seconds = time.monotonic() - started
+        run.seconds, run.cpu = time.monotonic() - started, bot.cpu - cpu
     run.busy_ids = await told_busy(sink)
     return run
 
@@ -357,10 +374,11 @@ async def main() -> None:
                 for child in (echo, okrbot):
                     phase = f"{child.name}-{clients}"
                     runs[(child.name, clients)] = found = await closed_loop(
-                        child.url, sink, workload(sink.url, phase), clients=clients,
+                        child, sink, workload(sink.url, phase), clients=clients,
                         seconds=args.seconds)
                     print(f"{phase}: {found.rate:.0f} answered/s, p50 {found.ms(0.5):.1f} ms, "
-                          f"p99 {found.ms(0.99):.1f} ms, {len(found.busy_ids)} told busy, "
+                          f"p99 {found.ms(0.99):.1f} ms, CPU {found.cpu_ms:.2f} ms each, "
+                          f"{len(found.busy_ids)} told busy, "
                           f"{found.refused} refused", flush=True)
             capacity = runs[("okrbot", 50)].rate
             rate = min(max(3 * capacity, 300.0), 1500.0)
@@ -391,6 +409,8 @@ async def main() -> None:
               ratio(o1.rate, e1.rate)))
     print(row("50 clients: answered/s", f"{o50.rate:.0f}", f"{e50.rate:.0f} echo",
               ratio(o50.rate, e50.rate), "≥ 5×"))
+    print(row("50 clients: bot CPU per activity", f"{o50.cpu_ms:.2f} ms",
+              f"{e50.cpu_ms:.2f} ms echo", ratio(o50.cpu_ms, e50.cpu_ms)))
     print(row("50 clients: answered p50", f"{o50.ms(0.5):.1f} ms", f"{e50.ms(0.5):.1f} ms echo",
               ratio(o50.ms(0.5), e50.ms(0.5))))
     print(row("50 clients: answered p99", f"{o50.ms(0.99):.1f} ms", f"{e50.ms(0.99):.1f} ms echo",

@@ -32,6 +32,13 @@ ACCEPTED_FORMS = (
 #: no :class:`DatabaseTimeouts` are given (migrations); else the statement timeout.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
+#: SQLite lets one transaction write at a time (BEGIN IMMEDIATE takes the lock at once), so
+#: the server keeps units of work waiting their turn in the pool — on the event loop, in
+#: order, bounded by the pool timeout — instead of in SQLite's busy handler, which sleeps
+#: in steps of up to 100 ms between tries: measured, 50 concurrent Teams activities were
+#: answered no faster than one at a time (131/s vs 127/s), with p99 1.9 s.
+SQLITE_POOL = {"pool_size": 1, "max_overflow": 0}
+
 _SQLITE_DRIVERS = {"sqlite", "sqlite+aiosqlite", "sqlite+pysqlite"}
 _POSTGRES_DRIVERS = {
     "postgres",
@@ -147,7 +154,8 @@ def create_engine(url: str, *, foreign_keys: bool = True,
         dialect = "sqlite" if is_sqlite(normalized) else "postgresql"
         if dialect == "postgresql" or _parse(normalized).database:
             # (not in memory: that database is one connection, on a StaticPool)
-            options = {**timeouts.engine_options(dialect), "poolclass": BoundedPool, **options}
+            options = {**timeouts.engine_options(dialect), "poolclass": BoundedPool,
+                       **(SQLITE_POOL if dialect == "sqlite" else {}), **options}
         busy_ms = max(1, round(timeouts.statement * 1000))
     engine = create_async_engine(normalized, **options)
     if engine.dialect.name == "sqlite":
