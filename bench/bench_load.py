@@ -28,6 +28,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import logging
 import os
 import socket
 import statistics
@@ -43,6 +44,11 @@ from typing import Any
 import aiohttp
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.bench_unreachable import DEFAULT_URL  # noqa: E402
+from bench.bench_unreachable import measure as unreachable  # noqa: E402
+
 PYTHON = sys.executable
 OKRBOT = str(Path(PYTHON).parent / "okrbot")
 TENANTS = 40
@@ -344,7 +350,11 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=5.0, help="per closed-loop phase")
     parser.add_argument("--overload", type=float, default=10.0, help="overload seconds")
+    parser.add_argument("--postgres-url",
+                        default=os.environ.get("TEST_DATABASE_URL") or DEFAULT_URL,
+                        help="a PostgreSQL server for the stalled-database rows")
     args = parser.parse_args()
+    logging.basicConfig(level=logging.ERROR)  # the answers below say what happened
     children: list[Child] = []
     with tempfile.TemporaryDirectory() as folder:
         try:
@@ -387,6 +397,7 @@ async def main() -> None:
         finally:
             for child in children:
                 child.stop()
+    waits = await unreachable(args.postgres_url)
 
     def ratio(a: float, b: float) -> str:
         return f"{a / b:.2f}×" if b else "–"
@@ -425,6 +436,16 @@ async def main() -> None:
               f"{overload.left_in_flight}", f"all answered {overload.drained_after:.2f} s later"))
     print(row("overload: RSS growth", f"{overload.rss_after - overload.rss_before:+.1f} MB",
               f"{overload.rss_before:.1f} → {overload.rss_after:.1f} MB", "", "≤ 20 MB"))
+    if waits is None:
+        print(row("stalled database", f"not measured: no PostgreSQL at {args.postgres_url}"))
+    else:
+        told = "the can't-reach answer" if waits.all_told else "NOT the can't-reach answer"
+        print(row("PostgreSQL stalls mid-transaction: answered in",
+                  f"{waits.stalled_mid_transaction:.2f} s", told, "", "≤ 3 s"))
+        print(row("PostgreSQL stalls, new connection: answered in",
+                  f"{waits.stalled_new_connection:.2f} s", "", "", "≤ 3 s"))
+        print(row("PostgreSQL refuses: answered in", f"{waits.refused:.3f} s",
+                  "nothing written" if waits.nothing_written else "SOMETHING WAS WRITTEN"))
     print(row("idle RSS", f"{idle:.1f} MB", f"{baseline:.1f} MB import-only",
               ratio(idle, baseline), "≤ 1.15×"))
 
