@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint install clean
+.PHONY: demo test lint install clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Starts everything it measures itself, on loopback; about a minute.
+bench: $(STAMP)
+	$(BIN)/python bench/bench_load.py $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot adapters storage tests bench

@@ -6,9 +6,10 @@ and send it. Nothing here knows which platform it serves.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from bot import requests as rq
 from bot.analysis.ports import AnalysisStoreFactory
@@ -28,7 +29,7 @@ from bot.messages import (
     message,
     text_reply,
 )
-from bot.ports import Clock, Messenger, UnitOfWorkFactory
+from bot.ports import Clock, Messenger, StorageUnavailable, UnitOfWorkFactory
 from bot.services import (
     decisions,
     decisions_by_button,
@@ -46,6 +47,33 @@ log = logging.getLogger(__name__)
 
 FormValue = str | list[str]
 UseCase = Callable[[Any, Turn], Awaitable[Reply]]
+
+#: The answer when the database cannot be reached in time (refused, dropped, stalled):
+#: storage raised :class:`bot.ports.StorageUnavailable` and nothing was committed.
+DATABASE_UNREACHABLE = ("okrbot can't reach its database, nothing was changed — "
+                        "try again in a minute.")
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def unreachable_reply() -> Reply:
+    return text_reply(DATABASE_UNREACHABLE, error=True)
+
+
+def _answers_unreachable(
+    method: Callable[Concatenate[OkrBot, P], Awaitable[R]],
+) -> Callable[Concatenate[OkrBot, P], Awaitable[R | Reply]]:
+    """The front-door method, answering :data:`DATABASE_UNREACHABLE` when storage could
+    not be reached, the same on every platform."""
+    @functools.wraps(method)
+    async def answered(self: OkrBot, /, *args: P.args, **kwargs: P.kwargs) -> R | Reply:
+        try:
+            return await method(self, *args, **kwargs)
+        except StorageUnavailable as error:
+            log.warning("answered without the database: %s", error)
+            return unreachable_reply()
+    return answered
 
 
 async def _not_yet(name: str, issue: str) -> Reply:
@@ -127,6 +155,7 @@ class OkrBot:
             return Reply(help_message(request.topic, prefix=prefix))
         return await self.execute(actor=actor, place=place, request=request)
 
+    @_answers_unreachable
     async def execute(self, *, actor: Actor, place: Place, request: Any) -> Reply:
         """Carry out a parsed request (a command, or an import) in one transaction."""
         try:
@@ -153,6 +182,7 @@ class OkrBot:
             return message(Text(error.problem))
         return CommandError(error.problem, command=error.command).message(prefix=prefix)
 
+    @_answers_unreachable
     async def handle_action(
         self, *, actor: Actor, place: Place, action_id: str, value: str
     ) -> Reply | Form:
@@ -167,6 +197,7 @@ class OkrBot:
         return text_reply("That button is no longer supported; type `help` for the commands.",
                           error=True)
 
+    @_answers_unreachable
     async def handle_form(
         self, *, actor: Actor, place: Place, form_id: str, state: str,
         values: dict[str, FormValue], delivery_id: str | None = None,
@@ -183,6 +214,7 @@ class OkrBot:
         return text_reply("That form is no longer supported; type `help` for the commands.",
                           error=True)
 
+    @_answers_unreachable
     async def checkin_form(self, *, actor: Actor, place: Place) -> Form | Reply:
         """This week's check-in form for the actor, prefilled with what they saved (or a
         reply saying why there is none)."""
@@ -190,6 +222,7 @@ class OkrBot:
             return text_reply("The weekly check-in is not running in this process.", error=True)
         return await self.loop.checkin_form(actor=actor, place=place)
 
+    @_answers_unreachable
     async def answer_line(self, *, actor: Actor, place: Place, text: str,
                           delivery_id: str | None = None) -> Reply | None:
         """Free text from a member in a check-in conversation (platforms without forms):

@@ -86,6 +86,11 @@ class Undeliverable(Exception):
     """The platform will never deliver to this address (403, app uninstalled)."""
 
 
+class StorageUnavailable(Exception):
+    """The database could not be reached in time: refused, dropped or stalled past a
+    time limit. Raised by storage; the transaction it interrupted never commits."""
+
+
 class Repository(Protocol):
     """Every query of one workspace. An implementation filters every statement by the
     workspace it was scoped to, so nothing can cross workspaces by mistake."""
@@ -216,6 +221,7 @@ __all__ = [
     "SettingChange",
     "Messenger",
     "Repository",
+    "StorageUnavailable",
     "Undeliverable",
     "UnitOfWork",
     "UnitOfWorkFactory",

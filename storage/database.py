@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.ports import StorageUnavailable
+from storage.availability import DatabaseTimeouts
 from storage.engine import create_engine, default_database_url
-from storage.migrate import require_migrated, upgrade, upgrade_engine
+from storage.migrate import DatabaseUnreachable, require_migrated, upgrade, upgrade_engine
 from storage.unit_of_work import SqlUnitOfWork, session_factory
 
 log = logging.getLogger(__name__)
@@ -33,15 +36,17 @@ class Database:
         await self.engine.dispose()
 
 
-async def open_database(url: str | None = None, *, migrate: bool) -> Database:
-    """Open the database at ``url`` (default: :func:`default_database_url`).
+async def open_database(url: str | None = None, *, migrate: bool,
+                        timeouts: DatabaseTimeouts | None = None) -> Database:
+    """Open the database at ``url`` (default: :func:`default_database_url`), every wait
+    on it bounded by ``timeouts`` (default: the ``DATABASE_*_TIMEOUT`` variables).
 
     ``migrate=True`` (console, embedded SQLite) upgrades it to every head first;
     ``migrate=False`` (the server on PostgreSQL) raises :class:`storage.migrate.NotMigrated`
     unless it is already up to date, so a server never runs on a stale schema.
     """
     url = url or default_database_url()
-    engine = create_engine(url)
+    engine = create_engine(url, timeouts=timeouts or DatabaseTimeouts.from_env(os.environ))
     try:
         if migrate:
             if engine.url.database in (None, "", ":memory:"):
@@ -50,6 +55,13 @@ async def open_database(url: str | None = None, *, migrate: bool) -> Database:
             else:
                 await asyncio.to_thread(upgrade, url)
         await require_migrated(engine)
+    except StorageUnavailable as error:
+        await engine.dispose()
+        reason = error.__cause__ or error
+        raise DatabaseUnreachable(
+            f"cannot reach the database at {engine.url.render_as_string(hide_password=True)}: "
+            f"{str(reason).strip() or type(reason).__name__}"
+        ) from None
     except BaseException:
         await engine.dispose()
         raise

@@ -20,6 +20,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.pool import NullPool
 
+from bot.ports import StorageUnavailable
 from storage.engine import create_engine
 from storage.loops import run_sync_in_fresh_loop
 
@@ -80,7 +81,9 @@ async def require_reachable(engine: AsyncEngine) -> None:
     try:
         async with engine.connect():
             pass
-    except (OSError, TimeoutError, DBAPIError) as error:
+    except (OSError, TimeoutError, DBAPIError, StorageUnavailable) as error:
+        if isinstance(error, StorageUnavailable) and error.__cause__ is not None:
+            error = error.__cause__  # the driver's own words
         raise DatabaseUnreachable(
             f"cannot reach the database at {_safe_url(engine)}: {_reason(error)}"
         ) from None

@@ -4,17 +4,26 @@ The composition root (``adapters/cli.py``) calls:
 
 - :func:`build_teams_messenger` — the :class:`TeamsMessenger` to give the core (through
   the routing messenger); build it first, the core needs it;
-- :func:`mount_teams` — the route, served by botbuilder's ``CloudAdapter`` with our
-  :class:`adapters.teams.bot.TeamsBot`. Pass the messenger built above so replies and
-  proactive messages share one connector client, and so one pacing of Teams' limits.
+- :func:`mount_teams` — the route, which runs our :class:`adapters.teams.bot.TeamsBot`
+  on the activity in the request itself (no botbuilder adapter, no thread pool). Pass
+  the messenger built above so replies and proactive messages share one connector
+  client, one HTTP session and one pacing of Teams' limits.
 
 Authentication: with ``MICROSOFT_APP_ID`` set, every activity's JWT is validated by
-botframework-connector (signature from the OpenID metadata's keys, issuer, audience = our
-app id, the ``serviceurl`` claim = the activity's) and a missing or bad one gets 401.
+botframework-connector's validators (signature from the OpenID metadata's keys, cached by
+:mod:`adapters.teams.keys`, issuer, audience = our app id, the ``serviceurl`` claim = the
+activity's) and a missing or bad one gets 401.
 Without an app id the route is not mounted at all, unless ``OKRBOT_TEAMS_DEV=1`` asks for
 it open — for Agents Playground and local development — and a warning says so at start;
 it then only answers activities whose ``serviceUrl`` is on this machine, so nobody can make
 it post to a URL of their choosing.
+
+Backpressure (:mod:`adapters.backpressure`): at most ``OKRBOT_MAX_IN_FLIGHT`` activities
+are worked on at once. Past that, a message is answered at once with "okrbot is busy, try
+again in a few seconds" (sent to the conversation, then 201), and anything else — or a
+message whose busy answer cannot leave at once (too many of those in flight, or Teams'
+rate limit would make it wait) — gets 503 with ``Retry-After``, so Teams delivers it
+again later. Nothing is queued.
 
 Every Bot Framework import of okrbot lives under ``adapters/teams/`` (botbuilder-python
 is archived; its successor, the Microsoft 365 Agents SDK, has a near-identical API).
@@ -29,22 +38,23 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
-from botbuilder.core import serializer_helper
-from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ChannelAccount
 from botframework.connector.auth import (
+    AuthenticationConstants,
     BotFrameworkAuthentication,
     BotFrameworkAuthenticationFactory,
     PasswordServiceClientCredentialFactory,
 )
-from msrest.exceptions import DeserializationError
 
+from adapters.backpressure import BUSY_TEXT, RETRY_AFTER_SECONDS, InFlightLimit, limit_of
 from adapters.teams import inbound
-from adapters.teams.bot import POSTED_ACTIVITY, TeamsBot
-from adapters.teams.connector import Connector, RetryPolicy
+from adapters.teams.bot import TeamsBot
+from adapters.teams.connector import Connector, ConnectorError, RetryPolicy
 from adapters.teams.conversations import Conversations
+from adapters.teams.keys import install_key_sets
 from adapters.teams.messenger import TeamsMessenger
 from adapters.teams.pacing import Limits, Pacer
+from adapters.teams.render import render_reply
 from adapters.teams.settings import (
     DEV_VARIABLE,
     PUBLIC_LOGIN_URL,
@@ -56,6 +66,8 @@ from adapters.teams.settings import (
 )
 from adapters.teams.validation import Invalid, check_activity
 from bot.app import OkrBot
+from bot.messages import text_reply
+from bot.ports import Undeliverable
 from storage.teams_store import TeamsStore, engine_of
 
 log = logging.getLogger(__name__)
@@ -80,7 +92,7 @@ def build_teams_messenger(
 
 class _Refusing(BotFrameworkAuthentication):  # type: ignore[misc]  # no type hints
     """botframework-connector's authentication, with every way a token can be wrong
-    ending as the ``PermissionError`` that ``CloudAdapter`` answers with 401.
+    ending as a ``PermissionError``, which the route answers with 401.
 
     As released, a malformed, expired or wrongly signed token escapes as PyJWT's own
     error, and a key id the metadata does not list as an ``IndexError``: HTTP 500.
@@ -211,13 +223,16 @@ def mount_teams(
     database: Any,
     settings: TeamsSettings,
     messenger: TeamsMessenger | None = None,
+    limit: InFlightLimit | None = None,
 ) -> None:
-    """Add ``POST /api/messages`` to ``web_app``.
+    """Add ``POST /api/messages`` to ``web_app``. ``limit`` bounds the activities in
+    flight (default: the web app's, :func:`adapters.backpressure.limit_of`).
 
     Each request, in order: a JSON content type; a token present (unless open); the
     body read up to :data:`MAX_BODY_BYTES` (413 beyond); the JWT checked (401); the
     activity's shape (400, :mod:`adapters.teams.validation`); open mode's loopback rule
-    and the tenant allow-list (403). Only then is anything stored or answered.
+    and the tenant allow-list (403); a place within the in-flight bound (else the busy
+    answer). Only then is anything stored or answered.
     """
     if settings.open_mode and not settings.dev:
         raise TeamsConfigError(
@@ -230,11 +245,17 @@ def mount_teams(
             "Agents Playground and local development; never expose this server to the "
             "internet.", DEV_VARIABLE)
     messenger = messenger or build_teams_messenger(database=database, settings=settings)
+    connector = messenger.connector
+    install_key_sets((settings.openid_metadata_url,
+                      AuthenticationConstants.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL,
+                      AuthenticationConstants.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL),
+                     session=connector.session)
     authenticator = authentication(settings)
-    adapter = CloudAdapter(authenticator)
-    conversations = Conversations(connector=messenger.connector, store=messenger.store)
+    conversations = Conversations(connector=connector, store=messenger.store)
     handler = TeamsBot(core=bot, conversations=conversations)
-    adapter.on_turn_error = handler.apologise
+    in_flight = limit if limit is not None else limit_of(web_app)
+    busy = Busy(conversations=conversations,
+                limit=InFlightLimit(limit=max(1, in_flight.limit // 2)))
 
     async def messages(request: web.Request) -> web.StreamResponse:
         if "application/json" not in request.headers.get("Content-Type", ""):
@@ -247,8 +268,7 @@ def mount_teams(
             return _refused(413, f"an activity is at most {MAX_BODY_BYTES} bytes")
         posted = _parsed(body)
         try:
-            authenticated = await authenticator.authenticate_request(
-                _as_authenticated(posted), auth_header)
+            await authenticator.authenticate_request(_as_authenticated(posted), auth_header)
         except PermissionError:
             return _refused(401, "invalid Bot Framework token")
         problem = checked_activity(posted)
@@ -262,17 +282,12 @@ def mount_teams(
         tenant = inbound.tenant_of(posted)
         if not settings.allows(tenant):
             return _refused(403, f"tenant {tenant!r} is not in OKRBOT_ALLOWED_TENANTS")
+        if not in_flight.try_enter():
+            return await busy.answer(posted)
         try:
-            activity = Activity().deserialize(posted)
-        except DeserializationError as error:
-            return _refused(400, f"not a Bot Framework activity: {str(error)[:200]}")
-        marker = POSTED_ACTIVITY.set(posted)
-        try:
-            answer = await adapter.process_activity(authenticated, activity, handler.on_turn)
+            await handler.on_turn(posted)
         finally:
-            POSTED_ACTIVITY.reset(marker)
-        if answer:
-            return web.json_response(serializer_helper(answer.body), status=answer.status)
+            in_flight.leave()
         return web.Response(status=201)
 
     async def close(_app: web.Application) -> None:
@@ -282,6 +297,36 @@ def mount_teams(
     web_app.on_cleanup.append(close)
     log.info("Teams: Bot Framework activities at %s (%s)", MESSAGES_PATH,
              "open, no authentication" if settings.open_mode else f"app {settings.app_id}")
+
+
+class Busy:
+    """Answers an activity the process has no room for, at once."""
+
+    def __init__(self, *, conversations: Conversations, limit: InFlightLimit) -> None:
+        self.conversations = conversations
+        self.limit = limit  # busy answers being sent: they are bounded too
+
+    async def answer(self, posted: dict[str, Any]) -> web.Response:
+        conversation = str((posted.get("conversation") or {}).get("id") or "")
+        tenant = inbound.tenant_of(posted)
+        pacer = self.conversations.connector.pacer
+        now = pacer.delay(tenant=tenant, conversation=conversation) == 0
+        if posted.get("type") != "message" or not now or not self.limit.try_enter():
+            return _unavailable()
+        try:
+            pages = render_reply(text_reply(BUSY_TEXT, error=True))
+            await self.conversations.reply(posted, pages)
+        except (ConnectorError, Undeliverable, OSError) as error:
+            log.info("could not send the busy answer: %s", error)
+            return _unavailable()
+        finally:
+            self.limit.leave()
+        return web.Response(status=201)
+
+
+def _unavailable() -> web.Response:
+    return web.json_response({"error": BUSY_TEXT}, status=503,
+                             headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 def checked_activity(posted: Any) -> str | None:

@@ -1,5 +1,5 @@
-"""The ``ActivityHandler``: a few lines per activity — remember where it came from,
-translate, call the core, render, send.
+"""The turn: a few lines per activity — remember where it came from, translate, call
+the core, render, send.
 
 - message: a command (personal chat: bare; channel / group chat: after the @mention), a
   button (``Action.Submit`` with ``action_id``) or a submitted form (``form_id``). A form
@@ -11,34 +11,31 @@ translate, call the core, render, send.
   team, the channel and every member of the roster are stored (proactive messages need
   them) and each member is registered with the core.
 
-Everything the bot sends goes through our connector client (:mod:`adapters.teams.connector`)
-by way of :class:`adapters.teams.conversations.Conversations`, never through the turn
-context: one paced, retrying path.
+The turn works on the activity's JSON as Teams posted it, in the request that brought
+it: no botbuilder ``TurnContext``, ``ActivityHandler`` or ``CloudAdapter`` — those build
+two msrest clients per turn and drop what their models do not declare (a mention's
+``mentioned`` and ``text``). Everything the bot sends goes through our connector client
+(:mod:`adapters.teams.connector`) by way of
+:class:`adapters.teams.conversations.Conversations`: one paced, retrying path over one
+HTTP session.
 """
 
 from __future__ import annotations
 
 import logging
-from contextvars import ContextVar
 from typing import Any
-
-from botbuilder.core import ActivityHandler, TurnContext
 
 from adapters.teams import inbound
 from adapters.teams.conversations import Conversations
 from adapters.teams.render import render_form, render_message, render_reply
-from bot.app import OkrBot
+from bot.app import OkrBot, unreachable_reply
 from bot.messages import Form, FormErrors, Reply, Text, message, text_reply
+from bot.ports import StorageUnavailable
 from storage.teams_store import CHANNEL, USER
 
 log = logging.getLogger(__name__)
 
 Json = dict[str, Any]
-
-#: The activity exactly as posted, set by the route for the turn it starts. botbuilder's
-#: ``Activity.serialize()`` drops what its models do not declare — a mention entity's
-#: ``mentioned`` and ``text`` among them — so translation reads the posted JSON.
-POSTED_ACTIVITY: ContextVar[Json | None] = ContextVar("posted_teams_activity", default=None)
 
 SORRY = "Sorry, something went wrong on our side and nothing was changed. Please try again."
 SENT_PRIVATELY = "I sent it to you in our personal chat."
@@ -46,28 +43,34 @@ NOT_SENT_PRIVATELY = ("I could not message you privately: add okrbot as a person
                       "(Apps → okrbot → Add), then try again here.")
 
 
-def activity_json(turn_context: TurnContext) -> Json:
-    """The turn's activity as Teams posted it."""
-    posted = POSTED_ACTIVITY.get()
-    activity = turn_context.activity
-    if posted is not None and posted.get("id") == activity.id:
-        return posted
-    found: Json = activity.serialize()
-    if activity.entities:  # at least keep the entities whole
-        found["entities"] = [{**e.serialize(), **(e.additional_properties or {})}
-                             for e in activity.entities]
-    return found
-
-
-class TeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder has no type hints
+class TeamsBot:
     def __init__(self, *, core: OkrBot, conversations: Conversations) -> None:
         self.core = core
         self.conversations = conversations
 
+    async def on_turn(self, activity: Json) -> None:
+        """Handle one activity (already authenticated and validated). A failure is told
+        to the user, never raised: the route answers Teams 201 either way."""
+        try:
+            kind = activity.get("type")
+            if kind == "message":
+                await self.on_message(activity)
+            elif kind == "conversationUpdate":
+                await self.on_conversation_update(activity)
+            elif kind == "installationUpdate":
+                if activity.get("action") in ("add", "add-upgrade"):
+                    await self.on_installation_add(activity)
+                elif activity.get("action") in ("remove", "remove-upgrade"):
+                    await self.on_installation_remove(activity)
+        except StorageUnavailable as error:
+            await self.unreachable(activity, error)
+        except Exception as error:  # noqa: BLE001 — told to the user, logged with its cause
+            await self.apologise(activity, error)
+
     # --- messages ---------------------------------------------------------------------
 
-    async def on_message_activity(self, turn_context: TurnContext) -> None:
-        activity = await self.conversations.with_channel_name(activity_json(turn_context))
+    async def on_message(self, activity: Json) -> None:
+        activity = await self.conversations.with_channel_name(activity)
         if not await self.conversations.first_delivery(activity):
             log.info("ignored a redelivered Teams message %s", activity.get("id"))
             return
@@ -132,8 +135,7 @@ class TeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder has no type
 
     # --- install, members ---------------------------------------------------------------
 
-    async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
-        activity = activity_json(turn_context)
+    async def on_conversation_update(self, activity: Json) -> None:
         await self.conversations.remember(activity)
         added = activity.get("membersAdded") or []
         bot_id = (activity.get("recipient") or {}).get("id")
@@ -142,8 +144,7 @@ class TeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder has no type
         else:
             await self._enrol(activity, added)
 
-    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
-        activity = activity_json(turn_context)
+    async def on_installation_add(self, activity: Json) -> None:
         await self.conversations.remember(activity)
         await self._installed(activity)
         if inbound.place_of(activity).is_direct:
@@ -152,8 +153,7 @@ class TeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder has no type
             home = await self.core.home(actor=inbound.actor_of(activity))
             await self.conversations.reply(activity, render_message(home), threaded=False)
 
-    async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
-        activity = activity_json(turn_context)
+    async def on_installation_remove(self, activity: Json) -> None:
         place = inbound.place_of(activity)
         kind = USER if place.is_direct else CHANNEL
         key = inbound.user_id_of(activity.get("from") or {}) if place.is_direct else place.channel
@@ -182,11 +182,22 @@ class TeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder has no type
 
     # --- failures -----------------------------------------------------------------------
 
-    async def apologise(self, turn_context: TurnContext, error: Exception) -> None:
+    async def unreachable(self, activity: Json, error: StorageUnavailable) -> None:
+        """The database could not be reached in time: say so (nothing was committed).
+        The delivery is not forgotten — that would be one more wait on the database; the
+        user is told to try again, which is a new activity."""
+        log.warning("Teams turn without the database: %s", error)
+        if activity.get("type") != "message":
+            return
+        try:
+            await self.conversations.reply(activity, render_reply(unreachable_reply()))
+        except Exception:  # noqa: BLE001 — already failing; the log has the cause
+            log.warning("could not tell the user the database is unreachable", exc_info=True)
+
+    async def apologise(self, activity: Json, error: Exception) -> None:
         """The turn failed on our side: say so rather than stay silent, and let Teams'
         redelivery of the message through."""
         log.exception("Teams turn failed", exc_info=error)
-        activity = activity_json(turn_context)
         if activity.get("type") != "message" or not activity.get("serviceUrl"):
             return
         try:
@@ -204,4 +215,4 @@ def _is_setup(request: inbound.Command) -> bool:
     return not request.place.is_direct and request.text.split(" ", 1)[0].lower() == "setup"
 
 
-__all__ = ["POSTED_ACTIVITY", "TeamsBot", "activity_json"]
+__all__ = ["TeamsBot"]

@@ -125,6 +125,10 @@ class Connector:
         self._client: aiohttp.ClientSession | None = None
         self.tokens = TokenProvider(settings, self._session)
 
+    def session(self) -> aiohttp.ClientSession:
+        """The one HTTP session every call of this process to Teams goes over."""
+        return self._session()
+
     def _session(self) -> aiohttp.ClientSession:
         if self._client is None or self._client.closed:
             self._client = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))

@@ -15,6 +15,7 @@ the allow-list's.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -61,6 +62,8 @@ def check_activity(posted: Any) -> None:
     for name in ("id", "replyToId", "channelId", "text", "textFormat", "locale", "action",
                  "name", "timestamp", "localTimestamp", "localTimezone", "summary"):
         _string(posted, name, limit=ID_CHARS if name in ("id", "replyToId") else None)
+    for name in ("timestamp", "localTimestamp"):
+        _moment(posted, name)
     _service_url(posted.get("serviceUrl"))
     _account(posted.get("from"), "from", required=True)
     _account(posted.get("recipient"), "recipient", required=True)
@@ -75,6 +78,17 @@ def check_activity(posted: Any) -> None:
     value = posted.get("value")
     if posted.get("type") == "message" and isinstance(value, dict):
         _submit(value)
+
+
+def _moment(posted: Json, name: str) -> None:
+    value = posted.get(name)
+    if value is None:
+        return
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        raise Invalid(f"{name} {_shown(value)} is not an ISO 8601 date and time, as a Bot "
+                      "Framework activity has") from None
 
 
 def _shown(value: Any) -> str:

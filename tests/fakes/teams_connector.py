@@ -114,6 +114,8 @@ class FakeConnector:
         self.channels: dict[str, list[dict[str, Any]]] = {}  # team id → its channels
         self.page_size = 2
         self._failures: dict[str, deque[tuple[int, dict[str, str]]]] = defaultdict(deque)
+        self._gates: dict[str, asyncio.Event] = {}  # conversation id → closed until set
+        self.key_reads = 0  # GETs of the OpenID metadata and of the key set
         self._ids = itertools.count(1)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -190,6 +192,21 @@ class FakeConnector:
         for _ in range(times):
             self._failures[kind].append((status, headers))
 
+    def hold(self, conversation_id: str) -> None:
+        """Leave calls to this conversation unanswered (recorded, waiting) until
+        :meth:`release`: a slow connector, under the test's control."""
+        assert self._loop is not None
+
+        async def gate() -> asyncio.Event:
+            return asyncio.Event()
+
+        self._gates[conversation_id] = asyncio.run_coroutine_threadsafe(
+            gate(), self._loop).result(5)
+
+    def release(self, conversation_id: str) -> None:
+        assert self._loop is not None
+        self._loop.call_soon_threadsafe(self._gates.pop(conversation_id).set)
+
     def of(self, *kinds: str) -> list[Call]:
         """The successful calls of these kinds, in order."""
         return [c for c in self.calls if c.kind in kinds and c.status < 300]
@@ -220,6 +237,9 @@ class FakeConnector:
             body=body, headers=dict(request.headers), at=time.monotonic(),
         )
         self.calls.append(call)
+        gate = self._gates.get(call.conversation_id)
+        if gate is not None:
+            await gate.wait()
         if self.require_token and request.headers.get("Authorization") != f"Bearer {ISSUED_TOKEN}":
             call.status = 401
             return call, web.json_response({"error": {"code": "Unauthorized"}}, status=401)
@@ -271,6 +291,7 @@ class FakeConnector:
                                                                      [])})
 
     async def _openid(self, _request: web.Request) -> web.Response:
+        self.key_reads += 1
         return web.json_response({
             "issuer": self.issuer,
             "jwks_uri": f"{self.url}/keys",
@@ -278,6 +299,7 @@ class FakeConnector:
         })
 
     async def _keys(self, _request: web.Request) -> web.Response:
+        self.key_reads += 1
         return web.json_response({"keys": [self.signer.jwk()]})
 
     async def _token(self, request: web.Request) -> web.Response:

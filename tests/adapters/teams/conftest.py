@@ -13,6 +13,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from adapters.backpressure import InFlightLimit
 from adapters.teams.app import build_teams_messenger, mount_teams
 from adapters.teams.connector import RetryPolicy
 from adapters.teams.messenger import TeamsMessenger
@@ -64,7 +65,8 @@ class TeamsWorld:
 
 
 async def start_world(
-    fake: FakeConnector, database: Database, settings: TeamsSettings
+    fake: FakeConnector, database: Database, settings: TeamsSettings,
+    limit: InFlightLimit | None = None,
 ) -> tuple[TeamsWorld, TestServer, aiohttp.ClientSession]:
     clock = ManualClock(START)
     messenger = build_teams_messenger(database=database, settings=settings, limits=LOOSE,
@@ -74,7 +76,8 @@ async def start_world(
     bot = OkrBot(uow=database.uow, clock=clock, messenger=messenger, loop=loop,
                  analysis=analysis_store_for)
     web_app = web.Application()
-    mount_teams(web_app, bot=bot, database=database, settings=settings, messenger=messenger)
+    mount_teams(web_app, bot=bot, database=database, settings=settings, messenger=messenger,
+                limit=limit)
     server = TestServer(web_app, host="127.0.0.1")
     await server.start_server()
     session = aiohttp.ClientSession()
