@@ -105,11 +105,14 @@ async def run_serve(args: argparse.Namespace) -> int:
     from bot.clock import SystemClock
     from storage.database import open_database
     from storage.engine import default_database_url, is_sqlite, normalize_database_url
+    from storage.secrets import require_secret_key
 
+    require_secret_key(os.environ)
     url = normalize_database_url(_database_url(args) or default_database_url())
     # The embedded SQLite default migrates itself; a shared PostgreSQL is migrated by the
     # release step, and a server refuses to start on an un-migrated one.
     database = await open_database(url, migrate=is_sqlite(url))
+    await warn_of_plaintext_secrets(database)
     messenger = RoutingMessenger()
     bot, loop = build_core(database=database, clock=SystemClock(), messenger=messenger)
     app = base_app()
@@ -209,9 +212,12 @@ async def run_clock(args: argparse.Namespace) -> int:
     from bot.clock import SystemClock
     from storage.database import open_database
     from storage.engine import default_database_url, is_sqlite, normalize_database_url
+    from storage.secrets import require_secret_key
 
+    require_secret_key(os.environ)
     url = normalize_database_url(_database_url(args) or default_database_url())
     database = await open_database(url, migrate=is_sqlite(url))
+    await warn_of_plaintext_secrets(database)
     clock = SystemClock()
     messengers = platform_messengers(database=database, clock=clock, env=os.environ)
     try:
@@ -241,6 +247,49 @@ def run_db(args: argparse.Namespace) -> int:
     url = normalize_database_url(_database_url(args) or default_database_url())
     upgrade(url)
     print(f"Database {hide_password(url)} is up to date.")
+    return 0
+
+
+# --- secrets -------------------------------------------------------------------------
+
+
+async def warn_of_plaintext_secrets(database: Any) -> None:
+    """A database from before encryption still works; say how to seal what it holds."""
+    from storage.secret_columns import plaintext_secrets
+    from storage.secrets import KEY_VARIABLE, parse_keys
+
+    if parse_keys(os.environ.get(KEY_VARIABLE, "")):
+        left = await plaintext_secrets(database.engine)
+        if left:
+            log.warning("%d stored secrets are still plaintext: run `okrbot secrets rotate`",
+                        left)
+
+
+async def run_secrets_rotate(args: argparse.Namespace) -> int:
+    """`okrbot secrets rotate`: every stored secret re-encrypted with the newest key."""
+    from storage.database import open_database
+    from storage.secret_columns import rotate_secrets
+    from storage.secrets import KEY_VARIABLE, SecretBox, parse_keys
+
+    keys = parse_keys(os.environ.get(KEY_VARIABLE, ""))
+    if not keys:
+        raise ValueError(f"{KEY_VARIABLE} is not set: nothing to encrypt with. Make a key "
+                         "with `okrbot secrets new-key` (newest first in a comma-separated list)")
+    database = await open_database(_database_url(args), migrate=False)
+    try:
+        rotation = await rotate_secrets(database.engine, box=SecretBox(keys))
+    finally:
+        await database.dispose()
+    print(f"Secrets in {database.url} encrypted with the newest key: {rotation}.")
+    if len(keys) > 1:
+        print(f"The older key(s) can now be removed from {KEY_VARIABLE}.")
+    return 0
+
+
+def run_secrets_new_key(_args: argparse.Namespace) -> int:
+    from storage.secrets import SecretBox
+
+    print(SecretBox.new_key())
     return 0
 
 
@@ -442,6 +491,15 @@ def build_parser() -> argparse.ArgumentParser:
     upgrade = db_sub.add_parser("upgrade", help="apply every pending migration")
     upgrade.add_argument("--db", help="SQLite file or database URL")
     upgrade.set_defaults(handler=run_db)
+
+    secrets = sub.add_parser("secrets", help="the encryption of stored tokens (OKRBOT_SECRET_KEY)")
+    secrets_sub = secrets.add_subparsers(dest="secrets_command", required=True)
+    rotate = secrets_sub.add_parser(
+        "rotate", help="re-encrypt every stored secret with the newest key (plaintext too)")
+    rotate.add_argument("--db", help="SQLite file or database URL (default: DATABASE_URL)")
+    rotate.set_defaults(handler=lambda a: asyncio.run(run_secrets_rotate(a)))
+    new_key = secrets_sub.add_parser("new-key", help="print a new key for OKRBOT_SECRET_KEY")
+    new_key.set_defaults(handler=run_secrets_new_key)
 
     package = sub.add_parser("teams-package", help="the Teams app zip (manifest and icons)")
     package.add_argument("--out", default=".", help="a .zip path or a folder (default: here)")
