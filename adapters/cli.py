@@ -34,6 +34,7 @@ def _database_url(args: argparse.Namespace) -> str | None:
 def build_core(*, database: Any, clock: Any, messenger: Any) -> tuple[Any, Any]:
     """The core as every process runs it: the bot, and its weekly loop whose closed weeks
     go to the drift and zombie analysis. Returns (bot, loop)."""
+    from adapters.metrics import METRICS
     from bot.analysis.service import WeeklyAnalysis
     from bot.app import OkrBot
     from bot.loop.entry import WeeklyLoop
@@ -42,8 +43,12 @@ def build_core(*, database: Any, clock: Any, messenger: Any) -> tuple[Any, Any]:
 
     analysis = WeeklyAnalysis(uow=database.uow, store=analysis_store_for, clock=clock,
                               messenger=messenger)
+
+    async def on_week_closed(event: Any) -> None:
+        METRICS.count_analysis(await analysis.analyse(event))  # drift warnings, nudges
+
     loop = WeeklyLoop(uow=database.uow, loop_store=loop_store_for, clock=clock,
-                      messenger=messenger, on_week_closed=analysis.on_week_closed)
+                      messenger=messenger, on_week_closed=on_week_closed)
     bot = OkrBot(uow=database.uow, clock=clock, messenger=messenger, loop=loop,
                  analysis=analysis_store_for)
     return bot, loop
@@ -115,7 +120,7 @@ async def run_serve(args: argparse.Namespace) -> int:
     await warn_of_plaintext_secrets(database)
     messenger = RoutingMessenger()
     bot, loop = build_core(database=database, clock=SystemClock(), messenger=messenger)
-    app = base_app()
+    app = base_app(database=database)
     platforms = mount_platforms(app, bot=bot, database=database, messenger=messenger,
                                 env=os.environ, socket_mode=args.socket_mode)
     slack_settings, _teams = platform_settings(os.environ)
@@ -543,14 +548,14 @@ def _add_scope(parser: argparse.ArgumentParser, *, required_channel: bool) -> No
 
 def main(argv: Sequence[str] | None = None) -> int:
     from adapters.dotenv import load_dotenv
+    from adapters.logs import configure_logging
 
     load_dotenv()
     parser = build_parser()
     args = parser.parse_args(argv)
     level = args.log_level or ("INFO" if args.command in ("serve", "clock") else "WARNING")
-    logging.basicConfig(level=level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
+        configure_logging(level=level)
         return int(args.handler(args) or 0)
     except KeyboardInterrupt:
         return 130
