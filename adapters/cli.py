@@ -366,33 +366,62 @@ async def _channel_owner(database: Any, args: argparse.Namespace) -> str:
 
 
 async def run_export(args: argparse.Namespace) -> int:
-    from adapters.exporting import export_csv, export_json
+    """`okrbot export`: one scope (named by --workspace / --channel) to a directory of CSV
+    files or one JSON file; without them, each workspace to files of its own."""
     from storage.database import open_database
+    from storage.export_scopes import export_scopes
 
     database = await open_database(_database_url(args), migrate=False)
-    if args.review:
-        try:
-            return await _export_review(database, args)
-        finally:
-            await database.dispose()
     try:
-        scope = {"workspace": args.workspace, "channel": args.channel}
-        if args.format == "csv":
-            out_dir = Path(args.out or "okrbot-export")
-            files = await export_csv(database.engine, out_dir, **scope)
-            print("Wrote " + ", ".join(str(f) for f in files))
-        elif args.out and args.out != "-":
-            with open(args.out, "w", encoding="utf-8") as handle:
-                await export_json(database.engine, handle, **scope)
-            print(f"Wrote {args.out}")
+        scopes = await export_scopes(database.engine, platform=args.platform,
+                                     workspace=args.workspace, channel=args.channel)
+        if args.review:
+            return await _export_review(database, args, scopes[0])
+        if args.workspace or args.channel:
+            await _export_one(database, args, scopes[0])
         else:
-            await export_json(database.engine, sys.stdout, **scope)
+            await _export_each(database, args, scopes)
     finally:
         await database.dispose()
     return 0
 
 
-async def _export_review(database: Any, args: argparse.Namespace) -> int:
+async def _export_one(database: Any, args: argparse.Namespace, scope: Any) -> None:
+    from adapters.exporting import export_csv, export_json
+
+    if args.format == "csv":
+        files = await export_csv(database.engine, Path(args.out or "okrbot-export"), scope=scope)
+        print(f"Wrote {scope}: " + ", ".join(str(f) for f in files))
+    elif args.out and args.out != "-":
+        with open(args.out, "w", encoding="utf-8") as handle:
+            await export_json(database.engine, handle, scope=scope)
+        print(f"Wrote {scope}: {args.out}")
+    else:
+        await export_json(database.engine, sys.stdout, scope=scope)
+
+
+async def _export_each(database: Any, args: argparse.Namespace, scopes: list[Any]) -> None:
+    """Every workspace in files of its own, in the --out directory: ``slack-T0123/*.csv``
+    or ``slack-T0123.json``."""
+    from adapters.exporting import export_csv, export_json
+
+    if args.out == "-":
+        raise ValueError("an export of several workspaces is written to files, one set per "
+                         "workspace: give --out DIR, or choose one with --workspace/--channel")
+    out_dir = Path(args.out or "okrbot-export")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for scope in scopes:
+        if args.format == "csv":
+            files = await export_csv(database.engine, out_dir / scope.slug, scope=scope)
+            print(f"Wrote {scope}: " + ", ".join(str(f) for f in files))
+        else:
+            path = out_dir / f"{scope.slug}.json"
+            with path.open("w", encoding="utf-8") as handle:
+                await export_json(database.engine, handle, scope=scope)
+            print(f"Wrote {scope}: {path}")
+
+
+async def _export_review(database: Any, args: argparse.Namespace, scope: Any) -> int:
     """`okrbot export --review`: one channel's outcome review as CSV files or JSON."""
     import json
     from zoneinfo import ZoneInfo
@@ -406,9 +435,12 @@ async def _export_review(database: Any, args: argparse.Namespace) -> int:
     from storage.analysis_store import analysis_store_for
 
     if not args.channel:
-        raise ValueError("--review needs --channel (and --platform/--workspace for Slack or Teams)")
+        raise ValueError("--review needs --channel (and --platform/--workspace if that "
+                         "channel's name is used in several workspaces)")
+    place = argparse.Namespace(platform=scope.platform, workspace=scope.workspace,
+                               channel=scope.channel)
     async with database.uow() as uow:
-        repo, channel = await _team_channel(uow, args)
+        repo, channel = await _team_channel(uow, place)
         today = SystemClock().now().astimezone(ZoneInfo(channel.tz)).date()
         try:
             cycle = await find_cycle(repo, channel, args.cycle, today)
@@ -530,16 +562,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--cycle", help="with --review: the cycle's name (default: the current one)"
     )
     exporter.add_argument(
-        "--out", help="CSV: a directory (default okrbot-export/); JSON: a file (default stdout)"
-    )
+        "--out", help="CSV: a directory (default okrbot-export/); JSON of one scope: a file "
+        "(default stdout); without --workspace/--channel: a directory, a set of files per "
+        "workspace (default okrbot-export/)")
     _add_scope(exporter, required_channel=False)
     exporter.set_defaults(handler=lambda a: asyncio.run(run_export(a)))
     return parser
 
 
 def _add_scope(parser: argparse.ArgumentParser, *, required_channel: bool) -> None:
+    """The options that name a place: import needs one channel (the console's #team by
+    default); export selects one scope with them, or exports every workspace without."""
     parser.add_argument("--db", help="SQLite file or database URL")
-    parser.add_argument("--platform", default="console", choices=("console", "slack", "teams"))
+    parser.add_argument("--platform", default="console" if required_channel else None,
+                        choices=("console", "slack", "teams"),
+                        help="console, slack or teams" + (
+                            " (default: console)" if required_channel else
+                            " (default: every platform)"))
     parser.add_argument("--workspace", default="local" if required_channel else None,
                         help="Slack team id / Teams tenant id (console: local)")
     parser.add_argument("--channel", default="team" if required_channel else None,
