@@ -225,6 +225,7 @@ async def run_clock(args: argparse.Namespace) -> int:
     await warn_of_plaintext_secrets(database)
     clock = SystemClock()
     messengers = platform_messengers(database=database, clock=clock, env=os.environ)
+    runner = None
     try:
         for messenger in messengers.values():
             clients = getattr(messenger, "clients", None)
@@ -232,14 +233,31 @@ async def run_clock(args: argparse.Namespace) -> int:
                 await clients.start()
         _bot, loop = build_core(database=database, clock=clock,
                                 messenger=ClockMessenger(RoutingMessenger(messengers)))
+        if args.port:
+            runner = await _serve_health(database, host=args.host, port=args.port)
         await serve_clock(loop=loop)
     finally:
+        if runner is not None:
+            await runner.cleanup()
         for messenger in messengers.values():
             holder = getattr(messenger, "clients", None) or getattr(messenger, "connector", None)
             if holder is not None:
                 await holder.close()
         await database.dispose()
     return 0
+
+
+async def _serve_health(database: Any, *, host: str, port: int) -> Any:
+    """/healthz, /readyz and /metrics of a process that serves nothing else (the clock)."""
+    from aiohttp import web
+
+    from adapters.server import base_app
+
+    runner = web.AppRunner(base_app(database=database))
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    log.info("health and metrics on http://%s:%s", host, port)
+    return runner
 
 
 # --- database ------------------------------------------------------------------------
@@ -521,6 +539,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     clock = sub.add_parser("clock", help="the weekly scheduler process (Procfile clock:)")
     clock.add_argument("--db", help="SQLite file or database URL (default: DATABASE_URL)")
+    metrics_port = os.environ.get("METRICS_PORT")
+    clock.add_argument("--port", type=int, default=int(metrics_port) if metrics_port else None,
+                       help="serve /healthz, /readyz and /metrics on this port "
+                       "(default: METRICS_PORT, else none)")
+    clock.add_argument("--host", default=os.environ.get("HOST", "0.0.0.0"),
+                       help="where --port listens (default: HOST, else 0.0.0.0)")
     clock.set_defaults(handler=lambda a: asyncio.run(run_clock(a)))
 
     db = sub.add_parser("db", help="database maintenance")
