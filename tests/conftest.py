@@ -3,9 +3,11 @@ that fails a test during which anything logged a secret (``tests/support/log_gua
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
+from cryptography.fernet import Fernet
 
 from tests.support.db import database, postgres_database, sqlite_database  # noqa: F401
 from tests.support.log_guard import GUARD
@@ -15,6 +17,9 @@ _claimed = 0  # findings already blamed on a test
 
 def pytest_configure(config: pytest.Config) -> None:
     GUARD.install()
+    # Every adapter test stores its tokens and references sealed, as production does
+    # (tests of the plaintext path remove the key themselves).
+    os.environ.setdefault("OKRBOT_SECRET_KEY", Fernet.generate_key().decode())
 
 
 @pytest.fixture(autouse=True)
