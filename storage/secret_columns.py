@@ -56,8 +56,9 @@ class Rotation:
 
 
 async def rotate_secrets(engine: AsyncEngine, *, box: SecretBox) -> Rotation:
-    """Re-seal every stored secret with the newest key, in one transaction per table;
-    on SQLite the file is then vacuumed so no plaintext stays behind in freed pages."""
+    """Re-seal every stored secret with the newest key, in one transaction per table.
+    Then SQLite's file is vacuumed, and PostgreSQL's tables after sealing plaintext, so
+    no plaintext stays behind in freed pages or old row versions."""
     if not box.encrypts:
         raise ValueError("no key to rotate to: set OKRBOT_SECRET_KEY (newest key first)")
     rotation = Rotation()
@@ -82,6 +83,8 @@ async def rotate_secrets(engine: AsyncEngine, *, box: SecretBox) -> Rotation:
         rotation.sealed_plaintext[spec.name] = plaintext
     if engine.dialect.name == "sqlite":
         await _vacuum(engine)
+    elif sum(rotation.sealed_plaintext.values()):
+        await _vacuum_full(engine)
     log.info("secrets rotated: %s", rotation)
     return rotation
 
@@ -99,6 +102,15 @@ async def plaintext_secrets(engine: AsyncEngine) -> int:
                         column.is_not(None), ~column.startswith(SEALED_PREFIX))
                 )).scalar_one())
     return count
+
+
+async def _vacuum_full(engine: AsyncEngine) -> None:
+    # PostgreSQL keeps an updated row's old version until a vacuum; VACUUM FULL rewrites
+    # the (small) tables, so the plaintext versions leave the data files.
+    async with engine.connect() as conn:
+        conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        for spec in SECRET_TABLES:
+            await conn.execute(sa.text(f'VACUUM FULL "{spec.name}"'))
 
 
 async def _vacuum(engine: AsyncEngine) -> None:
