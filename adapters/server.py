@@ -55,8 +55,9 @@ async def measure(request: web.Request, handler: Handler) -> web.StreamResponse:
 class Readiness:
     """Whether the database can serve this code; logs each change of answer once."""
 
-    def __init__(self, database: Any) -> None:
+    def __init__(self, database: Any, *, timeout: float = READY_TIMEOUT) -> None:
         self.database = database
+        self.timeout = timeout
         self.heads = script_heads()  # read once: the code does not change while it runs
         self.last_reason: str | None = ""
 
@@ -65,10 +66,10 @@ class Readiness:
         if self.database is None:
             return "no database configured"
         try:
-            async with asyncio.timeout(READY_TIMEOUT):
+            async with asyncio.timeout(self.timeout):
                 current = await current_heads(self.database.engine)
         except TimeoutError:
-            return f"database did not answer within {READY_TIMEOUT:g}s"
+            return f"database did not answer within {self.timeout:g}s"
         except (OSError, SQLAlchemyError) as error:
             return f"database unreachable ({type(error).__name__})"
         if current != self.heads:
@@ -106,12 +107,13 @@ async def metrics(request: web.Request) -> web.Response:
                         headers={"Content-Type": CONTENT_TYPE})
 
 
-def base_app(*, database: Any = None, metrics_of: Metrics | None = None) -> web.Application:
+def base_app(*, database: Any = None, metrics_of: Metrics | None = None,
+             ready_timeout: float = READY_TIMEOUT) -> web.Application:
     """The web app every server starts from: health, readiness and metrics (``database``
     is what /readyz checks; ``metrics_of`` defaults to the process's :data:`METRICS`)."""
     app = web.Application(middlewares=[measure])
     app[METRICS_KEY] = metrics_of or METRICS
-    app[READINESS_KEY] = Readiness(database)
+    app[READINESS_KEY] = Readiness(database, timeout=ready_timeout)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)

@@ -3,6 +3,7 @@ that is migrated, one that is not, and one that does not answer."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -31,9 +32,9 @@ async def serve() -> AsyncIterator[Serve]:
     started: list[tuple[TestServer, aiohttp.ClientSession, Database | None]] = []
 
     async def start(database: Database | None, metrics: Metrics | None = None,
-                    ) -> tuple[aiohttp.ClientSession, str]:
-        server = TestServer(base_app(database=database, metrics_of=metrics or Metrics()),
-                            host="127.0.0.1")
+                    ready_timeout: float = 3.0) -> tuple[aiohttp.ClientSession, str]:
+        server = TestServer(base_app(database=database, metrics_of=metrics or Metrics(),
+                                     ready_timeout=ready_timeout), host="127.0.0.1")
         await server.start_server()
         session = aiohttp.ClientSession()
         started.append((server, session, database))
@@ -65,6 +66,24 @@ async def test_an_unreachable_database_is_not_ready_but_the_process_is_alive(ser
     assert body["status"] == "unavailable"
     assert body["reason"].startswith("database unreachable (")
     assert await get(session, base + "/healthz") == (200, {"status": "ok"})
+
+
+async def test_a_frozen_database_is_not_ready_once_the_probe_times_out(serve: Serve) -> None:
+    # A listener that accepts and then never says a word: a database stopped with SIGSTOP.
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read()  # until the client gives up
+        writer.close()
+
+    frozen = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = frozen.sockets[0].getsockname()[1]
+    try:
+        session, base = await serve(
+            Database(create_engine(f"postgresql://postgres@127.0.0.1:{port}/okrbot")),
+            ready_timeout=0.3)
+        assert await get(session, base + "/readyz") == (
+            503, {"status": "unavailable", "reason": "database did not answer within 0.3s"})
+    finally:
+        frozen.close()
 
 
 async def test_an_unmigrated_sqlite_database_is_not_ready(serve: Serve, tmp_path: Path) -> None:
