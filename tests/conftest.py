@@ -44,5 +44,5 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     terminalreporter.write_line(
-        f"log guard: {GUARD.records} log records checked at DEBUG, "
+        f"log guard: {GUARD.records} log records checked ({GUARD.levels['DEBUG']} at DEBUG), "
         f"{len(GUARD.findings)} with a secret or raw control character")
