@@ -7,7 +7,8 @@ goes through :class:`Scrubber` before it is written:
 - Slack tokens (``xoxb-…``, ``xoxp-…``, ``xoxe-…``, ``xapp-…``), ``Bearer`` tokens and JWTs,
   ``v0=`` request signatures, Slack ``response_url`` / webhook URLs (``hooks.slack.com``),
   sealed values (``fernet:…``), e-mail addresses, and the literal value of every
-  ``*_SECRET`` / ``*_TOKEN`` / ``*_PASSWORD`` / ``*_KEY`` setting, are replaced by a mark;
+  ``*_SECRET`` / ``*_TOKEN`` / ``*_PASSWORD`` / ``*_KEY`` setting and of the password in
+  ``DATABASE_URL``, are replaced by a mark;
 - control characters in the message (ANSI escapes, NUL, newlines a user typed) are written
   as ``\\xNN`` escapes, so a line of log is one line and cannot repaint a terminal.
 """
@@ -68,6 +69,9 @@ class Scrubber:
         for name, value in env.items():
             if SECRET_SETTING.search(name.upper()):
                 values += [part.strip() for part in value.split(",")]
+        password = _url_password(env.get("DATABASE_URL", ""))
+        if password:
+            values.append(password)
         return cls(values)
 
     def secrets(self, text: str) -> str:
@@ -79,6 +83,16 @@ class Scrubber:
 
     def message(self, text: str) -> str:
         return escape_controls(self.secrets(text))
+
+
+def _url_password(url: str) -> str | None:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).password if url else None
+    except (ArgumentError, ValueError):
+        return None
 
 
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}

@@ -73,6 +73,15 @@ def test_a_traceback_is_masked_too_and_the_record_itself_is_left_alone(written: 
     assert "xoxb-1-2-3" not in text and "bob@example.com" not in text
 
 
+def test_the_settings_secrets_are_known_by_value() -> None:
+    scrubber = Scrubber.from_env({
+        "SLACK_SIGNING_SECRET": "abcdef0123456789", "MICROSOFT_APP_PASSWORD": "p@ss~word~1",
+        "OKRBOT_SECRET_KEY": "first-key-value,second-key-value", "LOG_LEVEL": "DEBUGGING",
+        "DATABASE_URL": "postgresql://okr:db-pass-9876@127.0.0.1/okr"})
+    line = scrubber.secrets("abcdef0123456789 p@ss~word~1 second-key-value db-pass-9876 DEBUGGING")
+    assert line == "[secret] [secret] [secret] [secret] DEBUGGING"
+
+
 def test_json_lines_carry_time_level_logger_message_and_extras() -> None:
     record = logging.LogRecord("adapters.server", logging.WARNING, __file__, 1,
                                "readiness failed: %s", ("db down\x07",), None)
