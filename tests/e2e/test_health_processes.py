@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.test_serve import ROOT, clean_env, free_port, wait_for
+from tests.support.log_guard import SECRET_LOOKING
 
 
 def run(tmp_path: Path, *command: str) -> tuple[subprocess.Popen[str], int]:
@@ -29,6 +30,8 @@ def stop(process: subprocess.Popen[str]) -> list[dict[str, object]]:
     process.terminate()
     _, err = process.communicate(timeout=20)
     assert process.returncode == 0, err
+    # the process's own log, which the in-process guard does not see
+    assert not SECRET_LOOKING.search(err), err
     return [json.loads(line) for line in err.splitlines() if line.strip()]
 
 
