@@ -34,6 +34,7 @@ def _database_url(args: argparse.Namespace) -> str | None:
 def build_core(*, database: Any, clock: Any, messenger: Any) -> tuple[Any, Any]:
     """The core as every process runs it: the bot, and its weekly loop whose closed weeks
     go to the drift and zombie analysis. Returns (bot, loop)."""
+    from adapters.metrics import METRICS
     from bot.analysis.service import WeeklyAnalysis
     from bot.app import OkrBot
     from bot.loop.entry import WeeklyLoop
@@ -42,8 +43,12 @@ def build_core(*, database: Any, clock: Any, messenger: Any) -> tuple[Any, Any]:
 
     analysis = WeeklyAnalysis(uow=database.uow, store=analysis_store_for, clock=clock,
                               messenger=messenger)
+
+    async def on_week_closed(event: Any) -> None:
+        METRICS.count_analysis(await analysis.analyse(event))  # drift warnings, nudges
+
     loop = WeeklyLoop(uow=database.uow, loop_store=loop_store_for, clock=clock,
-                      messenger=messenger, on_week_closed=analysis.on_week_closed)
+                      messenger=messenger, on_week_closed=on_week_closed)
     bot = OkrBot(uow=database.uow, clock=clock, messenger=messenger, loop=loop,
                  analysis=analysis_store_for)
     return bot, loop
@@ -124,6 +129,7 @@ async def run_serve(args: argparse.Namespace) -> int:
     from bot.clock import SystemClock
     from storage.database import open_database
     from storage.engine import default_database_url, is_sqlite, normalize_database_url
+    from storage.secrets import require_secret_key
 
     # Settings first: a configuration that cannot work stops here, with nothing opened.
     slack_settings, teams_settings = platform_settings(os.environ)
@@ -136,13 +142,15 @@ async def run_serve(args: argparse.Namespace) -> int:
         log.warning("Teams is not configured (no MICROSOFT_APP_ID): /api/messages is not "
                     "served; see README § Connect Microsoft Teams")
     host = serve_host(host=args.host, env=os.environ)
+    require_secret_key(os.environ)
     url = normalize_database_url(_database_url(args) or default_database_url())
     # The embedded SQLite default migrates itself; a shared PostgreSQL is migrated by the
     # release step, and a server refuses to start on an un-migrated one.
     database = await open_database(url, migrate=is_sqlite(url))
+    await warn_of_plaintext_secrets(database)
     messenger = RoutingMessenger()
     bot, loop = build_core(database=database, clock=SystemClock(), messenger=messenger)
-    app = base_app()
+    app = base_app(database=database)
     platforms = mount_platforms(app, bot=bot, database=database, messenger=messenger,
                                 env=os.environ, socket_mode=args.socket_mode)
     # Signals first: a SIGTERM arriving while the server starts still ends it cleanly.
@@ -250,11 +258,15 @@ async def run_clock(args: argparse.Namespace) -> int:
     from bot.clock import SystemClock
     from storage.database import open_database
     from storage.engine import default_database_url, is_sqlite, normalize_database_url
+    from storage.secrets import require_secret_key
 
+    require_secret_key(os.environ)
     url = normalize_database_url(_database_url(args) or default_database_url())
     database = await open_database(url, migrate=is_sqlite(url))
+    await warn_of_plaintext_secrets(database)
     clock = SystemClock()
     messengers = platform_messengers(database=database, clock=clock, env=os.environ)
+    runner = None
     try:
         for messenger in messengers.values():
             clients = getattr(messenger, "clients", None)
@@ -262,14 +274,31 @@ async def run_clock(args: argparse.Namespace) -> int:
                 await clients.start()
         _bot, loop = build_core(database=database, clock=clock,
                                 messenger=ClockMessenger(RoutingMessenger(messengers)))
+        if args.port:
+            runner = await _serve_health(database, host=args.host, port=args.port)
         await serve_clock(loop=loop)
     finally:
+        if runner is not None:
+            await runner.cleanup()
         for messenger in messengers.values():
             holder = getattr(messenger, "clients", None) or getattr(messenger, "connector", None)
             if holder is not None:
                 await holder.close()
         await database.dispose()
     return 0
+
+
+async def _serve_health(database: Any, *, host: str, port: int) -> Any:
+    """/healthz, /readyz and /metrics of a process that serves nothing else (the clock)."""
+    from aiohttp import web
+
+    from adapters.server import base_app
+
+    runner = web.AppRunner(base_app(database=database))
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    log.info("health and metrics on http://%s:%s", host, port)
+    return runner
 
 
 # --- database ------------------------------------------------------------------------
@@ -291,6 +320,49 @@ def run_db(args: argparse.Namespace) -> int:
               f"{', '.join(applied)}. It is up to date.")
     else:
         print(f"Database {hide_password(url)} was already up to date: nothing to apply.")
+    return 0
+
+
+# --- secrets -------------------------------------------------------------------------
+
+
+async def warn_of_plaintext_secrets(database: Any) -> None:
+    """A database from before encryption still works; say how to seal what it holds."""
+    from storage.secret_columns import plaintext_secrets
+    from storage.secrets import KEY_VARIABLE, parse_keys
+
+    if parse_keys(os.environ.get(KEY_VARIABLE, "")):
+        left = await plaintext_secrets(database.engine)
+        if left:
+            log.warning("%d stored secrets are still plaintext: run `okrbot secrets rotate`",
+                        left)
+
+
+async def run_secrets_rotate(args: argparse.Namespace) -> int:
+    """`okrbot secrets rotate`: every stored secret re-encrypted with the newest key."""
+    from storage.database import open_database
+    from storage.secret_columns import rotate_secrets
+    from storage.secrets import KEY_VARIABLE, SecretBox, parse_keys
+
+    keys = parse_keys(os.environ.get(KEY_VARIABLE, ""))
+    if not keys:
+        raise ValueError(f"{KEY_VARIABLE} is not set: nothing to encrypt with. Make a key "
+                         "with `okrbot secrets new-key` (newest first in a comma-separated list)")
+    database = await open_database(_database_url(args), migrate=False)
+    try:
+        rotation = await rotate_secrets(database.engine, box=SecretBox(keys))
+    finally:
+        await database.dispose()
+    print(f"Secrets in {database.url} encrypted with the newest key: {rotation}.")
+    if len(keys) > 1:
+        print(f"The older key(s) can now be removed from {KEY_VARIABLE}.")
+    return 0
+
+
+def run_secrets_new_key(_args: argparse.Namespace) -> int:
+    from storage.secrets import SecretBox
+
+    print(SecretBox.new_key())
     return 0
 
 
@@ -375,33 +447,62 @@ async def _importer(database: Any, args: argparse.Namespace) -> tuple[str, bool]
 
 
 async def run_export(args: argparse.Namespace) -> int:
-    from adapters.exporting import export_csv, export_json
+    """`okrbot export`: one scope (named by --workspace / --channel) to a directory of CSV
+    files or one JSON file; without them, each workspace to files of its own."""
     from storage.database import open_database
+    from storage.export_scopes import export_scopes
 
     database = await open_database(_database_url(args), migrate=False)
-    if args.review:
-        try:
-            return await _export_review(database, args)
-        finally:
-            await database.dispose()
     try:
-        scope = {"workspace": args.workspace, "channel": args.channel}
-        if args.format == "csv":
-            out_dir = Path(args.out or "okrbot-export")
-            files = await export_csv(database.engine, out_dir, **scope)
-            print("Wrote " + ", ".join(str(f) for f in files))
-        elif args.out and args.out != "-":
-            with open(args.out, "w", encoding="utf-8") as handle:
-                await export_json(database.engine, handle, **scope)
-            print(f"Wrote {args.out}")
+        scopes = await export_scopes(database.engine, platform=args.platform,
+                                     workspace=args.workspace, channel=args.channel)
+        if args.review:
+            return await _export_review(database, args, scopes[0])
+        if args.workspace or args.channel:
+            await _export_one(database, args, scopes[0])
         else:
-            await export_json(database.engine, sys.stdout, **scope)
+            await _export_each(database, args, scopes)
     finally:
         await database.dispose()
     return 0
 
 
-async def _export_review(database: Any, args: argparse.Namespace) -> int:
+async def _export_one(database: Any, args: argparse.Namespace, scope: Any) -> None:
+    from adapters.exporting import export_csv, export_json
+
+    if args.format == "csv":
+        files = await export_csv(database.engine, Path(args.out or "okrbot-export"), scope=scope)
+        print(f"Wrote {scope}: " + ", ".join(str(f) for f in files))
+    elif args.out and args.out != "-":
+        with open(args.out, "w", encoding="utf-8") as handle:
+            await export_json(database.engine, handle, scope=scope)
+        print(f"Wrote {scope}: {args.out}")
+    else:
+        await export_json(database.engine, sys.stdout, scope=scope)
+
+
+async def _export_each(database: Any, args: argparse.Namespace, scopes: list[Any]) -> None:
+    """Every workspace in files of its own, in the --out directory: ``slack-T0123/*.csv``
+    or ``slack-T0123.json``."""
+    from adapters.exporting import export_csv, export_json
+
+    if args.out == "-":
+        raise ValueError("an export of several workspaces is written to files, one set per "
+                         "workspace: give --out DIR, or choose one with --workspace/--channel")
+    out_dir = Path(args.out or "okrbot-export")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for scope in scopes:
+        if args.format == "csv":
+            files = await export_csv(database.engine, out_dir / scope.slug, scope=scope)
+            print(f"Wrote {scope}: " + ", ".join(str(f) for f in files))
+        else:
+            path = out_dir / f"{scope.slug}.json"
+            with path.open("w", encoding="utf-8") as handle:
+                await export_json(database.engine, handle, scope=scope)
+            print(f"Wrote {scope}: {path}")
+
+
+async def _export_review(database: Any, args: argparse.Namespace, scope: Any) -> int:
     """`okrbot export --review`: one channel's outcome review as CSV files or JSON."""
     import json
     from zoneinfo import ZoneInfo
@@ -414,9 +515,12 @@ async def _export_review(database: Any, args: argparse.Namespace) -> int:
     from storage.analysis_store import analysis_store_for
 
     if not args.channel:
-        raise ValueError("--review needs --channel (and --platform/--workspace for Slack or Teams)")
+        raise ValueError("--review needs --channel (and --platform/--workspace if that "
+                         "channel's name is used in several workspaces)")
+    place = argparse.Namespace(platform=scope.platform, workspace=scope.workspace,
+                               channel=scope.channel)
     async with database.uow() as uow:
-        repo, channel = await _team_channel(uow, args)
+        repo, channel = await _team_channel(uow, place)
         now = SystemClock().now()
         today = now.astimezone(ZoneInfo(channel.tz)).date()
         try:
@@ -499,6 +603,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     clock = sub.add_parser("clock", help="the weekly scheduler process (Procfile clock:)")
     clock.add_argument("--db", help="SQLite file or database URL (default: DATABASE_URL)")
+    metrics_port = os.environ.get("METRICS_PORT")
+    clock.add_argument("--port", type=int, default=int(metrics_port) if metrics_port else None,
+                       help="serve /healthz, /readyz and /metrics on this port "
+                       "(default: METRICS_PORT, else none)")
+    clock.add_argument("--host", default=os.environ.get("HOST", "0.0.0.0"),
+                       help="where --port listens (default: HOST, else 0.0.0.0)")
     clock.set_defaults(handler=lambda a: asyncio.run(run_clock(a)))
 
     db = sub.add_parser("db", help="database maintenance")
@@ -506,6 +616,15 @@ def build_parser() -> argparse.ArgumentParser:
     upgrade = db_sub.add_parser("upgrade", help="apply every pending migration")
     upgrade.add_argument("--db", help="SQLite file or database URL")
     upgrade.set_defaults(handler=run_db)
+
+    secrets = sub.add_parser("secrets", help="the encryption of stored tokens (OKRBOT_SECRET_KEY)")
+    secrets_sub = secrets.add_subparsers(dest="secrets_command", required=True)
+    rotate = secrets_sub.add_parser(
+        "rotate", help="re-encrypt every stored secret with the newest key (plaintext too)")
+    rotate.add_argument("--db", help="SQLite file or database URL (default: DATABASE_URL)")
+    rotate.set_defaults(handler=lambda a: asyncio.run(run_secrets_rotate(a)))
+    new_key = secrets_sub.add_parser("new-key", help="print a new key for OKRBOT_SECRET_KEY")
+    new_key.set_defaults(handler=run_secrets_new_key)
 
     package = sub.add_parser("teams-package", help="the Teams app zip (manifest and icons)")
     package.add_argument("--out", default=".", help="a .zip path or a folder (default: here)")
@@ -531,16 +650,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--cycle", help="with --review: the cycle's name (default: the current one)"
     )
     exporter.add_argument(
-        "--out", help="CSV: a directory (default okrbot-export/); JSON: a file (default stdout)"
-    )
+        "--out", help="CSV: a directory (default okrbot-export/); JSON of one scope: a file "
+        "(default stdout); without --workspace/--channel: a directory, a set of files per "
+        "workspace (default okrbot-export/)")
     _add_scope(exporter, required_channel=False)
     exporter.set_defaults(handler=lambda a: asyncio.run(run_export(a)))
     return parser
 
 
 def _add_scope(parser: argparse.ArgumentParser, *, required_channel: bool) -> None:
+    """The options that name a place: import needs one channel (the console's #team by
+    default); export selects one scope with them, or exports every workspace without."""
     parser.add_argument("--db", help="SQLite file or database URL")
-    parser.add_argument("--platform", default="console", choices=("console", "slack", "teams"))
+    parser.add_argument("--platform", default="console" if required_channel else None,
+                        choices=("console", "slack", "teams"),
+                        help="console, slack or teams" + (
+                            " (default: console)" if required_channel else
+                            " (default: every platform)"))
     parser.add_argument("--workspace", default="local" if required_channel else None,
                         help="Slack team id / Teams tenant id (console: local)")
     parser.add_argument("--channel", default="team" if required_channel else None,
@@ -549,14 +675,14 @@ def _add_scope(parser: argparse.ArgumentParser, *, required_channel: bool) -> No
 
 def main(argv: Sequence[str] | None = None) -> int:
     from adapters.dotenv import load_dotenv
+    from adapters.logs import configure_logging
 
     load_dotenv()
     parser = build_parser()
     args = parser.parse_args(argv)
     level = args.log_level or ("INFO" if args.command in ("serve", "clock") else "WARNING")
-    logging.basicConfig(level=level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
+        configure_logging(level=level)
         return int(args.handler(args) or 0)
     except KeyboardInterrupt:
         return 130

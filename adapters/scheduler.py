@@ -35,10 +35,12 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from adapters.console.repl import ConsoleMessenger
+from adapters.metrics import METRICS
 from bot.clock import SystemClock
 from bot.loop.entry import WeeklyLoop
 from bot.loop.ports import WeekClosedHandler
 from bot.loop.schedule import DEFAULT_GRACE, WeekSchedule
+from bot.loop.service import RunReport
 from bot.messages import Address, Message
 from bot.ports import Clock, Messenger
 
@@ -159,6 +161,8 @@ class LoopScheduler:
                 log.exception("clock run (%s) failed", what)
                 return
             self.runs += 1
+            if isinstance(report, RunReport):
+                METRICS.count_run(report)
             log.info("clock run (%s): %s", what, report)
 
 

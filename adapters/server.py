@@ -1,48 +1,34 @@
 """`okrbot serve`: one aiohttp server for Slack (/slack/events), Teams (/api/messages),
-/healthz and /metrics. Each platform mounts its own routes; this module only assembles."""
+/healthz, /readyz and /metrics. Each platform mounts its own routes; this module only
+assembles.
+
+- ``/healthz``: the process is alive (no database call: a load balancer probing it
+  must not restart a server because the database blinked);
+- ``/readyz``: the database answers and is migrated to exactly this code's heads, within
+  :data:`READY_TIMEOUT` seconds; otherwise 503 with a short reason;
+- ``/metrics``: :mod:`adapters.metrics` in Prometheus' text format.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
+
+from adapters.metrics import CONTENT_TYPE, METRICS, Metrics
+from storage.migrate import current_heads, script_heads
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-
-class Metrics:
-    """Request counts and latency sums per route and status, in Prometheus' text format."""
-
-    def __init__(self) -> None:
-        self.requests: Counter[tuple[str, str, int]] = Counter()
-        self.seconds: defaultdict[tuple[str, str], float] = defaultdict(float)
-        self.started = time.time()
-
-    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
-        self.requests[(method, route, status)] += 1
-        self.seconds[(method, route)] += seconds
-
-    def render(self) -> str:
-        lines = [
-            "# HELP okrbot_http_requests_total HTTP requests served, by route and status.",
-            "# TYPE okrbot_http_requests_total counter",
-            *(f'okrbot_http_requests_total{{method="{m}",route="{r}",status="{s}"}} {n}'
-              for (m, r, s), n in sorted(self.requests.items())),
-            "# HELP okrbot_http_request_seconds_sum Time spent answering, by route.",
-            "# TYPE okrbot_http_request_seconds_sum counter",
-            *(f'okrbot_http_request_seconds_sum{{method="{m}",route="{r}"}} {v:.6f}'
-              for (m, r), v in sorted(self.seconds.items())),
-            "# HELP okrbot_uptime_seconds Seconds since the server started.",
-            "# TYPE okrbot_uptime_seconds gauge",
-            f"okrbot_uptime_seconds {time.time() - self.started:.0f}",
-        ]
-        return "\n".join(lines) + "\n"
-
+#: A readiness probe that waits longer than this calls the database unreachable.
+READY_TIMEOUT = 3.0
 
 METRICS_KEY = web.AppKey("okrbot_metrics", Metrics)
 
@@ -61,22 +47,74 @@ async def measure(request: web.Request, handler: Handler) -> web.StreamResponse:
     finally:
         route = request.match_info.route.resource
         name = route.canonical if route is not None else "unmatched"
-        request.app[METRICS_KEY].observe(
-            request.method, name, status, time.perf_counter() - started
-        )
+        request.app[METRICS_KEY].observe_request(
+            method=request.method, route=name, status=status,
+            seconds=time.perf_counter() - started)
+
+
+class Readiness:
+    """Whether the database can serve this code; logs each change of answer once."""
+
+    def __init__(self, database: Any, *, timeout: float = READY_TIMEOUT) -> None:
+        self.database = database
+        self.timeout = timeout
+        self.heads = script_heads()  # read once: the code does not change while it runs
+        self.last_reason: str | None = ""
+
+    async def problem(self) -> str | None:
+        """None when ready, else a short reason."""
+        if self.database is None:
+            return "no database configured"
+        try:
+            async with asyncio.timeout(self.timeout):
+                current = await current_heads(self.database.engine)
+        except TimeoutError:
+            return f"database did not answer within {self.timeout:g}s"
+        except (OSError, SQLAlchemyError) as error:
+            return f"database unreachable ({type(error).__name__})"
+        if current != self.heads:
+            return "database not migrated: run `okrbot db upgrade`" if current <= self.heads \
+                else "database is at revisions this okrbot does not know"
+        return None
+
+    async def check(self) -> str | None:
+        reason = await self.problem()
+        if reason != self.last_reason:
+            if reason is None:
+                log.info("ready: the database answers and is migrated")
+            else:
+                log.warning("not ready: %s", reason)
+            self.last_reason = reason
+        return reason
+
+
+READINESS_KEY = web.AppKey("okrbot_readiness", Readiness)
 
 
 async def healthz(_request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
+async def readyz(request: web.Request) -> web.Response:
+    reason = await request.app[READINESS_KEY].check()
+    if reason is None:
+        return web.json_response({"status": "ready"})
+    return web.json_response({"status": "unavailable", "reason": reason}, status=503)
+
+
 async def metrics(request: web.Request) -> web.Response:
-    return web.Response(text=request.app[METRICS_KEY].render(), content_type="text/plain")
+    return web.Response(body=request.app[METRICS_KEY].render(),
+                        headers={"Content-Type": CONTENT_TYPE})
 
 
-def base_app() -> web.Application:
+def base_app(*, database: Any = None, metrics_of: Metrics | None = None,
+             ready_timeout: float = READY_TIMEOUT) -> web.Application:
+    """The web app every server starts from: health, readiness and metrics (``database``
+    is what /readyz checks; ``metrics_of`` defaults to the process's :data:`METRICS`)."""
     app = web.Application(middlewares=[measure])
-    app[METRICS_KEY] = Metrics()
+    app[METRICS_KEY] = metrics_of or METRICS
+    app[READINESS_KEY] = Readiness(database, timeout=ready_timeout)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
     return app

@@ -49,8 +49,18 @@ def alembic_config(*, url: str | None = None) -> Config:
 
 
 def script_heads() -> set[str]:
-    """The newest revision of every branch that the installed code knows."""
-    return set(ScriptDirectory.from_config(alembic_config()).get_heads())
+    """The newest revision of every branch that the installed code knows, as a database
+    at every head records them: a head another revision ``depends_on`` (``slack_0001``
+    under ``secrets_0001``) is that revision's ancestor, and Alembic keeps no row for it."""
+    scripts = ScriptDirectory.from_config(alembic_config())
+    heads = set(scripts.get_heads())
+    beneath = {
+        revision.revision
+        for head in heads
+        for revision in scripts.iterate_revisions(head, "base")
+        if revision.revision != head
+    }
+    return heads - beneath
 
 
 def upgrade(url: str) -> list[str]:

@@ -11,6 +11,9 @@
   DM channel id, so a busy hour does not call Slack once per command.
 
 Only SQLAlchemy Core: slack_sdk's stores are Core tables, and these rows are plain caches.
+The tokens in the installation tables are sealed with ``OKRBOT_SECRET_KEY``
+(:mod:`storage.secrets`): :class:`SealedInstallationStore` is slack_sdk's store with those
+columns typed :class:`storage.secrets.Sealed`.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.rows import upsert
+from storage.secret_columns import SLACK_BOT_SECRETS, SLACK_INSTALLATION_SECRETS
+from storage.secrets import Sealed, SecretBox
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +75,26 @@ user_profiles = sa.Table(
 )
 
 
+def _seal_columns(table: sa.Table, names: tuple[str, ...], box: SecretBox) -> sa.Table:
+    for name in names:
+        table.c[name].type = Sealed(box)
+    return table
+
+
+class SealedInstallationStore(AsyncSQLAlchemyInstallationStore):
+    """slack_sdk's installation store, on tables whose token columns are sealed: every
+    save encrypts, every find decrypts (and still reads a plaintext row of before)."""
+
+    def __init__(self, *, box: SecretBox, **options: Any) -> None:
+        super().__init__(**options)
+        self.metadata = sa.MetaData()
+        self.bots = _seal_columns(
+            self.build_bots_table(self.metadata, BOTS_TABLE), SLACK_BOT_SECRETS, box)
+        self.installations = _seal_columns(
+            self.build_installations_table(self.metadata, INSTALLATIONS_TABLE),
+            SLACK_INSTALLATION_SECRETS, box)
+
+
 @dataclass(frozen=True)
 class SlackProfile:
     team_id: str
@@ -94,15 +119,18 @@ def _aware(value: datetime | None) -> datetime | None:
 
 
 class SlackStore:
-    def __init__(self, engine: AsyncEngine, *, client_id: str = "") -> None:
+    def __init__(self, engine: AsyncEngine, *, client_id: str = "",
+                 secrets: SecretBox | None = None) -> None:
         self.engine = engine
         self.client_id = client_id
+        self.secrets = secrets or SecretBox.from_env()
         self._last_prune: datetime | None = None
 
     # --- OAuth (slack_sdk's stores on our tables) -----------------------------------
 
     def installation_store(self) -> AsyncSQLAlchemyInstallationStore:
-        return AsyncSQLAlchemyInstallationStore(
+        return SealedInstallationStore(
+            box=self.secrets,
             client_id=self.client_id,
             engine=self.engine,
             bots_table_name=BOTS_TABLE,

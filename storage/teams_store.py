@@ -12,7 +12,9 @@ activity that tells us where someone or some channel is gets remembered here:
 
 A 403 on sending (the app was removed, the user blocked it) marks the row unreachable;
 the next activity from there makes it reachable again. Only SQLAlchemy Core: these are
-plain rows, read and written one at a time.
+plain rows, read and written one at a time. A reference's address (service URL and
+conversation id) is sealed with ``OKRBOT_SECRET_KEY`` (:mod:`storage.secrets`); the ids
+rows are looked up by stay plain.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.rows import engine_of, upsert
+from storage.secrets import SecretBox
 
 metadata = sa.MetaData()
 
@@ -36,9 +39,9 @@ conversations = sa.Table(
     sa.Column("tenant_id", sa.String(64), primary_key=True),
     sa.Column("kind", sa.String(16), primary_key=True),  # "user" | "channel" | "team"
     sa.Column("key", sa.String(255), primary_key=True),
-    sa.Column("service_url", sa.String(512), nullable=False),
+    sa.Column("service_url", sa.Text, nullable=False),  # sealed (storage.secrets)
     sa.Column("bot_id", sa.String(255), nullable=False, server_default=""),
-    sa.Column("conversation_id", sa.String(512)),
+    sa.Column("conversation_id", sa.Text),  # sealed
     sa.Column("member_id", sa.String(255)),
     sa.Column("team_id", sa.String(255)),
     sa.Column("name", sa.String(200), nullable=False, server_default=""),
@@ -83,8 +86,9 @@ RECENT_MAX = 10_000
 
 
 class TeamsStore:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, secrets: SecretBox | None = None) -> None:
         self.engine = engine
+        self.secrets = secrets or SecretBox.from_env()
         # Every activity repeats where its sender is; most of the time nothing changed,
         # so the write is skipped (a busy channel would otherwise write on every message).
         self._recent: dict[tuple[str, str, str], tuple[ConversationRef, float]] = {}
@@ -100,7 +104,7 @@ class TeamsStore:
             row = (
                 await conn.execute(conversations.select().where(self._where(tenant_id, kind, key)))
             ).mappings().first()
-        return None if row is None else _ref(row)
+        return None if row is None else self._ref(row)
 
     async def user_by_member_id(self, *, tenant_id: str, member_id: str) -> ConversationRef | None:
         """The user whose Bot Framework id (``29:…``) this is, if we have met them."""
@@ -113,7 +117,7 @@ class TeamsStore:
                     )
                 )
             ).mappings().first()
-        return None if row is None else _ref(row)
+        return None if row is None else self._ref(row)
 
     async def remember(self, ref: ConversationRef, *, now: datetime | None = None) -> None:
         """Store what Teams told us about a place, keeping what it did not repeat (a
@@ -124,13 +128,15 @@ class TeamsStore:
         if seen is not None and seen[0] == ref and moment - seen[1] < RECENT_SECONDS:
             return
         values: dict[str, Any] = {
-            "service_url": ref.service_url,
+            "service_url": self.secrets.seal(ref.service_url),
             "unreachable": False,
             "updated_at": now or datetime.now(UTC),
         }
-        for name in ("bot_id", "conversation_id", "member_id", "team_id", "name"):
+        for name in ("bot_id", "member_id", "team_id", "name"):
             if getattr(ref, name):
                 values[name] = getattr(ref, name)
+        if ref.conversation_id:
+            values["conversation_id"] = self.secrets.seal(ref.conversation_id)
         await self._upsert(ref, values)
         if len(self._recent) >= RECENT_MAX:
             self._recent.clear()
@@ -185,20 +191,19 @@ class TeamsStore:
                      key={"tenant_id": ref.tenant_id, "kind": ref.kind, "key": ref.key},
                      values=values)
 
-
-def _ref(row: Any) -> ConversationRef:
-    return ConversationRef(
-        tenant_id=row["tenant_id"],
-        kind=row["kind"],
-        key=row["key"],
-        service_url=row["service_url"],
-        bot_id=row["bot_id"] or "",
-        conversation_id=row["conversation_id"],
-        member_id=row["member_id"],
-        team_id=row["team_id"],
-        name=row["name"] or "",
-        unreachable=bool(row["unreachable"]),
-    )
+    def _ref(self, row: Any) -> ConversationRef:
+        return ConversationRef(
+            tenant_id=row["tenant_id"],
+            kind=row["kind"],
+            key=row["key"],
+            service_url=self.secrets.open(row["service_url"]) or "",
+            bot_id=row["bot_id"] or "",
+            conversation_id=self.secrets.open(row["conversation_id"]),
+            member_id=row["member_id"],
+            team_id=row["team_id"],
+            name=row["name"] or "",
+            unreachable=bool(row["unreachable"]),
+        )
 
 
 __all__ = [

@@ -25,6 +25,7 @@ from slack_sdk.http_retry.state import RetryState
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.metrics import METRICS
 from adapters.slack.pacing import Pacer
 from adapters.slack.settings import SlackSettings
 
@@ -56,6 +57,8 @@ class RateLimitRetry(AsyncRateLimitErrorRetryHandler):
         response: HttpResponse | None = None,
         error: Exception | None = None,
     ) -> None:
+        METRICS.rate_limited.labels(platform="slack").inc()
+        METRICS.retries.labels(platform="slack").inc()
         if response is not None and self.on_rate_limited is not None:
             self.on_rate_limited(_retry_after(response))
         await super().prepare_for_next_attempt_async(

@@ -28,6 +28,7 @@ from urllib.parse import quote
 
 import aiohttp
 
+from adapters.metrics import METRICS
 from adapters.teams.pacing import Pacer
 from adapters.teams.settings import TeamsSettings
 from bot.ports import Undeliverable
@@ -267,8 +268,11 @@ class Connector:
                 continue
             if status == 403:
                 raise Undeliverable(f"{operation} {url}: HTTP 403: {text[:300]}")
+            if status == 429:
+                METRICS.rate_limited.labels(platform="teams").inc()
             if status not in RETRIED_STATUSES or attempt >= self.retry.attempts:
                 raise ConnectorError(status, text, operation=operation)
+            METRICS.retries.labels(platform="teams").inc()
             delay = self._delay(status, attempt, retry_after)
             if status == 429:
                 self.pacer.hold(pace, delay)

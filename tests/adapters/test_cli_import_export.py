@@ -159,6 +159,7 @@ def test_export_writes_checkins_items_tags_and_measurements(
     out_dir = tmp_path / "export"
     assert main(["export", "--db", team_db, "--out", str(out_dir)]) == 0
     assert "items.csv" in capsys.readouterr().out
+    out_dir = out_dir / "console-local"  # each workspace in a directory of its own
     with (out_dir / "items.csv").open() as handle:
         items = list(csv.DictReader(handle))
     assert [(i["member"], i["text"], i["reference"]) for i in items] == [
@@ -172,14 +173,8 @@ def test_export_writes_checkins_items_tags_and_measurements(
     assert data["measurements"][0]["note"] == "launch week"
     assert len(data["checkins"]) == 1 and data["checkins"][0]["member_id"] == "carol"
 
-    assert main(["export", "--db", team_db, "--format", "json", "--channel", "other"]) == 0
-    assert json.loads(capsys.readouterr().out) == {
-        "checkins": [],
-        "items": [],
-        "tags": [],
-        "confidences": [],
-        "measurements": [],
-    }
+    assert main(["export", "--db", team_db, "--format", "json", "--channel", "other"]) == 2
+    assert "no okrbot workspace or channel matches --channel other" in capsys.readouterr().err
 
 
 def test_progress_bar_draws_only_on_a_terminal_or_when_forced() -> None:
