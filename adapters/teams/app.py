@@ -47,6 +47,7 @@ from botframework.connector.auth import (
 )
 
 from adapters.backpressure import BUSY_TEXT, RETRY_AFTER_SECONDS, InFlightLimit, limit_of
+from adapters.metrics import METRICS
 from adapters.teams import inbound
 from adapters.teams.bot import TeamsBot
 from adapters.teams.connector import Connector, ConnectorError, RetryPolicy
@@ -307,6 +308,7 @@ class Busy:
         self.limit = limit  # busy answers being sent: they are bounded too
 
     async def answer(self, posted: dict[str, Any]) -> web.Response:
+        METRICS.busy.labels(platform="teams").inc()  # a busy reply and a 503 alike
         conversation = str((posted.get("conversation") or {}).get("id") or "")
         tenant = inbound.tenant_of(posted)
         pacer = self.conversations.connector.pacer

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from adapters.backpressure import BUSY_TEXT, RETRY_AFTER_SECONDS, InFlightLimit
+from adapters.metrics import METRICS
 from storage.database import Database
 from tests.adapters.teams.conftest import DEV_SETTINGS, TeamsWorld, start_world
 from tests.adapters.teams.support import recorded
@@ -59,6 +60,12 @@ async def held(world: TeamsWorld, count: int) -> None:
         await asyncio.sleep(0.01)
 
 
+def busy_answers() -> float:
+    found = METRICS.registry.get_sample_value("okrbot_busy_answers_total", {"platform": "teams"})
+    assert found is not None
+    return found
+
+
 def answers_to(world: TeamsWorld, conversation: str) -> list[str]:
     return [call.text for call in world.fake.of("reply", "send")
             if call.conversation_id == conversation]
@@ -70,11 +77,13 @@ async def test_past_the_limit_a_message_is_told_busy_at_once_and_counted(
     world, limit = bounded
     turns = await fill(world, LIMIT)
     assert limit.in_flight == LIMIT
+    busy_before = busy_answers()
 
     response = await world.teams.say("list", conversation=chat(99))
 
     assert response.status == 201
     assert answers_to(world, "a:chat-99") == [BUSY_TEXT]
+    assert busy_answers() == busy_before + 1  # counted for /metrics
     assert (limit.refused_total, limit.in_flight) == (1, LIMIT)
     assert not any(t.done() for t in turns)  # answered while the others still work
     for n in range(LIMIT):
