@@ -28,7 +28,7 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 from slack_bolt.request.internals import extract_team_id
 
-from adapters.slack import payloads
+from adapters.slack import inbound, payloads
 from adapters.slack.payloads import Refused
 
 #: No Slack payload of ours comes near this: a modal of a few inputs, a message's blocks.
@@ -114,14 +114,18 @@ def check_payload(kind: str, body: Any) -> None:
         payloads.check_command(body)
 
 
-def workspace_of(body: dict[str, Any]) -> str:
-    """The workspace a checked payload acts in, as bolt will authorize it."""
-    return str(extract_team_id(body) or "")
+def workspaces_of(body: dict[str, Any]) -> set[str]:
+    """The workspaces a checked payload names: the one bolt authorizes the request for
+    (an installed team comes first) and the one our listeners file it under."""
+    return {str(extract_team_id(body) or ""), inbound.team_id(body)}
 
 
-def allow(team_id: str, allowed_teams: frozenset[str]) -> None:
-    if allowed_teams and team_id not in allowed_teams:
+def allow(body: dict[str, Any], allowed_teams: frozenset[str]) -> str:
+    """The payload's workspace; 403 unless every workspace it names is allowed."""
+    teams = workspaces_of(body)
+    if allowed_teams and not teams <= allowed_teams:
         raise Refused("workspace not allowed", status=403)
+    return inbound.team_id(body)
 
 
 async def admit(
@@ -135,8 +139,7 @@ async def admit(
     except UnicodeDecodeError as error:
         raise Refused("the body is not valid UTF-8") from error
     kind, parsed = parse(raw, request.content_type)
-    team_id = workspace_of(parsed)
-    allow(team_id, allowed_teams)
+    team_id = allow(parsed, allowed_teams)
     return Admitted(raw=raw, kind=kind, body=parsed, team_id=team_id)
 
 
@@ -152,7 +155,7 @@ def check_envelope(envelope: Any, *, allowed_teams: frozenset[str]) -> None:
         raise Refused("envelope type not served")
     payload = envelope.get("payload")
     check_payload(kind, payload)
-    allow(workspace_of(payload), allowed_teams)
+    allow(payload, allowed_teams)
 
 
 def _json(text: str) -> Any:
