@@ -21,6 +21,7 @@ from bot.app import OkrBot
 from bot.clock import ManualClock
 from bot.context import Actor, Place
 from bot.messages import Address, Message
+from bot.ports import Delivery
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,9 @@ class ConsoleMessenger:
     def __init__(self, out: TextIO) -> None:
         self.out = out
 
-    async def send(self, address: Address, message: Message) -> None:
+    async def send(
+        self, address: Address, message: Message, *, delivery: Delivery | None = None
+    ) -> None:
         where = f"[DM @{address.target}]" if address.kind == "dm" else f"[#{address.target}]"
         body = render(message)
         self.out.write(f"{where} {body}\n" if "\n" not in body else f"{where}\n{body}\n")

@@ -1,0 +1,271 @@
+"""Hostile Slack input for the fuzz suites (``test_fuzz_*.py``): real payload shapes
+(``fixtures/``) with a few fields replaced by junk, deleted or added; whole bodies
+truncated, oversized or made of random bytes; unsigned or correctly signed.
+
+A :class:`Probe` sends one case through the real server and checks what the issue asks
+of every inbound route: no 5xx, no traceback logged at any level, and no row changed
+(and no Slack call made) by a request that was refused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+
+from tests.adapters.slack.conftest import SlackWorld
+from tests.adapters.slack.support import LogWatch, fixture, row_counts, sign
+
+FORM = "application/x-www-form-urlencoded"
+JSON = "application/json"
+DELETE = object()
+
+
+def fuzz_settings(max_examples: int) -> settings:
+    return settings(
+        max_examples=max_examples,
+        deadline=None,
+        database=None,  # no .hypothesis/ directory left behind
+        suppress_health_check=[
+            HealthCheck.function_scoped_fixture,  # one server for all of a test's examples
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+        ],
+    )
+
+
+# --- values ------------------------------------------------------------------------------
+
+#: Strings that hurt: unicode of every plane, control characters, NUL, near-miss ids,
+#: ids just over their columns, markup, and long runs.
+nasty_text = st.one_of(
+    st.text(max_size=30),
+    st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x1F), max_size=8),
+    st.text(alphabet=st.characters(min_codepoint=0x1F600, max_codepoint=0x1FAFF), max_size=8),
+    st.sampled_from(
+        [
+            "",
+            "\x00",
+            "U0ALICE\x00",
+            "x" * 33,
+            "E" * 65,
+            "T" * 200,
+            "\u202e\u200b",
+            "<script>",
+            "%FF%FE",
+            "../../etc/passwd",
+            "9" * 40,
+            "-1",
+            "null",
+            "[]",
+            "{}",
+            "\ud7ff",
+            "http://",
+        ]
+    ),
+    st.from_regex(r"[A-Z][A-Z0-9]{0,70}", fullmatch=True),
+    st.integers(min_value=1, max_value=5).map(lambda n: "ü" * (n * 1000)),
+)
+
+json_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=False, allow_infinity=False),
+    nasty_text,
+)
+json_values = st.recursive(
+    json_scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(nasty_text, inner, max_size=4)
+    ),
+    max_leaves=8,
+)
+
+
+# --- mutations ---------------------------------------------------------------------------
+
+
+def paths_of(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every path to a value inside ``value`` (dict keys and list indexes)."""
+    paths: list[tuple[Any, ...]] = []
+    items = value.items() if isinstance(value, dict) else enumerate(value)
+    if isinstance(value, dict | list):
+        for key, item in items:
+            paths.append((*prefix, key))
+            paths += paths_of(item, (*prefix, key))
+    return paths
+
+
+def mutate(base: Any, changes: list[tuple[tuple[Any, ...], Any]]) -> Any:
+    """``base`` with each (path, value) applied: replaced, or deleted for :data:`DELETE`."""
+    result = copy.deepcopy(base)
+    for path, value in changes:
+        target = result
+        for step in path[:-1]:
+            try:
+                target = target[step]
+            except (KeyError, IndexError, TypeError):
+                break
+        else:
+            last = path[-1]
+            if isinstance(target, dict):
+                if value is DELETE:
+                    target.pop(last, None)
+                else:
+                    target[last] = value
+            elif isinstance(target, list) and isinstance(last, int) and last < len(target):
+                if value is DELETE:
+                    del target[last]
+                else:
+                    target[last] = value
+    return result
+
+
+def mutated(base: Any, values: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """``base`` with one to three of its fields changed, deleted, or junk added."""
+    paths = paths_of(base) + [("extra",), ("team",), ("user",), ("view",), ("actions",)]
+    change = st.tuples(st.sampled_from(paths), st.one_of(st.just(DELETE), values))
+    return st.lists(change, min_size=1, max_size=3).map(lambda changes: mutate(base, changes))
+
+
+def _fixture_with(name: str, **fields: Any) -> dict[str, Any]:
+    return {**fixture(name), **fields}
+
+
+def interaction_bases(response_url: str) -> list[dict[str, Any]]:
+    press = _fixture_with("block_actions_message", response_url=response_url)
+    return [
+        press,
+        fixture("block_actions_home"),
+        fixture("view_submission"),
+        fixture("message_action"),
+    ]
+
+
+def event_bases() -> list[dict[str, Any]]:
+    return [fixture("app_home_opened"), fixture("member_joined_channel")]
+
+
+def command_forms(response_url: str) -> st.SearchStrategy[str]:
+    """Slash-command form bodies: fields replaced by junk strings, deleted, or the raw
+    form corrupted (bad percent escapes, stray separators, invalid UTF-8)."""
+    base = _fixture_with("slash_command", response_url=response_url)
+    fields = mutated(base, nasty_text).map(lambda f: {k: str(v) for k, v in f.items()})
+    junk = st.sampled_from(["%FF%FE", "%", "%zz", "&&&", "=", "payload", "%00", "text=%C0%AF"])
+    return st.one_of(
+        fields.map(urlencode),
+        st.tuples(fields.map(urlencode), junk).map(lambda p: f"{p[1]}&{p[0]}"),
+        st.tuples(fields.map(urlencode), st.integers(0, 400)).map(lambda p: p[0][: p[1]]),
+    )
+
+
+def interaction_forms(response_url: str) -> st.SearchStrategy[str]:
+    """Interactivity bodies: ``payload=<json>`` of real shapes, mutated; or junk payloads."""
+    shapes = st.one_of(*(mutated(b, json_values) for b in interaction_bases(response_url)))
+    return st.one_of(
+        shapes.map(lambda p: urlencode({"payload": json.dumps(p)})),
+        json_values.map(lambda p: urlencode({"payload": json.dumps(p)})),
+        nasty_text.map(lambda text: "payload=" + quote(text)),
+        st.tuples(shapes, st.integers(0, 600)).map(
+            lambda p: urlencode({"payload": json.dumps(p[0])[: p[1]]})
+        ),
+    )
+
+
+def event_bodies() -> st.SearchStrategy[str]:
+    """Events API JSON bodies: real envelopes mutated, truncated, or any JSON at all."""
+    shapes = st.one_of(*(mutated(b, json_values) for b in event_bases()))
+    return st.one_of(
+        shapes.map(json.dumps),
+        json_values.map(json.dumps),
+        st.tuples(shapes.map(json.dumps), st.integers(0, 300)).map(lambda p: p[0][: p[1]]),
+        st.sampled_from(['{"type": "url_verification", "challenge": 5}', "[" * 5000, "{}"]),
+    )
+
+
+def socket_payloads(response_url: str) -> st.SearchStrategy[tuple[str, Any]]:
+    command = _fixture_with("slash_command", response_url=response_url)
+    kinds = st.sampled_from(["slash_commands", "interactive", "events_api", "hello", "x"])
+    return st.one_of(
+        st.tuples(st.just("slash_commands"), mutated(command, json_values)),
+        st.tuples(
+            st.just("interactive"),
+            st.one_of(*(mutated(b, json_values) for b in interaction_bases(response_url))),
+        ),
+        st.tuples(st.just("events_api"), st.one_of(*(mutated(b, json_values) for b in event_bases()))),
+        st.tuples(kinds, json_values),
+    )
+
+
+# --- the probe ---------------------------------------------------------------------------
+
+
+@dataclass
+class Probe:
+    """Sends cases to one running world and keeps score across a test's examples."""
+
+    world: SlackWorld
+    logs: LogWatch
+    statuses: dict[int, int] = field(default_factory=dict)
+
+    async def post(
+        self,
+        body: bytes,
+        *,
+        content_type: str,
+        headers: dict[str, str] | None = None,
+        signed: bool = True,
+    ) -> int:
+        timestamp = str(int(time.time()))
+        all_headers = {"Content-Type": content_type}
+        if signed:
+            all_headers |= {
+                "X-Slack-Request-Timestamp": timestamp,
+                "X-Slack-Signature": sign(body, timestamp=timestamp),
+            }
+        all_headers |= headers or {}
+        return await self.expect_no_harm(
+            lambda: self.world.slack.client.post("/slack/events", data=body, headers=all_headers)
+        )
+
+    async def expect_no_harm(self, send: Callable[[], Any]) -> int:
+        before = await row_counts(self.world.database.engine)
+        calls = len(self.world.fake.calls)
+        logged = len(self.logs.records)
+        earlier = set(asyncio.all_tasks())
+        response = await send()
+        status = response.status
+        await response.read()
+        self.statuses[status] = self.statuses.get(status, 0) + 1
+        assert status < 500, f"{status}: {await response.text()}"
+        if 200 <= status < 300:
+            await self.after_ack(earlier)
+        else:
+            assert await row_counts(self.world.database.engine) == before
+            assert len(self.world.fake.calls) == calls
+        traces = LogWatch.tracebacks_of(self.logs.records[logged:])
+        assert traces == [], traces
+        return status
+
+    @staticmethod
+    async def after_ack(earlier: set[asyncio.Task[Any]]) -> None:
+        """Let the work an accepted request started after its ack finish (so it cannot
+        change rows under the next case); the server's connection tasks are not it."""
+        started = [
+            task
+            for task in asyncio.all_tasks()
+            if task not in earlier
+            and task is not asyncio.current_task()
+            and "RequestHandler" not in task.get_coro().__qualname__
+        ]
+        if started:
+            await asyncio.wait(started, timeout=10)
