@@ -373,8 +373,11 @@ def check_interaction(body: Any) -> None:
         raise Refused(f"interaction type {kind[:64]!r} is not served")
     if kind == "block_actions" and "actions" not in body:
         raise Refused("block_actions without actions")
-    if kind == "view_submission" and not isinstance(body.get("view"), dict):
-        raise Refused("view_submission without a view")
+    if kind == "view_submission":
+        view = body.get("view")
+        # bolt itself reads view.type and view.callback_id of every submission
+        if not isinstance(view, dict) or not {"id", "type", "callback_id"} <= view.keys():
+            raise Refused("view_submission without a view of ours")
     if kind == "message_action" and not isinstance(body.get("callback_id"), str):
         raise Refused("message_action without a callback_id")
 

@@ -12,11 +12,14 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from typing import Any
 
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.adapter.socket_mode.async_internals import run_async_bolt_app, send_async_response
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.socket_mode.aiohttp import SocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -76,7 +79,17 @@ class GuardedSocketModeClient(SocketModeClient):
 
 
 class GuardedSocketModeHandler(AsyncSocketModeHandler):
-    """bolt's aiohttp Socket Mode handler on a :class:`GuardedSocketModeClient`."""
+    """bolt's aiohttp Socket Mode handler on a :class:`GuardedSocketModeClient`, which also
+    acknowledges an envelope no listener took (bolt's 404), as HTTP would answer it."""
+
+    async def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
+        started = time.time()
+        response = await run_async_bolt_app(self.app, req)
+        if response.status != 200:
+            log.info("a Socket Mode %s envelope was not served (%d)", req.type, response.status)
+            await client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
+            return
+        await send_async_response(client, req, response, started)
 
     def __init__(
         self,

@@ -11,18 +11,22 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import functools
 import json
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from aiohttp.test_utils import TestClient
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from tests.adapters.slack.conftest import SlackWorld
+from storage.database import Database
 from tests.adapters.slack.support import LogWatch, fixture, row_counts, sign
+from tests.fakes.slack_api import FakeSlack
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
@@ -97,8 +101,8 @@ json_values = st.recursive(
 def paths_of(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     """Every path to a value inside ``value`` (dict keys and list indexes)."""
     paths: list[tuple[Any, ...]] = []
-    items = value.items() if isinstance(value, dict) else enumerate(value)
     if isinstance(value, dict | list):
+        items = value.items() if isinstance(value, dict) else enumerate(value)
         for key, item in items:
             paths.append((*prefix, key))
             paths += paths_of(item, (*prefix, key))
@@ -155,6 +159,7 @@ def event_bases() -> list[dict[str, Any]]:
     return [fixture("app_home_opened"), fixture("member_joined_channel")]
 
 
+@functools.cache
 def command_forms(response_url: str) -> st.SearchStrategy[str]:
     """Slash-command form bodies: fields replaced by junk strings, deleted, or the raw
     form corrupted (bad percent escapes, stray separators, invalid UTF-8)."""
@@ -168,6 +173,7 @@ def command_forms(response_url: str) -> st.SearchStrategy[str]:
     )
 
 
+@functools.cache
 def interaction_forms(response_url: str) -> st.SearchStrategy[str]:
     """Interactivity bodies: ``payload=<json>`` of real shapes, mutated; or junk payloads."""
     shapes = st.one_of(*(mutated(b, json_values) for b in interaction_bases(response_url)))
@@ -181,6 +187,7 @@ def interaction_forms(response_url: str) -> st.SearchStrategy[str]:
     )
 
 
+@functools.cache
 def event_bodies() -> st.SearchStrategy[str]:
     """Events API JSON bodies: real envelopes mutated, truncated, or any JSON at all."""
     shapes = st.one_of(*(mutated(b, json_values) for b in event_bases()))
@@ -192,6 +199,7 @@ def event_bodies() -> st.SearchStrategy[str]:
     )
 
 
+@functools.cache
 def socket_payloads(response_url: str) -> st.SearchStrategy[tuple[str, Any]]:
     command = _fixture_with("slash_command", response_url=response_url)
     kinds = st.sampled_from(["slash_commands", "interactive", "events_api", "hello", "x"])
@@ -201,21 +209,39 @@ def socket_payloads(response_url: str) -> st.SearchStrategy[tuple[str, Any]]:
             st.just("interactive"),
             st.one_of(*(mutated(b, json_values) for b in interaction_bases(response_url))),
         ),
-        st.tuples(st.just("events_api"), st.one_of(*(mutated(b, json_values) for b in event_bases()))),
+        st.tuples(
+            st.just("events_api"), st.one_of(*(mutated(b, json_values) for b in event_bases()))
+        ),
         st.tuples(kinds, json_values),
     )
 
 
+#: Every case any probe sent in this run, by HTTP status (or "ack" for Socket Mode).
+TALLY: Counter[str] = Counter()
+
+
 # --- the probe ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Before:
+    calls: int
+    logged: int
+    tasks: set[asyncio.Task[Any]]
 
 
 @dataclass
 class Probe:
     """Sends cases to one running world and keeps score across a test's examples."""
 
-    world: SlackWorld
+    fake: FakeSlack
+    database: Database
     logs: LogWatch
-    statuses: dict[int, int] = field(default_factory=dict)
+    client: TestClient | None = None  # our server, for HTTP cases
+    statuses: dict[str, int] = field(default_factory=dict)
+    envelopes: int = 0
+    #: The row counts as the last accepted request left them (None: not read yet).
+    rows: dict[str, int] | None = None
 
     async def post(
         self,
@@ -234,27 +260,58 @@ class Probe:
             }
         all_headers |= headers or {}
         return await self.expect_no_harm(
-            lambda: self.world.slack.client.post("/slack/events", data=body, headers=all_headers)
+            lambda: self._client().post("/slack/events", data=body, headers=all_headers)
         )
 
+    def _client(self) -> TestClient:
+        assert self.client is not None, "this probe has no HTTP server"
+        return self.client
+
     async def expect_no_harm(self, send: Callable[[], Any]) -> int:
-        before = await row_counts(self.world.database.engine)
-        calls = len(self.world.fake.calls)
-        logged = len(self.logs.records)
-        earlier = set(asyncio.all_tasks())
+        before = await self._before()
         response = await send()
         status = response.status
         await response.read()
-        self.statuses[status] = self.statuses.get(status, 0) + 1
         assert status < 500, f"{status}: {await response.text()}"
-        if 200 <= status < 300:
-            await self.after_ack(earlier)
-        else:
-            assert await row_counts(self.world.database.engine) == before
-            assert len(self.world.fake.calls) == calls
-        traces = LogWatch.tracebacks_of(self.logs.records[logged:])
-        assert traces == [], traces
+        await self._after(before, accepted=200 <= status < 300, outcome=str(status))
         return status
+
+    async def envelope(self, kind: str, payload: Any) -> dict[str, Any]:
+        """Push one Socket Mode envelope; returns its ack."""
+        self.envelopes += 1
+        envelope_id = f"fuzz-{self.envelopes}"
+        before = await self._before()
+        ack = await self.fake.socket_send(
+            {"envelope_id": envelope_id, "type": kind, "payload": payload}
+        )
+        assert ack.get("envelope_id") == envelope_id
+        refused = any(
+            r.name == "adapters.slack.socket" and r.getMessage().startswith("refused")
+            for r in self.logs.records[before.logged :]
+        )
+        await self._after(before, accepted=not refused, outcome="refused" if refused else "ack")
+        return ack
+
+    async def _before(self) -> _Before:
+        if self.rows is None:
+            self.rows = await row_counts(self.database.engine)
+        return _Before(
+            calls=len(self.fake.calls),
+            logged=len(self.logs.records),
+            tasks=set(asyncio.all_tasks()),
+        )
+
+    async def _after(self, before: _Before, *, accepted: bool, outcome: str) -> None:
+        self.statuses[outcome] = self.statuses.get(outcome, 0) + 1
+        TALLY[outcome] += 1
+        if accepted:
+            await self.after_ack(before.tasks)
+            self.rows = None  # it may have changed rows: count again before the next case
+        else:
+            assert await row_counts(self.database.engine) == self.rows
+            assert len(self.fake.calls) == before.calls
+        traces = LogWatch.tracebacks_of(self.logs.records[before.logged :])
+        assert traces == [], traces
 
     @staticmethod
     async def after_ack(earlier: set[asyncio.Task[Any]]) -> None:

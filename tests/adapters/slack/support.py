@@ -72,6 +72,9 @@ async def settle(*, timeout: float = 15.0) -> None:
         await asyncio.wait(others, timeout=timeout)
 
 
+_TABLES: dict[int, list[str]] = {}  # by engine: the schema does not change under a test
+
+
 async def row_counts(engine: AsyncEngine) -> dict[str, int]:
     """Rows in every table of the database (one query): a refused request changes none."""
 
@@ -79,7 +82,10 @@ async def row_counts(engine: AsyncEngine) -> dict[str, int]:
         return sorted(sa.inspect(connection).get_table_names())
 
     async with engine.connect() as connection:
-        names = [n for n in await connection.run_sync(tables) if n != "alembic_version"]
+        names = _TABLES.get(id(engine))
+        if names is None:
+            names = [n for n in await connection.run_sync(tables) if n != "alembic_version"]
+            _TABLES[id(engine)] = names
         counts = ", ".join(f"(SELECT count(*) FROM {name})" for name in names)
         row = (await connection.execute(sa.text(f"SELECT {counts}"))).one()
     return dict(zip(names, (int(count) for count in row), strict=True))
