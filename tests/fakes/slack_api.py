@@ -376,6 +376,11 @@ class FakeSlack:
                 self.socket_acks.append(json.loads(message.data))
         return socket
 
+    async def socket_send_raw(self, frame: str, *, timeout: float = 10) -> None:
+        """Push any text frame to the connected Socket Mode client (no ack awaited)."""
+        await asyncio.wait_for(self._socket_connected.wait(), timeout)
+        await self._sockets[-1].send_str(frame)
+
     async def socket_send(self, envelope: dict[str, Any], *, timeout: float = 10) -> dict[str, Any]:
         """Push an envelope to the connected Socket Mode client; returns its ack."""
         await asyncio.wait_for(self._socket_connected.wait(), timeout)

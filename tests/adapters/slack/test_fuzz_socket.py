@@ -69,3 +69,22 @@ async def test_a_good_envelope_after_junk_is_still_served(probe: Probe) -> None:
     command = {**fixture("slash_command"), "response_url": probe.fake.response_url("after")}
     await probe.envelope("slash_commands", command)
     assert [b for n, b in probe.fake.responses if n == "after"]
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        "{not json",
+        "{" + "[" * 5000,
+        '{"type": "events_api", "envelope_id": 7, "payload": {}}',
+        '{"type": "events_api", "envelope_id": "e", "payload": 12}',
+        '{"type": "hello", "num_connections": "x"}',
+        '{"envelope_id": "e2"}',
+        "[1, 2]",
+        '"x"',
+    ],
+)
+async def test_a_frame_that_is_not_an_envelope_is_dropped_quietly(probe: Probe, frame) -> None:
+    await probe.fake.socket_send_raw(frame)
+    await probe.envelope("slash_commands", "x")  # the connection still answers
+    assert probe.logs.tracebacks() == []
