@@ -10,6 +10,10 @@ In this order, and nothing is parsed before the signature is known good:
    400 for anything malformed, wrongly typed, oversized or of a kind we do not serve;
 4. the workspace must be allowed (``OKRBOT_ALLOWED_TEAMS``): 403 otherwise.
 
+One exception, matched on the raw bytes and answering an empty 200 that touches nothing:
+Slack's unsigned certificate check of a slash command URL, a body of exactly
+``ssl_check=1`` and a ``token`` (:func:`is_ssl_check`).
+
 Socket Mode envelopes take steps 3 and 4 too (:func:`check_envelope`); their transport is
 authenticated by the app-level token instead of a signature.
 """
@@ -38,6 +42,7 @@ SIGNATURE_MAX_AGE = 5 * 60
 
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
 _SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
+_SSL_CHECK = re.compile(rb"(?:token=[A-Za-z0-9]{0,64}&)?ssl_check=1(?:&token=[A-Za-z0-9]{0,64})?")
 _FORM = "application/x-www-form-urlencoded"
 _JSON = "application/json"
 
@@ -65,6 +70,11 @@ async def read_body(request: web.Request) -> bytes:
         if len(body) > MAX_BODY_BYTES:
             raise Refused("the body is too large", status=413)
     return bytes(body)
+
+
+def is_ssl_check(body: bytes) -> bool:
+    """Slack's certificate check (``ssl_check=1``), sent unsigned: nothing else matches."""
+    return len(body) <= 100 and _SSL_CHECK.fullmatch(body) is not None
 
 
 def verify_signature(
@@ -130,9 +140,12 @@ def allow(body: dict[str, Any], allowed_teams: frozenset[str]) -> str:
 
 async def admit(
     request: web.Request, *, signing_secret: str, allowed_teams: frozenset[str], now: float
-) -> Admitted:
-    """Steps 1–4 for an HTTP request to /slack/events; raises :class:`Refused`."""
+) -> Admitted | None:
+    """Steps 1–4 for an HTTP request to /slack/events; raises :class:`Refused`.
+    None for Slack's certificate check, which is answered 200 and goes no further."""
     body = await read_body(request)
+    if is_ssl_check(body):
+        return None
     verify_signature(body=body, headers=request.headers, signing_secret=signing_secret, now=now)
     try:
         raw = body.decode("utf-8")

@@ -96,6 +96,24 @@ async def test_a_signature_with_non_ascii_characters_gets_401(world, logs) -> No
     )
 
 
+async def test_slacks_unsigned_certificate_check_gets_an_empty_200(world, logs) -> None:
+    before = await row_counts(world.database.engine)
+    response = await world.slack.client.post(
+        "/slack/events", data=b"token=abc123&ssl_check=1", headers={"Content-Type": FORM}
+    )
+    assert response.status == 200 and await response.text() == ""
+    assert await row_counts(world.database.engine) == before
+
+
+@pytest.mark.parametrize(
+    "body", ["ssl_check=1&command=/okr", "ssl_check=0", "ssl_check=1&token=a&text=kill"]
+)
+async def test_anything_more_than_a_certificate_check_still_needs_a_signature(
+    world, logs, body
+) -> None:
+    await refused(world, logs, body, content_type=FORM, status=401, signed=False)
+
+
 async def test_a_signed_truncated_json_body_gets_400(world, logs) -> None:
     await refused(world, logs, event_body()[:40], content_type=JSON, status=400)
 
