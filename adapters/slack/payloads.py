@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 #: Longest id of a team, user, channel, enterprise or app (the columns are 32 wide).
 ID_LENGTH = 32
@@ -40,6 +41,9 @@ EVENT_TYPES = frozenset(
     {"app_home_opened", "member_joined_channel", "app_uninstalled", "tokens_revoked"}
 )
 
+#: Events that name the member they are about in ``event.user`` (an id).
+_EVENTS_OF_A_MEMBER = frozenset({"app_home_opened", "member_joined_channel"})
+_URL = re.compile(r"https?://[!-~]+")  # printable ASCII, no spaces
 _ID = re.compile(r"[A-Za-z0-9._-]*")
 _COMMAND = re.compile(r"/[\w-]{1,31}")
 
@@ -82,7 +86,12 @@ def ident(max_length: int = ID_LENGTH, *, required: bool = False) -> Check:
 
 def url(value: Any, path: str) -> None:
     text(URL_LENGTH)(value, path)
-    if not value.startswith(("https://", "http://")):
+    try:
+        parts = urlsplit(value)
+        host, _port = parts.hostname, parts.port  # port: raises when it is not one
+    except ValueError as error:
+        raise Refused(f"{path} is not a URL") from error
+    if parts.scheme not in ("https", "http") or not host or not _URL.fullmatch(value):
         raise Refused(f"{path} is not an http(s) URL")
 
 
@@ -307,16 +316,22 @@ COMMAND = obj(
         "api_app_id": ID,
         "is_enterprise_install": flag,
     },
-    required=("command", "team_id", "user_id", "channel_id", "trigger_id"),
+    required=("command", "team_id", "user_id", "channel_id", "trigger_id", "response_url"),
+)
+
+ACTOR = obj(
+    {"id": ident(required=True), "team_id": OPTIONAL_ID, "name": NAME, "username": NAME},
+    required=("id",),
 )
 
 INTERACTION = obj(
     {
         **COMMON,
         "type": text(64),
+        "user": ACTOR,
         "actions": list_of(ACTION, max_items=MAX_ACTIONS, min_items=1),
     },
-    required=("type",),
+    required=("type", "user"),
 )
 
 EVENT = obj(
@@ -357,9 +372,26 @@ EVENT_CALLBACK = obj(
 # --- entry points --------------------------------------------------------------------
 
 
+#: Fields bolt reads from any payload (COMMON) that a slash command never carries: in a
+#: form they would make bolt take the command for something else, or for another workspace.
+_NOT_IN_A_COMMAND = frozenset(COMMON) - {
+    "team_id",
+    "enterprise_id",
+    "user_id",
+    "channel_id",
+    "response_url",
+    "trigger_id",
+    "api_app_id",
+    "is_enterprise_install",
+} | {"actions", "event", "payload", "workflow_step"}
+
+
 def check_command(body: dict[str, Any]) -> None:
     """A slash command's form fields (all strings, as a form gives them)."""
     no_nul(body)
+    strays = _NOT_IN_A_COMMAND & body.keys()
+    if strays:
+        raise Refused(f"a slash command does not carry {sorted(strays)[0]!r}")
     COMMAND(body, "command")
     if not _COMMAND.fullmatch(body["command"]):
         raise Refused("command is not a slash command")
@@ -394,24 +426,9 @@ def check_event(body: Any) -> None:
     if kind != "event_callback":
         raise Refused("not an event callback")
     EVENT_CALLBACK(body, "body")
-    event_type = body["event"]["type"]
+    event = body["event"]
+    event_type = event["type"]
     if event_type not in EVENT_TYPES:
         raise Refused(f"event type {event_type[:64]!r} is not served")
-
-
-def team_of(body: dict[str, Any]) -> str:
-    """The workspace a checked payload comes from ("" when it names none)."""
-    team = body.get("team")
-    if isinstance(team, dict) and team.get("id"):
-        return str(team["id"])
-    if isinstance(team, str) and team:
-        return team
-    if body.get("team_id"):
-        return str(body["team_id"])
-    user = body.get("user")
-    if isinstance(user, dict) and user.get("team_id"):
-        return str(user["team_id"])
-    view = body.get("view")
-    if isinstance(view, dict) and view.get("team_id"):
-        return str(view["team_id"])
-    return ""
+    if event_type in _EVENTS_OF_A_MEMBER:
+        ident(required=True)(event.get("user"), "event.user")

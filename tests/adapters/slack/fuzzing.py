@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import functools
+import itertools
 import json
 import time
 from collections import Counter
@@ -145,6 +146,32 @@ def _fixture_with(name: str, **fields: Any) -> dict[str, Any]:
     return {**fixture(name), **fields}
 
 
+_fresh = itertools.count(1)
+
+
+def fresh_ids(payload: Any) -> Any:
+    """A new ``event_id`` / ``trigger_id`` for each case, unless the case changed it: the
+    same id twice is a replay, which runs nothing, and would hide every later case."""
+    if isinstance(payload, dict):
+        number = next(_fresh)
+        if _unchanged(payload.get("event_id")):
+            payload = {**payload, "event_id": f"EvFUZZ{number:08d}"}
+        if _unchanged(payload.get("trigger_id")):
+            payload = {**payload, "trigger_id": f"{number}.1.fuzz"}
+    return payload
+
+
+def _unchanged(value: Any) -> bool:
+    return isinstance(value, str) and value in _FIXTURE_IDS
+
+
+_FIXTURE_IDS = {
+    fixture(name).get(key)
+    for name in ("slash_command", "app_home_opened", "member_joined_channel")
+    for key in ("event_id", "trigger_id")
+} - {None}
+
+
 def interaction_bases(response_url: str) -> list[dict[str, Any]]:
     press = _fixture_with("block_actions_message", response_url=response_url)
     return [
@@ -164,7 +191,9 @@ def command_forms(response_url: str) -> st.SearchStrategy[str]:
     """Slash-command form bodies: fields replaced by junk strings, deleted, or the raw
     form corrupted (bad percent escapes, stray separators, invalid UTF-8)."""
     base = _fixture_with("slash_command", response_url=response_url)
-    fields = mutated(base, nasty_text).map(lambda f: {k: str(v) for k, v in f.items()})
+    fields = (
+        mutated(base, nasty_text).map(fresh_ids).map(lambda f: {k: str(v) for k, v in f.items()})
+    )
     junk = st.sampled_from(["%FF%FE", "%", "%zz", "&&&", "=", "payload", "%00", "text=%C0%AF"])
     return st.one_of(
         fields.map(urlencode),
@@ -190,7 +219,7 @@ def interaction_forms(response_url: str) -> st.SearchStrategy[str]:
 @functools.cache
 def event_bodies() -> st.SearchStrategy[str]:
     """Events API JSON bodies: real envelopes mutated, truncated, or any JSON at all."""
-    shapes = st.one_of(*(mutated(b, json_values) for b in event_bases()))
+    shapes = st.one_of(*(mutated(b, json_values) for b in event_bases())).map(fresh_ids)
     return st.one_of(
         shapes.map(json.dumps),
         json_values.map(json.dumps),
@@ -204,13 +233,14 @@ def socket_payloads(response_url: str) -> st.SearchStrategy[tuple[str, Any]]:
     command = _fixture_with("slash_command", response_url=response_url)
     kinds = st.sampled_from(["slash_commands", "interactive", "events_api", "hello", "x"])
     return st.one_of(
-        st.tuples(st.just("slash_commands"), mutated(command, json_values)),
+        st.tuples(st.just("slash_commands"), mutated(command, json_values).map(fresh_ids)),
         st.tuples(
             st.just("interactive"),
             st.one_of(*(mutated(b, json_values) for b in interaction_bases(response_url))),
         ),
         st.tuples(
-            st.just("events_api"), st.one_of(*(mutated(b, json_values) for b in event_bases()))
+            st.just("events_api"),
+            st.one_of(*(mutated(b, json_values) for b in event_bases())).map(fresh_ids),
         ),
         st.tuples(kinds, json_values),
     )
@@ -315,14 +345,18 @@ class Probe:
 
     @staticmethod
     async def after_ack(earlier: set[asyncio.Task[Any]]) -> None:
-        """Let the work an accepted request started after its ack finish (so it cannot
-        change rows under the next case); the server's connection tasks are not it."""
-        started = [
-            task
-            for task in asyncio.all_tasks()
-            if task not in earlier
-            and task is not asyncio.current_task()
-            and "RequestHandler" not in task.get_coro().__qualname__
-        ]
-        if started:
-            await asyncio.wait(started, timeout=10)
+        """Let the work an accepted request started after its ack finish — and the work
+        that work started — so it cannot change rows under the next case (the servers'
+        connection tasks are not part of it)."""
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            started = [
+                task
+                for task in asyncio.all_tasks()
+                if task not in earlier
+                and task is not asyncio.current_task()
+                and "RequestHandler" not in task.get_coro().__qualname__
+            ]
+            if not started:
+                return
+            await asyncio.wait(started, timeout=deadline - time.monotonic())

@@ -136,6 +136,14 @@ async def test_a_signed_truncated_json_body_gets_400(world, logs) -> None:
         pytest.param(command_form(trigger_id="t" * 65), id="trigger-id-longer-than-its-column"),
         pytest.param(command_form(command="okr"), id="command-without-a-slash"),
         pytest.param(urlencode({"token": "x"}), id="form-of-nothing-we-serve"),
+        # found by the fuzz suite:
+        pytest.param(
+            urlencode({k: v for k, v in fixture("slash_command").items() if k != "response_url"}),
+            id="command-without-a-response-url",
+        ),
+        pytest.param(command_form(response_url="http://"), id="response-url-without-a-host"),
+        pytest.param(command_form(team="ü" * 4000), id="command-with-a-team-field-bolt-reads"),
+        pytest.param(command_form(actions="x"), id="command-with-actions"),
     ],
 )
 async def test_a_signed_malformed_form_gets_400(world, logs, body: str) -> None:
@@ -165,6 +173,17 @@ def _press(**changes: object) -> dict[str, object]:
             id="view-state-wrongly-typed",
         ),
         pytest.param({**fixture("message_action"), "callback_id": 3}, id="shortcut-callback-id"),
+        # found by the fuzz suite:
+        pytest.param(
+            {
+                **fixture("view_submission"),
+                "view": {
+                    k: v for k, v in fixture("view_submission")["view"].items() if k != "type"
+                },
+            },
+            id="view-without-a-type",
+        ),
+        pytest.param(_press(user={"name": "alice"}), id="user-without-an-id"),
     ],
 )
 async def test_a_signed_malformed_interaction_gets_400(world, logs, payload) -> None:
@@ -182,6 +201,10 @@ async def test_a_signed_malformed_interaction_gets_400(world, logs, payload) -> 
         pytest.param(event_body(authorizations="x"), id="authorizations-x"),
         pytest.param(json.dumps([1, 2]), id="a-list"),
         pytest.param('{"type": "url_verification"}', id="url-verification-without-challenge"),
+        # found by the fuzz suite:
+        pytest.param(
+            event_body(event={"type": "app_home_opened", "tab": "home"}), id="home-opened-by-nobody"
+        ),
     ],
 )
 async def test_a_signed_malformed_event_gets_400(world, logs, body: str) -> None:
