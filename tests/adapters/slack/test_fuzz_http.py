@@ -5,7 +5,7 @@ oversized, wrongly typed and unicode-heavy input, unsigned and correctly signed.
 Every case, through the real server: no 5xx, no traceback logged at any level, no row
 changed and no Slack call made by a refused request (see :class:`fuzzing.Probe`). One
 server per test for all its examples; the example counts add up to 5,800 per run here
-(test_fuzz_socket.py adds the Socket Mode envelopes).
+(test_fuzz_socket.py adds 400 Socket Mode envelopes, test_fuzz_oauth.py 300 OAuth pages).
 """
 
 from __future__ import annotations
