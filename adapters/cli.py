@@ -409,7 +409,7 @@ async def run_import(args: argparse.Namespace) -> int:
 
 
 class _NoMessenger:
-    async def send(self, address: object, message: object) -> None:
+    async def send(self, address: object, message: object, *, delivery: object = None) -> None:
         raise RuntimeError("the CLI sends no messages")
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.messages import Address, Message
-from bot.ports import Messenger
+from bot.ports import Delivery, Messenger
 
 
 class RoutingMessenger:
@@ -13,8 +13,10 @@ class RoutingMessenger:
     def add(self, platform: str, messenger: Messenger) -> None:
         self.messengers[platform] = messenger
 
-    async def send(self, address: Address, message: Message) -> None:
+    async def send(
+        self, address: Address, message: Message, *, delivery: Delivery | None = None
+    ) -> None:
         messenger = self.messengers.get(address.platform)
         if messenger is None:
             raise LookupError(f"no messenger for platform {address.platform!r}: is it configured?")
-        await messenger.send(address, message)
+        await messenger.send(address, message, delivery=delivery)

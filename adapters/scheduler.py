@@ -42,7 +42,7 @@ from bot.loop.ports import WeekClosedHandler
 from bot.loop.schedule import DEFAULT_GRACE, WeekSchedule
 from bot.loop.service import RunReport
 from bot.messages import Address, Message
-from bot.ports import Clock, Messenger
+from bot.ports import Clock, Delivery, Messenger
 
 log = logging.getLogger(__name__)
 
@@ -174,11 +174,13 @@ class ClockMessenger:
         self.messenger = messenger
         self.console = ConsoleMessenger(out or sys.stdout)
 
-    async def send(self, address: Address, message: Message) -> None:
+    async def send(
+        self, address: Address, message: Message, *, delivery: Delivery | None = None
+    ) -> None:
         if address.platform == "console" or self.messenger is None:
             await self.console.send(address, message)
             return
-        await self.messenger.send(address, message)
+        await self.messenger.send(address, message, delivery=delivery)
 
 
 async def serve_clock(

@@ -72,8 +72,19 @@ class Clock(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """Which piece of work a send is, so a platform that can look (Slack) finds a message
+    an interrupted earlier attempt already delivered instead of sending it twice."""
+
+    key: str  # the same on every attempt of one piece of work
+    retry: bool = False  # an earlier attempt may have reached the platform
+
+
 class Messenger(Protocol):
-    async def send(self, address: Address, message: Message) -> None:
+    async def send(
+        self, address: Address, message: Message, *, delivery: Delivery | None = None
+    ) -> None:
         """Deliver ``message`` to ``address`` (a DM or a channel) on its platform.
 
         Raises :class:`Undeliverable` when the platform refuses for good (the app was

@@ -7,6 +7,11 @@
   event it thinks we missed (``X-Slack-Retry-Num``) and bolt does not deduplicate; a
   primary key on the id makes the second delivery lose the insert race, on any number of
   web replicas.
+- ``slack_command_triggers``: slash commands' ``trigger_id``s, for the five minutes their
+  signature stays valid. A signed command sent again (a replay) finds its id taken and
+  runs nothing, across replicas; rows older than :data:`COMMAND_MEMORY` are swept.
+- ``slack_oauth_states``: swept of expired states on every new one, and never more than
+  :data:`MAX_PENDING_STATES` at a time (:class:`SweptOAuthStateStore`).
 - ``slack_user_profiles``: ``users.info`` answers (name, time zone, admin) and the member's
   DM channel id, so a busy hour does not call Slack once per command.
 
@@ -22,6 +27,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import uuid4
 
 import sqlalchemy as sa
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
@@ -29,6 +35,7 @@ from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStor
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.ports import Clock
 from storage.rows import upsert
 from storage.secret_columns import SLACK_BOT_SECRETS, SLACK_INSTALLATION_SECRETS
 from storage.secrets import Sealed, SecretBox
@@ -41,6 +48,14 @@ OAUTH_STATES_TABLE = "slack_oauth_states"
 
 #: Slack gives up redelivering an event after about an hour; a day is plenty to remember.
 EVENT_MEMORY = timedelta(days=1)
+#: A signature is good for five minutes either side of now; a trigger id is remembered longer.
+COMMAND_MEMORY = timedelta(minutes=15)
+#: How often the remembered ids are swept.
+PRUNE_INTERVAL = timedelta(minutes=5)
+#: How long an OAuth state waits for its installer to come back from Slack.
+STATE_LIFETIME = timedelta(minutes=10)
+#: Anonymous GETs of /slack/install can add no more states than this; the oldest go first.
+MAX_PENDING_STATES = 500
 #: How long a users.info answer is trusted (a time zone changes when people travel).
 PROFILE_TTL = timedelta(hours=12)
 
@@ -56,6 +71,14 @@ processed_events = sa.Table(
     "slack_processed_events",
     metadata,
     sa.Column("event_id", sa.String(64), primary_key=True),
+    sa.Column("team_id", sa.String(32), nullable=False, server_default=""),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False, index=True),
+)
+
+command_triggers = sa.Table(
+    "slack_command_triggers",
+    metadata,
+    sa.Column("trigger_id", sa.String(64), primary_key=True),
     sa.Column("team_id", sa.String(32), nullable=False, server_default=""),
     sa.Column("received_at", sa.DateTime(timezone=True), nullable=False, index=True),
 )
@@ -118,6 +141,56 @@ def _aware(value: datetime | None) -> datetime | None:
     return value
 
 
+class SweptOAuthStateStore(AsyncSQLAlchemyOAuthStateStore):
+    """slack_sdk's state store on our table, on our clock, that cleans up after itself.
+
+    slack_sdk's own never deletes a state that was not consumed, so each anonymous GET of
+    /slack/install added a row for good. Here every new state first deletes the expired
+    ones, and the table never holds more than ``max_pending`` live states (the oldest
+    go: their installer would have to start again)."""
+
+    def __init__(self, *, engine: AsyncEngine, clock: Clock, max_pending: int) -> None:
+        super().__init__(
+            expiration_seconds=int(STATE_LIFETIME.total_seconds()),
+            engine=engine,
+            table_name=OAUTH_STATES_TABLE,
+        )
+        self.clock = clock
+        self.max_pending = max_pending
+
+    def _now(self) -> datetime:
+        # slack_sdk's column is a naive DateTime holding UTC.
+        return self.clock.now().astimezone(UTC).replace(tzinfo=None)
+
+    async def async_issue(self, *args: Any, **kwargs: Any) -> str:
+        state = str(uuid4())
+        now = self._now()
+        table = self.oauth_states
+        async with self.engine.begin() as conn:
+            await conn.execute(table.delete().where(table.c.expire_at <= now))
+            # Room for the new state: all but the newest max_pending - 1 live ones go.
+            newest_dropped = await conn.scalar(
+                sa.select(table.c.id)
+                .order_by(table.c.id.desc())
+                .offset(self.max_pending - 1)
+                .limit(1)
+            )
+            if newest_dropped is not None:
+                await conn.execute(table.delete().where(table.c.id <= newest_dropped))
+            await conn.execute(
+                table.insert().values(state=state, expire_at=now + STATE_LIFETIME)
+            )
+        return state
+
+    async def async_consume(self, state: str) -> bool:
+        table = self.oauth_states
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                table.delete().where(table.c.state == state, table.c.expire_at > self._now())
+            )
+        return bool(result.rowcount)
+
+
 class SlackStore:
     def __init__(self, engine: AsyncEngine, *, client_id: str = "",
                  secrets: SecretBox | None = None) -> None:
@@ -137,39 +210,53 @@ class SlackStore:
             installations_table_name=INSTALLATIONS_TABLE,
         )
 
-    def state_store(self, *, expiration_seconds: int = 600) -> AsyncSQLAlchemyOAuthStateStore:
-        return AsyncSQLAlchemyOAuthStateStore(
-            expiration_seconds=expiration_seconds,
-            engine=self.engine,
-            table_name=OAUTH_STATES_TABLE,
-        )
+    def state_store(
+        self, *, clock: Clock, max_pending: int = MAX_PENDING_STATES
+    ) -> SweptOAuthStateStore:
+        return SweptOAuthStateStore(engine=self.engine, clock=clock, max_pending=max_pending)
 
     # --- event redeliveries -----------------------------------------------------------
 
     async def first_delivery(self, *, event_id: str, team_id: str, now: datetime) -> bool:
         """Record ``event_id``; True the first time it is seen, False for any redelivery."""
+        return await self._first(
+            processed_events, {"event_id": event_id, "team_id": team_id}, now=now
+        )
+
+    async def first_command(self, *, trigger_id: str, team_id: str, now: datetime) -> bool:
+        """Record a slash command's ``trigger_id``; False when it was seen before (a replay)."""
+        return await self._first(
+            command_triggers, {"trigger_id": trigger_id, "team_id": team_id}, now=now
+        )
+
+    async def _first(self, table: sa.Table, values: dict[str, str], *, now: datetime) -> bool:
         try:
             async with self.engine.begin() as conn:
-                await conn.execute(
-                    processed_events.insert().values(
-                        event_id=event_id, team_id=team_id, received_at=now
-                    )
-                )
+                await conn.execute(table.insert().values(**values, received_at=now))
         except IntegrityError:
             return False
-        await self._prune(now)
+        await self.prune(now)
         return True
 
-    async def _prune(self, now: datetime) -> None:
-        if self._last_prune is not None and now - self._last_prune < timedelta(hours=1):
+    async def prune(self, now: datetime, *, force: bool = False) -> None:
+        """Forget event ids older than a day and trigger ids older than the replay window
+        (at most every :data:`PRUNE_INTERVAL`, unless ``force``)."""
+        if not force and self._last_prune is not None and now - self._last_prune < PRUNE_INTERVAL:
             return
         self._last_prune = now
         async with self.engine.begin() as conn:
-            result = await conn.execute(
+            events = await conn.execute(
                 processed_events.delete().where(processed_events.c.received_at < now - EVENT_MEMORY)
             )
-        if result.rowcount:
-            log.debug("forgot %d processed Slack event ids", result.rowcount)
+            triggers = await conn.execute(
+                command_triggers.delete().where(
+                    command_triggers.c.received_at < now - COMMAND_MEMORY
+                )
+            )
+        if events.rowcount or triggers.rowcount:
+            log.debug(
+                "forgot %d Slack event ids and %d trigger ids", events.rowcount, triggers.rowcount
+            )
 
     # --- users.info cache ---------------------------------------------------------------
 

@@ -11,13 +11,16 @@ from bot.app import OkrBot
 from bot.clock import ManualClock
 from bot.context import Actor, Place
 from bot.messages import Address, Message, Reply
+from bot.ports import Delivery
 
 
 @dataclass
 class RecordingMessenger:
     sent: list[tuple[Address, Message]] = field(default_factory=list)
 
-    async def send(self, address: Address, message: Message) -> None:
+    async def send(
+        self, address: Address, message: Message, *, delivery: Delivery | None = None
+    ) -> None:
         self.sent.append((address, message))
 
 

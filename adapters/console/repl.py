@@ -26,6 +26,7 @@ from bot.loop.entry import WeeklyLoop
 from bot.loop.schedule import WeekSchedule
 from bot.loop.service import RunReport
 from bot.messages import Address, Message
+from bot.ports import Delivery
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,9 @@ class ConsoleMessenger:
     def __init__(self, out: TextIO) -> None:
         self.out = out
 
-    async def send(self, address: Address, message: Message) -> None:
+    async def send(
+        self, address: Address, message: Message, *, delivery: Delivery | None = None
+    ) -> None:
         where = f"[DM @{address.target}]" if address.kind == "dm" else f"[#{address.target}]"
         body = render(message)
         self.out.write(f"{where} {body}\n" if "\n" not in body else f"{where}\n{body}\n")

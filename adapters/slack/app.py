@@ -9,30 +9,35 @@ The composition root (``adapters/cli.py``) calls:
   on the one aiohttp server;
 - :func:`run_socket_mode` — the same app over a Socket Mode connection instead.
 
-Every request's signature is checked by bolt (``SLACK_SIGNING_SECRET``, five minutes of
-clock skew at most): an unsigned, wrongly signed or stale request gets 401 before any of
-our code runs.
+Every request passes :mod:`adapters.slack.edge` first: its signature checked
+(``SLACK_SIGNING_SECRET``, five minutes of clock skew at most) before a byte is parsed,
+then its shape and its workspace (``OKRBOT_ALLOWED_TEAMS``); a refused request gets its
+4xx before bolt or any of our listeners run. Bolt is handed the checked payload itself,
+so it never parses the body a second time, differently.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
-from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_bolt.request.async_request import AsyncBoltRequest
 
-from adapters.slack import commands, events, interactions, shortcut
+from adapters.slack import commands, edge, events, interactions, oauth, replays, shortcut
 from adapters.slack.client import RATE_LIMIT_RETRIES, SlackClients
 from adapters.slack.messenger import SlackMessenger
 from adapters.slack.pacing import Limits, Pacer
 from adapters.slack.profiles import Profiles
 from adapters.slack.runtime import SlackRuntime
 from adapters.slack.settings import SlackSettings
+from adapters.slack.socket import GuardedSocketModeHandler
 from bot.app import OkrBot
 from bot.ports import Clock
 from storage.rows import engine_of
@@ -109,7 +114,7 @@ def build_bolt_app(
             cache_enabled=True,  # one auth.test per token, not one per request
             client=clients.app_client,
         )
-        options["oauth_settings"] = AsyncOAuthSettings(
+        oauth_settings = AsyncOAuthSettings(
             client_id=settings.client_id,
             client_secret=settings.client_secret,
             scopes=list(settings.scopes),
@@ -118,9 +123,16 @@ def build_bolt_app(
             install_path=INSTALL_PATH,
             redirect_uri_path=REDIRECT_PATH,
             installation_store=installation_store,
-            state_store=store.state_store(),
+            state_store=store.state_store(clock=bot.clock),
+            callback_options=oauth.CALLBACK_OPTIONS,
+        )
+        options["oauth_flow"] = oauth.build_flow(
+            client=clients.app_client,
+            settings=oauth_settings,
+            allowed_teams=settings.allowed_teams,
         )
     app = AsyncApp(**options)
+    replays.register(app, runtime)
     events.register(app, runtime)
     commands.register(app, runtime, command=settings.command)
     interactions.register(app, runtime)
@@ -155,35 +167,46 @@ def mount_slack(
     database: Any,
     settings: SlackSettings,
     messenger: SlackMessenger | None = None,
+    wall_clock: Callable[[], float] = time.time,
 ) -> None:
     """Serve Slack on ``web_app``: /slack/events, and the OAuth pages when configured.
 
     Pass the :class:`SlackMessenger` the core was built with (or let it be found on
-    ``bot.messenger``) so both share one HTTP session, cache and pacer.
+    ``bot.messenger``) so both share one HTTP session, cache and pacer. ``wall_clock``
+    (seconds since the epoch) is what signature timestamps are compared with.
     """
     app, runtime = build_bolt_app(
         bot=bot, database=database, settings=settings, messenger=messenger
     )
 
+    signing_secret = settings.require_signing_secret()
+
     async def slack_events(request: web.Request) -> web.Response:
-        return await to_aiohttp_response(await app.async_dispatch(await to_bolt_request(request)))
+        try:
+            admitted = await edge.admit(
+                request,
+                signing_secret=signing_secret,
+                allowed_teams=settings.allowed_teams,
+                now=wall_clock(),
+            )
+        except edge.Refused as refusal:
+            log.info("refused a Slack request (%d): %s", refusal.status, refusal.reason)
+            return web.Response(status=refusal.status, text=refusal.reason)
+        if admitted is None:  # Slack checking our certificate
+            return web.Response(status=200)
+        # "socket_mode": bolt takes the checked dict as it is and skips its own signature
+        # check (done above, on the raw bytes); nothing else in bolt depends on the mode.
+        bolt_request = AsyncBoltRequest(
+            body=admitted.body,
+            query=request.query_string,
+            headers=dict(request.headers),
+            mode="socket_mode",
+        )
+        return await to_aiohttp_response(await app.async_dispatch(bolt_request))
 
     web_app.router.add_post(EVENTS_PATH, slack_events)
-    flow = app.oauth_flow
-    if flow is not None:
-
-        async def install(request: web.Request) -> web.Response:
-            return await to_aiohttp_response(
-                await flow.handle_installation(await to_bolt_request(request))
-            )
-
-        async def oauth_redirect(request: web.Request) -> web.Response:
-            return await to_aiohttp_response(
-                await flow.handle_callback(await to_bolt_request(request))
-            )
-
-        web_app.router.add_get(flow.install_path, install)
-        web_app.router.add_get(flow.redirect_uri_path, oauth_redirect)
+    if isinstance(app.oauth_flow, oauth.AllowListedOAuthFlow):
+        oauth.mount(web_app, app.oauth_flow)
 
     async def start(_app: web.Application) -> None:
         await runtime.clients.start()
@@ -213,7 +236,9 @@ async def run_socket_mode(
         bot=bot, database=database, settings=settings, messenger=messenger, socket_mode=True
     )
     await runtime.clients.start()
-    handler = AsyncSocketModeHandler(app, app_token, web_client=runtime.clients.app_client)
+    handler = GuardedSocketModeHandler(
+        app, app_token, web_client=runtime.clients.app_client, allowed_teams=settings.allowed_teams
+    )
     try:
         await handler.connect_async()
         log.info("Slack connected over Socket Mode")

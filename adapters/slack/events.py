@@ -1,20 +1,14 @@
-"""Events API: the App Home tab, members joining a team's channel, and redeliveries.
+"""Events API: the App Home tab and members joining a team's channel.
 
-Slack resends an event it believes we missed (a slow answer, a restart), marked with
-``X-Slack-Retry-Num``; bolt hands every delivery to the listeners. The middleware here
-records each ``event_id`` in our database first, and a delivery whose id is already
-there is acknowledged and dropped, so an event is handled once across retries, restarts
-and replicas.
+Redeliveries never get here: :mod:`adapters.slack.replays` drops them first.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import inbound
@@ -25,21 +19,6 @@ log = logging.getLogger(__name__)
 
 
 def register(app: AsyncApp, runtime: SlackRuntime) -> None:
-    @app.use
-    async def once_per_event(body: dict[str, Any], next: Callable[[], Awaitable[None]]) -> Any:
-        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id:
-            first = await runtime.store.first_delivery(
-                event_id=str(event_id),
-                team_id=inbound.team_id(body),
-                now=runtime.bot.clock.now(),
-            )
-            if not first:
-                log.info("event %s delivered again: already handled", event_id)
-                return BoltResponse(status=200, body="")
-        await next()
-        return None
-
     @app.event("app_home_opened")
     async def home_opened(
         event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient

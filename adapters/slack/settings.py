@@ -7,7 +7,8 @@ Two ways to hold a token:
 
 ``SLACK_SIGNING_SECRET`` verifies every HTTP request; ``SLACK_APP_TOKEN`` (``xapp-…``) lets
 the same app run over Socket Mode. ``SLACK_API_URL`` points every Web API call elsewhere
-(tests, a proxy).
+(tests, a proxy). ``OKRBOT_ALLOWED_TEAMS`` (comma-separated team ids) closes the app to
+every other workspace: their requests get 403 and store nothing.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ BOT_SCOPES = (
     "chat:write",
     "commands",
     "im:write",
+    "im:history",  # finds a prompt already in the DM before resending it after a crash
     "users:read",
     "channels:read",
     "groups:read",
@@ -51,10 +53,16 @@ class SlackSettings:
     redirect_uri: str = ""  # optional: only when the app has several redirect URLs
     scopes: tuple[str, ...] = BOT_SCOPES
     command: str = "/okr"
+    #: The only workspaces served (``OKRBOT_ALLOWED_TEAMS``); empty serves every workspace.
+    allowed_teams: frozenset[str] = frozenset()
 
     @property
     def multi_workspace(self) -> bool:
         return bool(self.client_id and self.client_secret)
+
+    def allows(self, team_id: str) -> bool:
+        """Whether requests from workspace ``team_id`` are served."""
+        return not self.allowed_teams or team_id in self.allowed_teams
 
     @property
     def socket_mode_ready(self) -> bool:
@@ -128,6 +136,9 @@ class SlackSettings:
             )
             or BOT_SCOPES
         )
+        allowed_teams = frozenset(
+            team.strip() for team in env.get("OKRBOT_ALLOWED_TEAMS", "").split(",") if team.strip()
+        )
         return cls(
             signing_secret=signing_secret,
             bot_token=bot_token,
@@ -137,6 +148,7 @@ class SlackSettings:
             api_url=api_url,
             redirect_uri=env.get("SLACK_REDIRECT_URI", "").strip(),
             scopes=scopes,
+            allowed_teams=allowed_teams,
         )
 
     def require_signing_secret(self) -> str:

@@ -21,7 +21,7 @@ from typing import Any
 from adapters.teams.connector import Connector
 from adapters.teams.render import render_message
 from bot.messages import Address, Message
-from bot.ports import Undeliverable
+from bot.ports import Delivery, Undeliverable
 from storage.teams_store import CHANNEL, USER, ConversationRef, TeamsStore
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,11 @@ class TeamsMessenger:
         """Close the connector's HTTP session (a process without the web app calls it)."""
         await self.connector.close()
 
-    async def send(self, address: Address, message: Message) -> None:
+    async def send(
+        self, address: Address, message: Message, *, delivery: Delivery | None = None
+    ) -> None:
+        # Teams offers no way to look for a message already sent: ``delivery`` is unused,
+        # and a send interrupted by a crash may repeat once.
         if address.platform != "teams":
             raise ValueError(f"TeamsMessenger cannot send to {address.platform!r}")
         kind = USER if address.kind == "dm" else CHANNEL

@@ -51,7 +51,15 @@ from bot.loop.schedule import (
 from bot.loop.week_record import take_snapshot
 from bot.messages import Address, Message
 from bot.model import Channel, Member
-from bot.ports import Clock, Messenger, Repository, Undeliverable, UnitOfWork, UnitOfWorkFactory
+from bot.ports import (
+    Clock,
+    Delivery,
+    Messenger,
+    Repository,
+    Undeliverable,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 
 log = logging.getLogger(__name__)
 
@@ -253,7 +261,9 @@ class LoopRunner:
                     await self.on_week_closed(work.closed)
             else:
                 assert work.address is not None and work.message is not None
-                await self.messenger.send(work.address, work.message)
+                key = f"{entry.channel_id}:{entry.member_id}:{entry.week}:{entry.event.value}"
+                delivery = Delivery(key=key, retry=claimed.attempts > 1)
+                await self.messenger.send(work.address, work.message, delivery=delivery)
         except Undeliverable as error:
             await self._unreachable(scheduled, entry, work.member, str(error))
             return Outcome.UNDELIVERABLE

@@ -12,8 +12,11 @@ also behave like a busy Slack:
   checks of :mod:`tests.fakes.slack_block_kit`.
 
 ``response_url`` posts (answers to slash commands and buttons) land on
-``/response/<name>``; :meth:`response_url` makes one. Socket Mode: ``apps.connections.open``
-hands out ``/socket``, where :meth:`socket_send` pushes envelopes and records the acks.
+``/response/<name>``; :meth:`response_url` makes one. Posted messages are kept per
+channel, with their ``metadata``, and ``conversations.history`` answers from them (newest
+first, metadata only with ``include_all_metadata``), as Slack does. Socket Mode:
+``apps.connections.open`` hands out ``/socket``, where :meth:`socket_send` pushes envelopes
+and records the acks.
 """
 
 from __future__ import annotations
@@ -71,6 +74,7 @@ class FakeSlack:
         self.users: dict[str, dict[str, Any]] = {}
         self.channel_members: dict[str, list[str]] = {}  # conversations.members, by channel
         self.socket_acks: list[dict[str, Any]] = []
+        self.history: dict[str, list[dict[str, Any]]] = defaultdict(list)  # by channel, in order
         self._storms: dict[str, list[int]] = defaultdict(list)  # method -> Retry-After per call
         self._refusals: dict[tuple[str, str], str] = {}  # (method, target) -> error
         self._last_post: dict[str, float] = {}
@@ -234,12 +238,21 @@ class FakeSlack:
         self._last_post[channel] = now
         self._window.append(now)
         ts = self._ts()
-        return {
-            "ok": True,
-            "channel": channel,
-            "ts": ts,
-            "message": {"text": args.get("text"), "ts": ts},
-        }
+        posted = {"type": "message", "user": BOT_USER_ID, "text": args.get("text"), "ts": ts}
+        if args.get("metadata"):
+            posted["metadata"] = args["metadata"]
+        self.history[channel].append(posted)
+        return {"ok": True, "channel": channel, "ts": ts, "message": posted}
+
+    def _conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        limit = int(args.get("limit") or 100)
+        with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+        newest_first = list(reversed(self.history.get(str(args.get("channel", "")), [])))
+        messages = [
+            m if with_metadata else {k: v for k, v in m.items() if k != "metadata"}
+            for m in newest_first[:limit]
+        ]
+        return {"ok": True, "messages": messages, "has_more": len(newest_first) > limit}
 
     def _chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
         problems = check_message(args)
@@ -363,6 +376,11 @@ class FakeSlack:
                 self.socket_acks.append(json.loads(message.data))
         return socket
 
+    async def socket_send_raw(self, frame: str, *, timeout: float = 10) -> None:
+        """Push any text frame to the connected Socket Mode client (no ack awaited)."""
+        await asyncio.wait_for(self._socket_connected.wait(), timeout)
+        await self._sockets[-1].send_str(frame)
+
     async def socket_send(self, envelope: dict[str, Any], *, timeout: float = 10) -> dict[str, Any]:
         """Push an envelope to the connected Socket Mode client; returns its ack."""
         await asyncio.wait_for(self._socket_connected.wait(), timeout)
@@ -385,7 +403,7 @@ async def _arguments(request: web.Request) -> dict[str, Any]:
         args.update(json.loads(body))
     else:
         args.update(parse_qsl(body.decode()))
-    for key in ("blocks", "view"):
+    for key in ("blocks", "view", "metadata"):
         if isinstance(args.get(key), str):
             args[key] = json.loads(args[key])
     return args

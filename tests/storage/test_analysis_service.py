@@ -30,7 +30,7 @@ from bot.model import (
     Tier,
     Workspace,
 )
-from bot.ports import Undeliverable
+from bot.ports import Delivery, Undeliverable
 from bot.services.turn import UseCaseError
 from storage.analysis_store import analysis_store_for
 from storage.database import Database
@@ -43,7 +43,9 @@ class RecordingMessenger:
     sent: list[tuple[Address, Message]] = field(default_factory=list)
     fail_next: Exception | None = None
 
-    async def send(self, address: Address, message: Message) -> None:
+    async def send(
+        self, address: Address, message: Message, *, delivery: Delivery | None = None
+    ) -> None:
         if self.fail_next is not None:
             error, self.fail_next = self.fail_next, None
             raise error

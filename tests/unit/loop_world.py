@@ -17,7 +17,7 @@ from bot.loop.ports import WeekClosed
 from bot.loop.service import LoopSettings, RunReport
 from bot.messages import Actions, Address, Form, Message, Reply
 from bot.model import CheckIn, Item
-from bot.ports import Undeliverable
+from bot.ports import Delivery, Undeliverable
 from storage.database import Database
 from storage.loop_store import loop_store_for
 from tests.harness import Team
@@ -38,7 +38,9 @@ class Messenger:
     crash_after_send: int | None = None  # die right after delivering the Nth message
     asked: int = 0
 
-    async def send(self, address: Address, message: Message) -> None:
+    async def send(
+        self, address: Address, message: Message, *, delivery: Delivery | None = None
+    ) -> None:
         self.asked += 1
         if self.asked == self.crash_before_send:
             raise Crash(f"killed before sending to {address.label}")

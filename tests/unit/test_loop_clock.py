@@ -229,7 +229,7 @@ async def test_a_failing_platform_is_retried_then_given_up_on(world: World) -> N
         def __init__(self) -> None:
             self.calls = 0
 
-        async def send(self, address, message) -> None:
+        async def send(self, address, message, *, delivery=None) -> None:
             self.calls += 1
             raise ConnectionError("Slack is down")
 

@@ -96,7 +96,7 @@ async def test_the_clock_process_prints_console_messages_and_routes_the_rest() -
         def __init__(self) -> None:
             self.sent: list[Address] = []
 
-        async def send(self, address: Address, _message) -> None:
+        async def send(self, address: Address, _message, *, delivery=None) -> None:
             self.sent.append(address)
 
     out, platforms = io.StringIO(), Recorder()

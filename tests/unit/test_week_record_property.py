@@ -37,6 +37,7 @@ from bot.loop.entry import WeeklyLoop
 from bot.loop.schedule import WeekSchedule
 from bot.loop.service import LoopSettings
 from bot.messages import Address, Message
+from bot.ports import Delivery
 from storage.analysis_store import analysis_store_for
 from storage.database import Database
 from storage.export_rows import export_rows
@@ -57,7 +58,9 @@ _SAID_WEEK = re.compile(r"check-in for (\d{4}-W\d{2})")
 class Messenger:
     sent: list[tuple[Address, Message]] = field(default_factory=list)
 
-    async def send(self, address: Address, message: Message) -> None:
+    async def send(
+        self, address: Address, message: Message, *, delivery: Delivery | None = None
+    ) -> None:
         self.sent.append((address, message))
 
 

@@ -104,3 +104,15 @@ async def world(
     finally:
         await client.close()
         await settle()
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
+    """How many fuzz cases ran and what they got (the issue's closing note counts them)."""
+    from tests.adapters.slack.fuzzing import TALLY
+
+    if TALLY:
+        answers = ", ".join(f"{status}: {count}" for status, count in sorted(TALLY.items()))
+        terminalreporter.write_line(
+            f"Slack fuzz cases: {sum(TALLY.values())} ({answers}); "
+            f"5xx: {sum(c for s, c in TALLY.items() if s.startswith('5'))}"
+        )

@@ -8,14 +8,17 @@ import copy
 import hashlib
 import hmac
 import json
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
+import sqlalchemy as sa
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.fakes.slack_api import FakeSlack
 
@@ -31,8 +34,9 @@ def fixture(name: str) -> dict[str, Any]:
     return data
 
 
-def sign(body: str, *, timestamp: int, secret: str = SIGNING_SECRET) -> str:
-    base = f"v0:{timestamp}:{body}".encode()
+def sign(body: str | bytes, *, timestamp: int | str, secret: str = SIGNING_SECRET) -> str:
+    raw = body.encode() if isinstance(body, str) else body
+    base = f"v0:{timestamp}:".encode() + raw
     return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
 
 
@@ -66,6 +70,68 @@ async def settle(*, timeout: float = 15.0) -> None:
     others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
     if others:
         await asyncio.wait(others, timeout=timeout)
+
+
+_TABLES: dict[int, list[str]] = {}  # by engine: the schema does not change under a test
+
+
+async def row_counts(engine: AsyncEngine) -> dict[str, int]:
+    """Rows in every table of the database (one query): a refused request changes none."""
+
+    def tables(connection: sa.Connection) -> list[str]:
+        return sorted(sa.inspect(connection).get_table_names())
+
+    async with engine.connect() as connection:
+        names = _TABLES.get(id(engine))
+        if names is None:
+            names = [n for n in await connection.run_sync(tables) if n != "alembic_version"]
+            _TABLES[id(engine)] = names
+        counts = ", ".join(f"(SELECT count(*) FROM {name})" for name in names)
+        row = (await connection.execute(sa.text(f"SELECT {counts}"))).one()
+    return dict(zip(names, (int(count) for count in row), strict=True))
+
+
+_CHATTY = ("", "sqlalchemy", "aiosqlite")
+
+
+class LogWatch(logging.Handler):
+    """Every record logged anywhere, at every level, while installed (:meth:`watching`)."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+    def tracebacks(self) -> list[str]:
+        """The records that carry a traceback: each one is a bug at the edge."""
+        return self.tracebacks_of(self.records)
+
+    @staticmethod
+    def tracebacks_of(records: list[logging.LogRecord]) -> list[str]:
+        found = []
+        for record in records:
+            message = record.getMessage()
+            if record.exc_info or record.exc_text or record.stack_info or "Traceback" in message:
+                found.append(f"{record.name}: {message[:300]}")
+        return found
+
+    def __enter__(self) -> LogWatch:
+        root = logging.getLogger()
+        self._levels = {name: logging.getLogger(name).level for name in _CHATTY}
+        root.addHandler(self)
+        root.setLevel(logging.DEBUG)
+        # SQLAlchemy and aiosqlite narrate every statement below WARNING; their warnings
+        # and errors are still seen.
+        for name in _CHATTY[1:]:
+            logging.getLogger(name).setLevel(logging.WARNING)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        logging.getLogger().removeHandler(self)
+        for name, level in self._levels.items():
+            logging.getLogger(name).setLevel(level)
 
 
 class SlackDriver:

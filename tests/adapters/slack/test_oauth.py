@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -17,8 +18,15 @@ from bot.app import OkrBot
 from bot.clock import ManualClock
 from bot.messages import Address, Text, message
 from storage.database import Database
+from storage.slack_store import STATE_LIFETIME
 from tests.adapters.slack.conftest import QUICK, START
-from tests.adapters.slack.support import SIGNING_SECRET, SlackDriver, eventually, settle
+from tests.adapters.slack.support import (
+    SIGNING_SECRET,
+    SlackDriver,
+    eventually,
+    row_counts,
+    settle,
+)
 from tests.fakes.slack_api import FakeSlack
 
 # slack_sdk's oauth.v2.access still builds aiohttp's BasicAuth (deprecated in aiohttp 3.12+).
@@ -26,8 +34,13 @@ pytestmark = pytest.mark.filterwarnings("ignore:BasicAuth is deprecated:Deprecat
 
 
 @pytest.fixture
+def allowed_teams() -> str:
+    return ""  # OKRBOT_ALLOWED_TEAMS: every workspace
+
+
+@pytest.fixture
 async def installable(
-    sqlite_database: Database,
+    sqlite_database: Database, allowed_teams: str
 ) -> AsyncIterator[tuple[TestClient, FakeSlack, OkrBot]]:
     fake = await FakeSlack(tokens=()).start()  # no token is valid until someone installs
     fake.add_user("U0ALICE", name="Alice", tz="Europe/Berlin")
@@ -37,6 +50,7 @@ async def installable(
             "SLACK_CLIENT_ID": "111.222",
             "SLACK_CLIENT_SECRET": "client-secret",
             "SLACK_API_URL": fake.api_url,
+            "OKRBOT_ALLOWED_TEAMS": allowed_teams,
         }
     )
     assert settings is not None
@@ -57,7 +71,7 @@ async def installable(
         await fake.close()
 
 
-async def install(client: TestClient) -> None:
+async def install(client: TestClient, *, expect: int = 200) -> None:
     page = await client.get("/slack/install")
     assert page.status == 200
     html = await page.text()
@@ -75,7 +89,7 @@ async def install(client: TestClient) -> None:
         params={"code": "one-time-code", "state": query["state"][0]},
         headers={"Cookie": f"slack-app-oauth-state={cookie.value}"},
     )
-    assert back.status == 200, await back.text()
+    assert back.status == expect, await back.text()
 
 
 async def test_installing_stores_the_workspaces_token_and_commands_then_work(installable) -> None:
@@ -107,3 +121,47 @@ async def test_a_redirect_with_a_forged_state_installs_nothing(installable) -> N
     assert back.status >= 400
     assert fake.calls_to("oauth.v2.access") == []
     assert fake.tokens == set()
+
+
+async def state_rows(database: Database) -> int:
+    return (await row_counts(database.engine))["slack_oauth_states"]
+
+
+async def test_anonymous_install_pages_leave_no_state_behind_once_expired(
+    installable, sqlite_database: Database
+) -> None:
+    client, _, bot = installable
+    for _ in range(200):
+        assert (await client.get("/slack/install")).status == 200
+    assert await state_rows(sqlite_database) == 200  # each is good for ten minutes
+    bot.clock.advance(STATE_LIFETIME + timedelta(seconds=1))  # type: ignore[attr-defined]
+    assert (await client.get("/slack/install")).status == 200
+    assert await state_rows(sqlite_database) == 1
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        pytest.param({"code": "c", "state": "s" * 201}, id="state-longer-than-its-column"),
+        pytest.param({"code": "c\x00", "state": "s"}, id="nul-in-code"),
+    ],
+)
+async def test_a_callback_with_an_unbounded_query_gets_400(installable, params) -> None:
+    client, fake, _ = installable
+    back = await client.get("/slack/oauth_redirect", params=params)
+    assert back.status == 400
+    assert fake.calls_to("oauth.v2.access") == []
+
+
+@pytest.mark.parametrize("allowed_teams", ["T0OTHER"])
+async def test_a_workspace_not_allowed_cannot_install(
+    installable, allowed_teams, sqlite_database: Database
+) -> None:
+    client, fake, _ = installable
+    page = await client.get("/slack/install", params={"team": fake.team_id})
+    assert page.status == 403
+    before = await row_counts(sqlite_database.engine)
+    await install(client, expect=403)  # Slack's code turns out to be for fake.team_id
+    after = await row_counts(sqlite_database.engine)
+    assert after["slack_installations"] == after["slack_bots"] == 0
+    assert after["slack_oauth_states"] == before["slack_oauth_states"]  # the one used is gone

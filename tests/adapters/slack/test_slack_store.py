@@ -8,8 +8,15 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from slack_sdk.oauth.installation_store.models.installation import Installation
 
+from bot.clock import ManualClock
 from storage.database import Database
-from storage.slack_store import SlackProfile, SlackStore, metadata
+from storage.slack_store import (
+    COMMAND_MEMORY,
+    STATE_LIFETIME,
+    SlackProfile,
+    SlackStore,
+    metadata,
+)
 
 NOW = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
 
@@ -111,7 +118,43 @@ async def test_installations_and_oauth_state_live_in_our_database(database: Data
     assert bot is not None and bot.bot_token == "xoxb-acme"
     assert await installations.async_find_bot(enterprise_id=None, team_id="T8") is None
 
-    states = store.state_store()
+    states = store.state_store(clock=ManualClock(NOW))
     state = await states.async_issue()
     assert await states.async_consume(state)
     assert not await states.async_consume(state)  # a state is good for one install
+
+
+async def _count(database: Database, table: str) -> int:
+    async with database.engine.connect() as connection:
+        return int((await connection.execute(sa.text(f"SELECT count(*) FROM {table}"))).scalar())
+
+
+async def test_a_trigger_id_is_taken_once_and_swept_after_the_replay_window(
+    database: Database,
+) -> None:
+    store = SlackStore(database.engine)
+    firsts = await asyncio.gather(
+        *[store.first_command(trigger_id="1.2.abc", team_id="T1", now=NOW) for _ in range(6)]
+    )
+    assert firsts.count(True) == 1
+    later = NOW + COMMAND_MEMORY + timedelta(seconds=1)
+    await store.prune(later, force=True)
+    assert await _count(database, "slack_command_triggers") == 0
+    # an event id is remembered much longer than a trigger id
+    await store.first_delivery(event_id="Ev1", team_id="T1", now=NOW)
+    await store.prune(later, force=True)
+    assert await _count(database, "slack_processed_events") == 1
+
+
+async def test_oauth_states_are_swept_when_expired_and_never_pile_up(database: Database) -> None:
+    clock = ManualClock(NOW)
+    states = SlackStore(database.engine).state_store(clock=clock, max_pending=50)
+    issued = [await states.async_issue() for _ in range(200)]
+    assert await _count(database, "slack_oauth_states") == 50
+    assert await states.async_consume(issued[-1])  # the newest are the ones kept
+    assert not await states.async_consume(issued[0])
+    clock.advance(STATE_LIFETIME + timedelta(seconds=1))
+    fresh = await states.async_issue()
+    assert await _count(database, "slack_oauth_states") == 1
+    assert not await states.async_consume(issued[-2])  # expired
+    assert await states.async_consume(fresh)

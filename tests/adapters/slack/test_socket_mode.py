@@ -11,7 +11,7 @@ from bot.app import OkrBot
 from bot.clock import ManualClock
 from storage.database import Database
 from tests.adapters.slack.conftest import QUICK, START
-from tests.adapters.slack.support import eventually, fixture
+from tests.adapters.slack.support import LogWatch, eventually, fixture, row_counts
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
 
 
@@ -71,6 +71,55 @@ async def test_commands_and_events_work_over_socket_mode(
         await eventually(lambda: fake_slack.accepted("views.publish"))
         await asyncio.sleep(0.2)
         assert len(fake_slack.calls_to("views.publish")) == 1
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+
+
+async def test_malformed_envelopes_are_acked_and_run_nothing(
+    fake_slack: FakeSlack, sqlite_database: Database
+) -> None:
+    settings = SlackSettings.from_env(
+        {
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_APP_TOKEN": "xapp-1-socket",
+            "SLACK_API_URL": fake_slack.api_url,
+            "OKRBOT_ALLOWED_TEAMS": fake_slack.team_id,
+        }
+    )
+    assert settings is not None
+    clock = ManualClock(START)
+    messenger = build_messenger(
+        database=sqlite_database, settings=settings, clock=clock, limits=QUICK
+    )
+    bot = OkrBot(uow=sqlite_database.uow, clock=clock, messenger=messenger)
+    running = asyncio.create_task(
+        run_socket_mode(bot=bot, database=sqlite_database, settings=settings)
+    )
+    command = {**fixture("slash_command"), "response_url": fake_slack.response_url("s")}
+    bad_payloads = [
+        ("slash_commands", "x"),
+        ("slash_commands", {**command, "text": 7}),
+        ("slash_commands", {**command, "team_id": "T0STRANGER"}),  # not allowed
+        ("interactive", {**fixture("block_actions_message"), "actions": "x"}),
+        ("interactive", {**fixture("view_submission"), "view": "x"}),
+        ("events_api", {**fixture("app_home_opened"), "event_id": "E" * 65}),
+        ("events_api", {**fixture("app_home_opened"), "event": {"type": "x\x00"}}),
+        ("mystery", {}),
+    ]
+    try:
+        with LogWatch() as logs:
+            before = await row_counts(sqlite_database.engine)
+            for number, (kind, payload) in enumerate(bad_payloads):
+                envelope = {"envelope_id": f"bad-{number}", "type": kind, "payload": payload}
+                ack = await fake_slack.socket_send(envelope)
+                assert ack == {"envelope_id": f"bad-{number}"}  # acked empty: not redelivered
+            await asyncio.sleep(0.2)
+            assert await row_counts(sqlite_database.engine) == before
+            assert fake_slack.responses == []
+            assert not fake_slack.calls_to("users.info")
+            assert logs.tracebacks() == []
     finally:
         running.cancel()
         with contextlib.suppress(asyncio.CancelledError):
