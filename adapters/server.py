@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import BadHttpMessage
 from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.metrics import CONTENT_TYPE, METRICS, Metrics
@@ -107,10 +108,34 @@ async def metrics(request: web.Request) -> web.Response:
                         headers={"Content-Type": CONTENT_TYPE})
 
 
+class MalformedRequests(logging.Filter):
+    """aiohttp answers a request it cannot parse (a request line or header over its limits,
+    bytes that are not HTTP) with 400 itself, then logs the parser's exception at ERROR with
+    a traceback. It is the client's fault and already answered: one line at INFO, the
+    reason without the traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, BadHttpMessage):
+            record.levelno, record.levelname = logging.INFO, "INFO"
+            record.msg = "refused a malformed HTTP request (400): %s"
+            record.args = (getattr(error, "message", "") or type(error).__name__,)
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+def quiet_malformed_requests() -> None:
+    """Install :class:`MalformedRequests` on aiohttp's server logger (once)."""
+    logger = logging.getLogger("aiohttp.server")
+    if not any(isinstance(f, MalformedRequests) for f in logger.filters):
+        logger.addFilter(MalformedRequests())
+
+
 def base_app(*, database: Any = None, metrics_of: Metrics | None = None,
              ready_timeout: float = READY_TIMEOUT) -> web.Application:
     """The web app every server starts from: health, readiness and metrics (``database``
     is what /readyz checks; ``metrics_of`` defaults to the process's :data:`METRICS`)."""
+    quiet_malformed_requests()
     app = web.Application(middlewares=[measure])
     app[METRICS_KEY] = metrics_of or METRICS
     app[READINESS_KEY] = Readiness(database, timeout=ready_timeout)
