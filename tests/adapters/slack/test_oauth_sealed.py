@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestClient
 from bot.app import OkrBot
 from bot.messages import Address, Text, message
 from storage.database import Database
-from tests.adapters.slack.test_oauth import install, installable  # noqa: F401
+from tests.adapters.slack.test_oauth import allowed_teams, install, installable  # noqa: F401
 from tests.fakes.slack_api import FakeSlack
 
 pytestmark = pytest.mark.filterwarnings("ignore:BasicAuth is deprecated:DeprecationWarning")
