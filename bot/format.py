@@ -49,6 +49,15 @@ def pace_caption(kr: KeyResult, expected: float | None) -> str:
     return f"now {now} · {progress}% (pace {round(expected * 100)}%) · {verdict}"
 
 
+def count_of(part: int, whole: int, noun: str, verb: str = "") -> str:
+    """``1 of 1 item moves``, ``2 of 5 items move``, ``1 of 3 items``: the noun agrees with
+    the whole, the verb with the part (``verb`` is its plural form: ``move``)."""
+    text = f"{part} of {whole} {noun if whole == 1 else noun + 's'}"
+    if not verb:
+        return text
+    return f"{text} {verb + 's' if part == 1 else verb}"
+
+
 def quote(text: str, limit: int = 80) -> str:
     """An item's text in quotes for a one-line answer, shortened if long."""
     shown = text if len(text) <= limit else text[: limit - 1] + "…"

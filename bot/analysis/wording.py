@@ -9,7 +9,8 @@ MAX_ITEM_CHARS = 120
 
 def ratio(value: float | None) -> str:
     """A 0..1 ratio with two decimals: ``0.43``; a dash when there is none."""
-    return "–" if value is None else f"{value:.2f}"
+    # round first and add +0.0: a tiny negative (an unmoved decrease KR) is "0.00", not "-0.00"
+    return "–" if value is None else f"{round(value, 2) + 0.0:.2f}"
 
 
 def percent(value: float) -> str:

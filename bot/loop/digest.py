@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from bot import format as fmt
+from bot.analysis import wording as say
 from bot.analysis.frozen import WeekFigures
 from bot.analysis.inputs import BlockerReport, WeekTotals
 from bot.messages import (
@@ -183,7 +185,7 @@ def _capped(lines: list[str]) -> tuple[str, ...]:
 
 
 def _ratio(value: float | None) -> str:
-    return "–" if value is None else f"{value:.2f}"
+    return say.ratio(value)
 
 
 def _trend_text(data: DigestData) -> str:
@@ -218,8 +220,8 @@ def digest_message(data: DigestData) -> Message:
         aligned = sum(1 for item in data.items if item.aligned)
         parts.append(
             Text(
-                f"*Alignment {_ratio(ratio)}* — {aligned} of {len(data.items)} item"
-                f"{'s' if len(data.items) != 1 else ''} move an active key result"
+                f"*Alignment {_ratio(ratio)}* — "
+                f"{fmt.count_of(aligned, len(data.items), 'item', 'move')} an active key result"
                 f"{_trend_text(data)}"
             )
         )

@@ -134,7 +134,7 @@ def test_review_message_shows_each_kr_and_the_killed_ones() -> None:
     assert lists["Killed KRs and why"] == (
         "KR-3 metric 3: killed on 2026-01-21 — nobody needs it",
     )
-    assert lists["Alignment by week"][2] == "2026-W04: – (0 of 0 items)"
+    assert lists["Alignment by week"][2] == "2026-W04 (week of 19 Jan): – (0 of 0 items)"
     assert "0.90" in shown.fallback
 
 
