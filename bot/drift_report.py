@@ -7,7 +7,6 @@ from bot import format as fmt
 from bot.analysis import Finding, Review, WeekAnalysis, ZombieStatus
 from bot.analysis import wording as say
 from bot.analysis.review import KrReview, WeekAlignment
-from bot.weeks import week_label
 from bot.messages import (
     Actions,
     BulletList,
@@ -24,6 +23,7 @@ from bot.messages import (
     TextInput,
     message,
 )
+from bot.weeks import week_label
 
 ZOMBIE_KEEP = "zombie.keep"
 ZOMBIE_KILL = "zombie.kill"

@@ -28,9 +28,9 @@ from bot.model import Channel, Cycle, iso_week
 from bot.ports import Clock, Messenger, Repository, Undeliverable, UnitOfWorkFactory
 from bot.services.turn import UseCaseError
 
+from .findings import WeekAnalysis
 from .ports import AnalysisStore, AnalysisStoreFactory, NoticeKind
 from .review import review_cycle
-from .findings import WeekAnalysis
 from .weekly import analyse_week
 
 log = logging.getLogger(__name__)

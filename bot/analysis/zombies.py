@@ -15,7 +15,7 @@ from bot.model import find_reference
 from . import wording as say
 from .drift import blocker_lines
 from .findings import Finding, NudgeRecord, Rule
-from .inputs import ChannelWeek, KrWeek, Thresholds
+from .inputs import ChannelWeek, KrWeek
 from .weeks import weeks_between, weeks_ending
 
 

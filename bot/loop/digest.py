@@ -35,6 +35,7 @@ from bot.messages import (
 )
 from bot.model import Cycle, KeyResult, KrAction, KrState, Tier
 from bot.services.okrs import kr_progress
+from bot.weeks import week_label
 
 MAX_LISTED = 15  # items per list before "… and N more": a digest must stay readable
 TREND_WEEKS = 4
@@ -201,7 +202,9 @@ def _trend_text(data: DigestData) -> str:
 
 def digest_message(data: DigestData) -> Message:
     total = len(data.answered) + len(data.partial) + len(data.missing)
-    parts: list[Part] = [Heading(f"Weekly digest · #{data.channel_name} · {data.week}")]
+    parts: list[Part] = [
+        Heading(f"Weekly digest · #{data.channel_name} · {week_label(data.week)}")
+    ]
     who = f"*{len(data.answered)} of {total} checked in*"
     if data.answered:
         who += ": " + ", ".join(_who(p) for p in data.answered)
