@@ -221,14 +221,15 @@ async def test_a_tag_goes_to_the_week_open_by_the_channels_clock(okrs: Team) -> 
     # The Berlin team closes Wednesday 17:00 Berlin (16:00 UTC in November).
     okrs.clock.set(datetime(2026, 11, 25, 15, 59, tzinfo=UTC))
     said = await okrs.say("alice", 'tag "just in time" KR-1')
-    assert "added to your check-in for 2026-W48 (week of 23 Nov)." in said.text  # open, and prompted
+    # open, and prompted
+    assert "added to your check-in for 2026-W48 (week of 23 Nov)." in said.text
     okrs.clock.advance(timedelta(minutes=1))
     said = await okrs.say("alice", 'tag "right after the close" KR-1')
-    assert said.text.endswith(
-        "added to your check-in for 2026-W49 (week of 30 Nov), which opens Monday 10:00."), said.text
+    assert said.text.endswith("added to your check-in for 2026-W49 (week of 30 Nov), which "
+                              "opens Monday 10:00."), said.text
     okrs.clock.set(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))  # Monday 10:00 in Berlin
     said = await okrs.say("alice", 'tag "on Monday" KR-1')
-    assert said.text.endswith("added to your check-in for 2026-W49."), said.text
+    assert said.text.endswith("added to your check-in for 2026-W49 (week of 30 Nov)."), said.text
 
 
 async def test_wrong_input_changes_nothing(okrs: Team) -> None:
