@@ -119,7 +119,8 @@ review
     # bob was asked for W02 and answers it on Thursday: kept, late, apart
     assert "Stored as a late answer for 2027-W02" in out
     review = after(out, "Outcome review")
-    assert "2027-W02 (week of 11 Jan): 0.50 at close (1 of 2 items); 0.67 with 1 late item" in review
+    assert ("2027-W02 (week of 11 Jan): 0.50 at close (1 of 2 items); 0.67 with 1 late item"
+            in review)
 
 
 def test_decisions_count_from_their_moment_and_a_merged_krs_items_go_to_its_target(
