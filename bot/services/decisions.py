@@ -126,7 +126,7 @@ async def keep(cmd: rq.KeepKeyResult, turn: Turn) -> Reply:
                                      weeks=weeks)
     await _decide(turn, kr, DecisionKind.KEEP, reason=reason)
     return text_reply(f"{kr.code} is kept: {reason}. No zombie nudge for it until "
-                      f"{kr.snoozed_until:%d %b} (the next {say.plural(weeks, 'weekly close')}).",
+                      f"{kr.snoozed_until:%d %b} ({say.plural(weeks, 'weekly close')}).",
                       public=True)
 
 
