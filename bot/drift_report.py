@@ -83,7 +83,8 @@ def drift_dm(analysis: WeekAnalysis, *, channel: str) -> Message | None:
     )
 
 
-def zombie_nudge(zombie: ZombieStatus | Finding, *, channel: str, channel_id: str = "") -> Message:
+def zombie_nudge(zombie: ZombieStatus | Finding, *, channel: str, channel_id: str = "",
+                 keep_weeks: int = 2) -> Message:
     """The nudge about one zombie KR: the evidence, and Keep / Kill / Redirect buttons whose
     value is ``"<channel id>|KR-3"`` — the nudge is a DM, and an owner of two teams has two
     KR-3s (the same choice is open by command everywhere)."""
@@ -95,7 +96,8 @@ def zombie_nudge(zombie: ZombieStatus | Finding, *, channel: str, channel_id: st
         Text(finding.headline),
         BulletList(finding.evidence),
         Text(
-            "*Keep* it (with a reason; no nudge for two weeks), *kill* it (with a reason; it "
+            f"*Keep* it (with a reason; no nudge for {say.plural(keep_weeks, 'weekly close')}), "
+            "*kill* it (with a reason; it "
             "stays in the review), or *redirect* it to a new target or into another KR."
         ),
         Actions((
@@ -111,7 +113,7 @@ def zombie_nudge(zombie: ZombieStatus | Finding, *, channel: str, channel_id: st
     )
 
 
-def decision_form(*, action_id: str, kr_code: str) -> Form:
+def decision_form(*, action_id: str, kr_code: str, keep_weeks: int = 2) -> Form:
     """The form a nudge button opens: a reason for keep and kill, a new target or the KR to
     merge into for redirect. ``state`` is the KR code."""
     if action_id == ZOMBIE_REDIRECT:
@@ -131,7 +133,8 @@ def decision_form(*, action_id: str, kr_code: str) -> Form:
         raise ValueError(f"not a zombie action: {action_id!r}")
     verb = "Keep" if action_id == ZOMBIE_KEEP else "Kill"
     hint = (
-        "No zombie nudge about it for two weeks." if action_id == ZOMBIE_KEEP
+        f"No zombie nudge about it for {say.plural(keep_weeks, 'weekly close')}."
+        if action_id == ZOMBIE_KEEP
         else "It leaves the active set and stays in the review."
     )
     return Form(

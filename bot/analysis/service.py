@@ -99,7 +99,8 @@ class WeeklyAnalysis:
                     findings=[zombie.finding.as_dict()],
                 ):
                     sends.append((NoticeKind.NUDGE, zombie.kr_id, zombie_nudge(
-                        zombie, channel=label, channel_id=channel.external_id)))
+                        zombie, channel=label, channel_id=channel.external_id,
+                        keep_weeks=int(channel.threshold("keep_snooze_weeks")))))
             await uow.commit()
         outcome = WeekOutcome()
         address = dm(workspace, owner)

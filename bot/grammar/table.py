@@ -281,7 +281,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
         examples=('keep KR-3 "the work lands next sprint"',),
         read=forms.parse_keep,
         group=_DECIDE,
-        description="Snoozes the zombie nudge for two weeks.",
+        description="Snoozes the zombie nudge for the next two weekly closes (the keep-snooze "
+        "setting).",
     ),
     CommandSpec(
         name="revive",
