@@ -79,7 +79,8 @@ def low_alignment(inputs: ChannelWeek) -> Finding | None:
     if before is not None:
         numbers.append(("alignment_before", before))
     per_week = tuple(
-        f"{w}: {inputs.totals_for(w).aligned} of {inputs.totals_for(w).shipped} items aligned "
+        f"{w}: {say.count_of(inputs.totals_for(w).aligned, inputs.totals_for(w).shipped, 'item')}"
+        " aligned "
         f"({say.ratio(inputs.totals_for(w).alignment)})"
         for w in weeks
     )
@@ -87,7 +88,8 @@ def low_alignment(inputs: ChannelWeek) -> Finding | None:
         rule=Rule.LOW_ALIGNMENT,
         weeks=weeks,
         headline=(
-            f"{totals.aligned} of {totals.shipped} items shipped in {week} moved an active KR: "
+            f"{say.count_of(totals.aligned, totals.shipped, 'item')} shipped in {week} moved an "
+            "active KR: "
             f"alignment {say.ratio(now)}, {' and '.join(reasons)}."
         ),
         action=(
@@ -222,7 +224,7 @@ def catch_all_tagging(inputs: ChannelWeek) -> Finding | None:
             f"this week's {code} items where another KR fits better."
         ),
         evidence=tuple(
-            f"{w}: {code} got {per_week[w][dominant[0]]} of {totals[w]} tags "
+            f"{w}: {code} got {say.count_of(per_week[w][dominant[0]], totals[w], 'tag')} "
             f"({say.percent(share)})" for w, share in zip(weeks, shares, strict=True)
         ) + (f"No tags: {', '.join(other.label for other in idle)}",),
         kr_codes=(code, *idle_codes),

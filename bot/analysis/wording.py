@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Protocol
 
+# "1 of 1 item", "2 of 5 items move": one rule for every count, the core's
+from bot.format import count_of as count_of
+from bot.weeks import week_start
+
 MAX_ITEM_CHARS = 120
 
 
@@ -47,9 +51,16 @@ def plural(count: int, word: str, many: str | None = None) -> str:
 
 
 def week_span(weeks: tuple[str, ...]) -> str:
+    """``2027-W01–2027-W03, weeks of 4–18 Jan``: the keys, and the Mondays they start on
+    (see :func:`bot.weeks.week_label`) so no reader has to know ISO week numbers."""
     if not weeks:
         return ""
-    return weeks[0] if len(weeks) == 1 else f"{weeks[0]}–{weeks[-1]}"
+    first, last = week_start(weeks[0]), week_start(weeks[-1])
+    if len(weeks) == 1:
+        return f"{weeks[0]}, week of {first.day} {first:%b}"
+    if first.month == last.month:
+        return f"{weeks[0]}–{weeks[-1]}, weeks of {first.day}–{last.day} {last:%b}"
+    return f"{weeks[0]}–{weeks[-1]}, weeks of {first.day} {first:%b} – {last.day} {last:%b}"
 
 
 def joined(names: list[str] | tuple[str, ...]) -> str:

@@ -118,7 +118,7 @@ def test_the_stuck_blocker_counts_every_week_and_the_owner_is_not_told_to_talk_t
     out = three_blocked_weeks(tmp_path, "")
     warning = out[out.index("■ Drift in #team · 2027-W03 (week of 18 Jan)"):]
     assert ("@alice and @carol reported a blocker at least 3 weeks running "
-            "(2027-W01–2027-W03).") in warning
+            "(2027-W01–2027-W03, weeks of 4–18 Jan).") in warning
     assert "2 weeks running" not in warning  # W02's warning rightly said 2
     assert "Talk to @alice this week and remove the blocker, or escalate it." in warning
     assert "Talk to @carol" not in out and "Your own blocker is yours to escalate." in warning
@@ -129,6 +129,7 @@ def test_digest_counts_agree_and_weeks_carry_their_dates(tmp_path: Path) -> None
     assert "■ Weekly digest · #team · 2027-W01 (week of 4 Jan)" in out
     assert "Alignment 1.00 — 1 of 1 item moves an active key result" in out
     assert "item move " not in out
+    assert "KR-1 got 1 of 1 tag (100 %)" in out and "1 of 1 tags" not in out
     review = answer_to(out, "review")
     assert "  • 2027-W02 (week of 11 Jan): 1.00 at close (1 of 1 item)" in review
 
