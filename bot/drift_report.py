@@ -237,10 +237,11 @@ def _below_bar_advice(review: Review, elapsed: float | None) -> str:
     if elapsed is None or elapsed >= MOSTLY_DONE:
         return (f"{below}: most of the work did not reach its key results. Worth a "
                 "retrospective before the next cycle's OKRs.")
-    when = "Early in the cycle" if elapsed < 1 / 3 else "Midway through the cycle"
-    return (f"{when} ({say.percent(elapsed)} elapsed) attainment is measured against the "
-            f"full targets, so {below.replace('*', '')} says little yet: the KRs have the rest "
-            "of the cycle to move. Progress against pace is the fairer measure for now.")
+    when = "Early in the cycle" if elapsed < 1 / 3 else "Part-way through the cycle"
+    return (f"*{when}* ({say.percent(elapsed)} elapsed): mean attainment "
+            f"{say.ratio(review.mean_attainment)} is below {say.ratio(review.attainment_bar)}, "
+            "but it is measured against the full targets and the KRs have the rest of the "
+            "cycle to move. Progress against pace is the fairer measure for now.")
 
 
 def review_message(review: Review, *, channel: str, elapsed: float | None = None) -> Message:
