@@ -20,6 +20,7 @@ from bot.grammar.table import (
     LEADING_WORDS,
     CommandSpec,
     Who,
+    closest_command,
     find_command,
     suggestion,
     unknown_topic,
@@ -77,13 +78,18 @@ def _spec_for(word: Token, line: Line) -> CommandSpec:
                     command=spec.name,
                 )
         return spec
+    # The answer shows the usage and an example of the command most likely meant; with no
+    # likely one, the generic usage line and an example (CommandError.message).
+    meant: str | None = None
     if is_kr_code(word):  # "/okr KR-3": most likely wants to see it
-        hint = f" — did you mean “show {word.text}”?"
+        hint, meant = f" — did you mean “show {word.text}”?", "show"
     elif word.quoted:  # '/okr "Ship it" KR-3': an item, most likely to tag
-        hint = f" — did you mean “tag {word.raw} …”?"
+        hint, meant = f" — did you mean “tag {word.raw} …”?", "tag"
     else:
+        closest = closest_command(first)
         hint = suggestion(first)
-    raise CommandError(f"unknown command “{word.raw}”{hint}")
+        meant = closest.name if closest else None
+    raise CommandError(f"unknown command “{word.raw}”{hint}", command=meant)
 
 
 def help_message(topic: str | None, *, prefix: str) -> Message:

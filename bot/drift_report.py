@@ -3,6 +3,7 @@ report and the ``review`` message, as neutral messages every adapter renders."""
 
 from __future__ import annotations
 
+from bot import format as fmt
 from bot.analysis import Finding, Review, WeekAnalysis, ZombieStatus
 from bot.analysis import wording as say
 from bot.analysis.review import KrReview, WeekAlignment
@@ -22,6 +23,7 @@ from bot.messages import (
     TextInput,
     message,
 )
+from bot.weeks import week_label
 
 ZOMBIE_KEEP = "zombie.keep"
 ZOMBIE_KILL = "zombie.kill"
@@ -63,7 +65,7 @@ def drift_dm(analysis: WeekAnalysis, *, channel: str) -> Message | None:
     if analysis.quiet:
         return None
     parts: list[Part] = [
-        Heading(f"Drift in {channel}, week {analysis.week}"),
+        Heading(f"Drift in {channel} · {week_label(analysis.week)}"),
         Text(
             f"{say.plural(len(analysis.findings), 'warning')} from last week's check-ins. "
             "Each comes with its evidence and one thing you could do."
@@ -81,7 +83,8 @@ def drift_dm(analysis: WeekAnalysis, *, channel: str) -> Message | None:
     )
 
 
-def zombie_nudge(zombie: ZombieStatus | Finding, *, channel: str, channel_id: str = "") -> Message:
+def zombie_nudge(zombie: ZombieStatus | Finding, *, channel: str, channel_id: str = "",
+                 keep_weeks: int = 2) -> Message:
     """The nudge about one zombie KR: the evidence, and Keep / Kill / Redirect buttons whose
     value is ``"<channel id>|KR-3"`` — the nudge is a DM, and an owner of two teams has two
     KR-3s (the same choice is open by command everywhere)."""
@@ -93,7 +96,8 @@ def zombie_nudge(zombie: ZombieStatus | Finding, *, channel: str, channel_id: st
         Text(finding.headline),
         BulletList(finding.evidence),
         Text(
-            "*Keep* it (with a reason; no nudge for two weeks), *kill* it (with a reason; it "
+            f"*Keep* it (with a reason; no nudge for {say.plural(keep_weeks, 'weekly close')}), "
+            "*kill* it (with a reason; it "
             "stays in the review), or *redirect* it to a new target or into another KR."
         ),
         Actions((
@@ -109,7 +113,7 @@ def zombie_nudge(zombie: ZombieStatus | Finding, *, channel: str, channel_id: st
     )
 
 
-def decision_form(*, action_id: str, kr_code: str) -> Form:
+def decision_form(*, action_id: str, kr_code: str, keep_weeks: int = 2) -> Form:
     """The form a nudge button opens: a reason for keep and kill, a new target or the KR to
     merge into for redirect. ``state`` is the KR code."""
     if action_id == ZOMBIE_REDIRECT:
@@ -129,7 +133,8 @@ def decision_form(*, action_id: str, kr_code: str) -> Form:
         raise ValueError(f"not a zombie action: {action_id!r}")
     verb = "Keep" if action_id == ZOMBIE_KEEP else "Kill"
     hint = (
-        "No zombie nudge about it for two weeks." if action_id == ZOMBIE_KEEP
+        f"No zombie nudge about it for {say.plural(keep_weeks, 'weekly close')}."
+        if action_id == ZOMBIE_KEEP
         else "It leaves the active set and stays in the review."
     )
     return Form(
@@ -141,11 +146,12 @@ def decision_form(*, action_id: str, kr_code: str) -> Form:
     )
 
 
-def drift_report(analysis: WeekAnalysis, *, channel: str, in_progress: bool = False) -> Message:
+def drift_report(analysis: WeekAnalysis, *, channel: str, status: str = "") -> Message:
     """The ``drift`` command's answer: every rule that fires now, the zombie KRs (nudged or
-    held), or a plain "all quiet"."""
-    status = " (the week is still open)" if in_progress else ""
-    parts: list[Part] = [Heading(f"Drift report for {channel}, week {analysis.week}{status}")]
+    held), or a plain "all quiet". ``status`` says whether the week is closed."""
+    parts: list[Part] = [Heading(f"Drift report for {channel} · {week_label(analysis.week)}")]
+    if status:
+        parts.append(Note(f"{analysis.week} is {status}."))
     if analysis.quiet and not analysis.zombies:
         parts.append(Text("All quiet: no drift rule fires and no KR looks like a zombie."))
     for finding in analysis.findings:
@@ -187,16 +193,26 @@ def _kr_caption(kr: KrReview) -> str:
     elif kr.state.value != "active":
         bits.append(kr.state.value)
     for decision in kr.decisions:
-        reason = f": {say.clip(decision.reason, 80)}" if decision.reason else ""
+        reason = (f": {say.clip(decision.reason, 80)}"
+                  if _own_reason(decision.reason, kr.merged_into) else "")
         bits.append(f"{decision.kind.value} {decision.decided_on.isoformat()}{reason}")
     return " · ".join(bits)
+
+
+def _own_reason(reason: str | None, merged_into: str | None) -> bool:
+    """Whether a decision's reason says more than the merge the line already names (a merge
+    without a typed reason stores "merged into KR-4")."""
+    if not reason:
+        return False
+    return not (merged_into and reason.strip().lower() == f"merged into {merged_into}".lower())
 
 
 def _week_line(week: WeekAlignment, review: Review) -> str:
     """``2027-W02: 0.20 at close (1 of 5 items); 0.33 with 1 late item · confidence KR-1 6.0``:
     what the digest said, and apart what was answered after the close."""
     at = " at close" if week.closed else ""
-    line = f"{week.week}: {say.ratio(week.ratio)}{at} ({week.aligned} of {week.shipped} items)"
+    line = (f"{week_label(week.week)}: {say.ratio(week.ratio)}{at} "
+            f"({fmt.count_of(week.aligned, week.shipped, 'item')})")
     if week.late_shipped:
         line += (f"; {say.ratio(week.ratio_with_late)} with "
                  f"{say.plural(week.late_shipped, 'late item')}")
@@ -209,10 +225,30 @@ def _week_line(week: WeekAlignment, review: Review) -> str:
     return line
 
 
-def review_message(review: Review, *, channel: str) -> Message:
+#: From this share of the cycle on, the review speaks of the cycle as (nearly) done.
+MOSTLY_DONE = 0.75
+
+
+def _below_bar_advice(review: Review, elapsed: float | None) -> str:
+    """A low mean attainment means what it says only once the cycle is mostly done: before,
+    the KRs are measured against targets they have the rest of the cycle to reach."""
+    below = (f"*Mean attainment {say.ratio(review.mean_attainment)} is below "
+             f"{say.ratio(review.attainment_bar)}*")
+    if elapsed is None or elapsed >= MOSTLY_DONE:
+        return (f"{below}: most of the work did not reach its key results. Worth a "
+                "retrospective before the next cycle's OKRs.")
+    when = "Early in the cycle" if elapsed < 1 / 3 else "Part-way through the cycle"
+    return (f"*{when}* ({say.percent(elapsed)} elapsed): mean attainment "
+            f"{say.ratio(review.mean_attainment)} is below {say.ratio(review.attainment_bar)}, "
+            "but it is measured against the full targets and the KRs have the rest of the "
+            "cycle to move. Progress against pace is the fairer measure for now.")
+
+
+def review_message(review: Review, *, channel: str, elapsed: float | None = None) -> Message:
     """The ``review`` command's answer: per KR baseline → final, attainment, items by tier,
     items shipped while its metric did not move, decisions; per channel the mean attainment
-    (called out below the bar), alignment by week and the killed KRs with their reasons."""
+    (called out below the bar), alignment by week and the killed KRs with their reasons.
+    ``elapsed`` is the share of an ongoing cycle gone (None: the cycle is over)."""
     cycle = review.cycle
     parts: list[Part] = [
         Heading(f"Outcome review: {cycle.name} in {channel}"),
@@ -224,11 +260,7 @@ def review_message(review: Review, *, channel: str) -> Message:
         )),
     ]
     if review.below_bar:
-        parts.append(Text(
-            f"*Mean attainment {say.ratio(review.mean_attainment)} is below "
-            f"{say.ratio(review.attainment_bar)}*: most of the work did not reach its "
-            "key results. Worth a retrospective before the next cycle's OKRs."
-        ))
+        parts.append(Text(_below_bar_advice(review, elapsed)))
     for kr in review.krs:
         parts.append(Progress(label=kr.code + " " + kr.metric, value=kr.attainment,
                               caption=_kr_caption(kr)))
@@ -243,7 +275,8 @@ def review_message(review: Review, *, channel: str) -> Message:
                 f"{k.code} {k.metric}: {k.state.value}"
                 + (f" into {k.merged_into}" if k.merged_into else "")
                 + (f" on {k.decided_on.isoformat()}" if k.decided_on else "")
-                + (f" — {say.clip(k.reason, 200)}" if k.reason else "")
+                + (f" — {say.clip(k.reason, 200)}" if _own_reason(k.reason, k.merged_into)
+                   else "")
                 for k in review.killed
             ),
             title="Killed KRs and why",

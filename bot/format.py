@@ -33,10 +33,13 @@ def kr_goal(kr: KeyResult) -> str:
 
 
 def pace_caption(kr: KeyResult, expected: float | None) -> str:
+    """``now 40% · progress 0% (pace 67%) · off pace``: each figure once, and named, so the
+    metric's value (which may itself be a percentage) never reads as the progress. The
+    caption is complete: a renderer shows it as it is, beside the bar."""
     progress = round(kr.progress * 100)
     now = number(kr.current, kr.unit)
     if expected is None:
-        return f"now {now} · {progress}%"
+        return f"now {now} · progress {progress}%"
     gap = kr.progress - expected
     if kr.progress >= 1.0:
         verdict = "target reached"
@@ -46,7 +49,16 @@ def pace_caption(kr: KeyResult, expected: float | None) -> str:
         verdict = "behind pace"
     else:
         verdict = "off pace"
-    return f"now {now} · {progress}% (pace {round(expected * 100)}%) · {verdict}"
+    return f"now {now} · progress {progress}% (pace {round(expected * 100)}%) · {verdict}"
+
+
+def count_of(part: int, whole: int, noun: str, verb: str = "") -> str:
+    """``1 of 1 item moves``, ``2 of 5 items move``, ``1 of 3 items``: the noun agrees with
+    the whole, the verb with the part (``verb`` is its plural form: ``move``)."""
+    text = f"{part} of {whole} {noun if whole == 1 else noun + 's'}"
+    if not verb:
+        return text
+    return f"{text} {verb + 's' if part == 1 else verb}"
 
 
 def quote(text: str, limit: int = 80) -> str:

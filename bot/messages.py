@@ -64,7 +64,10 @@ class BulletList:
 
 @dataclass(frozen=True)
 class Progress:
-    """A labelled progress bar: ``value`` and ``expected`` (pace) are shares 0..1."""
+    """A labelled progress bar: ``value`` and ``expected`` (pace) are shares 0..1.
+
+    A ``caption``, when given, is complete (it already states the progress and the pace):
+    renderers show it as it is beside the bar and add figures only when it is empty."""
 
     label: str
     value: float

@@ -169,7 +169,7 @@ class KeyResult:
                 return 1.0 if self.current <= self.target else 0.0
             return 1.0 if self.current >= self.target else 0.0
         share = (self.current - self.baseline) / (self.target - self.baseline)
-        return min(max(share, 0.0), 1.0)
+        return min(max(0.0, share), 1.0)  # max(0.0, -0.0) is 0.0: never "-0.00"
 
 
 @dataclass

@@ -40,6 +40,16 @@ def week_start(week: str) -> date:
     return date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
 
 
+def week_label(week: str) -> str:
+    """``2027-W03 (week of 18 Jan)``: the key with the Monday of its ISO week, the week the
+    check-in opens in, so a reader need not know ISO week numbers."""
+    try:
+        monday = week_start(week)
+    except ValueError:
+        return week
+    return f"{week} (week of {monday.day} {monday:%b})"
+
+
 def week_end(week: str) -> date:
     """The Sunday of an ISO week key."""
     return week_start(week) + timedelta(days=6)

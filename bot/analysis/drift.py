@@ -79,7 +79,8 @@ def low_alignment(inputs: ChannelWeek) -> Finding | None:
     if before is not None:
         numbers.append(("alignment_before", before))
     per_week = tuple(
-        f"{w}: {inputs.totals_for(w).aligned} of {inputs.totals_for(w).shipped} items aligned "
+        f"{w}: {say.count_of(inputs.totals_for(w).aligned, inputs.totals_for(w).shipped, 'item')}"
+        " aligned "
         f"({say.ratio(inputs.totals_for(w).alignment)})"
         for w in weeks
     )
@@ -87,7 +88,8 @@ def low_alignment(inputs: ChannelWeek) -> Finding | None:
         rule=Rule.LOW_ALIGNMENT,
         weeks=weeks,
         headline=(
-            f"{totals.aligned} of {totals.shipped} items shipped in {week} moved an active KR: "
+            f"{say.count_of(totals.aligned, totals.shipped, 'item')} shipped in {week} moved an "
+            "active KR: "
             f"alignment {say.ratio(now)}, {' and '.join(reasons)}."
         ),
         action=(
@@ -222,7 +224,7 @@ def catch_all_tagging(inputs: ChannelWeek) -> Finding | None:
             f"this week's {code} items where another KR fits better."
         ),
         evidence=tuple(
-            f"{w}: {code} got {per_week[w][dominant[0]]} of {totals[w]} tags "
+            f"{w}: {code} got {say.count_of(per_week[w][dominant[0]], totals[w], 'tag')} "
             f"({say.percent(share)})" for w, share in zip(weeks, shares, strict=True)
         ) + (f"No tags: {', '.join(other.label for other in idle)}",),
         kr_codes=(code, *idle_codes),
@@ -284,39 +286,76 @@ def busy_not_moving(inputs: ChannelWeek) -> Finding | None:
     )
 
 
+def _blocker_run(by_week: dict[str, BlockerReport], window: tuple[str, ...]) -> tuple[str, ...]:
+    """The weeks, oldest first, of the unbroken run of blockers ending with the window's
+    last week (empty when that week has none)."""
+    run: list[str] = []
+    for week in reversed(window):
+        if week not in by_week:
+            break
+        run.insert(0, week)
+    return tuple(run)
+
+
 def stuck_blockers(inputs: ChannelWeek) -> Finding | None:
     """Stuck blocker: the same member reports a blocker in each of the last 2 closed weeks."""
-    weeks = weeks_ending(inputs.week, inputs.thresholds.stuck_blocker_weeks)
+    # Each member's run is counted back as far as the analysis looks (every week it lasted,
+    # not just the threshold's two); a run that fills that window is "at least" so long.
+    window = weeks_ending(inputs.week, inputs.thresholds.lookback_weeks)
     reports: dict[int, dict[str, BlockerReport]] = {}
     for report in inputs.blockers:
-        if report.week in weeks and blocker_lines(report.text):
+        if report.week in window and blocker_lines(report.text):
             reports.setdefault(report.member_id, {})[report.week] = report
-    stuck = sorted(
-        (by_week for by_week in reports.values() if all(w in by_week for w in weeks)),
-        key=lambda by_week: by_week[weeks[-1]].member_label.lower(),
+    runs = sorted(
+        ((by_week, _blocker_run(by_week, window)) for by_week in reports.values()),
+        key=lambda entry: next(iter(entry[0].values())).member_label.lower(),
     )
+    stuck = [(by_week, run) for by_week, run in runs
+             if len(run) >= inputs.thresholds.stuck_blocker_weeks]
     if not stuck:
         return None
-    people = [by_week[weeks[-1]] for by_week in stuck]
-    names = [say.mention_or_name(person) for person in people]
+    people = [by_week[inputs.week] for by_week, _ in stuck]
+    weeks = tuple(sorted({week for _, run in stuck for week in run}))
+
+    def how_long(run: tuple[str, ...]) -> str:
+        at_least = "at least " if len(run) == len(window) else ""
+        return f"{at_least}{say.plural(len(run), 'week')} running ({say.week_span(run)})"
+
+    phrases = [f"{say.mention_or_name(by_week[inputs.week])} {how_long(run)}"
+               for by_week, run in stuck]
+    if len({run for _, run in stuck}) == 1:
+        names = say.joined([say.mention_or_name(person) for person in people])
+        headline = f"{names} reported a blocker {how_long(stuck[0][1])}."
+    else:
+        headline = f"Blockers reported every week: {say.joined(phrases)}."
     return Finding(
         rule=Rule.STUCK_BLOCKER,
         weeks=weeks,
-        headline=(
-            f"{say.joined(names)} reported a blocker {say.plural(len(weeks), 'week')} running "
-            f"({say.week_span(weeks)})."
-        ),
-        action=f"Talk to {say.joined(names)} this week and remove the blocker, or escalate it.",
+        headline=headline,
+        action=_stuck_action(people, owner_id=inputs.owner_id),
         evidence=tuple(
-            f"{say.mention_or_name(by_week[weeks[-1]])}: "
+            f"{say.mention_or_name(by_week[inputs.week])}: "
             + "; ".join(f"{w} {say.quoted(' / '.join(blocker_lines(by_week[w].text)))}"
-                        for w in weeks)
-            for by_week in stuck
+                        for w in run)
+            for by_week, run in stuck
         ),
         member_ids=tuple(person.member_id for person in people),
         mentions=tuple(
             (person.member_external_id, person.member_label)
             for person in people if person.member_external_id
         ),
-        numbers=(("members", len(people)),),
+        numbers=(("members", len(people)), ("weeks", max(len(run) for _, run in stuck))),
     )
+
+
+def _stuck_action(people: list[BlockerReport], *, owner_id: int | None) -> str:
+    """Talk to the blocked members — but the owner (who reads the warning) is never told to
+    talk to themselves: their own blocker is theirs to remove or escalate."""
+    others = [say.mention_or_name(p) for p in people if p.member_id != owner_id]
+    own = any(p.member_id == owner_id for p in people)
+    if not others:
+        return "Your own blocker has not moved: escalate it, or ask the team who can remove it."
+    action = f"Talk to {say.joined(others)} this week and remove the blocker, or escalate it."
+    if own:
+        action += " Your own blocker is yours to escalate."
+    return action

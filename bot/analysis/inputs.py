@@ -120,7 +120,7 @@ def progress(*, action: KrAction, baseline: float, target: float, current: float
             return 1.0 if current <= target else 0.0
         return 1.0 if current >= target else 0.0
     share = (current - baseline) / (target - baseline)
-    return min(max(share, 0.0), 1.0)
+    return min(max(0.0, share), 1.0)  # max(0.0, -0.0) is 0.0: never "-0.00"
 
 
 @dataclass(frozen=True)
@@ -280,6 +280,7 @@ class ChannelWeek:
     items: tuple[ShippedItem, ...] = ()  # every item of the lookback weeks in the cycle
     blockers: tuple[BlockerReport, ...] = ()  # the last lookback weeks
     thresholds: Thresholds = field(default_factory=Thresholds)
+    owner_id: int | None = None  # the channel owner, who reads the findings
 
     @cached_property
     def _totals(self) -> dict[str, WeekTotals]:

@@ -15,19 +15,20 @@ Wiring (the composition root)::
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.drift_report import drift_dm, drift_report, review_message, zombie_nudge
 from bot.loop.ports import WeekClosed
-from bot.loop.prompts import dm
-from bot.loop.schedule import WeekSchedule
+from bot.loop.prompts import closes_text, dm
+from bot.loop.schedule import WeekSchedule, shift
 from bot.messages import Message
 from bot.model import Channel, Cycle, iso_week
 from bot.ports import Clock, Messenger, Repository, Undeliverable, UnitOfWorkFactory
 from bot.services.turn import UseCaseError
 
+from .findings import WeekAnalysis
 from .ports import AnalysisStore, AnalysisStoreFactory, NoticeKind
 from .review import review_cycle
 from .weekly import analyse_week
@@ -79,6 +80,7 @@ class WeeklyAnalysis:
                 return WeekOutcome(skipped=why)
             inputs = await store.channel_week(channel=channel, cycle=cycle, week=event.week,
                                               as_of=as_of)
+            inputs = replace(inputs, owner_id=channel.owner_id)
             result = analyse_week(inputs, nudges=await store.nudge_history(channel.id))
             now = self.clock.now()
             sends: list[tuple[NoticeKind, int | None, Message]] = []
@@ -97,7 +99,8 @@ class WeeklyAnalysis:
                     findings=[zombie.finding.as_dict()],
                 ):
                     sends.append((NoticeKind.NUDGE, zombie.kr_id, zombie_nudge(
-                        zombie, channel=label, channel_id=channel.external_id)))
+                        zombie, channel=label, channel_id=channel.external_id,
+                        keep_weeks=int(channel.threshold("keep_snooze_weeks")))))
             await uow.commit()
         outcome = WeekOutcome()
         address = dm(workspace, owner)
@@ -137,20 +140,63 @@ def open_week(channel: Channel, today: date, now: datetime | None) -> str:
     return WeekSchedule.of(channel).week_at(now) if now is not None else iso_week(today)
 
 
+@dataclass(frozen=True)
+class DriftNow:
+    """What ``drift`` and the home view report: the analysis of one week, which week, and
+    whether it is closed (then its figures are the snapshot its digest was rendered from)."""
+
+    analysis: WeekAnalysis
+    week: str
+    closed: bool
+    closes: str  # ``Wednesday 20 Jan 17:00 (UTC)``
+
+
+def reported_week(channel: Channel, now: datetime) -> tuple[str, bool]:
+    """The week ``drift`` reports at ``now``: the week open by the channel's clock once its
+    check-in has opened; between a close and the next open, the week that just closed (the
+    open one has nothing in it yet, and the owner asks about the week they were warned of)."""
+    schedule = WeekSchedule.of(channel)
+    week = schedule.week_at(now)
+    if schedule.has_opened(week, now):
+        return week, False
+    return shift(week, -1), True
+
+
+async def drift_now(
+    *, store: AnalysisStore, repo: Repository, channel: Channel, today: date,
+    now: datetime | None = None,
+) -> DriftNow | None:
+    """Every rule on the reported week now, as ``drift`` shows it; None without a cycle."""
+    assert channel.id is not None
+    cycle = await repo.cycle_on(channel.id, today)
+    if cycle is None:
+        return None
+    if now is None:
+        week, closed = iso_week(today), False
+    else:
+        week, closed = reported_week(channel, now)
+    schedule = WeekSchedule.of(channel)
+    as_of = (schedule.close_at(week).astimezone(schedule.zone).date() if closed else today)
+    inputs = await store.channel_week(channel=channel, cycle=cycle, week=week, as_of=as_of)
+    inputs = replace(inputs, owner_id=channel.owner_id)
+    result = analyse_week(inputs, nudges=await store.nudge_history(channel.id))
+    return DriftNow(analysis=result, week=week, closed=closed,
+                    closes=closes_text(schedule, week))
+
+
 async def drift_message(
     *, store: AnalysisStore, repo: Repository, channel: Channel, today: date,
     now: datetime | None = None,
 ) -> Message:
-    """The ``drift`` command: this week's report now (the week may still be open)."""
-    assert channel.id is not None
-    cycle = await repo.cycle_on(channel.id, today)
-    if cycle is None:
+    """The ``drift`` command: the reported week's rules now, saying which week and whether
+    it is closed."""
+    found = await drift_now(store=store, repo=repo, channel=channel, today=today, now=now)
+    if found is None:
         raise UseCaseError(f"{channel_label(channel)} has no cycle running today: add an "
                            "objective to start one.", command="drift")
-    week = open_week(channel, today, now)
-    inputs = await store.channel_week(channel=channel, cycle=cycle, week=week, as_of=today)
-    result = analyse_week(inputs, nudges=await store.nudge_history(channel.id))
-    return drift_report(result, channel=channel_label(channel), in_progress=True)
+    status = (f"closed {found.closes}" if found.closed
+              else f"still open: it closes {found.closes}")
+    return drift_report(found.analysis, channel=channel_label(channel), status=status)
 
 
 async def find_cycle(repo: Repository, channel: Channel, name: str | None,
@@ -183,10 +229,12 @@ async def review_message_for(
     cycle = await find_cycle(repo, channel, cycle_name, today)
     until = open_week(channel, today, now) if cycle.start <= today <= cycle.end else None
     review = review_cycle(await store.review_inputs(channel=channel, cycle=cycle, until=until))
-    return review_message(review, channel=channel_label(channel))
+    elapsed = cycle.elapsed_share(today) if until is not None else None
+    return review_message(review, channel=channel_label(channel), elapsed=elapsed)
 
 
 __all__ = [
-    "WeekOutcome", "WeeklyAnalysis", "channel_label", "drift_message", "find_cycle",
+    "DriftNow", "WeekOutcome", "WeeklyAnalysis", "channel_label", "drift_message", "drift_now",
+    "find_cycle", "reported_week",
     "open_week", "review_message_for",
 ]

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from typing import Protocol
 
+# "1 of 1 item", "2 of 5 items move": one rule for every count, the core's
+from bot.format import count_of as count_of
+from bot.weeks import week_start
+
 MAX_ITEM_CHARS = 120
 
 
 def ratio(value: float | None) -> str:
     """A 0..1 ratio with two decimals: ``0.43``; a dash when there is none."""
-    return "–" if value is None else f"{value:.2f}"
+    # round first and add +0.0: a tiny negative (an unmoved decrease KR) is "0.00", not "-0.00"
+    return "–" if value is None else f"{round(value, 2) + 0.0:.2f}"
 
 
 def percent(value: float) -> str:
@@ -46,9 +51,16 @@ def plural(count: int, word: str, many: str | None = None) -> str:
 
 
 def week_span(weeks: tuple[str, ...]) -> str:
+    """``2027-W01–2027-W03, weeks of 4–18 Jan``: the keys, and the Mondays they start on
+    (see :func:`bot.weeks.week_label`) so no reader has to know ISO week numbers."""
     if not weeks:
         return ""
-    return weeks[0] if len(weeks) == 1 else f"{weeks[0]}–{weeks[-1]}"
+    first, last = week_start(weeks[0]), week_start(weeks[-1])
+    if len(weeks) == 1:
+        return f"{weeks[0]}, week of {first.day} {first:%b}"
+    if first.month == last.month:
+        return f"{weeks[0]}–{weeks[-1]}, weeks of {first.day}–{last.day} {last:%b}"
+    return f"{weeks[0]}–{weeks[-1]}, weeks of {first.day} {first:%b} – {last.day} {last:%b}"
 
 
 def joined(names: list[str] | tuple[str, ...]) -> str:

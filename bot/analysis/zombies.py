@@ -6,15 +6,16 @@ import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime
 from functools import cached_property
 
+from bot.loop.schedule import WeekSchedule, shift
 from bot.model import find_reference
 
 from . import wording as say
 from .drift import blocker_lines
 from .findings import Finding, NudgeRecord, Rule
-from .inputs import ChannelWeek, KrWeek, Thresholds
+from .inputs import ChannelWeek, KrWeek
 from .weeks import weeks_between, weeks_ending
 
 
@@ -231,10 +232,12 @@ def zombie_items(inputs: ChannelWeek) -> Finding | None:
 # --- nudges and snoozes -------------------------------------------------------------------
 
 
-def snoozed_until(*, decided_on: date, thresholds: Thresholds) -> date:
-    """The last day a kept KR is snoozed: the decision's day plus 2 weeks, so the next two
-    weekly closes after the decision pass without a nudge."""
-    return decided_on + timedelta(weeks=thresholds.keep_snooze_weeks)
+def snoozed_until(*, decided_at: datetime, schedule: WeekSchedule, weeks: int) -> date:
+    """The last day a kept KR is snoozed, counted in channel weeks: the close of the week
+    open at the decision is the first that passes without a nudge, and ``weeks`` closes pass
+    (a keep on the close day before the close is not given a third)."""
+    last = shift(schedule.week_at(decided_at), weeks - 1)
+    return schedule.close_at(last).astimezone(schedule.zone).date()
 
 
 def nudge_due(

@@ -35,6 +35,9 @@ class CommandError(Exception):
             if spec.name != "help":
                 parts.append(Text(f"More: `{prefix}help {spec.name}`"))
         else:
+            # No command to show: the grammar's own usage line, and the commonest command.
+            parts.append(Text(f"Usage: `{prefix}<command> [arguments]`"))
+            parts.append(Text(f"Example: `{prefix}list`"))
             parts.append(Text(f"Type `{prefix}help` to see every command."))
         return message(*parts, summary=_sentence(self.problem))
 

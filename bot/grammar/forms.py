@@ -141,6 +141,13 @@ def parse_add_objective(line: Line, today: date) -> Request:
     initiative = _text(line, ("because",), what="what we are working on")
     if line.take_word("because") is None:
         raise CommandError('missing “because” and why, like: because "teams drop out in week one"')
+    quoted = line.peek()
+    if quoted is not None and quoted.quoted and line.text[quoted.end :].strip():
+        # A quoted why with words after it: which is the why? Never store the guess.
+        extra = line.text[quoted.end :].strip()
+        raise CommandError(
+            f"unexpected “{extra}” after the quoted why — put all of the why inside the quotes"
+        )
     because = line.free_text()
     if not because:
         raise CommandError("missing why after “because”, in quotes")
@@ -155,6 +162,10 @@ def parse_add_key_result(line: Line, today: date) -> Request:
         baseline, unit = _amount(line, "the value after “at”")
         target = baseline
     else:
+        if action is KrAction.KEEP and (word := line.peek()) is not None and word.is_word("from"):
+            # "keep … from 1 to 2" would store only the 2: refuse rather than drop the 1.
+            raise CommandError("keep holds a metric at one value: write keep \"<metric>\" at <n> "
+                               "(“from <n> to <n>” is for increase, decrease and reach)")
         if (word := line.peek()) is not None and word.is_word("at"):
             raise CommandError(f"“at” is only for keep — to {action} write: from <n> to <n>")
         if line.take_word("from") is None:

@@ -165,7 +165,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         name="kr add",
         usages=(
-            'kr add O1 <increase|decrease|reach|keep> "<metric>" from <n> to <n> [unit] '
+            'kr add O1 <increase|decrease|reach> "<metric>" from <n> to <n> [unit] '
             "[owner @user]",
             'kr add O1 keep "<metric>" at <n> [unit] [owner @user]',
         ),
@@ -281,7 +281,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
         examples=('keep KR-3 "the work lands next sprint"',),
         read=forms.parse_keep,
         group=_DECIDE,
-        description="Snoozes the zombie nudge for two weeks.",
+        description="Snoozes the zombie nudge for the next two weekly closes (the keep-snooze "
+        "setting).",
     ),
     CommandSpec(
         name="revive",
@@ -337,13 +338,16 @@ def find_command(topic: str) -> CommandSpec | None:
     return None
 
 
-def suggestion(word: str) -> str:
+def closest_command(word: str) -> CommandSpec | None:
+    """The command a mistyped first word most likely meant (``lsit`` → ``list``)."""
     names = [spec.words[0] for spec in COMMANDS] + [a for s in COMMANDS for a in s.aliases]
     close = difflib.get_close_matches(word, names, n=1, cutoff=0.6)
-    if not close:
-        return ""
-    spec = find_command(close[0])
-    return f" — did you mean “{spec.name if spec else close[0]}”?"
+    return find_command(close[0]) if close else None
+
+
+def suggestion(word: str) -> str:
+    spec = closest_command(word)
+    return f" — did you mean “{spec.name}”?" if spec else ""
 
 
 def unknown_topic(topic: str) -> CommandError:

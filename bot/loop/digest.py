@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from bot import format as fmt
+from bot.analysis import wording as say
 from bot.analysis.frozen import WeekFigures
 from bot.analysis.inputs import BlockerReport, WeekTotals
 from bot.messages import (
@@ -33,6 +35,7 @@ from bot.messages import (
 )
 from bot.model import Cycle, KeyResult, KrAction, KrState, Tier
 from bot.services.okrs import kr_progress
+from bot.weeks import week_label
 
 MAX_LISTED = 15  # items per list before "… and N more": a digest must stay readable
 TREND_WEEKS = 4
@@ -183,7 +186,7 @@ def _capped(lines: list[str]) -> tuple[str, ...]:
 
 
 def _ratio(value: float | None) -> str:
-    return "–" if value is None else f"{value:.2f}"
+    return say.ratio(value)
 
 
 def _trend_text(data: DigestData) -> str:
@@ -199,7 +202,9 @@ def _trend_text(data: DigestData) -> str:
 
 def digest_message(data: DigestData) -> Message:
     total = len(data.answered) + len(data.partial) + len(data.missing)
-    parts: list[Part] = [Heading(f"Weekly digest · #{data.channel_name} · {data.week}")]
+    parts: list[Part] = [
+        Heading(f"Weekly digest · #{data.channel_name} · {week_label(data.week)}")
+    ]
     who = f"*{len(data.answered)} of {total} checked in*"
     if data.answered:
         who += ": " + ", ".join(_who(p) for p in data.answered)
@@ -218,8 +223,8 @@ def digest_message(data: DigestData) -> Message:
         aligned = sum(1 for item in data.items if item.aligned)
         parts.append(
             Text(
-                f"*Alignment {_ratio(ratio)}* — {aligned} of {len(data.items)} item"
-                f"{'s' if len(data.items) != 1 else ''} move an active key result"
+                f"*Alignment {_ratio(ratio)}* — "
+                f"{fmt.count_of(aligned, len(data.items), 'item', 'move')} an active key result"
                 f"{_trend_text(data)}"
             )
         )

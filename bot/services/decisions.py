@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from bot import format as fmt
 from bot import requests as rq
+from bot.analysis import wording as say
+from bot.analysis.zombies import snoozed_until
 from bot.grammar.amounts import direction_problem, same_unit, unit_problem
+from bot.loop.schedule import WeekSchedule
 from bot.messages import Reply, text_reply
 from bot.model import Decision, DecisionKind, KeyResult, KrAction, KrState, Measurement
 from bot.services.turn import Turn, UseCaseError
@@ -120,12 +121,13 @@ async def keep(cmd: rq.KeepKeyResult, turn: Turn) -> Reply:
             f"{kr.code} is {kr.state.value}: `revive {kr.code}` to make it active again.",
             command="keep",
         )
-    kr.snoozed_until = turn.today(channel) + timedelta(
-        weeks=int(channel.threshold("keep_snooze_weeks"))
-    )
+    weeks = int(channel.threshold("keep_snooze_weeks"))
+    kr.snoozed_until = snoozed_until(decided_at=turn.now, schedule=WeekSchedule.of(channel),
+                                     weeks=weeks)
     await _decide(turn, kr, DecisionKind.KEEP, reason=reason)
     return text_reply(f"{kr.code} is kept: {reason}. No zombie nudge for it until "
-                      f"{kr.snoozed_until:%d %b}.", public=True)
+                      f"{kr.snoozed_until:%d %b} ({say.plural(weeks, 'weekly close')}).",
+                      public=True)
 
 
 async def revive(cmd: rq.ReviveKeyResult, turn: Turn) -> Reply:

@@ -53,7 +53,8 @@ async def form_for(bot: OkrBot, *, actor: Actor, place: Place, action_id: str,
             await uow.rollback()
             return Reply(message(Text(error.problem)), error=True)
         await uow.commit()
-    form = decision_form(action_id=action_id, kr_code=kr.code)
+    form = decision_form(action_id=action_id, kr_code=kr.code,
+                         keep_weeks=int(channel.threshold("keep_snooze_weeks")))
     return Form(form_id=form.form_id, title=form.title, inputs=form.inputs,
                 submit_label=form.submit_label, state=f"{team_place.channel}|{kr.code}")
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from bot.analysis.ports import AnalysisStore, AnalysisStoreFactory, NoticeKind
+from bot.analysis.ports import AnalysisStore, AnalysisStoreFactory
+from bot.analysis.service import drift_now
 from bot.context import Actor
 from bot.loop.schedule import WeekSchedule
 from bot.messages import (
@@ -19,9 +21,10 @@ from bot.messages import (
     Text,
     message,
 )
-from bot.model import KrState
-from bot.ports import Clock, UnitOfWork
+from bot.model import Channel, KrState
+from bot.ports import Clock, Repository, UnitOfWork
 from bot.services.okrs import kr_progress
+from bot.weeks import week_label
 
 
 async def home_message(*, uow: UnitOfWork, clock: Clock, actor: Actor,
@@ -44,7 +47,7 @@ async def home_message(*, uow: UnitOfWork, clock: Clock, actor: Actor,
         week = WeekSchedule.of(channel).week_at(clock.now())
         checkin = await repo.checkin(channel.id, member.id, week)
         answered = checkin is not None and checkin.answered
-        parts += [Divider(), Heading(f"#{channel.name} · {week}")]
+        parts += [Divider(), Heading(f"#{channel.name} · {week_label(week)}")]
         status = (
             "✅ You have checked in this week."
             if answered
@@ -65,15 +68,22 @@ async def home_message(*, uow: UnitOfWork, clock: Clock, actor: Actor,
         if not krs:
             parts.append(Note("No active key results."))
         if analysis is not None:
-            parts += await latest_drift(analysis(uow), channel.id)
+            parts += await drift_summary(analysis(uow), repo=repo, channel=channel,
+                                         today=today, now=clock.now())
     return message(*parts, summary="okrbot home")
 
 
-async def latest_drift(store: AnalysisStore, channel_id: int) -> list[Part]:
-    """The findings of the channel's latest drift warning, one line each."""
-    warnings = [n for n in await store.notices(channel_id) if n.kind is NoticeKind.DRIFT]
-    if not warnings:
-        return [Note("No drift warnings so far: work and key results are in step.")]
-    latest = warnings[-1]
-    headlines = tuple(str(f.get("headline", "")) for f in latest.findings if f.get("headline"))
-    return [BulletList(title=f"Latest drift warning ({latest.week})", items=headlines)]
+async def drift_summary(store: AnalysisStore, *, repo: Repository, channel: Channel,
+                        today: date, now: datetime) -> list[Part]:
+    """What ``drift`` reports now, one line a finding: the same analysis of the same week,
+    so the home view never calls the team in step while ``drift`` fires rules."""
+    found = await drift_now(store=store, repo=repo, channel=channel, today=today, now=now)
+    if found is None:
+        return []
+    state = "closed" if found.closed else "open"
+    headlines = tuple(f.headline for f in found.analysis.findings) + tuple(
+        z.finding.headline for z in found.analysis.zombies)
+    if not headlines:
+        return [Note(f"No drift rule fires for {week_label(found.week)} ({state}): work and "
+                     "key results are in step.")]
+    return [BulletList(title=f"Drift in {week_label(found.week)} ({state})", items=headlines)]

@@ -24,6 +24,7 @@ from bot.messages import (
 from bot.model import Cycle, KeyResult, KrAction, KrState, Objective
 from bot.ports import KrConfidence
 from bot.services.turn import Turn, UseCaseError
+from bot.weeks import week_label
 
 _MAX_OBJECTIVE_TEXT = 300
 _MAX_METRIC = 120
@@ -232,7 +233,7 @@ async def _items_by_week(turn: Turn, kr: KeyResult) -> list[Part]:
     shown = sorted(items, key=lambda i: i.week, reverse=True)[:MAX_SHOWN_ITEMS]
     parts: list[Part] = []
     for week in dict.fromkeys(i.week for i in shown):
-        parts.append(BulletList(title=f"Items {week}", items=tuple(
+        parts.append(BulletList(title=f"Items {week_label(week)}", items=tuple(
             f"{fmt.quote(i.text)} — {names[i.member_id]} ({i.tier.value})"
             + (" · late" if i.late else "")
             for i in shown if i.week == week)))

@@ -8,6 +8,7 @@ from bot.loop.schedule import WeekSchedule
 from bot.messages import Reply, text_reply
 from bot.model import CheckIn, Item, KrState, Tag, Tier, find_reference
 from bot.services.turn import Turn, UseCaseError
+from bot.weeks import week_label
 
 MAX_ITEM_TEXT = 3000  # Slack's section limit; Teams allows more, we keep one rule
 
@@ -70,9 +71,9 @@ async def tag(cmd: rq.TagItem, turn: Turn) -> Reply:
         kr_id=kr.id if kr else None, reason=cmd.reason.strip(), tagged_by=turn.member.id))
     target = f"{kr.code} ({cmd.tier.value})" if kr else f"none — {cmd.reason.strip()}"
     where = (
-        f"added to your check-in for {checkin.week}"
+        f"added to your check-in for {week_label(checkin.week)}"
         if added
-        else f"in your check-in for {checkin.week}"
+        else f"in your check-in for {week_label(checkin.week)}"
     )
     return text_reply(f"Tagged {fmt.quote(text)} → {target}; {where}{opens(turn, checkin.week)}.")
 

@@ -164,7 +164,7 @@ tag "Onboarding emails" KR-1
 show KR-1
 """)
     shown = after(out, "show KR-1")
-    newest, oldest = shown.split("Items 2027-W01:")
-    assert "Items 2027-W02:\n  • “Onboarding emails” — @carol (direct)" in newest
+    newest, oldest = shown.split("Items 2027-W01 (week of 4 Jan):")
+    assert "Items 2027-W02 (week of 11 Jan):\n  • “Onboarding emails” — @carol (direct)" in newest
     assert "• “Signup page” — @carol (direct)" in oldest
     assert "• “Docs for the API” — @alice (indirect)" in oldest

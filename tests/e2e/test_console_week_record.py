@@ -66,7 +66,7 @@ tag "Onboarding step 2" KR-1
 """)
     # Friday, after Wednesday's close: the next week, which has not opened yet.
     assert ("Tagged “Onboarding step 2” → KR-1 (direct); added to your check-in for "
-            "2027-W02, which opens Monday 10:00.") in out
+            "2027-W02 (week of 11 Jan), which opens Monday 10:00.") in out
     assert "Onboarding step 2" not in digest(out, "2027-W01")
     w02 = digest(out, "2027-W02")
     assert "“Onboarding step 2” — @alice (direct)" in w02
@@ -86,7 +86,7 @@ review
     assert "not yet: @alice, @carol" in w02 and "“Partner API docs” — @bob (direct)" in w02
     assert "Alignment 1.00" in w02
     # what review says of the closed week is what the digest said
-    assert "2027-W02: 1.00 at close (2 of 2 items)" in after(out, "Outcome review")
+    assert "2027-W02 (week of 11 Jan): 1.00 at close (2 of 2 items)" in after(out, "Outcome review")
 
 
 def test_a_closed_week_keeps_its_figures_and_a_late_answer_is_shown_apart(
@@ -115,11 +115,12 @@ review
 """)
     assert "Alignment 0.50" in digest(out, "2027-W02")
     # Thursday's tag goes to the open week, never into the closed one
-    assert "added to your check-in for 2027-W03, which opens Monday 10:00" in out
+    assert "added to your check-in for 2027-W03 (week of 18 Jan), which opens Monday 10:00" in out
     # bob was asked for W02 and answers it on Thursday: kept, late, apart
     assert "Stored as a late answer for 2027-W02" in out
     review = after(out, "Outcome review")
-    assert "2027-W02: 0.50 at close (1 of 2 items); 0.67 with 1 late item" in review
+    assert ("2027-W02 (week of 11 Jan): 0.50 at close (1 of 2 items); 0.67 with 1 late item"
+            in review)
 
 
 def test_decisions_count_from_their_moment_and_a_merged_krs_items_go_to_its_target(
@@ -147,8 +148,8 @@ review
     assert "KR-1 signups a week:\n  • “Activation checklist” — @alice (direct)" in w03
     assert "Alignment 1.00" in w03
     review = after(out, "Outcome review")
-    assert "2027-W02: 1.00 at close (1 of 1 items)" in review
-    assert "2027-W03: 1.00 at close (1 of 1 items)" in review
+    assert "2027-W02 (week of 11 Jan): 1.00 at close (1 of 1 item)" in review
+    assert "2027-W03 (week of 18 Jan): 1.00 at close (1 of 1 item)" in review
     assert "merged into KR-1: its items count toward KR-1 from the merge on" in review
 
 

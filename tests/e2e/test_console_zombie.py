@@ -34,16 +34,18 @@ def test_a_quietly_dying_kr_is_nudged_killed_and_shown_killed_in_the_review(tmp_
 
     # KR-2 gets nothing from week 1 (2027-W05); the third closed silent week is W07.
     first_nudge = out.index("■ KR-2 in #team looks like a zombie")
-    assert out.index("Drift in #team, week 2027-W07") < first_nudge
-    assert "looks like a zombie" not in out[:out.index("Drift in #team, week 2027-W07")]
+    w07_drift = out.index("Drift in #team · 2027-W07 (week of 15 Feb)")
+    assert w07_drift < first_nudge
+    assert "looks like a zombie" not in out[:w07_drift]
     where, body = nudges[0]
     assert where == "[DM @carol]"
     assert (
-        "no direct or indirect item and no metric movement for 3 weeks (2027-W05–2027-W07)" in body
+        "no direct or indirect item and no metric movement for 3 weeks (2027-W05–2027-W07, "
+        "weeks of 1–15 Feb)" in body
     )
     assert "[Keep]  [Kill]  [Redirect]" in body
     # at most one nudge per zombie KR per two weeks, and never about the KR that moves
-    assert len(nudges) == 2 and "(2027-W07–2027-W09)" in nudges[1][1]
+    assert len(nudges) == 2 and "(2027-W07–2027-W09, weeks of 15 Feb – 1 Mar)" in nudges[1][1]
     assert all("KR-1" not in body.splitlines()[0] for _, body in nudges)
     # drift warnings go to the owner only, one per closed week at most
     drift_dms = [where for where, body in sent if body.startswith("■ Drift in #team")]

@@ -13,7 +13,7 @@ from bot.analysis.ports import NoticeKind
 from bot.analysis.service import WeeklyAnalysis, drift_message, review_message_for
 from bot.analysis.weeks import week_start
 from bot.loop.ports import WeekClosed
-from bot.messages import Actions, Address, BulletList, Heading, Message, Text
+from bot.messages import Actions, Address, BulletList, Heading, Message, Note, Text
 from bot.model import (
     Channel,
     CheckIn,
@@ -210,5 +210,7 @@ async def test_drift_on_demand_and_an_unknown_review_cycle(database: Database) -
             await drift_message(store=store, repo=repo, channel=team.channel,
                                 today=date(2026, 6, 1))
     heading = report.parts[0]
-    assert isinstance(heading, Heading) and "2026-W06 (the week is still open)" in heading.text
+    assert isinstance(heading, Heading) and "2026-W06 (week of 2 Feb)" in heading.text
+    assert any(p.text.startswith("2026-W06 is still open: it closes")
+               for p in report.parts if isinstance(p, Note))
     assert "*Zombie KR* — KR-2 activation rate" in texts(report)

@@ -54,11 +54,12 @@ def kr(number: int, current: float = 0.0, **extra: Any) -> KrFacts:
 
 def history(
     *, week: str = "2026-W07", krs: tuple[KrFacts, ...] = (kr(1), kr(2)),
-    as_of: date | None = None, settings: dict[str, float] | None = None, **parts: Any,
+    as_of: date | None = None, settings: dict[str, float] | None = None,
+    owner_id: int | None = None, **parts: Any,
 ) -> ChannelWeek:
     return ChannelWeek(
         channel_id=1, week=week, as_of=as_of or on(week), cycle=CYCLE, krs=krs,
-        thresholds=Thresholds.from_settings(settings or {}),
+        thresholds=Thresholds.from_settings(settings or {}), owner_id=owner_id,
         **{name: tuple(values) for name, values in parts.items()},
     )
 
@@ -339,6 +340,33 @@ def test_stuck_blocker_mentions_the_member_and_quotes_both_weeks() -> None:
     assert "<@U1>" in finding.headline
     assert "waiting for API keys" in finding.evidence[0]
     assert "still no keys" in finding.evidence[0]
+
+
+def test_stuck_blocker_counts_every_week_of_the_run_not_the_threshold() -> None:
+    three = stuck_blockers(history(blockers=[said(1, w, "keys") for w in W05_07]))
+    assert three is not None
+    assert "3 weeks running (2026-W05" in three.headline and "2 weeks" not in three.headline
+    assert three.weeks == W05_07 and three.number("weeks") == 3
+    # bob's two weeks and alice's three are each counted as they are
+    both = stuck_blockers(history(blockers=[said(1, w, "keys") for w in W05_07]
+                                  + [said(2, w, "review") for w in W05_07[1:]]))
+    assert both is not None
+    # the analysis looks 3 weeks back: a run that fills them is "at least" 3
+    assert "<@U1> at least 3 weeks running" in both.headline
+    assert "<@U2> 2 weeks running" in both.headline
+
+
+def test_the_owner_is_never_told_to_talk_to_themselves_about_their_own_blocker() -> None:
+    blockers = [said(1, "2026-W06", "keys"), said(1, "2026-W07", "keys")]
+    own = stuck_blockers(history(blockers=blockers, owner_id=1))
+    assert own is not None and "Talk to" not in own.action
+    assert "Your own blocker" in own.action
+    theirs = stuck_blockers(history(blockers=blockers, owner_id=2))
+    assert theirs is not None and theirs.action.startswith("Talk to <@U1>")
+    mixed = stuck_blockers(history(
+        blockers=blockers + [said(2, "2026-W06", "x"), said(2, "2026-W07", "y")], owner_id=1))
+    assert mixed is not None and "Talk to <@U2> this week" in mixed.action
+    assert "<@U1>" not in mixed.action
 
 
 @pytest.mark.parametrize(("text", "lines"), [

@@ -100,6 +100,22 @@ def test_review_calls_out_a_mean_attainment_below_0_6(final: float, below: bool)
     assert bool(callouts) is below
 
 
+@pytest.mark.parametrize(("elapsed", "words", "retrospective"), [
+    (0.04, "Early in the cycle (4 % elapsed): mean attainment 0.55 is below", False),
+    (0.5, "Part-way through the cycle (50 % elapsed)", False),
+    (0.75, "Mean attainment 0.55 is below", True),
+    (None, "Mean attainment 0.55 is below", True),  # the cycle is over
+])
+def test_review_advice_fits_how_far_the_cycle_is(elapsed: float | None, words: str,
+                                                 retrospective: bool) -> None:
+    review = review_cycle(inputs((kr(1, 10), kr(2, 100))))  # mean attainment 0.55
+    shown = review_message(review, channel="#web", elapsed=elapsed)
+    (callout,) = [p.text.replace("*", "") for p in shown.parts
+                  if isinstance(p, Text) and "below" in p.text]
+    assert words in callout
+    assert ("retrospective" in callout) is retrospective
+
+
 def test_review_bar_is_a_channel_setting() -> None:
     strict = Thresholds.from_settings({"review_attainment": 0.95})
     assert review_cycle(inputs(KRS, thresholds=strict)).below_bar
@@ -134,7 +150,7 @@ def test_review_message_shows_each_kr_and_the_killed_ones() -> None:
     assert lists["Killed KRs and why"] == (
         "KR-3 metric 3: killed on 2026-01-21 — nobody needs it",
     )
-    assert lists["Alignment by week"][2] == "2026-W04: – (0 of 0 items)"
+    assert lists["Alignment by week"][2] == "2026-W04 (week of 19 Jan): – (0 of 0 items)"
     assert "0.90" in shown.fallback
 
 

@@ -204,6 +204,13 @@ def test_zombie_nudge_offers_keep_kill_redirect_for_the_kr() -> None:
     evidence = [p for p in nudge.parts if isinstance(p, BulletList)][0]
     assert evidence.items == zombie.finding.evidence
     assert any('kill KR-2 "<reason>"' in p.text for p in nudge.parts if isinstance(p, Note))
+    # the snooze offered is the channel's keep-snooze setting
+    offered = zombie_nudge(zombie, channel="#web", keep_weeks=3)
+    assert any("no nudge for 3 weekly closes" in p.text for p in offered.parts
+               if isinstance(p, Text))
+    hint = decision_form(action_id="zombie.keep", kr_code="KR-2", keep_weeks=1).inputs[0]
+    assert isinstance(hint, TextInput)
+    assert hint.hint == "No zombie nudge about it for 1 weekly close."
 
 
 @pytest.mark.parametrize("action_id", ZOMBIE_ACTIONS)
@@ -228,10 +235,10 @@ def test_drift_report_on_demand_says_all_quiet_in_a_quiet_week() -> None:
 
 def test_drift_report_shows_held_zombies_with_why() -> None:
     analysis = analyse_week(drifting_week(), nudges=[NudgeRecord(2, "2026-W06")])
-    report = drift_report(analysis, channel="#web", in_progress=True)
+    report = drift_report(analysis, channel="#web", status="still open")
     notes = [p.text for p in report.parts if isinstance(p, Note)]
     assert any(n.startswith("No nudge now: already nudged") for n in notes)
-    assert "still open" in report.parts[0].text  # type: ignore[union-attr]
+    assert f"{analysis.week} is still open." in notes
     assert not isinstance(report.parts[-2], Divider)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -25,7 +25,9 @@ from bot.analysis import (
     zombie_items,
     zombie_krs,
 )
+from bot.loop.schedule import WeekSchedule
 from bot.model import KrAction, KrState, Tier, find_reference
+from bot.weeks import shift_week
 
 # 100 days, so the elapsed share on day d is d / 100: Monday 2026-01-05 (W02) to W16.
 CYCLE = CycleSpan("Q1 2026", date(2026, 1, 5), date(2026, 4, 14))
@@ -240,21 +242,30 @@ def test_nudge_interval_is_a_channel_setting() -> None:
                      interval_weeks=limits.nudge_interval_weeks)
 
 
-@pytest.mark.parametrize("decided_on", [
-    date(2026, 2, 11),  # a Wednesday, the close day: decided after that day's close
-    date(2026, 2, 12),  # a Thursday
-    date(2026, 2, 17),  # a Tuesday, the day before a close
+CLOSES_WEDNESDAY_17 = WeekSchedule(tz="UTC")  # opens Monday 10:00, closes Wednesday 17:00
+
+
+@pytest.mark.parametrize("decided_at", [
+    datetime(2026, 2, 11, 18, 0, tzinfo=UTC),  # the close day, after that day's close
+    datetime(2026, 2, 11, 16, 0, tzinfo=UTC),  # the close day, an hour before the close
+    datetime(2026, 2, 12, 9, 0, tzinfo=UTC),  # a Thursday
+    datetime(2026, 2, 17, 9, 0, tzinfo=UTC),  # a Tuesday, the day before a close
 ])
-def test_keep_snoozes_the_next_two_weekly_closes(decided_on: date) -> None:
-    kept = kr(1, snoozed_until=snoozed_until(decided_on=decided_on, thresholds=Thresholds()))
-    wednesdays = [decided_on + timedelta(days=d) for d in range(1, 29) if
-                  (decided_on + timedelta(days=d)).weekday() == 2]
-    assert [kept.snoozed_on(close) for close in wednesdays] == [True, True, False, False]
+def test_keep_snoozes_the_next_two_weekly_closes(decided_at: datetime) -> None:
+    until = snoozed_until(decided_at=decided_at, schedule=CLOSES_WEDNESDAY_17,
+                          weeks=Thresholds().keep_snooze_weeks)
+    kept = kr(1, snoozed_until=until)
+    closes = [CLOSES_WEDNESDAY_17.close_at(shift_week("2026-W07", n)) for n in range(5)]
+    after = [close.date() for close in closes if close > decided_at]
+    # the analysis of a week runs as of its close day: two closes snoozed, then nudges again
+    assert [kept.snoozed_on(day) for day in after[:4]] == [True, True, False, False]
 
 
-def test_keep_snooze_length_is_a_channel_setting() -> None:
+def test_keep_snooze_length_is_a_channel_setting_counted_in_channel_weeks() -> None:
     limits = Thresholds.from_settings({"keep_snooze_weeks": 1})
-    assert snoozed_until(decided_on=date(2026, 2, 12), thresholds=limits) == date(2026, 2, 19)
+    thursday = datetime(2026, 2, 12, 9, 0, tzinfo=UTC)
+    assert snoozed_until(decided_at=thursday, schedule=CLOSES_WEDNESDAY_17,
+                         weeks=limits.keep_snooze_weeks) == date(2026, 2, 18)
 
 
 def test_one_drift_dm_per_channel_per_week() -> None:

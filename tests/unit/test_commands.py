@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from bot.commands import MAX_LENGTH, CommandError, parse
+from bot.messages import Text
 from bot.model import KrAction, Tier
 from bot.requests import (
     AddKeyResult,
@@ -132,7 +133,6 @@ VALID = [
     ('kr add O1 keep "uptime" at 99.9%', kr(1, KEEP, "uptime", 99.9, 99.9, "%")),
     ('kr add O1 keep "uptime" at 99.9 % owner @carol',
      kr(1, KEEP, "uptime", 99.9, 99.9, "%", "carol")),
-    ('kr add O1 keep "uptime" from 99.5% to 99.9%', kr(1, KEEP, "uptime", 99.5, 99.9, "%")),
     ('KR ADD O-1 INCREASE "teams" FROM 1 TO 2', kr(1, INC, "teams", 1, 2)),
     ('kr add O1 increase "ratings 😀" from 4 to 4.5', kr(1, INC, "ratings 😀", 4, 4.5)),
     # list, show
@@ -243,11 +243,12 @@ def test_reads_every_form_of_every_command(line: str, expected: object) -> None:
 INVALID = [
     # (line, the command named in the error, a fragment of the problem)
     ("foo", None, "unknown command “foo”"),
-    ("lsit", None, "did you mean “list”"),
-    ("tga", None, "did you mean “tag”"),
-    ("LSIT", None, "unknown command “LSIT” — did you mean “list”?"),
-    ("KR-3", None, "unknown command “KR-3” — did you mean “show KR-3”?"),
-    ('"Ship it" KR-3', None, 'unknown command “"Ship it"” — did you mean “tag "Ship it" …”?'),
+    # a likely command is named, so the answer shows its usage and example
+    ("lsit", "list", "did you mean “list”"),
+    ("tga", "tag", "did you mean “tag”"),
+    ("LSIT", "list", "unknown command “LSIT” — did you mean “list”?"),
+    ("KR-3", "show", "unknown command “KR-3” — did you mean “show KR-3”?"),
+    ('"Ship it" KR-3', "tag", 'unknown command “"Ship it"” — did you mean “tag "Ship it" …”?'),
     ("@alice", None, "unknown command “@alice”"),
     ("kr", "kr add", "did you mean “kr add”"),
     ("kr remove O1", "kr add", "“kr remove” is not a command"),
@@ -376,6 +377,10 @@ INVALID = [
     ("tz Berlin", "tz", "did you mean Europe/Berlin?"),
     ("tz Narnia", "tz", "use Area/City, like Europe/Berlin"),
     ("tz Europe/Berlin Europe/Paris", "tz", "unexpected “Europe/Paris”"),
+    # words after the quoted why, or a keep with a baseline, were stored as a guess
+    ('objective add "a" because "b" extra', "objective add", "unexpected “extra” after the"),
+    ('kr add O1 keep "m" from 1 to 2', "kr add", 'keep holds a metric at one value'),
+    ('kr add O1 keep "uptime" from 99.5% to 99.9%', "kr add", "write keep"),
 ]
 
 
@@ -388,6 +393,22 @@ def test_wrong_input_says_specifically_what_is_wrong(
         parse(line, today=TODAY)
     assert fragment in caught.value.problem
     assert caught.value.command == command
+
+
+@pytest.mark.parametrize("prefix", ["", "/okr ", "@okrbot "])
+@pytest.mark.parametrize("line", ["frobnicate", "lsit", "KR-3", 'objective add "a" because "b" x',
+                                  'kr add O1 keep "m" from 1 to 2'])
+def test_every_wrong_input_answers_with_a_usage_line_and_an_example(line: str,
+                                                                    prefix: str) -> None:
+    with pytest.raises(CommandError) as caught:
+        parse(line, today=TODAY)
+    texts = [part.text for part in caught.value.message(prefix=prefix).parts
+             if isinstance(part, Text)]
+    usage = next(t for t in texts if t.startswith("Usage: "))
+    example = next(t for t in texts if t.startswith("Example: "))
+    assert f"`{prefix}" in usage and example.startswith(f"Example: `{prefix}")
+    # the example shown is a command that parses
+    parse(example.removeprefix(f"Example: `{prefix}").rstrip("`"), today=TODAY)
 
 
 def test_refuses_a_line_longer_than_four_thousand_characters() -> None:

@@ -119,6 +119,13 @@ def test_an_unknown_command_answer_points_to_help() -> None:
         parse("lsit", today=TODAY)
     answer = caught.value.message(prefix="/okr ")
     assert text_of(answer) == (
-        "Unknown command “lsit” — did you mean “list”?\nType `/okr help` to see every command."
+        "Unknown command “lsit” — did you mean “list”?\nUsage: `/okr list`\n"
+        "Example: `/okr list`\nMore: `/okr help list`"
+    )
+    with pytest.raises(CommandError) as caught:
+        parse("frobnicate", today=TODAY)
+    assert text_of(caught.value.message(prefix="/okr ")) == (
+        "Unknown command “frobnicate”\nUsage: `/okr <command> [arguments]`\n"
+        "Example: `/okr list`\nType `/okr help` to see every command."
     )
     assert answer.fallback == "Unknown command “lsit” — did you mean “list”?"

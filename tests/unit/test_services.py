@@ -221,14 +221,15 @@ async def test_a_tag_goes_to_the_week_open_by_the_channels_clock(okrs: Team) -> 
     # The Berlin team closes Wednesday 17:00 Berlin (16:00 UTC in November).
     okrs.clock.set(datetime(2026, 11, 25, 15, 59, tzinfo=UTC))
     said = await okrs.say("alice", 'tag "just in time" KR-1')
-    assert "added to your check-in for 2026-W48." in said.text  # open, and prompted
+    # open, and prompted
+    assert "added to your check-in for 2026-W48 (week of 23 Nov)." in said.text
     okrs.clock.advance(timedelta(minutes=1))
     said = await okrs.say("alice", 'tag "right after the close" KR-1')
-    assert said.text.endswith(
-        "added to your check-in for 2026-W49, which opens Monday 10:00."), said.text
+    assert said.text.endswith("added to your check-in for 2026-W49 (week of 30 Nov), which "
+                              "opens Monday 10:00."), said.text
     okrs.clock.set(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))  # Monday 10:00 in Berlin
     said = await okrs.say("alice", 'tag "on Monday" KR-1')
-    assert said.text.endswith("added to your check-in for 2026-W49."), said.text
+    assert said.text.endswith("added to your check-in for 2026-W49 (week of 30 Nov)."), said.text
 
 
 async def test_wrong_input_changes_nothing(okrs: Team) -> None:
@@ -259,8 +260,7 @@ async def test_an_overlong_note_is_refused_whole_never_cut(okrs: Team) -> None:
     assert "Latest measurements" not in (await okrs.say("carol", "show KR-1")).text
 
 
-async def test_home_shows_the_check_in_status_okrs_and_latest_drift(sqlite_database) -> None:
-    from bot.analysis.ports import NoticeKind
+async def test_home_shows_the_check_in_status_okrs_and_what_drift_reports(sqlite_database) -> None:
     from storage.analysis_store import analysis_store_for
 
     team = Team(uow=sqlite_database.uow, start=TUESDAY, analysis=analysis_store_for)
@@ -270,16 +270,14 @@ async def test_home_shows_the_check_in_status_okrs_and_latest_drift(sqlite_datab
     home = render(await team.bot.home(actor=team.actor("carol")))
     assert "You have not checked in this week yet." in home and "[Answer check-in]" in home
     assert "KR-1 increase signups from 10 to 50" in home
-    assert "No drift warnings so far" in home
+    assert "■ #team-web · 2026-W47 (week of 16 Nov)" in home
+    # the same findings as `drift`, never "in step" while a rule fires
+    drift = (await team.say("carol", "drift")).text
+    assert "Off pace" in drift and "in step" not in home
+    assert "Drift in 2026-W47 (week of 16 Nov) (open):" in home
+    assert "KR-1 is more than 0.25 behind pace" in home
 
-    async with sqlite_database.uow() as uow:
-        workspace = await uow.workspace(platform="console", external_id="local")
-        channel = await uow.scoped(workspace.id).channel("team-web")
-        await analysis_store_for(uow).record_notice(
-            workspace_id=workspace.id, channel_id=channel.id, week="2026-W46",
-            kind=NoticeKind.DRIFT, kr_id=None, now=TUESDAY,
-            findings=[{"headline": "Uncovered KR — KR-1 had no item for 3 weeks"}])
-        await uow.commit()
+    await team.say("carol", "update KR-1 31")  # on pace now: nothing fires
+    assert "All quiet" in (await team.say("carol", "drift")).text
     home = render(await team.bot.home(actor=team.actor("carol")))
-    assert "Latest drift warning (2026-W46):" in home
-    assert "• Uncovered KR — KR-1 had no item for 3 weeks" in home
+    assert "No drift rule fires for 2026-W47 (week of 16 Nov) (open): work and key " in home

@@ -54,8 +54,9 @@ async def test_show_lists_the_items_by_week_newest_first_with_tier_and_who(team:
     team.clock.set(MONDAY + timedelta(weeks=1))
     await team.say("carol", 'tag "Onboarding emails" KR-1')
     shown = (await team.say("bob", "show KR-1")).text
-    assert shown.index("Items 2027-W02:") < shown.index("Items 2027-W01:")
-    newest, oldest = shown.split("Items 2027-W01:")
+    assert (shown.index("Items 2027-W02 (week of 11 Jan):")
+            < shown.index("Items 2027-W01 (week of 4 Jan):"))
+    newest, oldest = shown.split("Items 2027-W01 (week of 4 Jan):")
     assert "• “Onboarding emails” — @carol (direct)" in newest
     assert "• “Signup page” — @carol (direct)" in oldest
     assert "• “Docs for the API” — @alice (indirect)" in oldest

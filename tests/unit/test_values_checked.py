@@ -99,7 +99,7 @@ async def test_target_reached_only_in_the_kr_direction(krs: Team) -> None:
     reached = await krs.say("carol", "update KR-2 10 h")
     assert "100% of the way to 12 h" in reached.text
     listed = (await krs.say("carol", "list")).text
-    assert "now 10 h · 100%" in listed and "target reached" in listed
+    assert "now 10 h · progress 100%" in listed and "target reached" in listed
     assert listed.count("target reached") == 1  # not KR-1 or KR-3
 
 
