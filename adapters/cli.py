@@ -457,7 +457,8 @@ async def run_export(args: argparse.Namespace) -> int:
         scopes = await export_scopes(database.engine, platform=args.platform,
                                      workspace=args.workspace, channel=args.channel)
         if args.review:
-            return await _export_review(database, args, scopes[0])
+            scope = scopes[0] if args.channel else await _only_team(database, scopes)
+            return await _export_review(database, args, scope)
         if args.workspace or args.channel:
             await _export_one(database, args, scopes[0])
         else:
@@ -467,16 +468,63 @@ async def run_export(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _only_team(database: Any, scopes: list[Any]) -> Any:
+    """The review's channel when --channel is not given: the one team there is, or a
+    clear list of the options that choose each."""
+    from storage.export_scopes import ExportScope
+
+    found = []
+    async with database.uow() as uow:
+        for scope in scopes:
+            workspace = await uow.workspace(platform=scope.platform, external_id=scope.workspace)
+            for channel in await uow.scoped(workspace.id).all_channels():
+                found.append(ExportScope(platform=scope.platform, workspace=scope.workspace,
+                                         channel=channel.external_id,
+                                         channel_name=channel.name))
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise ValueError("there is no okrbot team to review yet: run `setup` in a channel first")
+    options = "\n".join(f"  okrbot export --review {team.options()}" for team in found)
+    raise ValueError(f"--review covers one team; there are {len(found)}, choose one:\n{options}")
+
+
+def _folder_for_output(text: str) -> Path:
+    """Where a set of files goes: a folder, made if missing; a file there is refused."""
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"{path} is a file: this export writes a folder of files; name a "
+                         "folder (it is made if missing)")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ValueError(f"cannot make the folder {path}: {error.strerror}") from None
+    return path
+
+
+def _file_for_output(text: str) -> Path:
+    """Where one JSON file goes: a folder there is refused, and so is a missing parent."""
+    path = Path(text)
+    if path.is_dir():
+        raise ValueError(f"{path} is a folder: a JSON export of one place is one file; name a "
+                         f"file such as {path / 'export.json'}, or - for the terminal")
+    if not path.parent.is_dir():
+        raise ValueError(f"the folder {path.parent} does not exist: make it first")
+    return path
+
+
 async def _export_one(database: Any, args: argparse.Namespace, scope: Any) -> None:
     from adapters.exporting import export_csv, export_json
 
     if args.format == "csv":
-        files = await export_csv(database.engine, Path(args.out or "okrbot-export"), scope=scope)
+        folder = _folder_for_output(args.out or "okrbot-export")
+        files = await export_csv(database.engine, folder, scope=scope)
         print(f"Wrote {scope}: " + ", ".join(str(f) for f in files))
     elif args.out and args.out != "-":
-        with open(args.out, "w", encoding="utf-8") as handle:
+        path = _file_for_output(args.out)
+        with path.open("w", encoding="utf-8") as handle:
             await export_json(database.engine, handle, scope=scope)
-        print(f"Wrote {scope}: {args.out}")
+        print(f"Wrote {scope}: {path}")
     else:
         await export_json(database.engine, sys.stdout, scope=scope)
 
@@ -489,8 +537,7 @@ async def _export_each(database: Any, args: argparse.Namespace, scopes: list[Any
     if args.out == "-":
         raise ValueError("an export of several workspaces is written to files, one set per "
                          "workspace: give --out DIR, or choose one with --workspace/--channel")
-    out_dir = Path(args.out or "okrbot-export")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = _folder_for_output(args.out or "okrbot-export")
     for scope in scopes:
         if args.format == "csv":
             files = await export_csv(database.engine, out_dir / scope.slug, scope=scope)
@@ -514,9 +561,6 @@ async def _export_review(database: Any, args: argparse.Namespace, scope: Any) ->
     from bot.services.turn import UseCaseError
     from storage.analysis_store import analysis_store_for
 
-    if not args.channel:
-        raise ValueError("--review needs --channel (and --platform/--workspace if that "
-                         "channel's name is used in several workspaces)")
     place = argparse.Namespace(platform=scope.platform, workspace=scope.workspace,
                                channel=scope.channel)
     async with database.uow() as uow:
@@ -533,13 +577,12 @@ async def _export_review(database: Any, args: argparse.Namespace, scope: Any) ->
     if args.format == "json":
         text = json.dumps(review_as_dict(review), indent=2, ensure_ascii=False) + "\n"
         if args.out and args.out != "-":
-            Path(args.out).write_text(text, encoding="utf-8")
+            _file_for_output(args.out).write_text(text, encoding="utf-8")
             print(f"Wrote {args.out}")
         else:
             sys.stdout.write(text)
         return 0
-    out_dir = Path(args.out or "okrbot-review")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = _folder_for_output(args.out or "okrbot-review")
     (out_dir / "review.csv").write_text(review_csv(review), encoding="utf-8")
     (out_dir / "alignment.csv").write_text(alignment_csv(review), encoding="utf-8")
     print(f"Wrote {out_dir / 'review.csv'}, {out_dir / 'alignment.csv'}")

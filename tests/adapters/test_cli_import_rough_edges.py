@@ -247,3 +247,52 @@ def test_db_upgrade_against_a_server_that_is_down_says_so(tmp_path: Path) -> Non
     assert f"cannot reach the database at postgresql+asyncpg://postgres@127.0.0.1:{port}/x" in (
         result.stderr)
     assert "nothing was changed" in result.stderr and "Traceback" not in result.stderr
+
+
+# --- export ----------------------------------------------------------------------------------
+
+
+def test_a_csv_export_onto_an_existing_file_is_refused_plainly(
+    team_db: str, tmp_path: Path
+) -> None:
+    taken = tmp_path / "existing.csv"
+    taken.write_text("mine")
+    result = okrbot("export", "--db", team_db, "--channel", "team", "--out", str(taken),
+                    cwd=tmp_path)
+    assert result.returncode == 2
+    assert "is a file: this export writes a folder of files" in result.stderr
+    assert "Traceback" not in result.stderr and taken.read_text() == "mine"
+
+
+def test_a_json_export_of_one_channel_onto_a_folder_is_refused_plainly(
+    team_db: str, tmp_path: Path
+) -> None:
+    folder = tmp_path / "existing_dir"
+    folder.mkdir()
+    result = okrbot("export", "--db", team_db, "--format", "json", "--channel", "team",
+                    "--out", str(folder), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "is a folder: a JSON export of one place is one file" in result.stderr
+    assert "Traceback" not in result.stderr and list(folder.iterdir()) == []
+
+
+def test_export_review_without_a_channel_reviews_the_only_team(
+    team_db: str, tmp_path: Path
+) -> None:
+    result = okrbot("export", "--db", team_db, "--review", "--format", "json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert '"key_results"' in result.stdout
+
+
+def test_export_review_without_a_channel_lists_the_teams_when_there_are_several(
+    team_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("setup\n"))
+    main(["console", "--db", team_db, "--as", "carol", "--in", "other"])
+    capsys.readouterr()
+    result = okrbot("export", "--db", team_db, "--review", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "--review covers one team; there are 2, choose one:" in result.stderr
+    assert "--platform console --workspace local --channel team" in result.stderr
+    assert "--platform console --workspace local --channel other" in result.stderr
