@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -53,8 +54,9 @@ class OkrFileError(Exception):
 
 def load_okr_file(path: Path, *, today: date) -> ImportOkrs:
     suffix = path.suffix.lower()
-    if suffix not in (".csv", ".yaml", ".yml"):
-        raise OkrFileError([(None, f"{path.name}: use a .yaml, .yml or .csv file")])
+    if suffix not in (".csv", ".yaml", ".yml", ".json"):
+        raise OkrFileError([(None, f"{path.name}: use a .yaml, .yml or .csv file, or the "
+                                   "JSON of `okrbot export --format json`")])
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
@@ -67,7 +69,8 @@ def load_okr_file(path: Path, *, today: date) -> ImportOkrs:
         ) from None
     except OSError as error:
         raise OkrFileError([(None, f"cannot read {path}: {error.strerror}")]) from None
-    plan = _from_csv(text, today=today) if suffix == ".csv" else _from_yaml(text, today=today)
+    readers = {".csv": _from_csv, ".json": _from_export}
+    plan = readers.get(suffix, _from_yaml)(text, today=today)
     # what the file says wrong travels with the plan, so the import reports it together
     # with what only the database can tell (unknown owners, a member who is not the owner)
     return replace(plan, problems=plan.problems + tuple(duplicates(plan)))
@@ -214,3 +217,81 @@ def _from_csv(text: str, *, today: date) -> ImportOkrs:
     return ImportOkrs(objectives=tuple(
         ObjectivePlan(line=line, initiative=text, because=because, key_results=tuple(krs))
         for line, text, because, krs in grouped.values()), problems=tuple(problems))
+
+
+# --- a channel's JSON export, read back ------------------------------------------------------
+
+RESTORED_STATES = ("active", "done")
+
+
+def _from_export(text: str, *, today: date) -> ImportOkrs:
+    """The OKRs of an `okrbot export --format json` of one channel: its latest cycle's
+    objectives and their active (or done) key results, as if written in a YAML file. The
+    history (check-ins, tags, measurements) and killed or merged KRs are not recreated;
+    the answer says what was left out."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise OkrFileError([(error.lineno, f"not valid JSON: {error.msg}")]) from None
+    rows = {kind: data.get(kind) if isinstance(data, dict) else None
+            for kind in ("objectives", "key_results")}
+    if not all(isinstance(r, list) and all(isinstance(x, dict) for x in r) for r in rows.values()):
+        raise OkrFileError([(None, "a JSON file must be what `okrbot export --format json "
+                                   "--channel …` writes: objectives and key_results lists")])
+    objectives, krs = rows["objectives"], rows["key_results"]
+    channels = {(o.get("platform"), o.get("workspace"), o.get("channel")) for o in objectives}
+    if len(channels) > 1:
+        raise OkrFileError([(None, f"the export holds {len(channels)} channels: export one with "
+                                   "`okrbot export --format json --channel …` and import that")])
+    if not objectives:
+        return ImportOkrs(objectives=(), note="The export holds no objectives.")
+    starts = {str(o.get("cycle")): str(o.get("cycle_start") or "") for o in objectives}
+    cycle = max(starts, key=lambda name: (starts[name], name))
+    lines = _row_lines(text)
+    problems: list[tuple[int, str]] = []
+    plans: list[ObjectivePlan] = []
+    left_out = 0
+    for index, objective in enumerate(objectives):
+        if str(objective.get("cycle")) != cycle:
+            continue
+        line = lines.get(("objectives", index), 0)
+        mine = []
+        for kr_index, row in enumerate(krs):
+            if row.get("cycle") != objective.get("cycle") or (
+                    row.get("objective") != objective.get("objective")):
+                continue
+            if row.get("state") not in RESTORED_STATES:
+                left_out += 1
+                continue
+            spec = {"action": row.get("action"), "metric": row.get("metric"),
+                    "from": row.get("from"), "to": row.get("to"), "unit": row.get("unit"),
+                    "owner": row.get("owner_id")}
+            plan = _key_result(lines.get(("key_results", kr_index), 0), spec, today=today,
+                               problems=problems)
+            if plan:
+                mine.append(plan)
+        plans.append(ObjectivePlan(
+            line=line, initiative=str(objective.get("working_on") or ""),
+            because=str(objective.get("because") or ""), key_results=tuple(mine)))
+    others = sorted(set(starts) - {cycle})
+    notes = [f"From the backup's latest cycle, {cycle}."]
+    if others:
+        notes.append(f"Older cycles not imported: {', '.join(others)}.")
+    if left_out:
+        notes.append(f"{left_out} killed or merged key result{'s' * (left_out != 1)} left out.")
+    return ImportOkrs(objectives=tuple(plans), problems=tuple(problems), note=" ".join(notes))
+
+
+def _row_lines(text: str) -> dict[tuple[str, int], int]:
+    """Where each row of an export stands: (kind, index) → line number. The export writes
+    one row a line under a `"kind": [` line; a hand-formatted file simply has no lines."""
+    found: dict[tuple[str, int], int] = {}
+    section, index = "", 0
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if line.endswith("[") and line.startswith('"'):
+            section, index = line.split('"')[1], 0
+        elif line.startswith("{") and section:
+            found[(section, index)] = number
+            index += 1
+    return found

@@ -1,6 +1,7 @@
 """Flat rows of a workspace's history for `okrbot export`, streamed from the database.
 
-Each kind (check-ins, items, tags, confidences, measurements) is one query joining what a
+Each kind (objectives, key results, decisions, check-ins, items, tags, confidences,
+measurements) is one query joining what a
 reader of the export needs (channel name, member, week, KR code), streamed so a big
 workspace does not have to fit in memory. ``late`` marks what an answer given after its
 week's close added: kept, never part of that week's figures.
@@ -19,19 +20,31 @@ from storage.tables import (
     ChannelRow,
     CheckInRow,
     ConfidenceRow,
+    CycleRow,
+    DecisionRow,
     ItemRow,
     KeyResultRow,
     MeasurementRow,
     MemberRow,
+    ObjectiveRow,
     TagRow,
     WorkspaceRow,
 )
 
-KINDS = ("checkins", "items", "tags", "confidences", "measurements")
+#: The OKRs themselves first (what `okrbot import` reads back), then the weekly history.
+KINDS = ("objectives", "key_results", "decisions", "checkins", "items", "tags", "confidences",
+         "measurements")
+
+
+def _code(prefix: str, number: Any) -> Any:
+    return (literal(prefix) + func.cast(number, String()))
 
 
 def _query(kind: str) -> Select[Any]:
     ws, ch, m = WorkspaceRow, ChannelRow, MemberRow
+    okrs = _okr_query(kind)
+    if okrs is not None:
+        return okrs
     if kind == "checkins":
         return (select(
             ws.platform, ws.external_id.label("workspace"), ch.name.label("channel"),
@@ -97,6 +110,48 @@ def _query(kind: str) -> Select[Any]:
             .outerjoin(m, m.id == MeasurementRow.recorded_by)
             .order_by(MeasurementRow.id))
     raise ValueError(f"unknown export kind {kind!r}; one of {', '.join(KINDS)}")
+
+
+def _okr_query(kind: str) -> Select[Any] | None:
+    """The channel's objectives, key results (definition, value, state, owner) and the
+    owner's decisions: with them an export is a backup of the OKRs, not only the history."""
+    ws, ch, m = WorkspaceRow, ChannelRow, MemberRow
+    o, kr = ObjectiveRow, KeyResultRow
+    if kind == "objectives":
+        return (select(
+            ws.platform, ws.external_id.label("workspace"), ch.name.label("channel"),
+            CycleRow.name.label("cycle"), CycleRow.start.label("cycle_start"),
+            CycleRow.end.label("cycle_end"), _code("O", o.number).label("objective"),
+            o.initiative.label("working_on"), o.because)
+            .join(ws, ws.id == o.workspace_id).join(ch, ch.id == o.channel_id)
+            .join(CycleRow, CycleRow.id == o.cycle_id)
+            .order_by(o.id))
+    if kind == "key_results":
+        into = aliased(KeyResultRow)
+        return (select(
+            ws.platform, ws.external_id.label("workspace"), ch.name.label("channel"),
+            CycleRow.name.label("cycle"), _code("O", o.number).label("objective"),
+            _code("KR-", kr.number).label("kr"), kr.action, kr.metric,
+            kr.baseline.label("from"), kr.target.label("to"), kr.unit, kr.current, kr.state,
+            m.external_id.label("owner_id"), m.name.label("owner"), kr.snoozed_until,
+            _code("KR-", into.number).label("merged_into"), kr.created_at)
+            .join(o, o.id == kr.objective_id).join(CycleRow, CycleRow.id == o.cycle_id)
+            .join(ws, ws.id == kr.workspace_id).join(ch, ch.id == kr.channel_id)
+            .outerjoin(m, m.id == kr.owner_id).outerjoin(into, into.id == kr.merged_into_id)
+            .order_by(kr.id))
+    if kind == "decisions":
+        into = aliased(KeyResultRow)
+        return (select(
+            ws.platform, ws.external_id.label("workspace"), ch.name.label("channel"),
+            _code("KR-", kr.number).label("kr"), DecisionRow.kind.label("decision"),
+            DecisionRow.decided_at, m.name.label("decided_by"), DecisionRow.reason,
+            DecisionRow.new_target, _code("KR-", into.number).label("merged_into"))
+            .join(kr, kr.id == DecisionRow.kr_id)
+            .join(ws, ws.id == DecisionRow.workspace_id).join(ch, ch.id == kr.channel_id)
+            .outerjoin(m, m.id == DecisionRow.decided_by)
+            .outerjoin(into, into.id == DecisionRow.merged_into_id)
+            .order_by(DecisionRow.id))
+    return None
 
 
 def _scoped(query: Select[Any], *, workspace: str | None, channel: str | None) -> Select[Any]:

@@ -44,6 +44,8 @@ class ImportOkrs:
     objectives: tuple[ObjectivePlan, ...]
     # what reading the file found wrong (line, problem): reported with the use case's own
     problems: tuple[tuple[int, str], ...] = ()
+    # what reading the file wants said with the report (a backup's cycle, what it left out)
+    note: str = ""
     # called after each objective with how many are done, for a progress bar
     on_progress: Callable[[int], None] | None = field(default=None, compare=False)
 
@@ -197,4 +199,5 @@ def _report(
         Text(f"Imported {n_objectives} objective{'s' * (n_objectives != 1)} and "
              f"{n_krs} key result{'s' * (n_krs != 1)} into #{channel_name} ({cycle.name})."),
         Note(f"{objectives.words('Objectives')} {krs.words('Key results')}"),
+        *((Note(cmd.note),) if cmd.note else ()),
     ))

@@ -5,6 +5,7 @@ database. Each answers in one clear line (never a traceback) and changes nothing
 from __future__ import annotations
 
 import io
+import json
 import sqlite3
 import subprocess
 import sys
@@ -296,3 +297,53 @@ def test_export_review_without_a_channel_lists_the_teams_when_there_are_several(
     assert "--review covers one team; there are 2, choose one:" in result.stderr
     assert "--platform console --workspace local --channel team" in result.stderr
     assert "--platform console --workspace local --channel other" in result.stderr
+
+
+def test_an_export_carries_the_okrs_and_decisions_and_imports_back_into_a_fresh_channel(
+    team_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    path = tmp_path / "okrs.yaml"
+    path.write_text(GOOD_YAML)
+    assert main(["import", str(path), "--db", team_db]) == 0
+    console_says(team_db, 'kill KR-2 "churn is not ours to move"', capsys, monkeypatch)
+    backup = tmp_path / "backup.json"
+    assert main(["export", "--db", team_db, "--format", "json", "--channel", "team",
+                 "--out", str(backup)]) == 0
+    data = json.loads(backup.read_text())
+    assert [o["working_on"] for o in data["objectives"]] == [
+        "self-serve growth", "trustworthy warnings"]
+    krs = {(k["kr"], k["metric"], k["from"], k["to"], k["state"]) for k in data["key_results"]}
+    assert krs == {("KR-1", "signups a week", 10.0, 50.0, "active"),
+                   ("KR-2", "churn", 5.0, 2.0, "killed")}
+    assert [(d["kr"], d["decision"], d["reason"]) for d in data["decisions"]] == [
+        ("KR-2", "kill", "churn is not ours to move")]
+    assert main(["export", "--db", team_db, "--channel", "team", "--out",
+                 str(tmp_path / "csv")]) == 0
+    assert {"objectives.csv", "key_results.csv", "decisions.csv"} <= {
+        p.name for p in (tmp_path / "csv").iterdir()}
+
+    fresh = str(tmp_path / "fresh.db")
+    monkeypatch.setattr("sys.stdin", io.StringIO("setup\n"))
+    main(["console", "--db", fresh, "--as", "carol", "--in", "team", "--clock",
+          "2026-11-17T10:00"])
+    capsys.readouterr()
+    assert main(["import", str(backup), "--db", fresh]) == 0
+    out = capsys.readouterr().out
+    assert "Objectives: 2 added. Key results: 1 added." in out
+    assert "1 killed or merged key result left out." in out
+    listing = console_says(fresh, "list", capsys, monkeypatch)
+    assert "self-serve growth" in listing and "trustworthy warnings" in listing
+    assert "signups a week" in listing and "churn" not in listing
+
+
+def test_a_json_that_is_not_an_export_is_refused_with_what_it_must_be(
+    team_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "okrs.json"
+    path.write_text('{"hello": 1}')
+    assert main(["import", str(path), "--db", team_db]) == 1
+    assert "what `okrbot export --format json --channel …` writes" in capsys.readouterr().err
+    path.write_text('{"objectives": [')
+    assert main(["import", str(path), "--db", team_db]) == 1
+    assert "not valid JSON" in capsys.readouterr().err
