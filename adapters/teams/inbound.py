@@ -29,7 +29,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from adapters.teams.cards import FORM_KEYS, form_from_spec
+from adapters.teams.cards import FORM_KEYS, form_from_spec, typed_values
 from bot.context import Actor, Place
 from bot.messages import Form
 
@@ -177,6 +177,8 @@ def _form_values(value: Json) -> dict[str, str | list[str]]:
     for name, raw in value.items():
         if name in FORM_KEYS:
             continue
+        if isinstance(raw, float) and raw.is_integer():
+            raw = int(raw)  # an Input.Number's answer may come as a JSON number
         text = "" if raw is None else str(raw)
         found[str(name)] = [v for v in text.split(",") if v] if name in multi else text
     for name in multi:
@@ -194,16 +196,18 @@ def translate(
     card_id = activity.get("replyToId")
     if isinstance(value, Mapping) and not str(activity.get("text") or "").strip():
         if "form_id" in value:
+            form = form_from_spec(value.get("form") or "", form_id=str(value["form_id"]),
+                                  state=str(value.get("state") or ""))
+            values = _form_values(value)
             return FormSubmit(
                 actor=actor,
                 place=place,
                 form_id=str(value["form_id"]),
                 state=str(value.get("state") or ""),
-                values=_form_values(value),
+                values=typed_values(form, values) if form is not None else values,
                 card_id=str(card_id) if card_id else None,
                 delivery_id=str(activity.get("id") or ""),
-                form=form_from_spec(value.get("form") or "", form_id=str(value["form_id"]),
-                                    state=str(value.get("state") or "")),
+                form=form,
             )
         if "action_id" in value:
             return ButtonPress(
