@@ -11,8 +11,9 @@ without the SDK in between.
   (``19:…@thread.tacv2;messageid=…``), so the channel is ``channelData.channel.id`` (else
   the conversation id without its ``;messageid=`` suffix): every thread of a channel is the
   one team.
-- The bot's own @mention is cut out of the text by its mention entity — exactly the
-  ``<at>…</at>`` span the entity names, once. (botbuilder's ``remove_mention_text`` deletes
+- The command is what follows the bot's own @mention, found by its mention entity (the
+  one whose id is the recipient's) — exactly the ``<at>…</at>`` span the entity names;
+  whatever precedes it ("hey", someone else's mention) is not part of the command. (botbuilder's ``remove_mention_text`` deletes
   the bot's *name* everywhere in the text, which would eat it out of an item's title.)
   Other people's mentions become our markup ``<@user>`` so ``owner @Bob`` resolves.
 - A card's ``Action.Submit`` arrives as a message with ``value``: ``{"action_id", "value"}``
@@ -154,7 +155,9 @@ def command_text(activity: Json, *, resolve: Callable[[str], str | None] | None 
         span = str(entity.get("text") or "")
         if mentioned.get("id") == bot_id:
             if span and span in text:
-                text = text.replace(span, " ", 1)
+                # The command is what follows the bot's mention: "@Megan @okrbot list",
+                # "hey @okrbot show KR-2" — what comes before it is said to the others.
+                text = text.split(span, 1)[1]
             continue
         name = _TAGS.sub("", span) or str(mentioned.get("name") or "")
         user = (resolve(str(mentioned.get("id"))) if resolve else None) or None
