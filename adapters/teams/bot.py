@@ -39,6 +39,8 @@ Json = dict[str, Any]
 
 SORRY = "Sorry, something went wrong on our side and nothing was changed. Please try again."
 SENT_PRIVATELY = "I sent it to you in our personal chat."
+UNREADABLE = ("I could not read that: the card it came from is not one of mine, or is "
+              "empty. Type `help` to see what I can do, or `checkin` for your check-in.")
 NOT_SENT_PRIVATELY = ("I could not message you privately: add okrbot as a personal app "
                       "(Apps → okrbot → Add), then try again here.")
 
@@ -91,7 +93,10 @@ class TeamsBot:
         elif isinstance(request, inbound.FormSubmit):
             await self._submit(activity, request)
         else:
-            log.info("ignored a Teams message: %s", request.why)
+            # Said, not ignored: an empty or foreign submit would otherwise look like a
+            # button that does nothing.
+            log.info("a Teams message okrbot cannot read: %s", request.why)
+            await self.conversations.reply(activity, render_reply(text_reply(UNREADABLE)))
 
     async def _command(self, activity: Json, request: inbound.Command) -> None:
         reply = await self.core.handle_command(

@@ -1,7 +1,8 @@
 """Neutral message parts → Adaptive Card 1.5 elements (the body of a card).
 
 Text markup: ``*bold*`` becomes ``**bold**`` (Adaptive Cards' markdown), ``_italic_``
-stays, backticks are dropped (cards have no code spans), and a mention ``<@id>`` becomes
+stays, backticks are dropped (cards have no code spans), ``~struck~`` loses its tildes
+(cards have no strikethrough; a line that starts struck is dimmed), and a mention ``<@id>`` becomes
 ``<at>Name</at>`` with a mention entity, which Teams needs to notify the person.
 
 Inputs are kept small, since a form must fit one card (Teams refuses a message over about
@@ -57,6 +58,7 @@ MAX_BLOCK_CHARS = 6000
 _MENTION = re.compile(r"<@([^>\s]+)>")
 _BOLD = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
 _BACKTICKS = re.compile(r"`+")
+_STRIKE = re.compile(r"(?<![\w~])~(?=\S)([^~\n]+?)(?<=\S)~(?![\w~])")
 _STYLES = {"primary": "positive", "danger": "destructive"}
 
 
@@ -82,6 +84,7 @@ class Mentions:
 def markdown(text: str, mentions: Mentions) -> str:
     """Our markup as Adaptive Cards markdown, mentions resolved."""
     text = _BACKTICKS.sub("", text)
+    text = _STRIKE.sub(r"\1", text)  # no strikethrough in cards: the text is dimmed instead
     text = _BOLD.sub(r"**\1**", text)
     return _MENTION.sub(lambda match: mentions.markup(match.group(1)), text)
 
@@ -447,6 +450,8 @@ def elements(part: Part, mentions: Mentions) -> list[Element]:
     if isinstance(part, Heading):
         return [text_block(markdown(part.text, mentions), size="Large", weight="Bolder")]
     if isinstance(part, Text):
+        if _STRIKE.match(part.text):  # a struck-out line (a killed KR): shown dimmed
+            return _long_text(part.text, mentions, isSubtle=True)
         return _long_text(part.text, mentions)
     if isinstance(part, Note):
         return _long_text(part.text, mentions, size="Small", isSubtle=True)
