@@ -39,6 +39,8 @@ Json = dict[str, Any]
 
 SORRY = "Sorry, something went wrong on our side and nothing was changed. Please try again."
 SENT_PRIVATELY = "I sent it to you in our personal chat."
+WELCOME = ("Hi, I'm okrbot: I keep this team's work tied to its OKRs. To start, the team's "
+           "owner types `@okrbot setup` here; then `@okrbot help` shows what I can do.")
 UNREADABLE = ("I could not read that: the card it came from is not one of mine, or is "
               "empty. Type `help` to see what I can do, or `checkin` for your check-in.")
 NOT_SENT_PRIVATELY = ("I could not message you privately: add okrbot as a personal app "
@@ -152,7 +154,11 @@ class TeamsBot:
     async def on_installation_add(self, activity: Json) -> None:
         await self.conversations.remember(activity)
         await self._installed(activity)
-        if inbound.place_of(activity).is_direct:
+        if not inbound.place_of(activity).is_direct:
+            # Added to a team or a group chat: say how to start, once per install.
+            await self.conversations.reply(activity, render_reply(text_reply(WELCOME)),
+                                           threaded=False)
+        else:
             # Added as a personal app: say hello with the member's overview (Teams sends
             # installationUpdate once per install, unlike conversationUpdate).
             home = await self.core.home(actor=inbound.actor_of(activity))

@@ -38,6 +38,8 @@ Json = Mapping[str, Any]
 _WHITESPACE = re.compile(r"[ \t\u00a0]+")
 _AT = re.compile(r"<at[^>]*>(.*?)</at>", re.IGNORECASE | re.DOTALL)
 _TAGS = re.compile(r"<[^>]+>")
+#: What an unnamed group chat is called (Teams names a chat only when someone does).
+GROUP_CHAT_NAME = "group chat"
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,8 @@ def place_of(activity: Json) -> Place:
         or (channel_data.get("team") or {}).get("name")
         or ""
     )
+    if not name and conversation.get("conversationType") == "groupChat":
+        name = GROUP_CHAT_NAME  # an unnamed chat: Teams sends no name, its id is unreadable
     return Place(
         channel=channel_id_of(activity),
         channel_name=str(name),

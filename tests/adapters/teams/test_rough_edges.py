@@ -78,3 +78,14 @@ async def test_a_killed_kr_is_dimmed_not_shown_with_tildes(world: TeamsWorld) ->
     assert answer.card is not None
     [killed] = [e for e in answer.card["body"] if "KR-2" in str(e.get("text", ""))]
     assert killed["isSubtle"] is True and "killed" in killed["text"]
+
+
+async def test_a_group_chat_is_named_readably_not_by_its_id(world: TeamsWorld) -> None:
+    before = len(world.fake.of("reply"))
+
+    await world.teams.say("setup", fixture="playground_group_chat_mention")
+
+    [answer] = world.fake.of("reply")[before:]
+    chat_id = recorded("playground_group_chat_mention")["conversation"]["id"]
+    assert chat_id not in answer.text
+    assert "group chat is now an okrbot team" in answer.text, answer.text
