@@ -41,6 +41,8 @@ SORRY = "Sorry, something went wrong on our side and nothing was changed. Please
 SENT_PRIVATELY = "I sent it to you in our personal chat."
 WELCOME = ("Hi, I'm okrbot: I keep this team's work tied to its OKRs. To start, the team's "
            "owner types `@okrbot setup` here; then `@okrbot help` shows what I can do.")
+ANSWERED = ("That card was already saved, and its receipt stays as it is: nothing was changed. "
+            "Type `checkin` for a fresh form with your answers.")
 UNREADABLE = ("I could not read that: the card it came from is not one of mine, or is "
               "empty. Type `help` to see what I can do, or `checkin` for your check-in.")
 NOT_SENT_PRIVATELY = ("I could not message you privately: add okrbot as a personal app "
@@ -119,11 +121,25 @@ class TeamsBot:
         await self.conversations.reply(activity, render_reply(note))
 
     async def _submit(self, activity: Json, request: inbound.FormSubmit) -> None:
-        outcome = await self.core.handle_form(
-            actor=request.actor, place=request.place, form_id=request.form_id,
-            state=request.state, values=request.values,
-            delivery_id=request.delivery_id or None,
-        )
+        if request.card_id and not await self.conversations.first_answer(activity,
+                                                                          request.card_id):
+            # The card shows the receipt of the answer that counted: leave it, store nothing.
+            await self.conversations.reply(activity, render_reply(text_reply(ANSWERED,
+                                                                             error=True)))
+            return
+        try:
+            outcome = await self.core.handle_form(
+                actor=request.actor, place=request.place, form_id=request.form_id,
+                state=request.state, values=request.values,
+                delivery_id=request.delivery_id or None,
+            )
+        except Exception:
+            if request.card_id:
+                await self.conversations.forget_answer(activity, request.card_id)
+            raise
+        refused = isinstance(outcome, FormErrors) or outcome.error
+        if refused and request.card_id:  # the card stays a form: it may be answered again
+            await self.conversations.forget_answer(activity, request.card_id)
         if isinstance(outcome, FormErrors):
             if request.form is not None and request.card_id:
                 card = render_form(request.form, values=request.values, errors=outcome.errors)

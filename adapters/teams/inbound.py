@@ -13,7 +13,7 @@ without the SDK in between.
   one team.
 - The command is what follows the bot's own @mention, found by its mention entity (the
   one whose id is the recipient's) — exactly the ``<at>…</at>`` span the entity names;
-  whatever precedes it ("hey", someone else's mention) is not part of the command. (botbuilder's ``remove_mention_text`` deletes
+  whatever precedes it ("hey", someone else's mention) is not part of the command.
   the bot's *name* everywhere in the text, which would eat it out of an item's title.)
   Other people's mentions become our markup ``<@user>`` so ``owner @Bob`` resolves.
 - A card's ``Action.Submit`` arrives as a message with ``value``: ``{"action_id", "value"}``

@@ -11,6 +11,7 @@ from tests.adapters.teams.test_checkin_flow import (
     ANSWER,
     CHANNEL_FIXTURE,
     checkin_card,
+    items,
     set_up_team,
     submit_value,
 )
@@ -89,3 +90,37 @@ async def test_a_group_chat_is_named_readably_not_by_its_id(world: TeamsWorld) -
     chat_id = recorded("playground_group_chat_mention")["conversation"]["id"]
     assert chat_id not in answer.text
     assert "group chat is now an okrbot team" in answer.text, answer.text
+
+
+async def test_a_second_press_of_a_saved_card_keeps_its_receipt_and_changes_nothing(
+    world: TeamsWorld,
+) -> None:
+    await set_up_team(world)
+    card = await checkin_card(world)
+    await world.teams.submit(submit_value(card, ANSWER), card_id="card-1")
+    [receipt] = await world.fake.wait_for(1, "update")
+    assert "saved" in receipt.text.lower()
+    kept = await items(world)
+    before = len(world.fake.of("reply"))
+
+    # the client still showed the form: pressed again, with other answers
+    await world.teams.submit(submit_value(card, {**ANSWER, "item_1": "Something else"}),
+                             card_id="card-1")
+
+    assert len(world.fake.of("update")) == 1  # the receipt was not replaced
+    [answer] = world.fake.of("reply")[before:]
+    assert "already saved" in answer.text and "checkin" in answer.text
+    assert await items(world) == kept
+
+
+async def test_a_refused_card_may_be_answered_again(world: TeamsWorld) -> None:
+    await set_up_team(world)
+    card = await checkin_card(world)
+    await world.teams.submit(submit_value(card, {**ANSWER, "reason_2": ""}), card_id="card-1")
+    [shown_again] = await world.fake.wait_for(1, "update")
+
+    await world.teams.submit(submit_value(shown_again, ANSWER), card_id="card-1")
+
+    updates = await world.fake.wait_for(2, "update")
+    assert "saved" in updates[-1].text.lower()
+    assert len(await items(world)) == 2
