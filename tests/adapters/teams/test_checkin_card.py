@@ -4,6 +4,7 @@ multi-selects comma-joined) read back as the answer the member gave."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from adapters.teams.inbound import FormSubmit, translate
@@ -93,3 +94,28 @@ def test_a_submitted_card_reads_back_as_the_answer_the_member_gave() -> None:
     )
     assert answer.confidence == ((1, 7),)
     assert answer.values == ((2, 42.0),)
+
+
+def test_with_many_krs_a_rows_krs_are_typed_by_code_and_read_back() -> None:
+    form, choices = checkin(krs=20, items=(ItemAnswer(text="Cache", krs=(4,)),))
+    activity = render_form(form)
+    inputs = inputs_of(activity)
+    assert inputs["krs_1"]["type"] == "Input.Text" and inputs["krs_1"]["value"] == "KR-4"
+    assert inputs["tier_1"]["type"] == "Input.Toggle"
+    assert inputs["confidence_4"]["type"] == "Input.Number"
+    [container] = activity["attachments"][0]["content"]["body"]
+    listed = [e for e in container["items"] if e["type"] == "Container"]
+    assert len(listed) == 1  # the KRs listed once, not on every row
+    assert "**KR-20**" in json.dumps(listed[0], ensure_ascii=False)
+
+    submitted = recorded("playground_personal_submit")
+    submitted["value"] = {**submit_data(activity), "item_1": "Cache", "krs_1": "KR-4, kr-9",
+                          "tier_1": "indirect", "item_2": "Docs", "krs_2": "None",
+                          "reason_2": "onboarding", "confidence_4": 7.0}
+    request = translate(submitted)
+    assert isinstance(request, FormSubmit)
+    answer = parse_form(request.values, choices=choices)
+    assert isinstance(answer, Answer), answer
+    assert answer.items == (ItemAnswer(text="Cache", krs=(4, 9), tier=Tier.INDIRECT),
+                            ItemAnswer(text="Docs", tier=Tier.NONE, reason="onboarding"))
+    assert answer.confidence == ((4, 7),)
