@@ -210,9 +210,11 @@ def form_elements(
     *,
     values: Mapping[str, str | list[str]] | None = None,
     errors: Mapping[str, str] | None = None,
+    definition: bool = True,
 ) -> list[Element]:
     """A form as card elements: its inputs (prefilled with ``values`` if given, else the
-    form's initial values), an error under each input ``errors`` names, and its submit."""
+    form's initial values), an error under each input ``errors`` names, and its submit
+    (carrying the form's definition unless ``definition`` is False)."""
     values = values or {}
     errors = errors or {}
     clash = {i.name for i in form.inputs} & (FORM_KEYS | ACTION_KEYS)
@@ -240,8 +242,9 @@ def form_elements(
         if field_.name in errors:
             items.append(text_block(errors[field_.name], color="Attention", spacing="None"))
     multi = [i.name for i in form.inputs if isinstance(i, ChoiceInput) and i.multiple]
-    data = {"form_id": form.form_id, "state": form.state, "multi": multi,
-            "form": form_spec(form)}
+    data: dict[str, Any] = {"form_id": form.form_id, "state": form.state, "multi": multi}
+    if definition:
+        data["form"] = form_spec(form)
     items.append({"type": "ActionSet", "actions": [submit(form.submit_label, data, "primary")]})
     return [{"type": "Container", "items": items}]
 
