@@ -39,6 +39,12 @@ Json = dict[str, Any]
 
 SORRY = "Sorry, something went wrong on our side and nothing was changed. Please try again."
 SENT_PRIVATELY = "I sent it to you in our personal chat."
+WELCOME = ("Hi, I'm okrbot: I keep this team's work tied to its OKRs. To start, the team's "
+           "owner types `@okrbot setup` here; then `@okrbot help` shows what I can do.")
+ANSWERED = ("That card was already saved, and its receipt stays as it is: nothing was changed. "
+            "Type `checkin` for a fresh form with your answers.")
+UNREADABLE = ("I could not read that: the card it came from is not one of mine, or is "
+              "empty. Type `help` to see what I can do, or `checkin` for your check-in.")
 NOT_SENT_PRIVATELY = ("I could not message you privately: add okrbot as a personal app "
                       "(Apps → okrbot → Add), then try again here.")
 
@@ -91,7 +97,10 @@ class TeamsBot:
         elif isinstance(request, inbound.FormSubmit):
             await self._submit(activity, request)
         else:
-            log.info("ignored a Teams message: %s", request.why)
+            # Said, not ignored: an empty or foreign submit would otherwise look like a
+            # button that does nothing.
+            log.info("a Teams message okrbot cannot read: %s", request.why)
+            await self.conversations.reply(activity, render_reply(text_reply(UNREADABLE)))
 
     async def _command(self, activity: Json, request: inbound.Command) -> None:
         reply = await self.core.handle_command(
@@ -112,11 +121,25 @@ class TeamsBot:
         await self.conversations.reply(activity, render_reply(note))
 
     async def _submit(self, activity: Json, request: inbound.FormSubmit) -> None:
-        outcome = await self.core.handle_form(
-            actor=request.actor, place=request.place, form_id=request.form_id,
-            state=request.state, values=request.values,
-            delivery_id=request.delivery_id or None,
-        )
+        if request.card_id and not await self.conversations.first_answer(activity,
+                                                                          request.card_id):
+            # The card shows the receipt of the answer that counted: leave it, store nothing.
+            await self.conversations.reply(activity, render_reply(text_reply(ANSWERED,
+                                                                             error=True)))
+            return
+        try:
+            outcome = await self.core.handle_form(
+                actor=request.actor, place=request.place, form_id=request.form_id,
+                state=request.state, values=request.values,
+                delivery_id=request.delivery_id or None,
+            )
+        except Exception:
+            if request.card_id:
+                await self.conversations.forget_answer(activity, request.card_id)
+            raise
+        refused = isinstance(outcome, FormErrors) or outcome.error
+        if refused and request.card_id:  # the card stays a form: it may be answered again
+            await self.conversations.forget_answer(activity, request.card_id)
         if isinstance(outcome, FormErrors):
             if request.form is not None and request.card_id:
                 card = render_form(request.form, values=request.values, errors=outcome.errors)
@@ -147,7 +170,11 @@ class TeamsBot:
     async def on_installation_add(self, activity: Json) -> None:
         await self.conversations.remember(activity)
         await self._installed(activity)
-        if inbound.place_of(activity).is_direct:
+        if not inbound.place_of(activity).is_direct:
+            # Added to a team or a group chat: say how to start, once per install.
+            await self.conversations.reply(activity, render_reply(text_reply(WELCOME)),
+                                           threaded=False)
+        else:
             # Added as a personal app: say hello with the member's overview (Teams sends
             # installationUpdate once per install, unlike conversationUpdate).
             home = await self.core.home(actor=inbound.actor_of(activity))

@@ -1,8 +1,16 @@
 """Neutral message parts → Adaptive Card 1.5 elements (the body of a card).
 
 Text markup: ``*bold*`` becomes ``**bold**`` (Adaptive Cards' markdown), ``_italic_``
-stays, backticks are dropped (cards have no code spans), and a mention ``<@id>`` becomes
+stays, backticks are dropped (cards have no code spans), ``~struck~`` loses its tildes
+(cards have no strikethrough; a line that starts struck is dimmed), and a mention ``<@id>`` becomes
 ``<at>Name</at>`` with a mention entity, which Teams needs to notify the person.
+
+Inputs are kept small, since a form must fit one card (Teams refuses a message over about
+40 KB, counted in UTF-16): a multiple choice among more than :data:`MAX_LISTED_CHOICES`
+options — the check-in's key results, on every item row — is *typed* (an ``Input.Text``
+taking the first word of each option's label, ``KR-2, KR-5``; the options are listed once,
+above the first input that offers them), a choice among consecutive whole numbers is an
+``Input.Number``, and the properties Adaptive Cards default are left out.
 
 Buttons are ``Action.Submit`` with ``data = {"action_id", "value"}``; a form's submit
 button carries ``{"form_id", "state", "multi", "form"}``: ``multi`` names its multi-select
@@ -50,6 +58,7 @@ MAX_BLOCK_CHARS = 6000
 _MENTION = re.compile(r"<@([^>\s]+)>")
 _BOLD = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
 _BACKTICKS = re.compile(r"`+")
+_STRIKE = re.compile(r"(?<![\w~])~(?=\S)([^~\n]+?)(?<=\S)~(?![\w~])")
 _STYLES = {"primary": "positive", "danger": "destructive"}
 
 
@@ -75,6 +84,7 @@ class Mentions:
 def markdown(text: str, mentions: Mentions) -> str:
     """Our markup as Adaptive Cards markdown, mentions resolved."""
     text = _BACKTICKS.sub("", text)
+    text = _STRIKE.sub(r"\1", text)  # no strikethrough in cards: the text is dimmed instead
     text = _BOLD.sub(r"**\1**", text)
     return _MENTION.sub(lambda match: mentions.markup(match.group(1)), text)
 
@@ -138,15 +148,73 @@ def _actions(part: Actions) -> Element:
     }
 
 
+#: A multiple choice among more options than this is typed rather than listed (a check-in
+#: row offering 50 key results would weigh ~3 KB, 15 rows more than a card may).
+MAX_LISTED_CHOICES = 12
+
+
+def choice_words(field_: ChoiceInput) -> dict[str, str] | None:
+    """What a member types for each option of a typed choice (the first word of its
+    label, lower-cased → its value); None when ``field_`` is shown as a list — a short or
+    single choice, or one whose labels do not start with distinct words."""
+    if not field_.multiple or len(field_.choices) <= MAX_LISTED_CHOICES:
+        return None
+    words = {}
+    for choice in field_.choices:
+        word = (choice.label.split() or [""])[0]
+        if not word or word.lower() in words or "," in word:
+            return None
+        words[word.lower()] = choice.value
+    return words
+
+
+def _first_word(choice: Choice) -> str:
+    return choice.label.split()[0]
+
+
+def _number_range(field_: ChoiceInput) -> tuple[int, int] | None:
+    """(min, max) when the choice is one among consecutive whole numbers (a 1–10 scale)."""
+    values = [c.value for c in field_.choices]
+    if field_.multiple or len(values) < 5 or any(c.label != c.value for c in field_.choices):
+        return None
+    if not all(v.isdigit() for v in values):
+        return None
+    numbers = [int(v) for v in values]
+    if numbers != list(range(numbers[0], numbers[0] + len(numbers))):
+        return None
+    return numbers[0], numbers[-1]
+
+
+#: How much of an option's label its line in a typed choice's list shows.
+LEGEND_LABEL_CHARS = 36
+
+
+def _legend(field_: ChoiceInput, mentions: Mentions) -> Element:
+    lines = []
+    for choice in field_.choices:
+        word = _first_word(choice)
+        rest = choice.label[len(word):].strip()
+        if len(rest) > LEGEND_LABEL_CHARS:
+            rest = rest[:LEGEND_LABEL_CHARS - 1].rstrip() + "…"
+        lines.append(f"- **{word}** {markdown(rest, mentions)}")
+    return {"type": "Container", "items": [
+        text_block(f"Type these by their first word, separated by commas ({field_.label}):",
+                   size="Small", weight="Bolder"),
+        *(text_block("\r".join(chunk), size="Small") for chunk in _chunks(lines)),
+    ]}
+
+
 def form_elements(
     form: Form,
     mentions: Mentions,
     *,
     values: Mapping[str, str | list[str]] | None = None,
     errors: Mapping[str, str] | None = None,
+    definition: bool = True,
 ) -> list[Element]:
     """A form as card elements: its inputs (prefilled with ``values`` if given, else the
-    form's initial values), an error under each input ``errors`` names, and its submit."""
+    form's initial values), an error under each input ``errors`` names, and its submit
+    (carrying the form's definition unless ``definition`` is False)."""
     values = values or {}
     errors = errors or {}
     clash = {i.name for i in form.inputs} & (FORM_KEYS | ACTION_KEYS)
@@ -158,16 +226,25 @@ def form_elements(
     for name, problem in errors.items():
         if name not in known:  # a problem with the whole form
             items.append(text_block(problem, color="Attention"))
+    listed: set[tuple[Choice, ...]] = set()
     for field_ in form.inputs:
-        items.append(_input(field_, values.get(field_.name), errors.get(field_.name)))
+        first_typed = False
+        if isinstance(field_, ChoiceInput) and choice_words(field_) is not None \
+                and field_.choices not in listed:
+            listed.add(field_.choices)
+            items.append(_legend(field_, mentions))
+            first_typed = True
+        items.append(_input(field_, values.get(field_.name), errors.get(field_.name),
+                            example=first_typed))
         if field_.hint:
             items.append(text_block(markdown(field_.hint, mentions), size="Small",
                                     isSubtle=True, spacing="None"))
         if field_.name in errors:
             items.append(text_block(errors[field_.name], color="Attention", spacing="None"))
     multi = [i.name for i in form.inputs if isinstance(i, ChoiceInput) and i.multiple]
-    data = {"form_id": form.form_id, "state": form.state, "multi": multi,
-            "form": form_spec(form)}
+    data: dict[str, Any] = {"form_id": form.form_id, "state": form.state, "multi": multi}
+    if definition:
+        data["form"] = form_spec(form)
     items.append({"type": "ActionSet", "actions": [submit(form.submit_label, data, "primary")]})
     return [{"type": "Container", "items": items}]
 
@@ -259,43 +336,116 @@ def _spec_input(item: Any) -> TextInput | ChoiceInput:
     return ChoiceInput(**fields)
 
 
+#: A text input's limit is put on the card only when it is this short (a value, a name):
+#: a long one is the core's to check, and a refused form comes back with the error.
+MAX_GUIDED_LENGTH = 100
+
+
+def _required(element: Element, *, optional: bool, error: str) -> Element:
+    """Adaptive Cards' default is optional: only a required input says so (and how)."""
+    if not optional:
+        element["isRequired"] = True
+        element["errorMessage"] = error
+    return element
+
+
 def _input(field_: TextInput | ChoiceInput, value: str | list[str] | None,
-           error: str | None) -> Element:
+           error: str | None, *, example: bool = False) -> Element:
     if isinstance(field_, TextInput):
-        element: Element = {
-            "type": "Input.Text",
-            "id": field_.name,
-            "label": field_.label,
-            "isMultiline": field_.multiline,
-            "maxLength": field_.max_length,
-            "isRequired": not field_.optional,
-            "errorMessage": error or f"{field_.label}: please fill this in",
-        }
+        element: Element = {"type": "Input.Text", "id": field_.name, "label": field_.label}
+        if field_.max_length <= MAX_GUIDED_LENGTH:
+            element["maxLength"] = field_.max_length
+        if field_.multiline:
+            element["isMultiline"] = True
         current = value if isinstance(value, str) else field_.initial
         if current:
             element["value"] = current
         if field_.placeholder:
             element["placeholder"] = field_.placeholder
-        return element
+        return _required(element, optional=field_.optional,
+                         error=error or f"{field_.label}: please fill this in")
     if value is None:
         chosen = list(field_.initial)
     elif isinstance(value, str):
         chosen = [v for v in value.split(",") if v]
     else:
         chosen = list(value)
+    words = choice_words(field_)
+    if words is not None:
+        return _typed_choice(field_, chosen, words, error, example=example)
+    if _is_toggle(field_):
+        return _toggle(field_, chosen)
+    span = _number_range(field_)
+    if span is not None:
+        element = {"type": "Input.Number", "id": field_.name, "label": field_.label,
+                   "min": span[0], "max": span[1]}
+        if chosen and chosen[0].isdigit():
+            element["value"] = int(chosen[0])
+        return _required(element, optional=field_.optional,
+                         error=error or f"{field_.label}: {span[0]} to {span[1]}")
     element = {
         "type": "Input.ChoiceSet",
         "id": field_.name,
         "label": field_.label,
         "choices": [{"title": c.label, "value": c.value} for c in field_.choices],
-        "isMultiSelect": field_.multiple,
         "style": "expanded" if field_.multiple or len(field_.choices) <= 4 else "compact",
-        "isRequired": not field_.optional,
-        "errorMessage": error or f"{field_.label}: please choose",
     }
+    if field_.multiple:
+        element["isMultiSelect"] = True
     if chosen:
         element["value"] = ",".join(chosen)
+    return _required(element, optional=field_.optional,
+                     error=error or f"{field_.label}: please choose")
+
+
+def _is_toggle(field_: ChoiceInput) -> bool:
+    """An optional single choice between two options, the first the default: one
+    checkbox for the second (half the weight of two radio buttons, on every item row)."""
+    return (not field_.multiple and field_.optional and len(field_.choices) == 2
+            and field_.initial in ((), (field_.choices[0].value,), (field_.choices[1].value,)))
+
+
+def _toggle(field_: ChoiceInput, chosen: list[str]) -> Element:
+    off, on = field_.choices
+    element: Element = {"type": "Input.Toggle", "id": field_.name, "title": on.label,
+                        "valueOn": on.value, "valueOff": off.value}
+    if chosen[:1] == [on.value]:
+        element["value"] = on.value
     return element
+
+
+def _typed_choice(field_: ChoiceInput, chosen: list[str], words: Mapping[str, str],
+                  error: str | None, *, example: bool) -> Element:
+    """A long multiple choice as text: the chosen options' first words, comma-separated
+    (a value that is not an option's — typed and refused — is shown as it was)."""
+    word_of = {value: word for word, value in words.items()}
+    label_word = {_first_word(c).lower(): _first_word(c) for c in field_.choices}
+    shown = [label_word.get(word_of.get(v, ""), v) for v in chosen]
+    element: Element = {"type": "Input.Text", "id": field_.name, "label": field_.label}
+    if example:
+        words_shown = [_first_word(c) for c in (*field_.choices[:2], field_.choices[-1])]
+        element["placeholder"] = f"e.g. {words_shown[0]}, {words_shown[1]} — or {words_shown[2]}"
+    if shown:
+        element["value"] = ", ".join(shown)
+    return _required(element, optional=field_.optional,
+                     error=error or f"{field_.label}: please type one")
+
+
+def typed_values(form: Form, values: Mapping[str, str | list[str]]) -> dict[str, str | list[str]]:
+    """A submit's values with each typed choice's words read back as the options' values
+    (a word that is no option's is passed on as typed, for the core to refuse)."""
+    found = dict(values)
+    for field_ in form.inputs:
+        if not isinstance(field_, ChoiceInput) or field_.name not in found:
+            continue
+        words = choice_words(field_)
+        if words is None:
+            continue
+        raw = found[field_.name]
+        parts = raw if isinstance(raw, list) else [raw]
+        typed = [w for part in parts for w in re.split(r"[,;\s]+", part) if w]
+        found[field_.name] = [words.get(w.lower(), w) for w in typed]
+    return found
 
 
 def elements(part: Part, mentions: Mentions) -> list[Element]:
@@ -303,6 +453,8 @@ def elements(part: Part, mentions: Mentions) -> list[Element]:
     if isinstance(part, Heading):
         return [text_block(markdown(part.text, mentions), size="Large", weight="Bolder")]
     if isinstance(part, Text):
+        if _STRIKE.match(part.text):  # a struck-out line (a killed KR): shown dimmed
+            return _long_text(part.text, mentions, isSubtle=True)
         return _long_text(part.text, mentions)
     if isinstance(part, Note):
         return _long_text(part.text, mentions, size="Small", isSubtle=True)
@@ -336,6 +488,7 @@ __all__ = [
     "form_from_spec",
     "form_spec",
     "markdown",
+    "typed_values",
     "submit",
     "text_block",
 ]

@@ -13,6 +13,7 @@ besides the core, on the activity's JSON (no Bot Framework SDK here).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from typing import Any
@@ -40,6 +41,12 @@ def _conversation_id(activity: Json) -> str:
     return str((activity.get("conversation") or {}).get("id") or "")
 
 
+def _answer_key(card_id: str) -> str:
+    """The deliveries' key of a card's answer (their ids are ≤ 255 characters)."""
+    key = f"answered:{card_id}"
+    return key if len(key) <= 255 else "answered:" + hashlib.sha256(card_id.encode()).hexdigest()
+
+
 class Conversations:
     def __init__(self, *, connector: Connector, store: TeamsStore) -> None:
         self.connector = connector
@@ -60,6 +67,18 @@ class Conversations:
         if _conversation_id(activity) and activity.get("id"):
             await self.store.forget_delivery(conversation_id=_conversation_id(activity),
                                              activity_id=str(activity["id"]))
+
+    async def first_answer(self, activity: Json, card_id: str) -> bool:
+        """False when the card's form was already answered: a second press of a card
+        that shows its receipt (a client that did not refresh it, a double click) is out
+        of date. Kept with the deliveries, so for as long as they are."""
+        return await self.store.first_delivery(conversation_id=_conversation_id(activity),
+                                               activity_id=_answer_key(card_id))
+
+    async def forget_answer(self, activity: Json, card_id: str) -> None:
+        """The card is still a form (its answer was refused): it may be pressed again."""
+        await self.store.forget_delivery(conversation_id=_conversation_id(activity),
+                                         activity_id=_answer_key(card_id))
 
     # --- references ------------------------------------------------------------------
 

@@ -11,8 +11,9 @@ without the SDK in between.
   (``19:…@thread.tacv2;messageid=…``), so the channel is ``channelData.channel.id`` (else
   the conversation id without its ``;messageid=`` suffix): every thread of a channel is the
   one team.
-- The bot's own @mention is cut out of the text by its mention entity — exactly the
-  ``<at>…</at>`` span the entity names, once. (botbuilder's ``remove_mention_text`` deletes
+- The command is what follows the bot's own @mention, found by its mention entity (the
+  one whose id is the recipient's) — exactly the ``<at>…</at>`` span the entity names;
+  whatever precedes it ("hey", someone else's mention) is not part of the command.
   the bot's *name* everywhere in the text, which would eat it out of an item's title.)
   Other people's mentions become our markup ``<@user>`` so ``owner @Bob`` resolves.
 - A card's ``Action.Submit`` arrives as a message with ``value``: ``{"action_id", "value"}``
@@ -29,7 +30,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from adapters.teams.cards import FORM_KEYS, form_from_spec
+from adapters.teams.cards import FORM_KEYS, form_from_spec, typed_values
 from bot.context import Actor, Place
 from bot.messages import Form
 
@@ -37,6 +38,8 @@ Json = Mapping[str, Any]
 _WHITESPACE = re.compile(r"[ \t\u00a0]+")
 _AT = re.compile(r"<at[^>]*>(.*?)</at>", re.IGNORECASE | re.DOTALL)
 _TAGS = re.compile(r"<[^>]+>")
+#: What an unnamed group chat is called (Teams names a chat only when someone does).
+GROUP_CHAT_NAME = "group chat"
 
 
 @dataclass(frozen=True)
@@ -134,6 +137,8 @@ def place_of(activity: Json) -> Place:
         or (channel_data.get("team") or {}).get("name")
         or ""
     )
+    if not name and conversation.get("conversationType") == "groupChat":
+        name = GROUP_CHAT_NAME  # an unnamed chat: Teams sends no name, its id is unreadable
     return Place(
         channel=channel_id_of(activity),
         channel_name=str(name),
@@ -154,7 +159,9 @@ def command_text(activity: Json, *, resolve: Callable[[str], str | None] | None 
         span = str(entity.get("text") or "")
         if mentioned.get("id") == bot_id:
             if span and span in text:
-                text = text.replace(span, " ", 1)
+                # The command is what follows the bot's mention: "@Megan @okrbot list",
+                # "hey @okrbot show KR-2" — what comes before it is said to the others.
+                text = text.split(span, 1)[1]
             continue
         name = _TAGS.sub("", span) or str(mentioned.get("name") or "")
         user = (resolve(str(mentioned.get("id"))) if resolve else None) or None
@@ -177,6 +184,8 @@ def _form_values(value: Json) -> dict[str, str | list[str]]:
     for name, raw in value.items():
         if name in FORM_KEYS:
             continue
+        if isinstance(raw, float) and raw.is_integer():
+            raw = int(raw)  # an Input.Number's answer may come as a JSON number
         text = "" if raw is None else str(raw)
         found[str(name)] = [v for v in text.split(",") if v] if name in multi else text
     for name in multi:
@@ -194,16 +203,18 @@ def translate(
     card_id = activity.get("replyToId")
     if isinstance(value, Mapping) and not str(activity.get("text") or "").strip():
         if "form_id" in value:
+            form = form_from_spec(value.get("form") or "", form_id=str(value["form_id"]),
+                                  state=str(value.get("state") or ""))
+            values = _form_values(value)
             return FormSubmit(
                 actor=actor,
                 place=place,
                 form_id=str(value["form_id"]),
                 state=str(value.get("state") or ""),
-                values=_form_values(value),
+                values=typed_values(form, values) if form is not None else values,
                 card_id=str(card_id) if card_id else None,
                 delivery_id=str(activity.get("id") or ""),
-                form=form_from_spec(value.get("form") or "", form_id=str(value["form_id"]),
-                                    state=str(value.get("state") or "")),
+                form=form,
             )
         if "action_id" in value:
             return ButtonPress(

@@ -23,9 +23,19 @@ MAX_CARD_BYTES = 80_000
 Activity = dict[str, Any]
 
 
+#: The most a form's card may weigh as Teams counts it (:func:`teams_size`): Teams refuses
+#: bigger messages (413), and a form is one card — it cannot be split.
+MAX_FORM_BYTES = 40_000
+
+
 def size_of(value: Any) -> int:
     """Bytes on the wire, as aiohttp serializes it (non-ASCII escaped: the worst case)."""
     return len(json.dumps(value).encode("utf-8"))
+
+
+def teams_size(value: Any) -> int:
+    """What Teams counts of a message: its JSON in UTF-16."""
+    return len(json.dumps(value, ensure_ascii=False).encode("utf-16-le"))
 
 
 def card(body: list[Element], mentions: Mentions | None = None) -> dict[str, Any]:
@@ -113,18 +123,26 @@ def render_form(
     values: Mapping[str, str | list[str]] | None = None,
     errors: Mapping[str, str] | None = None,
 ) -> Activity:
-    """A form as a card of its own (opened by a button, or shown again with errors)."""
+    """A form as a card of its own (opened by a button, or shown again with errors). One
+    too big for Teams with its definition on board goes without it (a refused answer is
+    then told in a message rather than on the card)."""
     mentions = Mentions({})
     body = form_elements(form, mentions, values=values, errors=errors)
+    found = activity(card(body, mentions), summary=form.title)
+    if teams_size(found) <= MAX_FORM_BYTES:
+        return found
+    body = form_elements(form, mentions, values=values, errors=errors, definition=False)
     return activity(card(body, mentions), summary=form.title)
 
 
 __all__ = [
     "CARD_CONTENT_TYPE",
     "MAX_CARD_BYTES",
+    "MAX_FORM_BYTES",
     "card",
     "render_form",
     "render_message",
     "render_reply",
     "size_of",
+    "teams_size",
 ]

@@ -100,12 +100,14 @@ class KrChoices:
 
     active: tuple[KeyResult, ...]
     recordable: frozenset[int] = frozenset()  # KR numbers: the member owns the KR or the channel
+    owned: frozenset[int] = frozenset()  # KR numbers: the member is the KR's owner
 
     @classmethod
     def of(cls, krs: Iterable[KeyResult], *, member: Member, is_owner: bool) -> KrChoices:
         active = tuple(kr for kr in krs if kr.state is KrState.ACTIVE)
         recordable = frozenset(kr.number for kr in active if is_owner or kr.owner_id == member.id)
-        return cls(active=active, recordable=recordable)
+        owned = frozenset(kr.number for kr in active if kr.owner_id == member.id)
+        return cls(active=active, recordable=recordable, owned=owned)
 
     def by_number(self, number: int) -> KeyResult | None:
         return next((kr for kr in self.active if kr.number == number), None)

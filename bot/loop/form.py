@@ -1,16 +1,24 @@
 """The check-in as a form: a Slack modal or a Teams card (PRODUCT.md § The weekly loop).
 
-A fixed number of item rows (each: the item, the KRs it moves, the tier, the reason when it
-moves none), then the blockers, then the optional confidence per KR and new metric values
-for the KRs the member may record. The form's ``state`` carries the channel, the week and
-the ids of the items it showed, so the submission edits exactly those (:func:`store_answer`).
+A row per saved item and a few empty ones (each: the item, the KRs it moves, the tier, the
+reason when it moves none) — every saved item is shown, so the submission never drops one
+it did not show — then the blockers, then the optional confidence and new metric values,
+asked only for the KRs this member is concerned with: those their items of the week are
+tagged to, those they already gave a confidence for, and those they own (a team with 50 KRs
+would otherwise ask 100 questions, and the card would outgrow Teams). The form's ``state``
+carries the channel, the week and the ids of the items it showed, so the submission edits
+exactly those (:func:`store_answer`).
+
+A KR choice is read by its value (``2``) or its code (``KR-2``): a platform that cannot
+show 50 choices on each row lets the member type the codes.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot import format as fmt
 from bot.loop.answer import (
@@ -29,8 +37,11 @@ from bot.model import Tier
 
 FORM_ID = "checkin"
 MIN_ROWS = 5
+#: Empty rows are added up to this many rows in all; past it, one empty row after the items.
 MAX_ROWS = 8
 NONE_CHOICE = "none"
+_KR_CODE = re.compile(r"kr-?(\d+)", re.IGNORECASE)
+_CHOICE_SEPARATORS = re.compile(r"[,;\s]+")
 
 FormValue = str | list[str]
 
@@ -61,7 +72,27 @@ class FormState:
 
 
 def row_count(items: int) -> int:
-    return max(MIN_ROWS, min(MAX_ROWS, items + 3))
+    """Rows for ``items`` saved items: every one of them, and room for more."""
+    return max(MIN_ROWS, min(MAX_ROWS, items + 3), items + 1)
+
+
+#: The most KRs the form asks about besides those the member touched this week: a KR is
+#: owned by the channel's owner unless someone else is named, so a lead may own all 50.
+MAX_OWNED_ASKED = 8
+
+
+def asked_krs(answer: Answer, choices: KrChoices) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """(asked, left out): the KRs whose confidence (and, if recordable, value) the form
+    asks — those the member's items are tagged to or that already have their confidence,
+    then the first :data:`MAX_OWNED_ASKED` others they own — and the owned ones left out
+    (recorded with ``update``); each in KR order."""
+    touched = {number for item in answer.items for number in item.krs}
+    touched.update(number for number, _ in answer.confidence)
+    owned = [kr.number for kr in choices.active
+             if kr.number in choices.owned and kr.number not in touched]
+    asked = touched | set(owned[:MAX_OWNED_ASKED])
+    return (tuple(kr.number for kr in choices.active if kr.number in asked),
+            tuple(owned[MAX_OWNED_ASKED:]))
 
 
 def build_form(
@@ -141,7 +172,9 @@ def build_form(
         )
     )
     confidence = dict(answer.confidence)
-    for kr in choices.active:
+    asked_numbers, left_out = asked_krs(answer, choices)
+    asked = [kr for kr in choices.active if kr.number in asked_numbers]
+    for kr in asked:
         inputs.append(
             ChoiceInput(
                 name=f"confidence_{kr.number}",
@@ -151,17 +184,25 @@ def build_form(
                 optional=True,
             )
         )
-    for kr in choices.active:
+    for kr in asked:
         if kr.number in choices.recordable:
             inputs.append(
                 TextInput(
                     name=f"value_{kr.number}",
-                    label=(f"{kr.code} {kr.metric}: new value "
+                    label=(f"{kr.code} {_clipped(kr.metric)}: new value "
                            f"(now {fmt.number(kr.current, kr.unit)})"),
                     optional=True,
                     max_length=40,
                 )
             )
+    if left_out:
+        codes = ", ".join(f"KR-{n}" for n in left_out)
+        last = inputs[-1]
+        hint = (f"Also yours: {codes} — record a value with `update KR-n <value>`."
+                if len(left_out) <= 12 else
+                f"{len(left_out)} more key results are yours — record a value with "
+                f"`update KR-n <value>`.")
+        inputs[-1] = replace(last, hint=hint)
     shown = current.item_ids[:rows]
     return Form(
         form_id=FORM_ID,
@@ -170,6 +211,10 @@ def build_form(
         submit_label="Save check-in",
         state=FormState(channel=state_channel, week=week, shown=shown).dump(),
     )
+
+
+def _clipped(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _text(values: Mapping[str, FormValue], name: str) -> str:
@@ -182,8 +227,16 @@ def _text(values: Mapping[str, FormValue], name: str) -> str:
 def _choices(values: Mapping[str, FormValue], name: str) -> list[str]:
     value = values.get(name, [])
     if isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()]
-    return [str(v) for v in value]
+        value = [value]
+    return [part for v in value for part in _CHOICE_SEPARATORS.split(str(v)) if part]
+
+
+def _kr_number(value: str) -> int | None:
+    """A KR choice's number: its value (``2``) or its code as typed (``KR-2``, ``kr2``)."""
+    if value.isdigit():
+        return int(value)
+    code = _KR_CODE.fullmatch(value)
+    return int(code.group(1)) if code else None
 
 
 def parse_form(values: Mapping[str, FormValue], *, choices: KrChoices) -> Answer | FormErrors:
@@ -253,15 +306,17 @@ def _row(
     if len(text) > MAX_ITEM_TEXT:
         errors[f"item_{row}"] = f"{len(text):,} characters; keep an item under {MAX_ITEM_TEXT:,}."
         return None
-    none = NONE_CHOICE in picked
+    none = any(value.lower() == NONE_CHOICE for value in picked)
     numbers = []
     for value in picked:
-        if value == NONE_CHOICE:
+        if value.lower() == NONE_CHOICE:
             continue
-        kr = choices.by_number(int(value)) if value.isdigit() else None
+        number = _kr_number(value)
+        kr = choices.by_number(number) if number is not None else None
         if kr is None:
+            shown = f"KR-{number}" if number is not None else f"“{value}”"
             errors[f"krs_{row}"] = (
-                f"KR-{value} is not an active key result any more; active: {choices.codes}."
+                f"{shown} is not an active key result; active: {choices.codes}, or none."
             )
             return None
         numbers.append(kr.number)
@@ -285,4 +340,4 @@ def _row(
     return ItemAnswer(text=text, krs=tuple(numbers), tier=tier)
 
 
-__all__ = ["FORM_ID", "MAX_ROWS", "FormState", "build_form", "parse_form", "row_count"]
+__all__ = ["FORM_ID", "MAX_ROWS", "FormState", "asked_krs", "build_form", "parse_form", "row_count"]

@@ -7,6 +7,7 @@ asks for help and answers a check-in card, in a personal chat and in a channel (
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 from collections.abc import AsyncIterator
@@ -71,8 +72,15 @@ async def test_help_in_a_personal_chat(playground: Playground) -> None:
     assert answer["attachments"][0]["contentType"] == "application/vnd.microsoft.card.adaptive"
 
 
-async def test_help_in_a_channel_after_an_at_mention(playground: Playground) -> None:
+async def install_in_the_channel(playground: Playground) -> None:
+    """Add the bot to the team, and wait for its welcome (which says how to start)."""
     await playground.install(playground.channel)
+    welcome = await playground.wait_for_bot("@okrbot setup")
+    assert welcome["_conversation"] == playground.channel
+
+
+async def test_help_in_a_channel_after_an_at_mention(playground: Playground) -> None:
+    await install_in_the_channel(playground)
 
     thread = await playground.say(playground.channel, "help", mention_bot=True)
 
@@ -89,7 +97,7 @@ SETUP = (
 
 
 async def set_up_team(playground: Playground) -> None:
-    await playground.install(playground.channel)
+    await install_in_the_channel(playground)
     for text in SETUP:
         before = len(playground.bot_messages())
         await playground.say(playground.channel, text, mention_bot=True)
@@ -213,3 +221,47 @@ async def test_the_playground_against_okrbot_serve_in_dev_mode(
 
     answer = await served_playground.wait_for_bot("checkin")
     assert answer["_conversation"] == served_playground.personal_chat
+
+
+def teams_size(message: dict[str, Any]) -> int:
+    """What Teams counts of a message: its activity's JSON in UTF-16."""
+    sent = {k: v for k, v in message.items() if not k.startswith("_")}
+    return len(json.dumps(sent, ensure_ascii=False).encode("utf-16-le"))
+
+
+async def test_a_checkin_card_for_50_krs_and_15_items_through_the_playground(
+    playground: Playground,
+) -> None:
+    await set_up_team(playground)  # KR-1
+    for n in range(2, 51):
+        before = len(playground.bot_messages())
+        await playground.say(playground.channel,
+                             f'kr add O1 increase "teams on onboarding path {n}" from 0 to 300',
+                             mention_bot=True)
+        await playground.wait_for_bot(f"KR-{n}", after=before)
+    before = len(playground.bot_messages())
+    await playground.install(playground.personal_chat)
+    await playground.wait_for_bot("You have not checked in this week yet", after=before)
+    for n in range(1, 16):
+        before = len(playground.bot_messages())
+        await playground.say(playground.personal_chat,
+                             f'tag "Shipped onboarding step {n}" KR-{n % 5 + 1}')
+        await playground.wait_for_bot(f"Shipped onboarding step {n}", after=before)
+    before = len(playground.bot_messages())
+
+    await playground.say(playground.personal_chat, "checkin")
+
+    card = await playground.wait_for_bot("Check-in", after=before)
+    assert teams_size(card) <= 40_000, teams_size(card)
+    form = form_of(card)
+    inputs = {i["id"]: i for i in form["items"] if i["type"].startswith("Input.")}
+    assert [inputs[f"item_{n}"].get("value") for n in range(1, 16)] == [
+        f"Shipped onboarding step {n}" for n in range(1, 16)]
+    asked = {name for name in inputs if name.startswith("confidence_")}
+    assert {f"confidence_{n % 5 + 1}" for n in range(1, 16)} <= asked and len(asked) < 50
+
+    before = len(playground.bot_messages(action="updateMessage"))
+    as_shown = {name: str(i.get("value", "")) for name, i in inputs.items()}
+    await playground.submit(card["_conversation"], card["messageId"], pressed(form, as_shown))
+    saved = await playground.wait_for_bot("saved", after=before, action="updateMessage")
+    assert all(f"Shipped onboarding step {n}" in card_text(saved) for n in range(1, 16))

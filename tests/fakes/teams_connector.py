@@ -37,6 +37,11 @@ from jwt.algorithms import RSAAlgorithm
 ISSUED_TOKEN = "fake-connector-access-token"
 
 
+def teams_size(activity: Any) -> int:
+    """An activity's weight as Teams counts it: its JSON in UTF-16."""
+    return len(json.dumps(activity, ensure_ascii=False).encode("utf-16-le"))
+
+
 @dataclass
 class Call:
     kind: str  # "send" | "reply" | "update" | "create" | "members" | "channels" | "token"
@@ -113,6 +118,9 @@ class FakeConnector:
         self.rosters: dict[str, list[dict[str, Any]]] = {}
         self.channels: dict[str, list[dict[str, Any]]] = {}  # team id → its channels
         self.page_size = 2
+        #: Refuse a message whose activity weighs more than this, counted as Teams counts
+        #: it (UTF-16), with 413 as Teams does; None: no limit.
+        self.max_message_bytes: int | None = None
         self._failures: dict[str, deque[tuple[int, dict[str, str]]]] = defaultdict(deque)
         self._gates: dict[str, asyncio.Event] = {}  # conversation id → closed until set
         self.key_reads = 0  # GETs of the OpenID metadata and of the key set
@@ -243,6 +251,12 @@ class FakeConnector:
         if self.require_token and request.headers.get("Authorization") != f"Bearer {ISSUED_TOKEN}":
             call.status = 401
             return call, web.json_response({"error": {"code": "Unauthorized"}}, status=401)
+        if (self.max_message_bytes is not None and kind in ("send", "reply", "update")
+                and teams_size(body) > self.max_message_bytes):
+            call.status = 413
+            return call, web.json_response(
+                {"error": {"code": "MessageSizeTooBig", "message": "Message size too big"}},
+                status=413)
         if self._failures[kind]:
             status, headers = self._failures[kind].popleft()
             call.status = status

@@ -52,22 +52,43 @@ def test_an_untouched_prefilled_form_reads_back_as_the_stored_answer() -> None:
     assert parse_form(submitted(form), choices=CHOICES) == stored
 
 
-def test_rows_grow_with_the_items_up_to_the_limit() -> None:
+def test_rows_grow_with_the_items_and_every_item_is_shown() -> None:
     few = form_of(Answer())
+    some = form_of(Answer(items=tuple(ItemAnswer(f"item {n}") for n in range(5))))
     many = form_of(
         Answer(items=tuple(ItemAnswer(f"item {n}") for n in range(20))), ids=tuple(range(20))
     )
     rows = lambda form: sum(1 for f in form.inputs if f.name.startswith("item_"))  # noqa: E731
     assert rows(few) == 5
-    assert rows(many) == MAX_ROWS
-    # only the items the form showed may be replaced by its submission; the rest are kept
-    assert FormState.load(many.state).shown == tuple(range(MAX_ROWS))
+    assert rows(some) == MAX_ROWS
+    assert rows(many) == 21  # all twenty, and one to add another
+    assert [f.initial for f in many.inputs if f.name.startswith("item_")][:20] == [
+        f"item {n}" for n in range(20)
+    ]
+    assert FormState.load(many.state).shown == tuple(range(20))
 
 
-def test_values_are_asked_only_for_the_krs_the_member_may_record() -> None:
+def test_confidence_and_values_are_asked_only_for_owned_or_tagged_krs() -> None:
     names = {f.name for f in form_of(Answer()).inputs}
-    assert "value_1" in names and "value_3" not in names
-    assert {"confidence_1", "confidence_3", "blockers"} <= names
+    # alice owns KR-1 (so may record it); KR-3 is neither hers nor tagged this week
+    assert {"confidence_1", "value_1", "blockers"} <= names
+    assert "confidence_3" not in names and "value_3" not in names
+
+    tagged = {f.name for f in form_of(Answer(items=(ItemAnswer("Cache", krs=(3,)),))).inputs}
+    assert "confidence_3" in tagged and "value_3" not in tagged  # asked, not hers to record
+
+
+def test_a_kr_is_read_by_its_code_as_well_as_its_number() -> None:
+    values = submitted(form_of(Answer()))
+    values |= {"item_1": "Cache", "krs_1": "KR-1 kr3", "tier_1": "direct"}
+    answer = parse_form(values, choices=CHOICES)
+    assert isinstance(answer, Answer), answer
+    assert answer.items == (ItemAnswer("Cache", krs=(1, 3), tier=Tier.DIRECT),)
+
+    values |= {"krs_1": "KR-9"}
+    errors = parse_form(values, choices=CHOICES)
+    assert isinstance(errors, FormErrors)
+    assert errors.errors["krs_1"].startswith("KR-9 is not an active key result")
 
 
 def test_an_empty_form_is_an_empty_answer() -> None:

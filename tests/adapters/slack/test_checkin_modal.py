@@ -27,6 +27,7 @@ def key_results(count: int) -> list[KeyResult]:
             baseline=0,
             target=100,
             current=10,
+            owner_id=1,  # the member's: the form asks confidence and values for owned KRs
             id=n,
         )
         for n in range(1, count + 1)

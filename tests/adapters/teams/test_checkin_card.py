@@ -4,10 +4,11 @@ multi-selects comma-joined) read back as the answer the member gave."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from adapters.teams.inbound import FormSubmit, translate
-from adapters.teams.render import MAX_CARD_BYTES, render_form, size_of
+from adapters.teams.render import MAX_CARD_BYTES, MAX_FORM_BYTES, render_form, size_of, teams_size
 from bot.loop.answer import Answer, CurrentAnswer, ItemAnswer, KrChoices
 from bot.loop.form import build_form, parse_form
 from bot.model import KeyResult, KrAction, Member, Tier
@@ -93,3 +94,51 @@ def test_a_submitted_card_reads_back_as_the_answer_the_member_gave() -> None:
     )
     assert answer.confidence == ((1, 7),)
     assert answer.values == ((2, 42.0),)
+
+
+def test_with_many_krs_a_rows_krs_are_typed_by_code_and_read_back() -> None:
+    form, choices = checkin(krs=20, items=(ItemAnswer(text="Cache", krs=(4,)),))
+    activity = render_form(form)
+    inputs = inputs_of(activity)
+    assert inputs["krs_1"]["type"] == "Input.Text" and inputs["krs_1"]["value"] == "KR-4"
+    assert inputs["tier_1"]["type"] == "Input.Toggle"
+    assert inputs["confidence_4"]["type"] == "Input.Number"
+    [container] = activity["attachments"][0]["content"]["body"]
+    listed = [e for e in container["items"] if e["type"] == "Container"]
+    assert len(listed) == 1  # the KRs listed once, not on every row
+    assert "**KR-20**" in json.dumps(listed[0], ensure_ascii=False)
+
+    submitted = recorded("playground_personal_submit")
+    submitted["value"] = {**submit_data(activity), "item_1": "Cache", "krs_1": "KR-4, kr-9",
+                          "tier_1": "indirect", "item_2": "Docs", "krs_2": "None",
+                          "reason_2": "onboarding", "confidence_4": 7.0}
+    request = translate(submitted)
+    assert isinstance(request, FormSubmit)
+    answer = parse_form(request.values, choices=choices)
+    assert isinstance(answer, Answer), answer
+    assert answer.items == (ItemAnswer(text="Cache", krs=(4, 9), tier=Tier.INDIRECT),
+                            ItemAnswer(text="Docs", tier=Tier.NONE, reason="onboarding"))
+    assert answer.confidence == ((4, 7),)
+
+
+def test_a_member_who_touched_30_krs_still_gets_a_card_teams_accepts() -> None:
+    items = tuple(ItemAnswer(text=f"Shipped onboarding improvement {n} for self-serve (ABC-{n})",
+                             krs=(n, n + 20)) for n in range(1, 16))
+    form, choices = checkin(krs=50, items=items)
+    activity = render_form(form)
+    inputs = inputs_of(activity)
+    assert len([n for n in inputs if n.startswith("confidence_")]) == 30  # every touched KR
+    assert teams_size(activity) <= MAX_FORM_BYTES
+    # too big to carry its definition too: it goes without, and still reads back
+    assert "form" not in submit_data(activity)
+    small = render_form(checkin(krs=50, items=items[:3])[0])
+    assert "form" in submit_data(small)
+
+    submitted = recorded("playground_personal_submit")
+    submitted["value"] = {**submit_data(activity),
+                          **{name: str(i.get("value", "")) for name, i in inputs.items()}}
+    request = translate(submitted)
+    assert isinstance(request, FormSubmit) and request.form is None
+    answer = parse_form(request.values, choices=choices)
+    assert isinstance(answer, Answer), answer
+    assert answer.items == items
