@@ -116,11 +116,13 @@ def bar(share: float, width: int = 20) -> str:
 
 
 def _progress(part: Progress, mentions: Mentions) -> Element:
-    caption = f"{round(part.value * 100)} %"
-    if part.expected is not None:
-        caption += f" · pace {round(part.expected * 100)} %"
+    # the core's caption is complete (value, progress, pace): shown alone, as Slack does
     if part.caption:
-        caption += f" · {markdown(part.caption, mentions)}"
+        caption = markdown(part.caption, mentions)
+    else:
+        caption = f"{round(part.value * 100)} %"
+        if part.expected is not None:
+            caption += f" · pace {round(part.expected * 100)} %"
     return {
         "type": "Container",
         "items": [
