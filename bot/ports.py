@@ -189,6 +189,17 @@ class Repository(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Known:
+    """What the database already holds about a turn's speaker and place, read in one go
+    (:meth:`UnitOfWork.known`): each part None when it is not stored yet."""
+
+    workspace: Workspace | None = None
+    member: Member | None = None
+    channel: Channel | None = None
+    joined: bool = False  # the member is in the channel's team
+
+
 class UnitOfWork(Protocol):
     """One transaction. ``async with uow:`` opens it; leaving without :meth:`commit`
     rolls back, so a failed use case changes nothing."""
@@ -206,6 +217,12 @@ class UnitOfWork(Protocol):
         """The workspace with this platform id, created on first sight."""
         ...
 
+    async def known(self, *, platform: str, workspace: str, user: str,
+                    channel: str | None) -> Known:
+        """The stored workspace, member (by platform user id), channel (by platform
+        conversation id, unless None) and membership of a turn, in one read."""
+        ...
+
     def scoped(self, workspace_id: int) -> Repository:
         """The repository of one workspace, inside this transaction."""
         ...
@@ -216,6 +233,7 @@ UnitOfWorkFactory = Callable[[], UnitOfWork]
 __all__ = [
     "Address",
     "Clock",
+    "Known",
     "KrConfidence",
     "KrItem",
     "SettingChange",
