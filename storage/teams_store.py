@@ -17,7 +17,6 @@ plain rows, read and written one at a time.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -77,17 +76,9 @@ class ConversationRef:
     unreachable: bool = False
 
 
-#: How long a reference just stored is not written again when an activity repeats it.
-RECENT_SECONDS = 600.0
-RECENT_MAX = 10_000
-
-
 class TeamsStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
-        # Every activity repeats where its sender is; most of the time nothing changed,
-        # so the write is skipped (a busy channel would otherwise write on every message).
-        self._recent: dict[tuple[str, str, str], tuple[ConversationRef, float]] = {}
         self._last_prune: datetime | None = None
 
     @staticmethod
@@ -118,23 +109,18 @@ class TeamsStore:
     async def remember(self, ref: ConversationRef, *, now: datetime | None = None) -> None:
         """Store what Teams told us about a place, keeping what it did not repeat (a
         user's personal chat id is not in a channel message). Reachable again."""
-        key = (ref.tenant_id, ref.kind, ref.key)
-        seen = self._recent.get(key)
-        moment = time.monotonic()
-        if seen is not None and seen[0] == ref and moment - seen[1] < RECENT_SECONDS:
-            return
-        values: dict[str, Any] = {
-            "service_url": ref.service_url,
-            "unreachable": False,
-            "updated_at": now or datetime.now(UTC),
-        }
+        values: dict[str, Any] = {"service_url": ref.service_url, "unreachable": False}
         for name in ("bot_id", "conversation_id", "member_id", "team_id", "name"):
             if getattr(ref, name):
                 values[name] = getattr(ref, name)
-        await self._upsert(ref, values)
-        if len(self._recent) >= RECENT_MAX:
-            self._recent.clear()
-        self._recent[key] = (ref, moment)
+        # Every activity repeats where its sender is and mostly nothing changed: a read
+        # (no write transaction) settles that. Read here, not remembered in this process:
+        # another replica may have marked the row unreachable or stored a newer place.
+        stored = await self.get(tenant_id=ref.tenant_id, kind=ref.kind, key=ref.key)
+        if stored is not None and all(getattr(stored, name) == value
+                                      for name, value in values.items()):
+            return
+        await self._upsert(ref, {**values, "updated_at": now or datetime.now(UTC)})
 
     # --- redeliveries --------------------------------------------------------------------
 
@@ -172,7 +158,6 @@ class TeamsStore:
     # --- reachability --------------------------------------------------------------------
 
     async def mark_unreachable(self, *, tenant_id: str, kind: str, key: str) -> None:
-        self._recent.pop((tenant_id, kind, key), None)  # their next activity must clear it
         async with self.engine.begin() as conn:
             await conn.execute(
                 conversations.update()
