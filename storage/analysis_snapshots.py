@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from bot.analysis import ChannelWeek
 from bot.analysis.frozen import WeekFigures, frozen_week, snapshot_weeks
-from bot.loop.digest import DigestData
+from bot.loop.snapshot_figures import FIGURE_KEYS, RECORD, figures_from_record, figures_of
 from storage.analysis_plan import WeekTarget
 from storage.analysis_queries import CHUNK, Executor, stream_channel_weeks
 from storage.loop_store import snapshots
@@ -24,13 +24,25 @@ async def week_figures(
     found: dict[int, dict[str, WeekFigures]] = {channel_id: {} for channel_id in wanted}
     if not weeks:
         return found
-    rows = await db.execute(
-        sa.select(snapshots.c.channel_id, snapshots.c.week, snapshots.c.figures).where(
-            snapshots.c.channel_id.in_(sorted(wanted)), snapshots.c.week.in_(weeks))
-    )
-    for channel_id, week, raw in rows.all():
-        if week in wanted[channel_id]:
-            found[channel_id][week] = DigestData.load(raw).figures()
+    where = (snapshots.c.channel_id.in_(sorted(wanted)), snapshots.c.week.in_(weeks))
+    # the counted figures only, not the digest's items, KRs and people
+    rows = await db.execute(sa.select(snapshots.c.channel_id, snapshots.c.week,
+                                      snapshots.c.figures[RECORD]).where(*where))
+    uncounted = []
+    for channel_id, week, record in rows.all():
+        if week not in wanted[channel_id]:
+            continue
+        if record is None:
+            uncounted.append((channel_id, week))
+        else:
+            found[channel_id][week] = figures_from_record(record)
+    if uncounted:  # stored before snapshots carried their figures: count from the items
+        parts = [snapshots.c.figures[key].label(key) for key in FIGURE_KEYS]
+        rows = await db.execute(
+            sa.select(snapshots.c.channel_id, snapshots.c.week.label("snapshot_week"), *parts)
+            .where(*where, sa.tuple_(snapshots.c.channel_id, snapshots.c.week).in_(uncounted)))
+        for row in rows.mappings():
+            found[row["channel_id"]][row["snapshot_week"]] = figures_of(row)
     return found
 
 
