@@ -452,6 +452,7 @@ class Result:
     load_s: float
     scan_s: float
     analysis_s: float
+    rows_only_s: float  # the same analysis without reading the snapshots (its share)
     heap_mb: float
     rss_mb: float
     counts: dict[str, int]
@@ -467,7 +468,7 @@ async def measure(backend: str, url: str, size: Size, rows: int, load_s: float,
     try:
         await scan(engine)  # warm-up: caches, connections
         counts = await analysis(engine, size)
-        scans, analyses = [], []
+        scans, analyses, unfrozen = [], [], []
         for _ in range(repeat):
             started = time.perf_counter()
             await scan(engine)
@@ -475,6 +476,9 @@ async def measure(backend: str, url: str, size: Size, rows: int, load_s: float,
             started = time.perf_counter()
             counts = await analysis(engine, size)
             analyses.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            await analysis(engine, size, frozen=False)
+            unfrozen.append(time.perf_counter() - started)
         gc.collect()
         tracemalloc.start()
         await analysis(engine, size)
@@ -483,8 +487,8 @@ async def measure(backend: str, url: str, size: Size, rows: int, load_s: float,
     finally:
         await engine.dispose()
     return Result(backend, rows, load_s, statistics.median(scans), statistics.median(analyses),
-                  peak / 2**20, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                  counts)
+                  statistics.median(unfrozen), peak / 2**20,
+                  resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, counts)
 
 
 async def run_sqlite(size: Size, args: argparse.Namespace) -> Result:
@@ -530,13 +534,14 @@ def table(results: list[Result], size: Size) -> str:
         f"history: {size.channels} channels × {size.krs} KRs per cycle × {size.members} "
         f"members × {size.weeks} weeks ({size.cycle_weeks}-week cycles)",
         f"{'backend':<9} {'rows':>10} {'load s':>8} {'scan s':>8} {'analysis s':>11} "
-        f"{'ratio':>6} {'heap MB':>8} {'RSS MB':>7}  outcome",
+        f"{'ratio':>6} {'no-snap s':>9} {'ratio':>6} {'heap MB':>8} {'RSS MB':>7}  outcome",
     ]
     for r in results:
         verdict = "ok" if r.ratio <= 2 and r.heap_mb < 500 and r.rss_mb < 500 else "MISSED"
         lines.append(
             f"{r.backend:<9} {r.rows:>10,} {r.load_s:>8.1f} {r.scan_s:>8.2f} "
-            f"{r.analysis_s:>11.2f} {r.ratio:>6.2f} {r.heap_mb:>8.1f} {r.rss_mb:>7.0f}  "
+            f"{r.analysis_s:>11.2f} {r.ratio:>6.2f} {r.rows_only_s:>9.2f} "
+            f"{r.rows_only_s / r.scan_s:>6.2f} {r.heap_mb:>8.1f} {r.rss_mb:>7.0f}  "
             f"{verdict} ({r.counts['channels']} channels, {r.counts['findings']} findings, "
             f"{r.counts['dms']} DMs, {r.counts['nudges']} nudges)"
         )
