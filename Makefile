@@ -20,9 +20,13 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Starts everything it measures itself, on loopback; about a minute.
+# Starts everything it measures itself, on loopback; a few minutes. BENCH_BASE=<rev> also
+# measures the core's commands at that revision (before/after in the same run).
 bench: $(STAMP)
 	$(BIN)/python bench/bench_load.py $(BENCH_ARGS)
+	$(BIN)/python bench/bench_commands.py --count 200 $(if $(BENCH_BASE),--base $(BENCH_BASE))
+	$(BIN)/python bench/bench_analysis.py --channels 200 --repeat 2 --cycle-weeks 13
+	$(BIN)/python bench/bench_analysis.py --channels 200 --repeat 2 --cycle-weeks 52
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot adapters storage tests bench

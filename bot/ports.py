@@ -114,6 +114,10 @@ class Repository(Protocol):
         ...
 
     async def member_by_id(self, member_id: int) -> Member | None: ...
+    async def members_by_ids(self, member_ids: Sequence[int]) -> dict[int, Member]:
+        """The members of these ids that exist in the workspace, by id (one read)."""
+        ...
+
     async def find_member(self, ref: str) -> Member | None:
         """A member by platform id, or by name (case-insensitive)."""
         ...
@@ -141,6 +145,7 @@ class Repository(Protocol):
     async def add_objective(self, objective: Objective) -> Objective: ...
     async def save_objective(self, objective: Objective) -> None: ...
     async def objectives(self, channel_id: int, cycle_id: int) -> list[Objective]: ...
+    async def objective_by_id(self, objective_id: int) -> Objective | None: ...
     async def objective_by_number(self, channel_id: int, number: int) -> Objective | None: ...
     async def add_key_result(self, kr: KeyResult) -> KeyResult: ...
     async def key_result_by_number(self, channel_id: int, number: int) -> KeyResult | None: ...
@@ -200,6 +205,17 @@ class Repository(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Known:
+    """What the database already holds about a turn's speaker and place, read in one go
+    (:meth:`UnitOfWork.known`): each part None when it is not stored yet."""
+
+    workspace: Workspace | None = None
+    member: Member | None = None
+    channel: Channel | None = None
+    joined: bool = False  # the member is in the channel's team
+
+
 class UnitOfWork(Protocol):
     """One transaction. ``async with uow:`` opens it; leaving without :meth:`commit`
     rolls back, so a failed use case changes nothing."""
@@ -217,6 +233,12 @@ class UnitOfWork(Protocol):
         """The workspace with this platform id, created on first sight."""
         ...
 
+    async def known(self, *, platform: str, workspace: str, user: str,
+                    channel: str | None) -> Known:
+        """The stored workspace, member (by platform user id), channel (by platform
+        conversation id, unless None) and membership of a turn, in one read."""
+        ...
+
     def scoped(self, workspace_id: int) -> Repository:
         """The repository of one workspace, inside this transaction."""
         ...
@@ -227,6 +249,7 @@ UnitOfWorkFactory = Callable[[], UnitOfWork]
 __all__ = [
     "Address",
     "Clock",
+    "Known",
     "KrConfidence",
     "KrItem",
     "SettingChange",

@@ -20,12 +20,13 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.analysis import ChannelWeek, NudgeRecord, ReviewInputs
-from bot.analysis.frozen import frozen_review, frozen_week
+from bot.analysis.frozen import frozen_review
 from bot.analysis.inputs import LateItem, TagFact, WeekFigures, tag_facts
 from bot.analysis.ports import Notice, NoticeKind
 from bot.loop.digest import DigestData
 from bot.model import Channel, Cycle, Tier
 from storage.analysis_queries import load_channel_week, load_review_inputs
+from storage.analysis_snapshots import frozen_channel_week
 from storage.analysis_statements import CHECKIN, ITEM, TAG
 from storage.loop_store import read_snapshots
 from storage.repository_base import dialect_insert
@@ -65,7 +66,7 @@ class SqlAnalysisStore:
     ) -> ChannelWeek:
         inputs = await load_channel_week(self._session, channel=channel, cycle=cycle,
                                          week=week, as_of=as_of)
-        return frozen_week(inputs, await self.snapshots(channel.id or 0))
+        return await frozen_channel_week(self._session, inputs)
 
     async def review_inputs(
         self, *, channel: Channel, cycle: Cycle, until: str | None = None,

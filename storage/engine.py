@@ -7,11 +7,13 @@ asyncpg), so every accepted form is rewritten to one of those.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from pathlib import Path
 from typing import Any
 
+import orjson
 import platformdirs
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
@@ -157,12 +159,21 @@ def create_engine(url: str, *, foreign_keys: bool = True,
             options = {**timeouts.engine_options(dialect), "poolclass": BoundedPool,
                        **(SQLITE_POOL if dialect == "sqlite" else {}), **options}
         busy_ms = max(1, round(timeouts.statement * 1000))
-    engine = create_async_engine(normalized, **options)
+    engine = create_async_engine(normalized, json_deserializer=read_json, **options)
     if engine.dialect.name == "sqlite":
         _tune_sqlite(engine, foreign_keys=foreign_keys, busy_ms=busy_ms)
     if timeouts is not None:
         translate_errors(engine)
     return engine
+
+
+def read_json(text: str | bytes) -> Any:
+    """JSON columns as stored (orjson: the analysis decodes a year of week snapshots);
+    what only the standard library reads (NaN, which ``json.dumps`` writes) still reads."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 def _tune_sqlite(engine: AsyncEngine, *, foreign_keys: bool, busy_ms: int) -> None:

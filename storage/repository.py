@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, select
+from sqlalchemy import Table, delete, exists, func, select
 
 from bot.model import (
     Channel,
@@ -89,6 +89,12 @@ class SqlRepository(RepositoryBase):
     async def member_by_id(self, member_id: int) -> Member | None:
         return await self._one(Member, MEMBER, MEMBER.c.id == member_id)
 
+    async def members_by_ids(self, member_ids: Sequence[int]) -> dict[int, Member]:
+        if not member_ids:
+            return {}
+        found = await self._all(Member, MEMBER, MEMBER.c.id.in_(sorted(set(member_ids))))
+        return {member.id: member for member in found if member.id is not None}
+
     async def find_member(self, ref: str) -> Member | None:
         ref = ref.strip()
         if not ref:
@@ -131,8 +137,7 @@ class SqlRepository(RepositoryBase):
         await self._update(CHANNEL, channel)
 
     async def join(self, channel_id: int, member_id: int) -> None:
-        await self._require(CHANNEL, channel_id, "channel")
-        await self._require(MEMBER, member_id, "member")
+        await self._require_all((CHANNEL, channel_id, "channel"), (MEMBER, member_id, "member"))
         await self._session.execute(
             self._upsert(MEMBERSHIP)
             .values(workspace_id=self.workspace_id, channel_id=channel_id, member_id=member_id)
@@ -204,6 +209,9 @@ class SqlRepository(RepositoryBase):
             order_by=(OBJECTIVE.c.number,),
         )
 
+    async def objective_by_id(self, objective_id: int) -> Objective | None:
+        return await self._one(Objective, OBJECTIVE, OBJECTIVE.c.id == objective_id)
+
     async def objective_by_number(self, channel_id: int, number: int) -> Objective | None:
         return await self._one(
             Objective, OBJECTIVE, OBJECTIVE.c.channel_id == channel_id, OBJECTIVE.c.number == number
@@ -250,8 +258,12 @@ class SqlRepository(RepositoryBase):
         """The one check-in of (channel, member, week): ``checkin`` stored if there was
         none, else the stored one (answered or not), unchanged."""
         self._own(checkin)
-        await self._require(CHANNEL, checkin.channel_id, "channel")
-        await self._require(MEMBER, checkin.member_id, "member")
+        # read first: after its first tag or answer of the week, it is there
+        stored = await self.checkin(checkin.channel_id, checkin.member_id, checkin.week)
+        if stored is not None:
+            return stored
+        await self._require_all((CHANNEL, checkin.channel_id, "channel"),
+                                (MEMBER, checkin.member_id, "member"))
         await self._session.execute(
             self._upsert(CHECKIN)
             .values(**to_values(checkin))
@@ -405,13 +417,18 @@ class SqlRepository(RepositoryBase):
 
     async def _require(self, table: Table, row_id: int, what: str) -> None:
         """Refuse to link to a row that is not in this workspace."""
-        found = await self._session.execute(
-            select(table.c.id).where(
-                table.c.id == row_id, table.c.workspace_id == self.workspace_id
-            )
-        )
-        if found.first() is None:
-            raise WrongWorkspace(f"{what} {row_id} does not exist in workspace {self.workspace_id}")
+        await self._require_all((table, row_id, what))
+
+    async def _require_all(self, *rows: tuple[Table, int, str]) -> None:
+        """:meth:`_require` for several rows, in one statement."""
+        found = (await self._session.execute(select(*(
+            exists().where(table.c.id == row_id, table.c.workspace_id == self.workspace_id)
+            for table, row_id, _what in rows
+        )))).one()
+        for there, (_table, row_id, what) in zip(found, rows, strict=True):
+            if not there:
+                raise WrongWorkspace(
+                    f"{what} {row_id} does not exist in workspace {self.workspace_id}")
 
 
 __all__ = ["NotFound", "SqlRepository", "WrongWorkspace"]

@@ -19,7 +19,6 @@ rows are looked up by stay plain.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -80,18 +79,10 @@ class ConversationRef:
     unreachable: bool = False
 
 
-#: How long a reference just stored is not written again when an activity repeats it.
-RECENT_SECONDS = 600.0
-RECENT_MAX = 10_000
-
-
 class TeamsStore:
     def __init__(self, engine: AsyncEngine, *, secrets: SecretBox | None = None) -> None:
         self.engine = engine
         self.secrets = secrets or SecretBox.from_env()
-        # Every activity repeats where its sender is; most of the time nothing changed,
-        # so the write is skipped (a busy channel would otherwise write on every message).
-        self._recent: dict[tuple[str, str, str], tuple[ConversationRef, float]] = {}
         self._last_prune: datetime | None = None
 
     @staticmethod
@@ -122,25 +113,21 @@ class TeamsStore:
     async def remember(self, ref: ConversationRef, *, now: datetime | None = None) -> None:
         """Store what Teams told us about a place, keeping what it did not repeat (a
         user's personal chat id is not in a channel message). Reachable again."""
-        key = (ref.tenant_id, ref.kind, ref.key)
-        seen = self._recent.get(key)
-        moment = time.monotonic()
-        if seen is not None and seen[0] == ref and moment - seen[1] < RECENT_SECONDS:
-            return
-        values: dict[str, Any] = {
-            "service_url": self.secrets.seal(ref.service_url),
-            "unreachable": False,
-            "updated_at": now or datetime.now(UTC),
-        }
-        for name in ("bot_id", "member_id", "team_id", "name"):
+        values: dict[str, Any] = {"service_url": ref.service_url, "unreachable": False}
+        for name in ("bot_id", "conversation_id", "member_id", "team_id", "name"):
             if getattr(ref, name):
                 values[name] = getattr(ref, name)
+        # Every activity repeats where its sender is and mostly nothing changed: a read
+        # (no write transaction) settles that. Read here, not remembered in this process:
+        # another replica may have marked the row unreachable or stored a newer place.
+        stored = await self.get(tenant_id=ref.tenant_id, kind=ref.kind, key=ref.key)
+        if stored is not None and all(getattr(stored, name) == value
+                                      for name, value in values.items()):
+            return
+        sealed = {**values, "service_url": self.secrets.seal(ref.service_url)}
         if ref.conversation_id:
-            values["conversation_id"] = self.secrets.seal(ref.conversation_id)
-        await self._upsert(ref, values)
-        if len(self._recent) >= RECENT_MAX:
-            self._recent.clear()
-        self._recent[key] = (ref, moment)
+            sealed["conversation_id"] = self.secrets.seal(ref.conversation_id)
+        await self._upsert(ref, {**sealed, "updated_at": now or datetime.now(UTC)})
 
     # --- redeliveries --------------------------------------------------------------------
 
@@ -178,7 +165,6 @@ class TeamsStore:
     # --- reachability --------------------------------------------------------------------
 
     async def mark_unreachable(self, *, tenant_id: str, kind: str, key: str) -> None:
-        self._recent.pop((tenant_id, kind, key), None)  # their next activity must clear it
         async with self.engine.begin() as conn:
             await conn.execute(
                 conversations.update()

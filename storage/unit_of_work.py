@@ -6,18 +6,25 @@ import logging
 from types import TracebackType
 from typing import Any, cast
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, and_, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.model import Workspace
+from bot.model import Channel, Member, Workspace
+from bot.ports import Known
 from storage.mapping import to_domain, to_values
 from storage.repository import SqlRepository
 from storage.repository_base import dialect_insert
-from storage.tables import WorkspaceRow
+from storage.tables import ChannelRow, MemberRow, MembershipRow, WorkspaceRow
 
 log = logging.getLogger(__name__)
 
 WORKSPACE = cast(Table, WorkspaceRow.__table__)  # type: ignore[attr-defined]
+MEMBER = cast(Table, MemberRow.__table__)  # type: ignore[attr-defined]
+CHANNEL = cast(Table, ChannelRow.__table__)  # type: ignore[attr-defined]
+MEMBERSHIP = cast(Table, MembershipRow.__table__)  # type: ignore[attr-defined]
+
+#: ``SELECT`` labels of :meth:`SqlUnitOfWork.known`: the tables share column names.
+_PARTS = ((WORKSPACE, "w_"), (MEMBER, "m_"), (CHANNEL, "c_"))
 
 
 class SqlUnitOfWork:
@@ -88,6 +95,39 @@ class SqlUnitOfWork:
                 update(WORKSPACE).where(WORKSPACE.c.id == workspace.id).values(name=name)
             )
         return workspace
+
+    async def known(self, *, platform: str, workspace: str, user: str,
+                    channel: str | None) -> Known:
+        """One ``SELECT`` (left joins from the workspace) instead of the upserts and
+        lookups every command would otherwise start with; see :meth:`Turn.begin`."""
+        member_on = and_(MEMBER.c.workspace_id == WORKSPACE.c.id, MEMBER.c.external_id == user)
+        channel_on = and_(CHANNEL.c.workspace_id == WORKSPACE.c.id,
+                          CHANNEL.c.external_id == channel) if channel is not None else literal(
+                              False)
+        statement = (
+            select(*(column.label(prefix + column.name)
+                     for table, prefix in _PARTS for column in table.c),
+                   MEMBERSHIP.c.id.label("joined"))
+            .select_from(WORKSPACE)
+            .outerjoin(MEMBER, member_on)
+            .outerjoin(CHANNEL, channel_on)
+            .outerjoin(MEMBERSHIP, and_(MEMBERSHIP.c.channel_id == CHANNEL.c.id,
+                                        MEMBERSHIP.c.member_id == MEMBER.c.id))
+            .where(WORKSPACE.c.platform == platform, WORKSPACE.c.external_id == workspace)
+        )
+        row = (await self.session.execute(statement)).first()
+        if row is None:
+            return Known()
+        values = row._mapping
+
+        def part(cls: type[Any], prefix: str) -> Any:
+            if values[prefix + "id"] is None:
+                return None
+            return to_domain(cls, {key[len(prefix):]: value for key, value in values.items()
+                                   if key.startswith(prefix)})
+
+        return Known(workspace=part(Workspace, "w_"), member=part(Member, "m_"),
+                     channel=part(Channel, "c_"), joined=values["joined"] is not None)
 
     async def workspace_by_id(self, workspace_id: int) -> Workspace | None:
         row = (

@@ -61,6 +61,15 @@ def _totals(
     )
 
 
+def snapshot_weeks(inputs: ChannelWeek) -> frozenset[str]:
+    """The weeks whose snapshot :func:`frozen_week` reads for ``inputs`` (the others'
+    it ignores, so a store need not load them): the cycle's weeks up to this one, the
+    lookback window, and the weeks of the evidence items."""
+    window = weeks_ending(inputs.week, inputs.thresholds.lookback_weeks)
+    return frozenset((*inputs.cycle.weeks(until=inputs.week), *window,
+                      *(item.week for item in inputs.items)))
+
+
 def frozen_week(inputs: ChannelWeek, snapshots: Mapping[str, WeekFigures]) -> ChannelWeek:
     """``inputs`` with every week that has a snapshot read from it."""
     if not snapshots:
@@ -101,4 +110,4 @@ def frozen_review(
     )
 
 
-__all__ = ["LateItem", "WeekFigures", "frozen_review", "frozen_week"]
+__all__ = ["LateItem", "WeekFigures", "frozen_review", "frozen_week", "snapshot_weeks"]

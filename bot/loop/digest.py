@@ -21,7 +21,7 @@ from typing import Any
 from bot import format as fmt
 from bot.analysis import wording as say
 from bot.analysis.frozen import WeekFigures
-from bot.analysis.inputs import BlockerReport, WeekTotals
+from bot.loop.snapshot_figures import RECORD, figures_of, figures_record
 from bot.messages import (
     BulletList,
     Divider,
@@ -124,7 +124,8 @@ class DigestData:
     # --- the snapshot: stored as JSON at the close -----------------------------------
 
     def dump(self) -> dict[str, Any]:
-        return _dump(self)
+        data = _dump(self)
+        return {**data, RECORD: figures_record(figures_of(data))}
 
     @classmethod
     def load(cls, data: Mapping[str, Any]) -> DigestData:
@@ -132,40 +133,7 @@ class DigestData:
 
     def figures(self) -> WeekFigures:
         """What the analysis, the review and the exports read of this closed week."""
-        direct: dict[int, int] = {}
-        indirect: dict[int, int] = {}
-        for item in self.items:
-            for kr_id, (_code, tier) in zip(item.kr_ids, item.krs, strict=False):
-                counts = direct if tier is Tier.DIRECT else indirect
-                counts[kr_id] = counts.get(kr_id, 0) + 1
-        aligned = sum(1 for item in self.items if item.aligned)
-        return WeekFigures(
-            week=self.week,
-            closed_at=self.closed_at,
-            totals=WeekTotals(
-                week=self.week,
-                shipped=len(self.items),
-                aligned=aligned,
-                none_tier=sum(
-                    1 for i in self.items if not i.aligned and i.none_reason is not None
-                ),
-                untagged=sum(1 for i in self.items if not i.has_tags),
-                checkins=len(self.answered) + sum(1 for p in self.partial if p.items),
-            ),
-            direct=direct,
-            indirect=indirect,
-            confidence={c.kr_id: (c.mean, c.count) for c in self.confidence},
-            item_ids=frozenset(i.item_id for i in self.items if i.item_id is not None),
-            blockers=tuple(
-                BlockerReport(
-                    member_id=person.member_id or 0, week=self.week, text="\n".join(lines),
-                    member_name=person.label, member_external_id=person.external_id,
-                )
-                for person, lines in self.blockers
-            ),
-            active_kr_ids=frozenset(self.active_kr_ids),
-            reported=tuple(sorted(p.label for p in self.answered)),
-        )
+        return figures_of(_dump(self))
 
 
 def alignment(items: Sequence[ShippedItem]) -> float | None:

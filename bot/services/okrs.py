@@ -226,10 +226,9 @@ async def _items_by_week(turn: Turn, kr: KeyResult) -> list[Part]:
     items = await turn.repo.kr_items(kr.id)
     if not items:
         return [Note(f"No items tagged to {kr.code} yet: `tag \"<item>\" {kr.code}`.")]
-    names: dict[int, str] = {}
-    for member_id in {i.member_id for i in items}:
-        member = await turn.repo.member_by_id(member_id)
-        names[member_id] = f"@{member.label}" if member else "?"
+    members = await turn.repo.members_by_ids([i.member_id for i in items])
+    names = {member_id: f"@{members[member_id].label}" if member_id in members else "?"
+             for member_id in {i.member_id for i in items}}
     shown = sorted(items, key=lambda i: i.week, reverse=True)[:MAX_SHOWN_ITEMS]
     parts: list[Part] = []
     for week in dict.fromkeys(i.week for i in shown):
@@ -247,12 +246,11 @@ async def show_key_result(cmd: rq.ShowKeyResult, turn: Turn) -> Reply:
     channel = turn.team("show")
     kr = await turn.key_result(channel, cmd.kr, command="show")
     assert kr.id is not None and channel.id is not None
-    objective, cycle = None, None
-    for candidate in await turn.repo.cycles(channel.id):
-        assert candidate.id is not None
-        for o in await turn.repo.objectives(channel.id, candidate.id):
-            if o.id == kr.objective_id:
-                objective, cycle = o, candidate
+    objective = await turn.repo.objective_by_id(kr.objective_id)
+    cycle = next((c for c in await turn.repo.cycles(channel.id)
+                  if objective is not None and c.id == objective.cycle_id), None)
+    if objective is not None and cycle is None:
+        objective = None  # (an objective is always in one of its channel's cycles)
     expected = expected_share(cycle, turn) if cycle else None
     owner = await turn.repo.member_by_id(kr.owner_id) if kr.owner_id else None
     measurements = await turn.repo.measurements(kr.id)

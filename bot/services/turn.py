@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from bot.context import Actor, Place
 from bot.model import Channel, Cycle, KeyResult, Member, Workspace
-from bot.ports import Clock, Repository, UnitOfWork
+from bot.ports import Clock, Known, Repository, UnitOfWork
 
 
 class UseCaseError(Exception):
@@ -49,12 +49,19 @@ class Turn:
 
     @classmethod
     async def begin(cls, *, uow: UnitOfWork, clock: Clock, actor: Actor, place: Place) -> Turn:
-        workspace = await uow.workspace(
-            platform=actor.platform, external_id=actor.workspace, name=actor.workspace_name
-        )
+        # Read first, in one statement: on almost every command the workspace, the speaker
+        # and their membership are stored already and unchanged, so nothing is written.
+        known = await uow.known(platform=actor.platform, workspace=actor.workspace,
+                                user=actor.user,
+                                channel=None if place.is_direct else place.channel)
+        workspace = known.workspace
+        if workspace is None or (actor.workspace_name and workspace.name != actor.workspace_name):
+            workspace = await uow.workspace(
+                platform=actor.platform, external_id=actor.workspace, name=actor.workspace_name
+            )
         assert workspace.id is not None
         repo = uow.scoped(workspace.id)
-        member = await repo.member(actor.user, name=actor.name)
+        member = known.member or await repo.member(actor.user, name=actor.name)
         changed = False
         if actor.name and member.name != actor.name:
             member.name, changed = actor.name, True
@@ -64,14 +71,16 @@ class Turn:
             member.is_admin, changed = actor.is_admin, True
         if changed:
             await repo.save_member(member)
-        channel = await cls._resolve_channel(repo, member, place)
+        channel = await cls._resolve_channel(repo, member, place, known)
         return cls(uow, repo, clock, actor, place, workspace, member, channel)
 
     @staticmethod
-    async def _resolve_channel(repo: Repository, member: Member, place: Place) -> Channel | None:
+    async def _resolve_channel(repo: Repository, member: Member, place: Place,
+                               known: Known) -> Channel | None:
         if not place.is_direct:
-            channel = await repo.channel(place.channel)
-            if channel is not None and channel.id is not None and member.id is not None:
+            channel = known.channel
+            if (channel is not None and channel.id is not None and member.id is not None
+                    and not known.joined):
                 await repo.join(channel.id, member.id)
             return channel
         assert member.id is not None

@@ -31,6 +31,10 @@ async def test_reads_by_id_or_platform_id_do_not_cross_workspaces(database: Data
         repo = uow.scoped(a.workspace_id)
         assert await repo.channel_by_id(b.channel.id or 0) is None
         assert await repo.member_by_id(b.alice.id or 0) is None
+        assert await repo.members_by_ids([b.alice.id or 0, a.alice.id or 0]) == {
+            a.alice.id: a.alice}
+        assert await repo.objective_by_id(b.kr.objective_id) is None
+        assert await repo.objective_by_id(a.kr.objective_id) is not None
         assert await repo.key_result_by_id(b.kr.id or 0) is None
         assert await repo.key_results(b.channel.id or 0) == []
         assert await repo.key_result_by_number(b.channel.id or 0, 2) is None

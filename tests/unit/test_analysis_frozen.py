@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.analysis import review_cycle
-from bot.analysis.frozen import frozen_review, frozen_week
+from bot.analysis.frozen import frozen_review, frozen_week, snapshot_weeks
 from bot.analysis.inputs import (
     BlockerReport,
     ChannelWeek,
@@ -65,3 +65,21 @@ def test_the_review_shows_a_closed_week_at_close_and_its_late_items_apart() -> N
     assert (w02.late_aligned, w02.late_shipped) == (1, 1)
     assert w02.ratio == 0.2 and w02.ratio_with_late == 2 / 6
     assert review.krs[0].confidence == (("2027-W02", 6.0, 2),)
+
+
+def test_only_the_snapshots_a_week_reads_need_loading() -> None:
+    # a year of snapshots; the week is in 2027-Q1 (lookback 4 weeks reaches into 2026)
+    weeks = [f"2026-W{n:02d}" for n in range(1, 53)] + [f"2027-W{n:02d}" for n in range(1, 14)]
+    every = {week: snapshot(week) for week in weeks}
+    rows = ChannelWeek(
+        channel_id=1, week="2027-W03", as_of=date(2027, 1, 20), cycle=CYCLE, krs=(KR1,),
+        totals=tuple(WeekTotals(week=w, shipped=2, aligned=1, checkins=2) for w in weeks),
+        kr_weeks=tuple(KrWeek(kr_id=1, week=w, direct=1) for w in weeks),
+        items=(ShippedItem(item_id=11, week="2026-W40", member_id=7, text="old"),
+               ShippedItem(item_id=12, week="2027-W02", member_id=8, text="b")),
+    )
+    wanted = snapshot_weeks(rows)
+    assert {"2027-W01", "2027-W02", "2027-W03", "2026-W40"} <= wanted
+    assert "2026-W30" not in wanted and "2027-W04" not in wanted
+    assert frozen_week(rows, {w: f for w, f in every.items() if w in wanted}) == frozen_week(
+        rows, every)

@@ -80,3 +80,50 @@ async def test_unreachable_until_the_member_is_heard_from_again(database: Databa
 
     assert marked is not None and marked.unreachable
     assert again is not None and not again.unreachable
+
+
+MEGAN = ConversationRef(tenant_id="t", kind=USER, key="aad-1", service_url="https://smba/amer/",
+                        bot_id="28:bot", member_id="29:one", conversation_id="a:personal",
+                        name="Megan")
+
+
+async def test_a_member_marked_unreachable_by_another_replica_is_reachable_on_their_next_message(
+    database: Database,
+) -> None:
+    # two processes on one database, each with its own store
+    here, there = TeamsStore(database.engine), TeamsStore(database.engine)
+    await here.remember(MEGAN)
+    await there.mark_unreachable(tenant_id="t", kind=USER, key="aad-1")
+    await here.remember(MEGAN)  # the very same reference again, on this replica
+    stored = await there.get(tenant_id="t", kind=USER, key="aad-1")
+    assert stored is not None and stored.unreachable is False
+
+
+async def test_a_place_stored_by_another_replica_is_replaced_by_the_one_teams_repeats(
+    database: Database,
+) -> None:
+    here, there = TeamsStore(database.engine), TeamsStore(database.engine)
+    await here.remember(MEGAN)
+    await there.remember(ConversationRef(**{**MEGAN.__dict__, "service_url": "https://smba/emea/",
+                                            "name": "Megan B."}))
+    await here.remember(MEGAN)
+    stored = await here.get(tenant_id="t", kind=USER, key="aad-1")
+    assert stored == MEGAN
+
+
+async def test_a_repeated_reference_is_read_not_written(database: Database) -> None:
+    store = TeamsStore(database.engine)
+    await store.remember(MEGAN)
+    writes: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        if not statement.lstrip().upper().startswith(("SELECT", "BEGIN", "COMMIT")):
+            writes.append(statement)
+
+    sa.event.listen(database.engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        await store.remember(MEGAN)
+    finally:
+        sa.event.remove(database.engine.sync_engine, "before_cursor_execute", seen)
+    assert writes == []
+    assert await store.get(tenant_id="t", kind=USER, key="aad-1") == MEGAN
