@@ -31,18 +31,30 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 
 from adapters.backpressure import InFlightLimit, limit_of
-from adapters.slack import busy, commands, edge, events, interactions, oauth, replays, shortcut
+from adapters.slack import (
+    busy,
+    commands,
+    edge,
+    events,
+    inbound,
+    interactions,
+    oauth,
+    replays,
+    shortcut,
+)
 from adapters.slack.client import RATE_LIMIT_RETRIES, SlackClients
 from adapters.slack.messenger import SlackMessenger
 from adapters.slack.pacing import Limits, Pacer
 from adapters.slack.profiles import Profiles
+from adapters.slack.render import message_payloads
 from adapters.slack.runtime import DEFAULT_ACK_BUDGET, SlackRuntime, ack_budget_from_env
 from adapters.slack.settings import SlackSettings
 from adapters.slack.socket import GuardedSocketModeHandler
 from bot.app import OkrBot
-from bot.ports import Clock
+from bot.ports import Clock, StorageUnavailable
 from storage.rows import engine_of
 from storage.slack_store import SlackStore
 
@@ -126,6 +138,17 @@ def build_bolt_app(
     shortcut.register(app, runtime)
     _register_uninstall(app, runtime, multi_workspace=settings.multi_workspace)
     busy.hold_while_listeners_run(app)
+
+    @app.error
+    async def failed(error: Exception) -> BoltResponse | None:
+        if isinstance(error, StorageUnavailable):
+            # The replay check could not be made: nothing ran. 503: Slack delivers an event
+            # again later and shows a button's press as failed.
+            log.warning("a Slack request met no database: %s", error)
+            return BoltResponse(status=503, body="")
+        log.error("a Slack listener failed", exc_info=error)
+        return None
+
     return app, runtime
 
 
@@ -138,6 +161,15 @@ def build_command_app(*, runtime: SlackRuntime, settings: SlackSettings) -> Asyn
     replays.register(app, runtime)
     commands.register(app, runtime, command=settings.command)
     busy.hold_while_listeners_run(app)
+
+    @app.error
+    async def failed(error: Exception, body: dict[str, Any]) -> BoltResponse:
+        # Raised before the listener (the replay check's insert): answered, never a 500.
+        reply = commands.failure_reply(error, inbound.command_text(body))
+        first = message_payloads(reply.message, max_messages=1)[0]
+        return BoltResponse(status=200, body={"response_type": "ephemeral", **first},
+                            headers={"content-type": "application/json;charset=utf-8"})
+
     return app
 
 

@@ -31,9 +31,11 @@ from adapters.slack.render import message_payloads
 from adapters.slack.roster import register_channel_members
 from adapters.slack.runtime import RESPONSE_URL_ANSWERS, SORRY, SlackRuntime, split_forms
 from bot import requests as rq
+from bot.app import unreachable_reply
 from bot.commands import CommandError, parse
 from bot.context import Place
 from bot.messages import Reply, Visibility, text_reply
+from bot.ports import StorageUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +85,16 @@ def _result(work: asyncio.Future[Reply], text: str) -> Reply:
     error = work.exception()
     if error is None:
         return work.result()
+    return failure_reply(error, text)
+
+
+def failure_reply(error: BaseException, text: str) -> Reply:
+    """What a user is told when ``/okr <text>`` failed before the core answered: the
+    database out of reach (our own lookups: the profile, the replay check) is said as the
+    core says it; anything else is a bug, logged with what was typed."""
+    if isinstance(error, StorageUnavailable):
+        log.warning("/okr %s answered without the database: %s", text, error)
+        return unreachable_reply()
     log.error("/okr %s failed", text, exc_info=error)
     return text_reply(SORRY.format(text=text), error=True)
 

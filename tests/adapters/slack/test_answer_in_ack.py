@@ -16,10 +16,12 @@ import pytest
 
 from adapters.backpressure import BUSY_TEXT, limit_of
 from adapters.metrics import METRICS
+from bot.app import DATABASE_UNREACHABLE
 from bot.context import Actor, Place
 from bot.messages import Reply
+from bot.ports import StorageUnavailable
 from tests.adapters.slack.conftest import SlackWorld
-from tests.adapters.slack.support import eventually, row_counts
+from tests.adapters.slack.support import LogWatch, eventually, row_counts
 from tests.adapters.slack.test_commands import answer_text
 
 #: The budget runs out at once (the held core never finishes within it).
@@ -169,3 +171,21 @@ async def test_past_the_bound_buttons_modals_and_events_are_acked_and_run_nothin
     assert len(world.fake.calls) == calls  # no Web API call: views, users, nothing
     core.release()
     await held
+
+
+@pytest.mark.parametrize("lookup", ["first_command", "profile"])
+async def test_no_database_before_the_core_is_answered_in_the_ack(
+    world: SlackWorld, lookup: str
+) -> None:
+    async def unreachable(**_: Any) -> Any:
+        raise StorageUnavailable("no database connection: timed out")
+
+    store = world.messenger.profiles.store  # the store bolt's replay check and profiles use
+    setattr(store, lookup, unreachable)
+    with LogWatch() as logs:
+        response, name = await world.slack.command("list")
+    assert response.status == 200
+    answer = await response.json()
+    assert answer["response_type"] == "ephemeral" and answer["text"] == DATABASE_UNREACHABLE
+    assert posts(world, name) == []
+    assert logs.tracebacks() == []
