@@ -20,7 +20,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Starts everything it measures itself, on loopback; about a minute.
+# Starts everything it measures itself, on loopback (Teams, then Slack rows); about three minutes.
 bench: $(STAMP)
 	$(BIN)/python bench/bench_load.py $(BENCH_ARGS)
 
