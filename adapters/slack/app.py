@@ -243,6 +243,9 @@ def mount_slack(
     command_app = build_command_app(runtime=runtime, settings=settings)
     in_flight = limit_of(web_app, env=variables)
     busy_answers = busy.BusyAnswers(limit=InFlightLimit(limit=max(1, in_flight.limit // 2)))
+    # This many commands past their ack budget at once is not one long review but a process
+    # behind its load: new requests are told busy until they are answered.
+    behind = max(1, in_flight.limit // 8)
     signing_secret = settings.require_signing_secret()
 
     async def slack_events(request: web.Request) -> web.Response:
@@ -258,7 +261,7 @@ def mount_slack(
             return web.Response(status=refusal.status, text=refusal.reason)
         if admitted is None:  # Slack checking our certificate
             return web.Response(status=200)
-        if not in_flight.try_enter():
+        if runtime.overdue >= behind or not in_flight.try_enter():
             return busy_answers.response(admitted, session=runtime.clients.app_client.session)
         slot = busy.Slot(in_flight)
         try:

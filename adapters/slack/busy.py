@@ -55,6 +55,9 @@ class Slot:
     def __init__(self, limit: InFlightLimit) -> None:
         self._limit = limit
         self._holders = 1
+        #: When the request was admitted (the event loop's clock): its ack budget runs
+        #: from here, so time spent before the listener (the replay check) counts too.
+        self.admitted_at = asyncio.get_running_loop().time()
 
     def hold(self) -> None:
         self._holders += 1

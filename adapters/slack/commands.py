@@ -26,7 +26,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import inbound
-from adapters.slack.busy import slot_of
+from adapters.slack.busy import Slot, slot_of
 from adapters.slack.render import message_payloads
 from adapters.slack.roster import register_channel_members
 from adapters.slack.runtime import RESPONSE_URL_ANSWERS, SORRY, SlackRuntime, split_forms
@@ -52,8 +52,8 @@ def register(app: AsyncApp, runtime: SlackRuntime, *, command: str = "/okr") -> 
         text = inbound.command_text(body)
         place = inbound.command_place(body)
         work = asyncio.ensure_future(_reply_to(runtime, client, body, place, text))
-        done, _ = await asyncio.wait({work}, timeout=runtime.ack_budget)
         slot = slot_of(context)
+        done, _ = await asyncio.wait({work}, timeout=_budget_left(runtime, slot))
         if not done:
             await ack()
             runtime.after_ack(_answer_later(runtime, client, respond, body, work, context),
@@ -71,6 +71,14 @@ def register(app: AsyncApp, runtime: SlackRuntime, *, command: str = "/okr") -> 
                 runtime.after_ack(_respond_parts(respond, reply, more), slot=slot)
         if not reply.error and _made_a_team(text, place, runtime):
             runtime.after_ack(_join_everyone(runtime, client, body, place, context), slot=slot)
+
+
+def _budget_left(runtime: SlackRuntime, slot: Slot | None) -> float:
+    """Seconds left for an answer in the ack: the budget runs from the request's admission."""
+    if slot is None:  # Socket Mode: no slot, the envelope just arrived
+        return runtime.ack_budget
+    spent = asyncio.get_running_loop().time() - slot.admitted_at
+    return max(0.0, runtime.ack_budget - spent)
 
 
 async def _reply_to(
@@ -113,7 +121,11 @@ async def _answer_later(
 ) -> None:
     """A command acked empty at the budget: its answer through response_url."""
     text = inbound.command_text(body)
-    await asyncio.wait({work})
+    runtime.overdue += 1
+    try:
+        await asyncio.wait({work})
+    finally:
+        runtime.overdue -= 1
     reply = _result(work, text)
     try:
         await _answer(runtime, client, respond, body, reply)

@@ -69,6 +69,11 @@ class SlackRuntime:
     ack_budget: float = DEFAULT_ACK_BUDGET
     #: Work still running after its request was answered (kept so it is not collected).
     background: set[asyncio.Task[None]] = field(default_factory=set)
+    #: Commands that missed their ack budget and are still being worked on. While there
+    #: are many (``mount_slack``: an eighth of the in-flight bound), the process is behind:
+    #: new requests are told busy rather than admitted into a queue whose answers would
+    #: come ever later.
+    overdue: int = 0
 
     def after_ack(self, work: Coroutine[Any, Any, None], *, slot: Slot | None) -> None:
         """Run ``work`` once the ack is out; ``slot`` (the request's place in the in-flight

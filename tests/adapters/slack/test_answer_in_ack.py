@@ -189,3 +189,24 @@ async def test_no_database_before_the_core_is_answered_in_the_ack(
     assert answer["response_type"] == "ephemeral" and answer["text"] == DATABASE_UNREACHABLE
     assert posts(world, name) == []
     assert logs.tracebacks() == []
+
+
+@pytest.mark.parametrize("slack_env", [{**QUICK_BUDGET, "OKRBOT_MAX_IN_FLIGHT": "16"}])
+async def test_commands_past_their_budget_tell_new_ones_busy_until_answered(
+    world: SlackWorld,
+) -> None:
+    await set_up_team(world)
+    core = HeldCore(world)
+    late = [await world.slack.command("list") for _ in range(2)]  # 16 // 8: two is behind
+    assert [await response.text() for response, _ in late] == ["", ""]
+    before = busy_count()
+    told, _ = await world.slack.command("help")
+    assert (await told.json())["text"] == BUSY_TEXT  # 2 of 16 places taken, yet behind
+    assert busy_count() == before + 1
+    core.release()
+    for _, name in late:
+        await eventually(lambda name=name: posts(world, name))
+    await eventually(lambda: limit_of(world.web_app).in_flight == 0)
+    served, name = await world.slack.command("help")
+    assert await served.text() == "" or "/okr" in answer_text(await served.json())
+    await eventually(lambda: answers(world, name))
