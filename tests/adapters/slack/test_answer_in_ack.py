@@ -210,3 +210,27 @@ async def test_commands_past_their_budget_tell_new_ones_busy_until_answered(
     served, name = await world.slack.command("help")
     assert await served.text() == "" or "/okr" in answer_text(await served.json())
     await eventually(lambda: answers(world, name))
+
+
+@pytest.mark.parametrize("slack_env", [{"OKRBOT_MAX_IN_FLIGHT": "1"}])
+async def test_an_event_keeps_its_place_while_its_listener_runs_after_the_ack(
+    world: SlackWorld,
+) -> None:
+    released = asyncio.Event()
+    entered: list[Actor] = []
+    real = world.bot.home
+
+    async def held_home(*, actor: Actor) -> Any:
+        entered.append(actor)
+        await released.wait()
+        return await real(actor=actor)
+
+    world.bot.home = held_home  # type: ignore[method-assign]
+    event = await world.slack.event("app_home_opened", user="U0BOB")
+    assert event.status == 200  # bolt acked the event at once
+    await eventually(lambda: entered)
+    told, _ = await world.slack.command("help")
+    assert (await told.json())["text"] == BUSY_TEXT  # the event's listener holds the place
+    released.set()
+    await eventually(lambda: world.fake.accepted("views.publish"))
+    await eventually(lambda: limit_of(world.web_app).in_flight == 0)
