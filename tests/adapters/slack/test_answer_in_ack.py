@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -234,3 +235,24 @@ async def test_an_event_keeps_its_place_while_its_listener_runs_after_the_ack(
     released.set()
     await eventually(lambda: world.fake.accepted("views.publish"))
     await eventually(lambda: limit_of(world.web_app).in_flight == 0)
+
+
+async def test_a_known_speaker_costs_no_database_read_until_the_profile_expires(
+    world: SlackWorld,
+) -> None:
+    store = world.messenger.profiles.store
+    reads: list[str] = []
+    real = store.profile
+
+    async def counted(*, team_id: str, user_id: str) -> Any:
+        reads.append(user_id)
+        return await real(team_id=team_id, user_id=user_id)
+
+    store.profile = counted  # type: ignore[method-assign]
+    for _ in range(3):
+        await world.slack.command("help")
+    assert reads == ["U0ALICE"]  # the first command only; then the profile in memory
+    world.clock.advance(timedelta(hours=13))  # past PROFILE_TTL: asked again
+    await world.slack.command("help")
+    assert reads == ["U0ALICE", "U0ALICE"]
+    assert [c.args["user"] for c in world.fake.calls_to("users.info")] == ["U0ALICE"] * 2
