@@ -14,6 +14,11 @@ Every request passes :mod:`adapters.slack.edge` first: its signature checked
 then its shape and its workspace (``OKRBOT_ALLOWED_TEAMS``); a refused request gets its
 4xx before bolt or any of our listeners run. Bolt is handed the checked payload itself,
 so it never parses the body a second time, differently.
+
+An admitted request then takes a place in the process's in-flight bound
+(:mod:`adapters.slack.busy`), or is answered busy at once. Slash commands go to a bolt
+app of their own that processes before responding, so that a command's answer can be
+its ack (:func:`build_command_app`); everything else to the app of every listener.
 """
 
 from __future__ import annotations
