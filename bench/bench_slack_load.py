@@ -43,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 from adapters.backpressure import BUSY_TEXT  # noqa: E402
 from bench.bare_bolt import SECRET, TOKEN  # noqa: E402
 from bench.bench_load import OKRBOT, PYTHON, Child, free_port, row, started  # noqa: E402
+from bot.app import DATABASE_UNREACHABLE  # noqa: E402
 from tests.fakes.slack_api import FakeSlack  # noqa: E402
 
 CHANNELS = 20
@@ -106,7 +107,7 @@ class Outcome:
     sent: float
     acked: float
     answered: float | None  # None: told busy, or never answered
-    busy: bool
+    busy: bool  # told busy (or, under overload, that the database is out of reach)
     by_response_url: bool
 
 
@@ -155,7 +156,8 @@ async def one(session: aiohttp.ClientSession, url: str, fake: TimedSlack, name: 
         if response.status != 200:
             raise RuntimeError(f"/okr answered {response.status}: {text[:200]}")
     acked = time.monotonic()
-    busy = BUSY_TEXT in text
+    # Told busy, or that the database is out of reach: not an answer to the command.
+    busy = BUSY_TEXT in text or DATABASE_UNREACHABLE in text
     if text or not wait_answer:
         fake.waiting.pop(name, None)
         return Outcome(sent, acked, None if busy or not text else acked, busy, False)
