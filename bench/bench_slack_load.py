@@ -107,8 +107,9 @@ class Outcome:
     sent: float
     acked: float
     answered: float | None  # None: told busy, or never answered
-    busy: bool  # told busy (or, under overload, that the database is out of reach)
+    busy: bool
     by_response_url: bool
+    unreachable: bool = False  # told that the database is out of reach
 
 
 @dataclass
@@ -130,6 +131,10 @@ class Run:
     @property
     def busy(self) -> int:
         return sum(o.busy for o in self.outcomes)
+
+    @property
+    def unreachable(self) -> int:
+        return sum(o.unreachable for o in self.outcomes)
 
     @property
     def by_response_url(self) -> int:
@@ -156,11 +161,12 @@ async def one(session: aiohttp.ClientSession, url: str, fake: TimedSlack, name: 
         if response.status != 200:
             raise RuntimeError(f"/okr answered {response.status}: {text[:200]}")
     acked = time.monotonic()
-    # Told busy, or that the database is out of reach: not an answer to the command.
-    busy = BUSY_TEXT in text or DATABASE_UNREACHABLE in text
+    busy = BUSY_TEXT in text
+    unreachable = DATABASE_UNREACHABLE in text  # not an answer to the command either
     if text or not wait_answer:
         fake.waiting.pop(name, None)
-        return Outcome(sent, acked, None if busy or not text else acked, busy, False)
+        answered = None if busy or unreachable or not text else acked
+        return Outcome(sent, acked, answered, busy, False, unreachable)
     with contextlib.suppress(TimeoutError):  # never answered: counted as such
         await asyncio.wait_for(fake.waiting[name].wait(), answer_timeout)
     fake.waiting.pop(name, None)
@@ -308,16 +314,16 @@ def table(runs: dict[tuple[str, int], Run], overload: Overload, seconds: float) 
         lines.append(row(f"{clients}: answered p99", f"{ms(answers, 0.99):.1f} ms",
                          f"{ms(acks, 0.99):.1f} ms bolt ack",
                          ratio(ms(answers, 0.99), ms(acks, 0.99)), "≤ 2×" if targeted else ""))
-        if ours.busy or ours.by_response_url:
-            lines.append(row(f"{clients}: told busy / answered by response_url",
-                             f"{ours.busy} / {ours.by_response_url}"))
+        if ours.busy or ours.by_response_url or ours.unreachable:
+            lines.append(row(f"{clients}: told busy / by response_url / no database",
+                             f"{ours.busy} / {ours.by_response_url} / {ours.unreachable}"))
     run = overload.run
     late = overload.late_after_ack
     acks = run.acks
     lines += [
         row(f"overload {seconds:.0f} s at {overload.rate:.0f}/s offered: sent", f"{overload.sent}",
             f"{len(run.answers)} answered ({run.by_response_url} by response_url), "
-            f"{run.busy} told busy"),
+            f"{run.busy} told busy, {run.unreachable} told the database is out of reach"),
         row("overload: latest ack", f"{max(acks):.2f} s", f"p99 {ms(acks, 0.99) / 1000:.2f} s",
             "", "≤ 3 s"),
         row("overload: answers later than 3 s after their ack",
