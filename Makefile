@@ -20,8 +20,9 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Starts everything it measures itself, on loopback; a few minutes. BENCH_BASE=<rev> also
-# measures the core's commands at that revision (before/after in the same run).
+# Starts everything it measures itself, on loopback: Teams and Slack load, the core's
+# commands, the weekly analysis; several minutes. BENCH_BASE=<rev> also measures the core's
+# commands at that revision (before/after in the same run).
 bench: $(STAMP)
 	$(BIN)/python bench/bench_load.py $(BENCH_ARGS)
 	$(BIN)/python bench/bench_commands.py --count 200 $(if $(BENCH_BASE),--base $(BENCH_BASE))

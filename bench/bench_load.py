@@ -6,7 +6,9 @@ Everything starts here, on 127.0.0.1, each in its own process:
 - ``okrbot serve`` as shipped (Teams in dev mode, a fresh SQLite file, default settings:
   ``OKRBOT_MAX_IN_FLIGHT``, the database time limits, Teams' pacing);
 - a stock botbuilder echo bot (``bench/echo_bot.py``);
-- a process that only imports the libraries ``okrbot serve`` imports (idle RSS).
+- a process that only imports the libraries ``okrbot serve`` imports (idle RSS);
+- then, for Slack's rows, ``okrbot serve`` with Slack and a bare slack-bolt app
+  (``bench/bench_slack_load.py``: ``/okr list`` answered vs bolt's ack, and an overload).
 
 okrbot is seeded through its own route: ``TENANTS`` teams (one tenant each, since Teams
 allows a bot 50 requests a second per tenant), each with a channel set up, an objective,
@@ -397,6 +399,10 @@ async def main() -> None:
         finally:
             for child in children:
                 child.stop()
+        # Slack's rows: okrbot serve again, now with Slack, next to a bare bolt app.
+        from bench.bench_slack_load import measure as slack_rows
+        slack = await slack_rows(seconds=args.seconds, overload_seconds=args.overload,
+                                 folder=folder)
     waits = await unreachable(args.postgres_url)
 
     def ratio(a: float, b: float) -> str:
@@ -448,6 +454,8 @@ async def main() -> None:
                   "nothing written" if waits.nothing_written else "SOMETHING WAS WRITTEN"))
     print(row("idle RSS", f"{idle:.1f} MB", f"{baseline:.1f} MB import-only",
               ratio(idle, baseline), "≤ 1.15×"))
+    from bench.bench_slack_load import print_table
+    print_table(slack)
 
 
 if __name__ == "__main__":

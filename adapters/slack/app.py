@@ -14,13 +14,20 @@ Every request passes :mod:`adapters.slack.edge` first: its signature checked
 then its shape and its workspace (``OKRBOT_ALLOWED_TEAMS``); a refused request gets its
 4xx before bolt or any of our listeners run. Bolt is handed the checked payload itself,
 so it never parses the body a second time, differently.
+
+An admitted request then takes a place in the process's in-flight bound
+(:mod:`adapters.slack.busy`), or is answered busy at once. Slash commands go to a bolt
+app of their own that processes before responding, so that a command's answer can be
+its ack (:func:`build_command_app`); everything else to the app of every listener.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from aiohttp import web
@@ -29,17 +36,30 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 
-from adapters.slack import commands, edge, events, interactions, oauth, replays, shortcut
+from adapters.backpressure import InFlightLimit, limit_of
+from adapters.slack import (
+    busy,
+    commands,
+    edge,
+    events,
+    inbound,
+    interactions,
+    oauth,
+    replays,
+    shortcut,
+)
 from adapters.slack.client import RATE_LIMIT_RETRIES, SlackClients
 from adapters.slack.messenger import SlackMessenger
 from adapters.slack.pacing import Limits, Pacer
 from adapters.slack.profiles import Profiles
-from adapters.slack.runtime import SlackRuntime
+from adapters.slack.render import message_payloads
+from adapters.slack.runtime import DEFAULT_ACK_BUDGET, SlackRuntime, ack_budget_from_env
 from adapters.slack.settings import SlackSettings
 from adapters.slack.socket import GuardedSocketModeHandler
 from bot.app import OkrBot
-from bot.ports import Clock
+from bot.ports import Clock, StorageUnavailable
 from storage.rows import engine_of
 from storage.slack_store import SlackStore
 
@@ -90,30 +110,14 @@ def build_bolt_app(
     settings: SlackSettings,
     messenger: SlackMessenger | None = None,
     socket_mode: bool = False,
+    ack_budget: float = DEFAULT_ACK_BUDGET,
 ) -> tuple[AsyncApp, SlackRuntime]:
     """The bolt app with every listener registered, and the runtime they share."""
     messenger = _messenger_for(bot, database, settings, messenger)
-    clients = messenger.clients
-    store = messenger.profiles.store
-    runtime = SlackRuntime(bot=bot, store=store, profiles=messenger.profiles, clients=clients)
-    signing_secret = settings.signing_secret if socket_mode else settings.require_signing_secret()
-    options: dict[str, Any] = {
-        "client": clients.app_client,
-        "signing_secret": signing_secret or None,
-        "request_verification_enabled": bool(signing_secret),
-        "name": "okrbot",
-    }
+    runtime = SlackRuntime(bot=bot, store=messenger.profiles.store, profiles=messenger.profiles,
+                           clients=messenger.clients, ack_budget=ack_budget)
+    options = _bolt_options(runtime, settings, socket_mode=socket_mode)
     if settings.multi_workspace:
-        installation_store = clients.installation_store or store.installation_store()
-        options["installation_store"] = installation_store
-        options["authorize"] = AsyncInstallationStoreAuthorize(
-            logger=log,
-            installation_store=installation_store,
-            client_id=settings.client_id,
-            client_secret=settings.client_secret,
-            cache_enabled=True,  # one auth.test per token, not one per request
-            client=clients.app_client,
-        )
         oauth_settings = AsyncOAuthSettings(
             client_id=settings.client_id,
             client_secret=settings.client_secret,
@@ -122,12 +126,12 @@ def build_bolt_app(
             redirect_uri=settings.redirect_uri or None,
             install_path=INSTALL_PATH,
             redirect_uri_path=REDIRECT_PATH,
-            installation_store=installation_store,
-            state_store=store.state_store(clock=bot.clock),
+            installation_store=options["installation_store"],
+            state_store=runtime.store.state_store(clock=bot.clock),
             callback_options=oauth.CALLBACK_OPTIONS,
         )
         options["oauth_flow"] = oauth.build_flow(
-            client=clients.app_client,
+            client=runtime.clients.app_client,
             settings=oauth_settings,
             allowed_teams=settings.allowed_teams,
         )
@@ -138,7 +142,65 @@ def build_bolt_app(
     interactions.register(app, runtime)
     shortcut.register(app, runtime)
     _register_uninstall(app, runtime, multi_workspace=settings.multi_workspace)
+    busy.hold_while_listeners_run(app)
+
+    @app.error
+    async def failed(error: Exception) -> BoltResponse | None:
+        if isinstance(error, StorageUnavailable):
+            # The replay check could not be made: nothing ran. 503: Slack delivers an event
+            # again later and shows a button's press as failed.
+            log.warning("a Slack request met no database: %s", error)
+            return BoltResponse(status=503, body="")
+        log.error("a Slack listener failed", exc_info=error)
+        return None
+
     return app, runtime
+
+
+def build_command_app(*, runtime: SlackRuntime, settings: SlackSettings) -> AsyncApp:
+    """The bolt app serving slash commands over HTTP: it processes before responding, so a
+    command's answer can be its ack's body (:mod:`adapters.slack.commands`) and bolt sends
+    the ack as soon as the listener has decided it, without polling for it."""
+    app = AsyncApp(**_bolt_options(runtime, settings, socket_mode=False),
+                   process_before_response=True)
+    replays.register(app, runtime)
+    commands.register(app, runtime, command=settings.command)
+    busy.hold_while_listeners_run(app)
+
+    @app.error
+    async def failed(error: Exception, body: dict[str, Any]) -> BoltResponse:
+        # Raised before the listener (the replay check's insert): answered, never a 500.
+        reply = commands.failure_reply(error, inbound.command_text(body))
+        first = message_payloads(reply.message, max_messages=1)[0]
+        return BoltResponse(status=200, body={"response_type": "ephemeral", **first},
+                            headers={"content-type": "application/json;charset=utf-8"})
+
+    return app
+
+
+def _bolt_options(
+    runtime: SlackRuntime, settings: SlackSettings, *, socket_mode: bool
+) -> dict[str, Any]:
+    clients = runtime.clients
+    signing_secret = settings.signing_secret if socket_mode else settings.require_signing_secret()
+    options: dict[str, Any] = {
+        "client": clients.app_client,
+        "signing_secret": signing_secret or None,
+        "request_verification_enabled": bool(signing_secret),
+        "name": "okrbot",
+    }
+    if settings.multi_workspace:
+        installation_store = clients.installation_store or runtime.store.installation_store()
+        options["installation_store"] = installation_store
+        options["authorize"] = AsyncInstallationStoreAuthorize(
+            logger=log,
+            installation_store=installation_store,
+            client_id=settings.client_id,
+            client_secret=settings.client_secret,
+            cache_enabled=True,  # one auth.test per token, not one per request
+            client=clients.app_client,
+        )
+    return options
 
 
 def _register_uninstall(app: AsyncApp, runtime: SlackRuntime, *, multi_workspace: bool) -> None:
@@ -168,17 +230,27 @@ def mount_slack(
     settings: SlackSettings,
     messenger: SlackMessenger | None = None,
     wall_clock: Callable[[], float] = time.time,
+    env: Mapping[str, str] | None = None,
 ) -> None:
     """Serve Slack on ``web_app``: /slack/events, and the OAuth pages when configured.
 
     Pass the :class:`SlackMessenger` the core was built with (or let it be found on
     ``bot.messenger``) so both share one HTTP session, cache and pacer. ``wall_clock``
-    (seconds since the epoch) is what signature timestamps are compared with.
+    (seconds since the epoch) is what signature timestamps are compared with. ``env``
+    (default: the environment) holds ``OKRBOT_SLACK_ACK_BUDGET`` and the in-flight bound
+    (``OKRBOT_MAX_IN_FLIGHT``, shared with Teams: :func:`adapters.backpressure.limit_of`).
     """
+    variables = os.environ if env is None else env
     app, runtime = build_bolt_app(
-        bot=bot, database=database, settings=settings, messenger=messenger
+        bot=bot, database=database, settings=settings, messenger=messenger,
+        ack_budget=ack_budget_from_env(variables),
     )
-
+    command_app = build_command_app(runtime=runtime, settings=settings)
+    in_flight = limit_of(web_app, env=variables)
+    busy_answers = busy.BusyAnswers(limit=InFlightLimit(limit=max(1, in_flight.limit // 2)))
+    # This many commands past their ack budget at once is not one long review but a process
+    # behind its load: new requests are told busy until they are answered.
+    behind = max(1, in_flight.limit // 8)
     signing_secret = settings.require_signing_secret()
 
     async def slack_events(request: web.Request) -> web.Response:
@@ -194,15 +266,27 @@ def mount_slack(
             return web.Response(status=refusal.status, text=refusal.reason)
         if admitted is None:  # Slack checking our certificate
             return web.Response(status=200)
-        # "socket_mode": bolt takes the checked dict as it is and skips its own signature
-        # check (done above, on the raw bytes); nothing else in bolt depends on the mode.
-        bolt_request = AsyncBoltRequest(
-            body=admitted.body,
-            query=request.query_string,
-            headers=dict(request.headers),
-            mode="socket_mode",
-        )
-        return await to_aiohttp_response(await app.async_dispatch(bolt_request))
+        if runtime.overdue >= behind or not in_flight.try_enter():
+            return busy_answers.response(admitted, session=runtime.clients.app_client.session)
+        slot = busy.Slot(in_flight)
+        try:
+            # "socket_mode": bolt takes the checked dict as it is and skips its own signature
+            # check (done above, on the raw bytes); nothing else in bolt depends on the mode.
+            bolt_request = AsyncBoltRequest(
+                body=admitted.body,
+                query=request.query_string,
+                headers=dict(request.headers),
+                context={busy.SLOT_KEY: slot},
+                mode="socket_mode",
+            )
+            target = command_app if admitted.kind == edge.COMMAND else app
+            response = await target.async_dispatch(bolt_request)
+            # An event's listener is started after its automatic ack, on the next turn of
+            # the loop: let it take its hold on the slot before ours goes.
+            await asyncio.sleep(0)
+            return await to_aiohttp_response(response)
+        finally:
+            slot.release()
 
     web_app.router.add_post(EVENTS_PATH, slack_events)
     if isinstance(app.oauth_flow, oauth.AllowListedOAuthFlow):
@@ -249,6 +333,4 @@ async def run_socket_mode(
 
 
 async def _forever() -> None:
-    import asyncio
-
     await asyncio.Event().wait()

@@ -1,12 +1,21 @@
-"""``/okr <command>``: acknowledge at once, then do the work and answer via response_url.
+"""``/okr <command>``: answered in the acknowledgement when the answer is ready in time.
 
-Slack gives a slash command three seconds; a command may cost more (users.info on a cold
-cache, a busy database), so the ack goes first and carries nothing. A reply holding a
-form (``/okr checkin``) opens it as a modal with the command's trigger_id.
+The command runs first. When its reply is ready within the ack budget
+(``OKRBOT_SLACK_ACK_BUDGET``, 1.5 s: well inside Slack's 3 s), it goes back in the ack's
+own body: no response_url call, and the user sees the answer as soon as Slack sees the ack.
+Slower work (a busy database, users.info on a cold cache, a long review) is acked empty at
+the budget and answered through response_url when done. A reply holding a form
+(``/okr checkin``) acks at once too, and the form opens as a modal with the command's
+trigger_id (valid for 3 s). What follows an answer (the channel's members after
+``setup``) runs after the ack.
+
+The app serving commands processes before responding (bolt's ``process_before_response``):
+the listener decides what the ack says, and bolt sends it as soon as the listener returns.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -17,12 +26,16 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import inbound
+from adapters.slack.busy import Slot, slot_of
+from adapters.slack.render import message_payloads
 from adapters.slack.roster import register_channel_members
-from adapters.slack.runtime import SORRY, SlackRuntime, split_forms
+from adapters.slack.runtime import RESPONSE_URL_ANSWERS, SORRY, SlackRuntime, split_forms
 from bot import requests as rq
+from bot.app import unreachable_reply
 from bot.commands import CommandError, parse
 from bot.context import Place
-from bot.messages import Reply, text_reply
+from bot.messages import Reply, Visibility, text_reply
+from bot.ports import StorageUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -36,20 +49,98 @@ def register(app: AsyncApp, runtime: SlackRuntime, *, command: str = "/okr") -> 
         client: AsyncWebClient,
         context: Any,
     ) -> None:
-        await ack()
         text = inbound.command_text(body)
-        try:
-            async with runtime.after_ack:
-                actor = await runtime.actor(client, body)
-                place = inbound.command_place(body)
-                reply = await runtime.bot.handle_command(actor=actor, place=place, text=text)
-            await _answer(runtime, client, respond, body, reply)
-        except Exception:
-            log.exception("/okr %s failed", text)
-            await runtime.respond(respond, text_reply(SORRY.format(text=text), error=True))
+        place = inbound.command_place(body)
+        work = asyncio.ensure_future(_reply_to(runtime, client, body, place, text))
+        slot = slot_of(context)
+        done, _ = await asyncio.wait({work}, timeout=_budget_left(runtime, slot))
+        if not done:
+            await ack()
+            runtime.after_ack(_answer_later(runtime, client, respond, body, work, context),
+                              slot=slot)
             return
+        reply = _result(work, text)
+        forms, rest = split_forms(reply.message)
+        if forms:
+            await ack()
+            runtime.after_ack(_answer(runtime, client, respond, body, reply), slot=slot)
+        else:
+            first, *more = message_payloads(reply.message, max_messages=RESPONSE_URL_ANSWERS)
+            await ack(response_type=_response_type(reply), **first)
+            if more:
+                runtime.after_ack(_respond_parts(respond, reply, more), slot=slot)
         if not reply.error and _made_a_team(text, place, runtime):
-            await _join_everyone(runtime, client, body, place, context)
+            runtime.after_ack(_join_everyone(runtime, client, body, place, context), slot=slot)
+
+
+def _budget_left(runtime: SlackRuntime, slot: Slot | None) -> float:
+    """Seconds left for an answer in the ack: the budget runs from the request's admission."""
+    if slot is None:  # Socket Mode: no slot, the envelope just arrived
+        return runtime.ack_budget
+    spent = asyncio.get_running_loop().time() - slot.admitted_at
+    return max(0.0, runtime.ack_budget - spent)
+
+
+async def _reply_to(
+    runtime: SlackRuntime, client: AsyncWebClient, body: dict[str, Any], place: Place, text: str
+) -> Reply:
+    actor = await runtime.actor(client, body)
+    return await runtime.bot.handle_command(actor=actor, place=place, text=text)
+
+
+def _result(work: asyncio.Future[Reply], text: str) -> Reply:
+    """The command's reply, or what a user is told when it failed on our side."""
+    error = work.exception()
+    if error is None:
+        return work.result()
+    return failure_reply(error, text)
+
+
+def failure_reply(error: BaseException, text: str) -> Reply:
+    """What a user is told when ``/okr <text>`` failed before the core answered: the
+    database out of reach (our own lookups: the profile, the replay check) is said as the
+    core says it; anything else is a bug, logged with what was typed."""
+    if isinstance(error, StorageUnavailable):
+        log.warning("/okr %s answered without the database: %s", text, error)
+        return unreachable_reply()
+    log.error("/okr %s failed", text, exc_info=error)
+    return text_reply(SORRY.format(text=text), error=True)
+
+
+def _response_type(reply: Reply) -> str:
+    return "in_channel" if reply.visibility is Visibility.PUBLIC else "ephemeral"
+
+
+async def _answer_later(
+    runtime: SlackRuntime,
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+    body: dict[str, Any],
+    work: asyncio.Future[Reply],
+    context: Any,
+) -> None:
+    """A command acked empty at the budget: its answer through response_url."""
+    text = inbound.command_text(body)
+    runtime.overdue += 1
+    try:
+        await asyncio.wait({work})
+    finally:
+        runtime.overdue -= 1
+    reply = _result(work, text)
+    try:
+        await _answer(runtime, client, respond, body, reply)
+    except Exception:
+        log.exception("answering /okr %s failed", text)
+        return
+    place = inbound.command_place(body)
+    if not reply.error and _made_a_team(text, place, runtime):
+        await _join_everyone(runtime, client, body, place, context)
+
+
+async def _respond_parts(respond: AsyncRespond, reply: Reply, parts: list[dict[str, Any]]) -> None:
+    """The parts of a long answer that did not fit in the ack, through response_url."""
+    for payload in parts:
+        await respond(response_type=_response_type(reply), replace_original=False, **payload)
 
 
 def _made_a_team(text: str, place: Place, runtime: SlackRuntime) -> bool:

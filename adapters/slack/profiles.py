@@ -5,7 +5,9 @@ the IANA time zone (the weekly prompt goes out at 10:00 *their* time) and whethe
 are a workspace admin (who may act as any channel's owner). ``users.info`` is a Tier 4
 method, but a command per second from a team would still spend it for nothing: answers
 are kept for :data:`storage.slack_store.PROFILE_TTL`, and a stale one is used when Slack
-cannot be asked.
+cannot be asked. A fresh profile is also kept in memory (at most :data:`MEMORY_PROFILES`),
+so that a command does not spend a database round trip on who is asking; it expires at
+the same moment as the stored one.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from bot.ports import Clock
 from storage.slack_store import SlackProfile, SlackStore
 
 log = logging.getLogger(__name__)
+
+#: Fresh profiles kept in memory per process; past it, the oldest are forgotten.
+MEMORY_PROFILES = 10_000
 
 
 def actor_of(profile: SlackProfile, *, name_hint: str = "") -> Actor:
@@ -37,6 +42,7 @@ class Profiles:
     def __init__(self, *, store: SlackStore, clock: Clock) -> None:
         self.store = store
         self.clock = clock
+        self._fresh: dict[tuple[str, str], SlackProfile] = {}
 
     async def actor(
         self, *, client: AsyncWebClient, team_id: str, user_id: str, name_hint: str = ""
@@ -46,9 +52,12 @@ class Profiles:
 
     async def profile(self, *, client: AsyncWebClient, team_id: str, user_id: str) -> SlackProfile:
         now = self.clock.now()
+        remembered = self._fresh.get((team_id, user_id))
+        if remembered is not None and remembered.fresh(now):
+            return remembered
         cached = await self.store.profile(team_id=team_id, user_id=user_id)
         if cached is not None and cached.fresh(now):
-            return cached
+            return self._remember(cached)
         try:
             response = await client.users_info(user=user_id)
         except SlackApiError as error:
@@ -74,6 +83,14 @@ class Profiles:
             fetched_at=now,
         )
         await self.store.save_profile(profile)
+        return self._remember(profile)
+
+    def _remember(self, profile: SlackProfile) -> SlackProfile:
+        key = (profile.team_id, profile.user_id)
+        self._fresh.pop(key, None)
+        self._fresh[key] = profile
+        if len(self._fresh) > MEMORY_PROFILES:
+            del self._fresh[next(iter(self._fresh))]  # the one remembered longest ago
         return profile
 
     async def dm_channel(self, *, client: AsyncWebClient, team_id: str, user_id: str) -> str:

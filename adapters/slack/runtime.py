@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import inbound
+from adapters.slack.busy import Slot
 from adapters.slack.client import SlackClients
 from adapters.slack.profiles import Profiles
 from adapters.slack.render import message_payloads
@@ -38,9 +40,24 @@ SORRY = (
 )
 
 
-#: Work done after an ack that may run at once; the rest waits its turn, idle, so that a
-#: burst of commands does not keep the event loop from acking the ones still arriving.
-AFTER_ACK_CONCURRENCY = 4
+#: How long a slash command may take to be answered in its ack (seconds): well inside
+#: Slack's 3 s, so that a command done a little later still acks in time.
+DEFAULT_ACK_BUDGET = 1.5
+ACK_BUDGET_VARIABLE = "OKRBOT_SLACK_ACK_BUDGET"
+
+
+def ack_budget_from_env(env: Mapping[str, str]) -> float:
+    raw = (env.get(ACK_BUDGET_VARIABLE) or "").strip()
+    if not raw:
+        return DEFAULT_ACK_BUDGET
+    try:
+        budget = float(raw)
+    except ValueError:
+        budget = -1.0
+    if not 0 < budget <= 2.5:
+        raise ValueError(f"{ACK_BUDGET_VARIABLE} must be seconds above 0 and at most 2.5 "
+                         f"(Slack waits 3 s for an ack), like {DEFAULT_ACK_BUDGET}; got {raw!r}")
+    return budget
 
 
 @dataclass
@@ -49,9 +66,31 @@ class SlackRuntime:
     store: SlackStore
     profiles: Profiles
     clients: SlackClients
-    after_ack: asyncio.Semaphore = field(
-        default_factory=lambda: asyncio.Semaphore(AFTER_ACK_CONCURRENCY)
-    )
+    ack_budget: float = DEFAULT_ACK_BUDGET
+    #: Work still running after its request was answered (kept so it is not collected).
+    background: set[asyncio.Task[None]] = field(default_factory=set)
+    #: Commands that missed their ack budget and are still being worked on. While there
+    #: are many (``mount_slack``: an eighth of the in-flight bound), the process is behind:
+    #: new requests are told busy rather than admitted into a queue whose answers would
+    #: come ever later.
+    overdue: int = 0
+
+    def after_ack(self, work: Coroutine[Any, Any, None], *, slot: Slot | None) -> None:
+        """Run ``work`` once the ack is out; ``slot`` (the request's place in the in-flight
+        bound) is held until it is done."""
+        if slot is not None:
+            slot.hold()
+        task = asyncio.ensure_future(work)
+        self.background.add(task)
+
+        def done(finished: asyncio.Task[None]) -> None:
+            self.background.discard(finished)
+            if slot is not None:
+                slot.release()
+            if not finished.cancelled() and finished.exception() is not None:
+                log.error("Slack work after an ack failed", exc_info=finished.exception())
+
+        task.add_done_callback(done)
 
     async def actor(self, client: AsyncWebClient, body: dict[str, Any]) -> Actor:
         return await self.profiles.actor(

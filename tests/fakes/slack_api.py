@@ -70,7 +70,11 @@ class FakeSlack:
         self.per_minute = per_minute
         self.window = window  # per_minute counts messages in any window this long (seconds)
         self.calls: list[Call] = []
-        self.responses: list[tuple[str, dict[str, Any]]] = []  # (response_url name, body)
+        # What a command or a button was answered with, by response_url name: the posts to
+        # the response_url, and (recorded by the caller, see :meth:`acked_with`) an ack's
+        # body, which Slack shows as the answer just the same.
+        self.responses: list[tuple[str, dict[str, Any]]] = []
+        self.response_url_posts: list[tuple[str, dict[str, Any]]] = []  # the posts alone
         self.users: dict[str, dict[str, Any]] = {}
         self.channel_members: dict[str, list[str]] = {}  # conversations.members, by channel
         self.socket_acks: list[dict[str, Any]] = []
@@ -363,7 +367,18 @@ class FakeSlack:
         if problems:
             return web.Response(status=400, text="invalid_blocks: " + "; ".join(problems))
         self.responses.append((request.match_info["name"], body))
+        self.response_url_posts.append((request.match_info["name"], body))
         return web.Response(text="ok")
+
+    def acked_with(self, name: str, body: dict[str, Any]) -> list[str]:
+        """Slack received ``body`` as the ack of the request whose response_url is ``name``:
+        shown as its answer if it is a message (the problems Slack would refuse it for)."""
+        if "text" not in body and "blocks" not in body:
+            return []
+        problems = check_message(body)
+        if not problems:
+            self.responses.append((name, body))
+        return problems
 
     async def _socket(self, request: web.Request) -> web.WebSocketResponse:
         socket = web.WebSocketResponse()

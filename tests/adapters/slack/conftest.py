@@ -59,6 +59,13 @@ def slack_settings(fake_slack: FakeSlack) -> SlackSettings:
     )  # type: ignore[return-value]
 
 
+@pytest.fixture
+def slack_env() -> dict[str, str]:
+    """The environment ``mount_slack`` reads its ack budget and in-flight bound from (a
+    test module overrides this fixture to change them); empty: the defaults."""
+    return {}
+
+
 @dataclass
 class SlackWorld:
     fake: FakeSlack
@@ -69,11 +76,15 @@ class SlackWorld:
     database: Database
     slack: SlackDriver
     settings: SlackSettings
+    web_app: web.Application
 
 
 @pytest.fixture
 async def world(
-    fake_slack: FakeSlack, slack_settings: SlackSettings, sqlite_database: Database
+    fake_slack: FakeSlack,
+    slack_settings: SlackSettings,
+    sqlite_database: Database,
+    slack_env: dict[str, str],
 ) -> AsyncIterator[SlackWorld]:
     clock = ManualClock(START)
     messenger = build_messenger(
@@ -86,7 +97,8 @@ async def world(
                  analysis=analysis_store_for)
     web_app = web.Application()
     mount_slack(
-        web_app, bot=bot, database=sqlite_database, settings=slack_settings, messenger=messenger
+        web_app, bot=bot, database=sqlite_database, settings=slack_settings, messenger=messenger,
+        env=slack_env,
     )
     client = TestClient(TestServer(web_app, host="127.0.0.1"))
     await client.start_server()
@@ -100,6 +112,7 @@ async def world(
             database=sqlite_database,
             slack=SlackDriver(client, fake_slack, team_id=fake_slack.team_id),
             settings=slack_settings,
+            web_app=web_app,
         )
     finally:
         await client.close()

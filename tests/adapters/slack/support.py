@@ -177,7 +177,9 @@ class SlackDriver:
         channel_name: str = "team-web",
         **sign_options: Any,
     ) -> tuple[ClientResponse, str]:
-        """``/okr <text>``; returns the HTTP answer and the response_url's name."""
+        """``/okr <text>``; returns the HTTP answer and the response_url's name. An answer
+        in the ack's body is recorded with the fake like one posted to the response_url
+        (Slack shows both alike); ``fake.response_url_posts`` holds only the posts."""
         payload = fixture("slash_command")
         name, url = self.new_response_url()
         payload.update(
@@ -194,6 +196,9 @@ class SlackDriver:
         response = await self.post(
             body, content_type="application/x-www-form-urlencoded", **sign_options
         )
+        if response.status == 200 and response.content_type == "application/json":
+            problems = self.fake.acked_with(name, await response.json())
+            assert not problems, f"Slack would refuse the ack of /okr {text}: {problems}"
         return response, name
 
     async def interact(self, payload: dict[str, Any], **sign_options: Any) -> ClientResponse:

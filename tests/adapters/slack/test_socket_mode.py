@@ -12,6 +12,7 @@ from bot.clock import ManualClock
 from storage.database import Database
 from tests.adapters.slack.conftest import QUICK, START
 from tests.adapters.slack.support import LogWatch, eventually, fixture, row_counts
+from tests.adapters.slack.test_commands import answer_text
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
 
 
@@ -49,10 +50,9 @@ async def test_commands_and_events_work_over_socket_mode(
             }
         )
         assert ack["envelope_id"] == "env-1"
-        answer = await eventually(
-            lambda: [b for n, b in fake_slack.responses if n == "socket-help"]
-        )
-        assert answer[0]["response_type"] == "ephemeral"
+        assert ack["payload"]["response_type"] == "ephemeral"  # answered in the ack
+        assert "/okr setup" in answer_text(ack["payload"])
+        assert not [n for n, _ in fake_slack.response_url_posts if n == "socket-help"]
         opened = fake_slack.calls_to("apps.connections.open")
         assert opened and opened[0].token == "xapp-1-socket"
 
