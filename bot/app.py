@@ -114,10 +114,13 @@ USE_CASES: dict[type, UseCase] = {
 
 
 def command_prefix(actor: Actor, place: Place) -> str:
-    """What a user types before a command on their platform, for usage lines."""
+    """What a user types before a command on their platform, for usage lines: nothing in
+    a 1:1 chat with the bot, where every line is read as a command."""
+    if place.is_direct:
+        return ""
     if actor.platform == "slack":
         return "/okr "
-    if actor.platform == "teams" and not place.is_direct:
+    if actor.platform == "teams":
         return "@okrbot "
     return ""
 

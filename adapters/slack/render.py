@@ -197,7 +197,10 @@ def _unique_action_ids(blocks: list[Block]) -> None:
 
 def fallback_text(message: Message) -> str:
     """The ``text`` Slack shows in notifications and to screen readers."""
-    return limits.clip(limits.escape(message.fallback) or " ", limits.FALLBACK_TEXT)
+    text = message.fallback or next(
+        (part.title for part in message.parts if isinstance(part, Form)), "okrbot"
+    )
+    return limits.clip(limits.escape(text), limits.FALLBACK_TEXT)
 
 
 def message_payloads(message: Message, *, max_messages: int | None = None) -> list[dict[str, Any]]:
