@@ -94,7 +94,10 @@ def _fields(part: Fields) -> list[Block]:
 
 
 def _bullets(part: BulletList) -> list[Block]:
-    lines = [f"*{part.title}*"] if part.title else []
+    # a title with markup of its own ("*KR-2* signups") is shown as written: bold twice
+    # ("**Blockers**") is not bold in Slack's mrkdwn
+    title = part.title if "*" in part.title else f"*{part.title}*"
+    lines = [title] if part.title else []
     lines += [f"• {item}" for item in part.items]
     return _sections("\n".join(lines))
 

@@ -320,7 +320,7 @@ class LoopRunner:
                                       schedule=schedule, now=now)
             return _Work(
                 address=prompts.channel_address(workspace, channel),
-                message=digest.digest_message(data),
+                message=digest.digest_message(data, mentions=digest.digest_mentions(channel)),
             )
         assert entry.member_id is not None
         member = await _still_member(repo, channel.id, entry.member_id)
