@@ -10,6 +10,7 @@ travels in ``private_metadata``.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -135,15 +136,30 @@ def input_block(field: TextInput | ChoiceInput) -> Block:
     return block
 
 
+_CHANNEL_NAME = re.compile(r"\s*#[^\s·]+")
+
+
+def modal_title(title: str) -> str:
+    """A title that fits Slack's 24 characters whole: without the channel's name (the modal
+    says it in its first line), and only then clipped."""
+    if len(title) <= limits.MODAL_TITLE:
+        return title
+    short = _CHANNEL_NAME.sub("", title).strip()
+    return limits.clip(short or title, limits.MODAL_TITLE)
+
+
 def modal_view(form: Form, *, place: Place) -> View:
     """The modal that asks ``form``; submitting it comes back with ``callback_id = form_id``."""
+    title = modal_title(form.title)
     blocks = [input_block(field) for field in form.inputs] or [
         {"type": "section", "text": mrkdwn(limits.escape(form.title))}
     ]
+    if title != form.title and form.inputs:  # what the title had to leave out
+        blocks.insert(0, {"type": "context", "elements": [mrkdwn(limits.escape(form.title))]})
     view: View = {
         "type": "modal",
         "callback_id": form.form_id[: limits.CALLBACK_ID],
-        "title": plain_text(form.title, limits.MODAL_TITLE),
+        "title": plain_text(title, limits.MODAL_TITLE),
         "close": plain_text("Cancel", limits.MODAL_BUTTON),
         "private_metadata": ModalContext(state=form.state, place=place).encode(),
         "blocks": fit_view_blocks(blocks, pointer="Answer the rest with `/okr` commands."),
