@@ -16,9 +16,11 @@ from bot.analysis.ports import AnalysisStoreFactory
 from bot.commands import CommandError, help_message, parse
 from bot.context import Actor, Place
 from bot.drift_report import ZOMBIE_ACTIONS
+from bot.loop.checkin import choices_for
 from bot.loop.conversation_lines import shown_command
 from bot.loop.entry import WeeklyLoop
 from bot.messages import (
+    Choice,
     Divider,
     Form,
     FormErrors,
@@ -252,6 +254,22 @@ class OkrBot:
                     summary=result.message.fallback, mentions=result.message.mentions),
             error=result.error,
         )
+
+    async def team_key_results(self, *, actor: Actor, place: Place) -> tuple[Choice, ...] | None:
+        """The active key results of the team whose channel ``place`` is (label: code and
+        metric; value: the code), for a platform's picker. None: ``place`` is no team."""
+        if place.is_direct:
+            return None
+        async with self.uow() as uow:  # read only: never committed
+            try:
+                turn = await Turn.begin(uow=uow, clock=self.clock, actor=actor, place=place)
+            except UseCaseError:
+                return None
+            if turn.channel is None:
+                return None
+            choices = await choices_for(turn, turn.channel)
+            await uow.rollback()
+        return tuple(Choice(f"{kr.code} {kr.metric}", kr.code) for kr in choices.active)
 
     async def home(self, *, actor: Actor) -> Message:
         """The actor's overview: check-in status, their channels' OKRs, latest drift."""
