@@ -295,7 +295,14 @@ COMMON: dict[str, Check] = {
     "callback_id": nullable(text(NAME_LENGTH)),
     "message_ts": OPTIONAL_ID,
     "container": nullable(
-        obj({"type": nullable(text(32)), "channel_id": OPTIONAL_ID, "view_id": OPTIONAL_ID})
+        obj(
+            {
+                "type": nullable(text(32)),
+                "channel_id": OPTIONAL_ID,
+                "view_id": OPTIONAL_ID,
+                "message_ts": OPTIONAL_ID,
+            }
+        )
     ),
 }
 

@@ -152,7 +152,9 @@ def register(app: AsyncApp, runtime: SlackRuntime) -> None:
             return
         item = shortcut.text
         try:
-            answer = await client.chat_getPermalink(channel=shortcut.channel, message_ts=shortcut.ts)
+            answer = await client.chat_getPermalink(
+                channel=shortcut.channel, message_ts=shortcut.ts
+            )
             item = f"{item} {answer['permalink']}".strip()
         except SlackApiError as error:
             log.info(

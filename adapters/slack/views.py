@@ -35,14 +35,17 @@ class ModalContext:
 
     state: str
     place: Place
+    message_ts: str = ""  # the message whose button opened the modal (to update it after)
 
     def encode(self) -> str:
-        data = {
+        data: dict[str, Any] = {
             "s": self.state,
             "c": self.place.channel,
             "n": self.place.channel_name,
             "d": self.place.is_direct,
         }
+        if self.message_ts:
+            data["m"] = self.message_ts
         text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
         if len(text) > limits.PRIVATE_METADATA:
             data.pop("n")  # the name is only for display: the id is what counts
@@ -64,7 +67,7 @@ class ModalContext:
             channel_name=str(data.get("n", "")),
             is_direct=bool(data.get("d", False)),
         )
-        return cls(state=str(data.get("s", "")), place=place)
+        return cls(state=str(data.get("s", "")), place=place, message_ts=str(data.get("m", "")))
 
 
 def _option(label: str, value: str) -> dict[str, Any]:
@@ -148,7 +151,7 @@ def modal_title(title: str) -> str:
     return limits.clip(short or title, limits.MODAL_TITLE)
 
 
-def modal_view(form: Form, *, place: Place) -> View:
+def modal_view(form: Form, *, place: Place, message_ts: str = "") -> View:
     """The modal that asks ``form``; submitting it comes back with ``callback_id = form_id``."""
     title = modal_title(form.title)
     blocks = [input_block(field) for field in form.inputs] or [
@@ -161,7 +164,9 @@ def modal_view(form: Form, *, place: Place) -> View:
         "callback_id": form.form_id[: limits.CALLBACK_ID],
         "title": plain_text(title, limits.MODAL_TITLE),
         "close": plain_text("Cancel", limits.MODAL_BUTTON),
-        "private_metadata": ModalContext(state=form.state, place=place).encode(),
+        "private_metadata": ModalContext(
+            state=form.state, place=place, message_ts=message_ts
+        ).encode(),
         "blocks": fit_view_blocks(blocks, pointer="Answer the rest with `/okr` commands."),
     }
     if any(block["type"] == "input" for block in blocks):

@@ -244,6 +244,15 @@ class FakeSlack:
         self.history[channel].append(posted)
         return {"ok": True, "channel": channel, "ts": ts, "message": posted}
 
+    def _chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        problems = check_message(args)
+        if problems:
+            return {"ok": False, "error": "invalid_blocks", "errors": problems}
+        channel, ts = str(args.get("channel", "")), str(args.get("ts", ""))
+        if not channel or not ts:
+            return {"ok": False, "error": "message_not_found"}
+        return {"ok": True, "channel": channel, "ts": ts, "text": args.get("text")}
+
     def _conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
         limit = int(args.get("limit") or 100)
         with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")

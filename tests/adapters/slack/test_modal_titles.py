@@ -15,4 +15,5 @@ async def test_the_checkin_modal_title_keeps_the_week_whole(world: SlackWorld) -
     assert title == "Check-in · 2026-W02"
     first = view["blocks"][0]
     assert first["type"] == "context"
-    assert "#team-web" in first["elements"][0]["text"] and "2026-W02" in first["elements"][0]["text"]
+    line = first["elements"][0]["text"]
+    assert "#team-web" in line and "2026-W02" in line
