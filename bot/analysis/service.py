@@ -28,6 +28,7 @@ from bot.model import Channel, Cycle, iso_week
 from bot.ports import Clock, Messenger, Repository, Undeliverable, UnitOfWorkFactory
 from bot.services.turn import UseCaseError
 
+from .findings import WeekAnalysis
 from .ports import AnalysisStore, AnalysisStoreFactory, NoticeKind
 from .review import review_cycle
 from .weekly import analyse_week
@@ -142,15 +143,26 @@ async def drift_message(
     now: datetime | None = None,
 ) -> Message:
     """The ``drift`` command: this week's report now (the week may still be open)."""
+    result = await week_so_far(store=store, repo=repo, channel=channel, today=today, now=now)
+    if result is None:
+        raise UseCaseError(f"{channel_label(channel)} has no cycle running today: add an "
+                           "objective to start one.", command="drift")
+    return drift_report(result, channel=channel_label(channel), in_progress=True)
+
+
+async def week_so_far(
+    *, store: AnalysisStore, repo: Repository, channel: Channel, today: date,
+    now: datetime | None = None,
+) -> WeekAnalysis | None:
+    """Every rule over the open week as it stands (``drift``, the Home tab); None without a
+    cycle running today."""
     assert channel.id is not None
     cycle = await repo.cycle_on(channel.id, today)
     if cycle is None:
-        raise UseCaseError(f"{channel_label(channel)} has no cycle running today: add an "
-                           "objective to start one.", command="drift")
+        return None
     week = open_week(channel, today, now)
     inputs = await store.channel_week(channel=channel, cycle=cycle, week=week, as_of=today)
-    result = analyse_week(inputs, nudges=await store.nudge_history(channel.id))
-    return drift_report(result, channel=channel_label(channel), in_progress=True)
+    return analyse_week(inputs, nudges=await store.nudge_history(channel.id))
 
 
 async def find_cycle(repo: Repository, channel: Channel, name: str | None,
@@ -188,5 +200,5 @@ async def review_message_for(
 
 __all__ = [
     "WeekOutcome", "WeeklyAnalysis", "channel_label", "drift_message", "find_cycle",
-    "open_week", "review_message_for",
+    "open_week", "review_message_for", "week_so_far",
 ]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from bot.analysis.findings import WeekAnalysis
 from bot.analysis.ports import AnalysisStore, AnalysisStoreFactory, NoticeKind
+from bot.analysis.service import week_so_far
 from bot.context import Actor
 from bot.loop.schedule import WeekSchedule
 from bot.messages import (
@@ -65,15 +67,28 @@ async def home_message(*, uow: UnitOfWork, clock: Clock, actor: Actor,
         if not krs:
             parts.append(Note("No active key results."))
         if analysis is not None:
-            parts += await latest_drift(analysis(uow), channel.id)
+            so_far = await week_so_far(store=analysis(uow), repo=repo, channel=channel,
+                                       today=today, now=clock.now())
+            parts += await latest_drift(analysis(uow), channel.id, so_far=so_far)
     return message(*parts, summary="okrbot home")
 
 
-async def latest_drift(store: AnalysisStore, channel_id: int) -> list[Part]:
-    """The findings of the channel's latest drift warning, one line each."""
+async def latest_drift(store: AnalysisStore, channel_id: int, *,
+                       so_far: WeekAnalysis | None = None) -> list[Part]:
+    """What drifts: the open week's findings as ``drift`` shows them (``so_far``), and the
+    latest warning the owner was sent — the tab never says "no drift" while ``drift`` warns."""
+    parts: list[Part] = []
+    if so_far is not None:
+        now = [f.headline for f in so_far.findings] + [z.finding.headline for z in so_far.zombies]
+        if now:
+            parts.append(BulletList(title=f"Drift this week so far ({so_far.week})",
+                                    items=tuple(now)))
     warnings = [n for n in await store.notices(channel_id) if n.kind is NoticeKind.DRIFT]
-    if not warnings:
-        return [Note("No drift warnings so far: work and key results are in step.")]
-    latest = warnings[-1]
-    headlines = tuple(str(f.get("headline", "")) for f in latest.findings if f.get("headline"))
-    return [BulletList(title=f"Latest drift warning ({latest.week})", items=headlines)]
+    if warnings:
+        latest = warnings[-1]
+        headlines = tuple(str(f.get("headline", "")) for f in latest.findings
+                          if f.get("headline"))
+        parts.append(BulletList(title=f"Latest drift warning ({latest.week})", items=headlines))
+    if not parts:
+        parts.append(Note("No drift warnings so far: work and key results are in step."))
+    return parts
