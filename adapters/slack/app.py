@@ -30,7 +30,16 @@ from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAutho
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.request.async_request import AsyncBoltRequest
 
-from adapters.slack import commands, edge, events, interactions, oauth, replays, shortcut
+from adapters.slack import (
+    commands,
+    edge,
+    events,
+    interactions,
+    oauth,
+    replays,
+    setup_checks,
+    shortcut,
+)
 from adapters.slack.client import RATE_LIMIT_RETRIES, SlackClients
 from adapters.slack.messenger import SlackMessenger
 from adapters.slack.pacing import Limits, Pacer
@@ -134,6 +143,7 @@ def build_bolt_app(
     app = AsyncApp(**options)
     replays.register(app, runtime)
     events.register(app, runtime)
+    setup_checks.register(app, runtime, command=settings.command)
     commands.register(app, runtime, command=settings.command)
     interactions.register(app, runtime)
     shortcut.register(app, runtime)

@@ -305,6 +305,15 @@ class FakeSlack:
             return {"ok": False, "error": "user_disabled"}
         return {"ok": True, "channel": {"id": "D" + user_id.removeprefix("U")}}
 
+    def _conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A channel of ``channel_members``; any other is not found (as a private channel
+        the bot is not in is)."""
+        channel = str(args.get("channel", ""))
+        if channel not in self.channel_members:
+            return {"ok": False, "error": "channel_not_found"}
+        is_member = BOT_USER_ID in self.channel_members[channel]
+        return {"ok": True, "channel": {"id": channel, "is_member": is_member}}
+
     def _conversations_members(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = str(args.get("channel", ""))
         if channel not in self.channel_members:
