@@ -140,6 +140,7 @@ def input_block(field: TextInput | ChoiceInput) -> Block:
 
 
 _CHANNEL_NAME = re.compile(r"\s*#[^\s·]+")
+_SEPARATORS = re.compile(r"(?:\s*·\s*)+")
 
 
 def modal_title(title: str) -> str:
@@ -147,7 +148,7 @@ def modal_title(title: str) -> str:
     says it in its first line), and only then clipped."""
     if len(title) <= limits.MODAL_TITLE:
         return title
-    short = _CHANNEL_NAME.sub("", title).strip()
+    short = _SEPARATORS.sub(" · ", _CHANNEL_NAME.sub("", title)).strip(" ·")
     return limits.clip(short or title, limits.MODAL_TITLE)
 
 
@@ -158,7 +159,11 @@ def modal_view(form: Form, *, place: Place, message_ts: str = "") -> View:
         {"type": "section", "text": mrkdwn(limits.escape(form.title))}
     ]
     if title != form.title and form.inputs:  # what the title had to leave out
-        blocks.insert(0, {"type": "context", "elements": [mrkdwn(limits.escape(form.title))]})
+        blocks.insert(0, {
+            "type": "context",
+            "block_id": "okrbot_title",
+            "elements": [mrkdwn(limits.escape(form.title))],
+        })
     view: View = {
         "type": "modal",
         "callback_id": form.form_id[: limits.CALLBACK_ID],
