@@ -9,8 +9,8 @@ import json
 
 import sqlalchemy as sa
 
-from tests.adapters.slack.conftest import SlackWorld
 from adapters.slack import setup_checks
+from tests.adapters.slack.conftest import SlackWorld
 from tests.adapters.slack.support import eventually, row_counts
 
 
