@@ -90,3 +90,33 @@ async def test_bot_posts_edits_and_other_channels_are_not_answered(world: SlackW
     await settle()
     assert world.fake.posted("D0ALICE") == []
     assert world.fake.posted("C0TEAMWEB") == []
+
+
+async def test_hints_in_a_channels_answers_carry_the_slash_command(world: SlackWorld) -> None:
+    response, name = await world.slack.command("setup")
+    bodies = await eventually(
+        lambda: [b for n, b in world.fake.responses if n == name and "okrbot team" in str(b)]
+    )
+    shown = texts(bodies)
+    assert "`/okr objective add " in shown and "`/okr help`" in shown
+    assert "`objective add" not in shown and "`help`" not in shown
+
+
+async def test_the_digests_tag_hint_carries_the_slash_command(world: SlackWorld) -> None:
+    from datetime import UTC, datetime
+
+    from tests.adapters.slack.test_checkin_flow import checkin_via_command
+
+    await set_up_team(world)
+    view = await checkin_via_command(world)
+    untagged = {"item_1": "Fixed the flaky deploy"}
+    answer = await (await world.slack.submit(view, untagged, user="U0BOB")).json()
+    assert answer["response_action"] == "update"
+    world.clock.set(datetime(2026, 1, 7, 16, 5, tzinfo=UTC))
+    await world.loop.run_due()
+    (digest,) = await eventually(
+        lambda: [p for p in world.fake.posted("C0TEAMWEB") if "checked in" in p["text"]]
+    )
+    shown = texts([digest])
+    assert "*Untagged*" in shown
+    assert "Tag them to a key result: `/okr tag " in shown and "`tag " not in shown
