@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from bot import requests as rq
@@ -16,9 +17,12 @@ from bot.analysis.ports import AnalysisStoreFactory
 from bot.commands import CommandError, help_message, parse
 from bot.context import Actor, Place
 from bot.drift_report import ZOMBIE_ACTIONS
+from bot.hints import prefix_for, with_prefix
+from bot.loop.checkin import choices_for
 from bot.loop.conversation_lines import shown_command
 from bot.loop.entry import WeeklyLoop
 from bot.messages import (
+    Choice,
     Divider,
     Form,
     FormErrors,
@@ -115,11 +119,14 @@ USE_CASES: dict[type, UseCase] = {
 
 def command_prefix(actor: Actor, place: Place) -> str:
     """What a user types before a command on their platform, for usage lines."""
-    if actor.platform == "slack":
-        return "/okr "
-    if actor.platform == "teams" and not place.is_direct:
-        return "@okrbot "
-    return ""
+    return prefix_for(actor.platform, direct=place.is_direct)
+
+
+def _hinted(result: R, prefix: str) -> R:
+    """A reply with its command hints as typed where it is shown (:mod:`bot.hints`)."""
+    if not isinstance(result, Reply) or not prefix:
+        return result
+    return replace(result, message=with_prefix(result.message, prefix))
 
 
 class OkrBot:
@@ -153,7 +160,8 @@ class OkrBot:
             return Reply(error.message(prefix=prefix), error=True)
         if isinstance(request, rq.Help):
             return Reply(help_message(request.topic, prefix=prefix))
-        return await self.execute(actor=actor, place=place, request=request)
+        reply = await self.execute(actor=actor, place=place, request=request)
+        return _hinted(reply, prefix)
 
     @_answers_unreachable
     async def execute(self, *, actor: Actor, place: Place, request: Any) -> Reply:
@@ -205,8 +213,9 @@ class OkrBot:
         """A form was submitted. Invalid input answers :class:`FormErrors` and stores nothing.
         ``delivery_id`` (the platform's id of this submission) makes redeliveries no-ops."""
         if self.loop is not None and form_id == self.loop.form_id:
-            return await self.loop.submit_form(actor=actor, place=place, state=state,
-                                               values=values, delivery_id=delivery_id)
+            result = await self.loop.submit_form(actor=actor, place=place, state=state,
+                                                 values=values, delivery_id=delivery_id)
+            return _hinted(result, command_prefix(actor, place))
         if form_id in decisions_by_button.FORMS:
             return await decisions_by_button.submit(
                 self, actor=actor, place=place, form_id=form_id, state=state, values=values)
@@ -249,6 +258,22 @@ class OkrBot:
                     summary=result.message.fallback, mentions=result.message.mentions),
             error=result.error,
         )
+
+    async def team_key_results(self, *, actor: Actor, place: Place) -> tuple[Choice, ...] | None:
+        """The active key results of the team whose channel ``place`` is (label: code and
+        metric; value: the code), for a platform's picker. None: ``place`` is no team."""
+        if place.is_direct:
+            return None
+        async with self.uow() as uow:  # read only: never committed
+            try:
+                turn = await Turn.begin(uow=uow, clock=self.clock, actor=actor, place=place)
+            except UseCaseError:
+                return None
+            if turn.channel is None:
+                return None
+            choices = await choices_for(turn, turn.channel)
+            await uow.rollback()
+        return tuple(Choice(f"{kr.code} {kr.metric}", kr.code) for kr in choices.active)
 
     async def home(self, *, actor: Actor) -> Message:
         """The actor's overview: check-in status, their channels' OKRs, latest drift."""

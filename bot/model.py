@@ -59,6 +59,7 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
     "zombie_item_weeks": 3,
     "keep_snooze_weeks": 2,
     "remind_after_hours": 24,
+    "digest_mentions": 0,  # bot.thresholds.DIGEST_MENTIONS[0]: "blockers"
 }
 
 

@@ -33,6 +33,7 @@ class Setting:
     unit: str = ""  # "hours", "weeks"; "" for a share (0..1) or a plain number
     whole: bool = False  # counts of hours and weeks, confidence: whole numbers
     share: bool = False  # 0..1; typed as 0.4 or 40%
+    choices: tuple[str, ...] = ()  # a setting of words: stored as the word's index
 
     @property
     def default(self) -> float:
@@ -43,7 +44,9 @@ class Setting:
         return float(channel.thresholds.get(self.key, self.default))
 
     def show(self, value: float) -> str:
-        """``24 hours``, ``3 weeks``, ``0.5``, ``1 week``."""
+        """``24 hours``, ``3 weeks``, ``0.5``, ``1 week``, ``blockers``."""
+        if self.choices and 0 <= int(value) < len(self.choices):
+            return self.choices[int(value)]
         shown = number(value)
         if not self.unit:
             return shown
@@ -51,10 +54,14 @@ class Setting:
 
     @property
     def range_text(self) -> str:
+        if self.choices:
+            return ", ".join(self.choices[:-1]) + f" or {self.choices[-1]}"
         return f"{number(self.minimum)} to {self.show(self.maximum)}"
 
     def problem(self, value: float) -> str | None:
         """Why ``value`` cannot be this setting, or None."""
+        if self.choices and value not in range(len(self.choices)):
+            return f"the setting {self.name} is one of {self.range_text}"
         if self.whole and value != int(value):
             return f"the setting {self.name} takes a whole number ({self.range_text}), " \
                    f"not {number(value)}"
@@ -64,12 +71,20 @@ class Setting:
         return None
 
 
+#: Who a digest @-mentions (the rest are named in plain text): those who need to act —
+#: members with a blocker, and the owner when there is one — everyone, or no one.
+DIGEST_MENTIONS = ("blockers", "everyone", "none")
+
 _WEEKS = 26.0  # two quarters: a count of weeks beyond a cycle is never meant
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("reminder-delay", "remind_after_hours", LOOP,
             "hours after the check-in opens before the one reminder", 1, 168, "hours",
             whole=True),
+    Setting("digest-mentions", "digest_mentions", LOOP,
+            "who the weekly digest @-mentions: blockers (members with a blocker, and the "
+            "owner), everyone, or none; the rest are named without a notification",
+            0, len(DIGEST_MENTIONS) - 1, whole=True, choices=DIGEST_MENTIONS),
     Setting("alignment-floor", "low_alignment", DRIFT,
             "low alignment fires below this alignment ratio", 0, 1, share=True),
     Setting("alignment-fall", "alignment_fall", DRIFT,
@@ -124,4 +139,4 @@ def find_setting(name: str) -> Setting | None:
     return None
 
 
-__all__ = ["DRIFT", "LOOP", "SETTINGS", "ZOMBIES", "Setting", "find_setting"]
+__all__ = ["DIGEST_MENTIONS", "DRIFT", "LOOP", "SETTINGS", "ZOMBIES", "Setting", "find_setting"]

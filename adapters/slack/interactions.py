@@ -19,10 +19,12 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import inbound
+from adapters.slack.render import message_payloads, mrkdwn
 from adapters.slack.runtime import SlackRuntime
 from adapters.slack.shortcut import TAG_FORM_ID
-from adapters.slack.views import ModalContext, error_response
+from adapters.slack.views import ModalContext, error_response, modal_view
 from bot.context import Actor, Place
+from bot.drift_report import DECISION_FORMS
 from bot.messages import Form, FormErrors, Reply, text_reply
 
 log = logging.getLogger(__name__)
@@ -72,6 +74,28 @@ def register(app: AsyncApp, runtime: SlackRuntime) -> None:
             await ack(**error_response(FormErrors({"": SUBMIT_FAILED}), view))
             return
         await runtime.finish_submission(ack, client, view, actor, place, result)
+        if context is not None and isinstance(result, Reply) and not result.error:
+            await _decided(client, view, context, actor, result)
+
+
+async def _decided(
+    client: AsyncWebClient, view: dict[str, Any], context: ModalContext, actor: Actor,
+    result: Reply,
+) -> None:
+    """A decision taken from a nudge's button: the nudge becomes what was decided, and by
+    whom, so its buttons do not stay live (best effort: the decision itself is made)."""
+    if not context.message_ts or str(view.get("callback_id")) not in DECISION_FORMS.values():
+        return
+    payload = message_payloads(result.message)[0]
+    who = mrkdwn(f"Decided by <@{actor.user}> with this message's buttons.")
+    blocks = [*payload.get("blocks", ()), {"type": "context", "elements": [who]}]
+    try:
+        await client.chat_update(
+            channel=context.place.channel, ts=context.message_ts, text=payload["text"],
+            blocks=blocks,
+        )
+    except Exception:  # noqa: BLE001 - a stale nudge is cosmetic; the decision stands
+        log.warning("could not update the nudge %s", context.message_ts, exc_info=True)
 
 
 async def _place_of(
@@ -98,6 +122,14 @@ async def _after_action(
 ) -> None:
     view = body.get("view") or {}
     if isinstance(result, Form):
+        container = body.get("container") or {}
+        if container.get("type") == "message" and container.get("message_ts"):
+            # remembered in the modal, so the message can show the decision afterwards
+            await client.views_open(
+                trigger_id=str(body.get("trigger_id", "")),
+                view=modal_view(result, place=place, message_ts=str(container["message_ts"])),
+            )
+            return
         await runtime.open_form(
             client,
             trigger_id=str(body.get("trigger_id", "")),

@@ -38,7 +38,7 @@ MAX_DEPTH = 32
 INTERACTION_TYPES = frozenset({"block_actions", "view_submission", "message_action"})
 #: The bot events manifest.yml subscribes to.
 EVENT_TYPES = frozenset(
-    {"app_home_opened", "member_joined_channel", "app_uninstalled", "tokens_revoked"}
+    {"app_home_opened", "member_joined_channel", "message", "app_uninstalled", "tokens_revoked"}
 )
 
 #: Events that name the member they are about in ``event.user`` (an id).
@@ -295,7 +295,14 @@ COMMON: dict[str, Check] = {
     "callback_id": nullable(text(NAME_LENGTH)),
     "message_ts": OPTIONAL_ID,
     "container": nullable(
-        obj({"type": nullable(text(32)), "channel_id": OPTIONAL_ID, "view_id": OPTIONAL_ID})
+        obj(
+            {
+                "type": nullable(text(32)),
+                "channel_id": OPTIONAL_ID,
+                "view_id": OPTIONAL_ID,
+                "message_ts": OPTIONAL_ID,
+            }
+        )
     ),
 }
 
@@ -334,9 +341,20 @@ INTERACTION = obj(
     required=("type", "user"),
 )
 
+#: What bolt reads from a message event's edited or deleted message (``message_changed``).
+_INNER_MESSAGE = nullable(
+    obj({"user": nullable(USER), "thread_ts": OPTIONAL_ID, "channel": nullable(CHANNEL)})
+)
+
 EVENT = obj(
     {
         "type": text(64),
+        "text": nullable(text(COMMAND_TEXT_LENGTH)),
+        "ts": OPTIONAL_ID,
+        "bot_id": OPTIONAL_ID,
+        "channel_type": nullable(text(32)),
+        "message": _INNER_MESSAGE,
+        "previous_message": _INNER_MESSAGE,
         "subtype": nullable(text(64)),
         "user": nullable(USER),
         "team": OPTIONAL_ID,

@@ -94,7 +94,10 @@ def _fields(part: Fields) -> list[Block]:
 
 
 def _bullets(part: BulletList) -> list[Block]:
-    lines = [f"*{part.title}*"] if part.title else []
+    # a title with markup of its own ("*KR-2* signups") is shown as written: bold twice
+    # ("**Blockers**") is not bold in Slack's mrkdwn
+    title = part.title if "*" in part.title else f"*{part.title}*"
+    lines = [title] if part.title else []
     lines += [f"• {item}" for item in part.items]
     return _sections("\n".join(lines))
 
@@ -197,7 +200,10 @@ def _unique_action_ids(blocks: list[Block]) -> None:
 
 def fallback_text(message: Message) -> str:
     """The ``text`` Slack shows in notifications and to screen readers."""
-    return limits.clip(limits.escape(message.fallback) or " ", limits.FALLBACK_TEXT)
+    text = message.fallback or next(
+        (part.title for part in message.parts if isinstance(part, Form)), "okrbot"
+    )
+    return limits.clip(limits.escape(text), limits.FALLBACK_TEXT)
 
 
 def message_payloads(message: Message, *, max_messages: int | None = None) -> list[dict[str, Any]]:

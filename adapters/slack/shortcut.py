@@ -19,7 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import inbound
 from adapters.slack.runtime import SlackRuntime
-from adapters.slack.views import ModalContext, error_response
+from adapters.slack.views import ModalContext, error_response, result_view
 from bot.messages import (
     BulletList,
     Choice,
@@ -31,6 +31,7 @@ from bot.messages import (
     Reply,
     Text,
     TextInput,
+    message,
 )
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,8 @@ _KR_CODE = re.compile(r"^(?:kr-?)?\s*(\d+)$", re.IGNORECASE)
 _QUOTES = (('"', '"'), ("“", "”"), ("«", "»"), ("‹", "›"))
 
 
-def tag_form(*, item: str) -> Form:
+def tag_form(*, item: str, key_results: tuple[Choice, ...]) -> Form:
+    """``key_results``: the team's active KRs, offered as a choice (value: the code)."""
     return Form(
         form_id=TAG_FORM_ID,
         title="Tag to key result",
@@ -51,12 +53,12 @@ def tag_form(*, item: str) -> Form:
             TextInput(
                 name="item", label="Shipped item", initial=item, multiline=True, max_length=3000
             ),
-            TextInput(
+            ChoiceInput(
                 name="kr",
                 label="Key result",
-                placeholder="KR-3",
+                choices=key_results,
                 optional=True,
-                hint="Its code, as `/okr list` shows it. Leave empty for tier none.",
+                hint="Leave it empty for tier none.",
             ),
             ChoiceInput(
                 name="tier",
@@ -76,6 +78,14 @@ def tag_form(*, item: str) -> Form:
             ),
         ),
     )
+
+
+NOT_A_TEAM = message(
+    Text("“Tag to key result” works in a team's channel, and this one is not an okrbot team."),
+    Note("Use it on a message in your team's channel, or make this channel a team with "
+         "`/okr setup`."),
+    summary="This channel is not an okrbot team",
+)
 
 
 def quoted(text: str) -> str:
@@ -104,7 +114,7 @@ def tag_command(values: dict[str, Any]) -> str | FormErrors:
     match = _KR_CODE.match(code)
     if not match:
         errors["kr"] = (
-            "Which key result? Its code, like KR-3."
+            "Which key result? Choose one, or tier none."
             if not code
             else f"“{code}” is not a key result code; write it like KR-3."
         )
@@ -128,25 +138,35 @@ def register(app: AsyncApp, runtime: SlackRuntime) -> None:
     @app.message_shortcut(SHORTCUT_CALLBACK_ID)
     async def tag_message(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
-        message = inbound.shortcut_message(body)
+        shortcut = inbound.shortcut_message(body)
         place = inbound.message_place(body)
         if place is None:
             return
-        item = message.text
+        actor = await runtime.actor(client, body)
+        key_results = await runtime.bot.team_key_results(actor=actor, place=place)
+        if key_results is None:
+            await client.views_open(
+                trigger_id=str(body.get("trigger_id", "")),
+                view=result_view(NOT_A_TEAM, title="Tag to key result"),
+            )
+            return
+        item = shortcut.text
         try:
-            answer = await client.chat_getPermalink(channel=message.channel, message_ts=message.ts)
+            answer = await client.chat_getPermalink(
+                channel=shortcut.channel, message_ts=shortcut.ts
+            )
             item = f"{item} {answer['permalink']}".strip()
         except SlackApiError as error:
             log.info(
                 "no permalink for %s/%s (%s)",
-                message.channel,
-                message.ts,
+                shortcut.channel,
+                shortcut.ts,
                 error.response.get("error"),
             )
         await runtime.open_form(
             client,
             trigger_id=str(body.get("trigger_id", "")),
-            form=tag_form(item=item),
+            form=tag_form(item=item, key_results=key_results),
             place=place,
         )
 

@@ -10,6 +10,7 @@ travels in ``private_metadata``.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,14 +35,17 @@ class ModalContext:
 
     state: str
     place: Place
+    message_ts: str = ""  # the message whose button opened the modal (to update it after)
 
     def encode(self) -> str:
-        data = {
+        data: dict[str, Any] = {
             "s": self.state,
             "c": self.place.channel,
             "n": self.place.channel_name,
             "d": self.place.is_direct,
         }
+        if self.message_ts:
+            data["m"] = self.message_ts
         text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
         if len(text) > limits.PRIVATE_METADATA:
             data.pop("n")  # the name is only for display: the id is what counts
@@ -63,7 +67,7 @@ class ModalContext:
             channel_name=str(data.get("n", "")),
             is_direct=bool(data.get("d", False)),
         )
-        return cls(state=str(data.get("s", "")), place=place)
+        return cls(state=str(data.get("s", "")), place=place, message_ts=str(data.get("m", "")))
 
 
 def _option(label: str, value: str) -> dict[str, Any]:
@@ -135,17 +139,39 @@ def input_block(field: TextInput | ChoiceInput) -> Block:
     return block
 
 
-def modal_view(form: Form, *, place: Place) -> View:
+_CHANNEL_NAME = re.compile(r"\s*#[^\s·]+")
+_SEPARATORS = re.compile(r"(?:\s*·\s*)+")
+
+
+def modal_title(title: str) -> str:
+    """A title that fits Slack's 24 characters whole: without the channel's name (the modal
+    says it in its first line), and only then clipped."""
+    if len(title) <= limits.MODAL_TITLE:
+        return title
+    short = _SEPARATORS.sub(" · ", _CHANNEL_NAME.sub("", title)).strip(" ·")
+    return limits.clip(short or title, limits.MODAL_TITLE)
+
+
+def modal_view(form: Form, *, place: Place, message_ts: str = "") -> View:
     """The modal that asks ``form``; submitting it comes back with ``callback_id = form_id``."""
+    title = modal_title(form.title)
     blocks = [input_block(field) for field in form.inputs] or [
         {"type": "section", "text": mrkdwn(limits.escape(form.title))}
     ]
+    if title != form.title and form.inputs:  # what the title had to leave out
+        blocks.insert(0, {
+            "type": "context",
+            "block_id": "okrbot_title",
+            "elements": [mrkdwn(limits.escape(form.title))],
+        })
     view: View = {
         "type": "modal",
         "callback_id": form.form_id[: limits.CALLBACK_ID],
-        "title": plain_text(form.title, limits.MODAL_TITLE),
+        "title": plain_text(title, limits.MODAL_TITLE),
         "close": plain_text("Cancel", limits.MODAL_BUTTON),
-        "private_metadata": ModalContext(state=form.state, place=place).encode(),
+        "private_metadata": ModalContext(
+            state=form.state, place=place, message_ts=message_ts
+        ).encode(),
         "blocks": fit_view_blocks(blocks, pointer="Answer the rest with `/okr` commands."),
     }
     if any(block["type"] == "input" for block in blocks):

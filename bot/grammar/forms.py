@@ -371,6 +371,13 @@ def parse_settings(line: Line, today: date) -> Request:
     if typed.is_word("default", "reset"):
         line.finish()
         return ChangeSetting(name=setting.key, value=None)
+    if setting.choices:
+        line.finish()
+        if typed.text.casefold() not in setting.choices:
+            raise CommandError(
+                f"the setting {setting.name} is one of {setting.range_text}, not “{typed.text}”"
+            )
+        return ChangeSetting(name=setting.key, value=setting.choices.index(typed.text.casefold()))
     value, unit = number(typed)
     if not unit and (word := line.peek()) is not None:
         unit = (line.take() or word).text  # "settings reminder-delay 36 hours"

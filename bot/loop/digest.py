@@ -13,7 +13,7 @@ what they say, whatever is answered late or decided after.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -33,8 +33,9 @@ from bot.messages import (
     mention,
     message,
 )
-from bot.model import Cycle, KeyResult, KrAction, KrState, Tier
+from bot.model import Channel, Cycle, KeyResult, KrAction, KrState, Tier
 from bot.services.okrs import kr_progress
+from bot.thresholds import DIGEST_MENTIONS
 from bot.weeks import week_label
 
 MAX_LISTED = 15  # items per list before "… and N more": a digest must stay readable
@@ -80,12 +81,12 @@ class Partial:
     missing: str = ""  # "blockers not answered yet"
     answered_some: bool = True  # False: only tagged
 
-    def describe(self) -> str:
+    def describe(self, who: Callable[[Person], str]) -> str:
         items = f"{self.items} item{'s' if self.items != 1 else ''}"
         if not self.answered_some:
-            return f"{mention(self.person.external_id)} tagged {items}; questions not answered"
+            return f"{who(self.person)} tagged {items}; questions not answered"
         missing = f"; {self.missing}" if self.missing else ""
-        return f"{mention(self.person.external_id)} has {items} so far{missing}"
+        return f"{who(self.person)} has {items} so far{missing}"
 
 
 @dataclass(frozen=True)
@@ -143,8 +144,31 @@ def alignment(items: Sequence[ShippedItem]) -> float | None:
     return sum(1 for item in items if item.aligned) / len(items)
 
 
-def _who(person: Person) -> str:
-    return mention(person.external_id)
+def digest_mentions(channel: Channel) -> str:
+    """The channel's ``digest-mentions`` setting, as its word."""
+    index = int(channel.threshold("digest_mentions"))
+    return DIGEST_MENTIONS[index] if 0 <= index < len(DIGEST_MENTIONS) else DIGEST_MENTIONS[0]
+
+
+def _naming(data: DigestData, mentions: str) -> Callable[[Person], str]:
+    """How the digest names a person: a mention (a notification) for those ``mentions``
+    (a :data:`bot.thresholds.DIGEST_MENTIONS` word) picks, ``@name`` in plain text for the
+    rest — a weekly digest that pings 30 people is muted by all of them."""
+    if mentions == "everyone":
+        loud = set(data.people)
+    elif mentions == "none":
+        loud = set()
+    else:  # "blockers": the people who need to act
+        loud = {person.external_id for person, _found in data.blockers}
+        if data.blockers and data.owner is not None:
+            loud.add(data.owner.external_id)
+
+    def who(person: Person) -> str:
+        if person.external_id in loud:
+            return mention(person.external_id)
+        return f"@{data.people.get(person.external_id) or person.label}"
+
+    return who
 
 
 def _capped(lines: list[str]) -> tuple[str, ...]:
@@ -168,7 +192,8 @@ def _trend_text(data: DigestData) -> str:
     return f" · trend {series} {arrow}"
 
 
-def digest_message(data: DigestData) -> Message:
+def digest_message(data: DigestData, *, mentions: str = "blockers") -> Message:
+    _who = _naming(data, mentions)
     total = len(data.answered) + len(data.partial) + len(data.missing)
     parts: list[Part] = [
         Heading(f"Weekly digest · #{data.channel_name} · {week_label(data.week)}")
@@ -177,7 +202,7 @@ def digest_message(data: DigestData) -> Message:
     if data.answered:
         who += ": " + ", ".join(_who(p) for p in data.answered)
     if data.partial:
-        who += " · not submitted: " + ", ".join(p.describe() for p in data.partial)
+        who += " · not submitted: " + ", ".join(p.describe(_who) for p in data.partial)
     if data.missing:
         who += " · not yet: " + ", ".join(_who(p) for p in data.missing)
     if data.on_leave:
@@ -238,6 +263,7 @@ def digest_message(data: DigestData) -> Message:
         f", alignment {_ratio(ratio)}" if ratio is not None else ""
     )
     return message(*parts, summary=summary, mentions=tuple(data.people.items()))
+
 
 
 

@@ -27,6 +27,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from bot.hints import prefix_for, with_prefix
 from bot.loop import digest, prompts
 from bot.loop.drafts import draft_of, keep_drafts, progress_note
 from bot.loop.ports import (
@@ -320,7 +321,10 @@ class LoopRunner:
                                       schedule=schedule, now=now)
             return _Work(
                 address=prompts.channel_address(workspace, channel),
-                message=digest.digest_message(data),
+                message=with_prefix(
+                    digest.digest_message(data, mentions=digest.digest_mentions(channel)),
+                    prefix_for(workspace.platform, direct=False),
+                ),
             )
         assert entry.member_id is not None
         member = await _still_member(repo, channel.id, entry.member_id)

@@ -84,6 +84,8 @@ def _next_use(setting: Setting) -> str:
         return "week's reminder"
     if setting.key == "keep_snooze_weeks":
         return "`keep`"
+    if setting.key == "digest_mentions":
+        return "digest"
     return "analysis (at the close)"
 
 

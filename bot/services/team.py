@@ -5,8 +5,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot import requests as rq
-from bot.messages import Fields, Heading, Note, Reply, Visibility, message, text_reply
-from bot.model import WEEKDAYS, Channel
+from bot.messages import (
+    Fields,
+    Heading,
+    Note,
+    Reply,
+    Text,
+    Visibility,
+    mention,
+    message,
+    text_reply,
+)
+from bot.model import WEEKDAYS, Channel, Member
 from bot.services.turn import Turn, UseCaseError
 
 
@@ -16,7 +26,9 @@ async def setup(cmd: rq.Setup, turn: Turn) -> Reply:
         raise UseCaseError(
             "Run `setup` in the team's channel, not in a direct message.", command="setup"
         )
-    owner = await turn.resolve_mention(cmd.owner, command="setup") if cmd.owner else turn.member
+    named = await turn.resolve_mention(cmd.owner, command="setup") if cmd.owner else None
+    owner = named or turn.member
+    previous: Member | None = None
     if channel is None:
         channel = await turn.repo.add_channel(Channel(
             workspace_id=turn.repo.workspace_id, external_id=turn.place.channel,
@@ -29,6 +41,11 @@ async def setup(cmd: rq.Setup, turn: Turn) -> Reply:
         if cmd.tz:
             channel.tz = cmd.tz
         created = False
+        if channel.owner_id is not None:
+            previous = await turn.repo.member_by_id(channel.owner_id)
+        if named is None and previous is not None:
+            owner = previous  # a plain `setup` (an admin's too) keeps the owner
+    moved = previous is not None and previous.id != owner.id
     channel.owner_id = owner.id
     await turn.repo.save_channel(channel)
     assert channel.id is not None and turn.member.id is not None and owner.id is not None
@@ -40,14 +57,17 @@ async def setup(cmd: rq.Setup, turn: Turn) -> Reply:
     return Reply(message(
         Heading(f"#{channel.name} {title}"),
         Fields((
-            ("Owner", f"@{owner.label}"),
+            ("Owner", mention(owner.external_id)),
             ("Time zone", channel.tz),
             ("Check-in opens", schedule_text(channel.open_day, channel.open_time)),
             ("Check-in closes", schedule_text(channel.close_day, channel.close_time)),
         )),
+        *((Text(f"Ownership of #{channel.name} moves from {mention(previous.external_id)} "
+                f"to {mention(owner.external_id)}."),) if moved and previous else ()),
         Note("Next: `objective add \"<we are working on>\" because \"<why>\"`, then `kr add O1 …`. "
              "`help` lists every command."),
         summary=f"#{channel.name} {title}",
+        mentions=tuple((m.external_id, m.label) for m in (owner, previous) if m is not None),
     ), visibility=Visibility.PUBLIC)
 
 

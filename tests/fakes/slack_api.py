@@ -248,6 +248,15 @@ class FakeSlack:
         self.history[channel].append(posted)
         return {"ok": True, "channel": channel, "ts": ts, "message": posted}
 
+    def _chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        problems = check_message(args)
+        if problems:
+            return {"ok": False, "error": "invalid_blocks", "errors": problems}
+        channel, ts = str(args.get("channel", "")), str(args.get("ts", ""))
+        if not channel or not ts:
+            return {"ok": False, "error": "message_not_found"}
+        return {"ok": True, "channel": channel, "ts": ts, "text": args.get("text")}
+
     def _conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
         limit = int(args.get("limit") or 100)
         with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
@@ -299,6 +308,15 @@ class FakeSlack:
         if user is not None and user["deleted"]:
             return {"ok": False, "error": "user_disabled"}
         return {"ok": True, "channel": {"id": "D" + user_id.removeprefix("U")}}
+
+    def _conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A channel of ``channel_members``; any other is not found (as a private channel
+        the bot is not in is)."""
+        channel = str(args.get("channel", ""))
+        if channel not in self.channel_members:
+            return {"ok": False, "error": "channel_not_found"}
+        is_member = BOT_USER_ID in self.channel_members[channel]
+        return {"ok": True, "channel": {"id": channel, "is_member": is_member}}
 
     def _conversations_members(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = str(args.get("channel", ""))

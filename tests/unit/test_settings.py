@@ -12,6 +12,7 @@ import pytest
 from bot.analysis.inputs import Thresholds
 from bot.commands import parse
 from bot.grammar.errors import CommandError
+from bot.loop.digest import digest_mentions
 from bot.loop.schedule import WeekSchedule
 from bot.model import Channel
 from bot.thresholds import SETTINGS, find_setting
@@ -59,6 +60,8 @@ def test_every_threshold_the_issue_names_is_a_setting_and_each_is_read_somewhere
             assert WeekSchedule.of(channel).remind_after == timedelta(hours=setting.maximum)
         elif setting.key == "keep_snooze_weeks":
             assert channel.threshold(setting.key) == setting.maximum  # read by `keep`
+        elif setting.key == "digest_mentions":
+            assert digest_mentions(channel) == setting.choices[-1]  # read by the digest
         else:
             assert setting.key in analysed, setting.key
             assert getattr(Thresholds.from_channel(channel), setting.key) == setting.maximum

@@ -196,7 +196,7 @@ async def test_a_signed_malformed_interaction_gets_400(world, logs, payload) -> 
         pytest.param(event_body(event_id="E" * 65), id="event-id-of-65-characters"),
         pytest.param(event_body(event_id="Ev\x0001"), id="nul-in-event-id"),
         pytest.param(event_body(event="x"), id="event-x"),
-        pytest.param(event_body(event={"type": "message"}), id="event-we-do-not-serve"),
+        pytest.param(event_body(event={"type": "reaction_added"}), id="event-we-do-not-serve"),
         pytest.param(event_body(type="block_actions"), id="not-an-event-callback"),
         pytest.param(event_body(authorizations="x"), id="authorizations-x"),
         pytest.param(json.dumps([1, 2]), id="a-list"),

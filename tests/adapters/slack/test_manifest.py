@@ -52,6 +52,8 @@ def test_the_shortcut_is_the_one_we_listen_for(manifest) -> None:
 EVENT_SAMPLES = {  # the inner event of each subscription, as Slack's event reference shows it
     "app_home_opened": fixture("app_home_opened")["event"],
     "member_joined_channel": fixture("member_joined_channel")["event"],
+    "message.im": {"type": "message", "channel": "D0ALICE", "channel_type": "im",
+                   "user": "U0ALICE", "text": "help", "ts": "1515449522.000016"},
     "app_uninstalled": {"type": "app_uninstalled"},
     "tokens_revoked": {"type": "tokens_revoked", "tokens": {"oauth": [], "bot": ["U0BOT"]}},
 }

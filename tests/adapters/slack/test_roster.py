@@ -3,6 +3,8 @@ prompt), leaving out bots and deactivated accounts; later joiners arrive by even
 
 from __future__ import annotations
 
+import json
+
 import sqlalchemy as sa
 
 from tests.adapters.slack.conftest import SlackWorld
@@ -55,7 +57,12 @@ async def test_a_large_channel_is_read_page_by_page(world: SlackWorld) -> None:
 async def test_a_channel_the_bot_cannot_list_still_gets_its_setup_answer(world: SlackWorld) -> None:
     response, name = await world.slack.command("setup", channel="G0PRIVATE", channel_name="secret")
     assert response.status == 200
-    answer = await eventually(lambda: [b for n, b in world.fake.responses if n == name])
-    assert answer[0]["response_type"] == "in_channel"
+    # the setup's answer (beside it, an ephemeral one asks to invite the bot)
+    answer = await eventually(
+        lambda: [
+            b for n, b in world.fake.responses if n == name and b["response_type"] == "in_channel"
+        ]
+    )
+    assert "is now an okrbot team" in json.dumps(answer, ensure_ascii=False)
     listed = await eventually(lambda: world.fake.calls_to("conversations.members"))
     assert listed[0].answer["error"] == "channel_not_found"

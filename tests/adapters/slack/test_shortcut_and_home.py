@@ -58,7 +58,7 @@ async def test_submitting_the_tag_modal_tags_the_item_and_shows_the_result(
     await set_up_team(world)
     view = await open_tag_modal(world, "Shipped the new signup flow")
     item = next(b for b in view["blocks"] if b["block_id"] == "item")["element"]["initial_value"]
-    response = await world.slack.submit(view, {"item": item, "kr": "kr-1", "tier": "indirect"})
+    response = await world.slack.submit(view, {"item": item, "kr": "KR-1", "tier": "indirect"})
     assert response.status == 200
     answer = await response.json()
     assert answer["response_action"] == "update"
@@ -79,7 +79,7 @@ async def test_a_tag_modal_without_a_kr_keeps_every_answer_and_says_what_is_miss
     answer = await response.json()
     assert answer == {
         "response_action": "errors",
-        "errors": {"kr": "Which key result? Its code, like KR-3."},
+        "errors": {"kr": "Which key result? Choose one, or tier none."},
     }
     assert await rows(world, "SELECT id FROM item") == []
 
@@ -89,6 +89,9 @@ async def test_a_tag_modal_naming_an_unknown_kr_shows_the_cores_answer_on_the_kr
 ) -> None:
     await set_up_team(world)
     view = await open_tag_modal(world, "Refactor CSS")
+    # a stale or forged modal offering a KR the team does not have
+    kr = next(b for b in view["blocks"] if b["block_id"] == "kr")["element"]
+    kr["options"].append({"text": {"type": "plain_text", "text": "KR-9"}, "value": "KR-9"})
     response = await world.slack.submit(
         view, {"item": "Refactor CSS", "kr": "KR-9", "tier": "direct"}
     )
@@ -164,3 +167,33 @@ async def test_a_member_joining_the_channel_joins_the_team(world: SlackWorld) ->
         return ("U0CAROL",) in [tuple(r) for r in found]
 
     assert await eventually_async(carol_is_in)
+
+
+async def test_the_tag_modal_offers_the_channels_key_results_to_choose_from(
+    world: SlackWorld,
+) -> None:
+    await set_up_team(world)
+    response, name = await world.slack.command('kr add O1 decrease "p95 page load" from 900 to 400')
+    await eventually(lambda: [b for m, b in world.fake.responses if m == name])
+    view = await open_tag_modal(world, "Shipped the new signup flow")
+    kr = next(b for b in view["blocks"] if b["block_id"] == "kr")["element"]
+    assert kr["type"] in ("static_select", "radio_buttons")
+    assert [(o["value"], o["text"]["text"]) for o in kr["options"]] == [
+        ("KR-1", "KR-1 weekly active teams"),
+        ("KR-2", "KR-2 p95 page load"),
+    ]
+
+
+async def test_the_shortcut_outside_a_team_says_so_and_tags_nothing(world: SlackWorld) -> None:
+    await set_up_team(world)
+    response = await world.slack.shortcut(
+        "Shipped the new signup flow", channel="C0RANDOM", channel_name="random"
+    )
+    assert response.status == 200
+    (opened,) = await eventually(lambda: world.fake.accepted("views.open"))
+    view = opened["view"]
+    assert check_view(view) == []
+    assert "submit" not in view  # nothing to submit: an explanation
+    shown = json.dumps(view)
+    assert "not an okrbot team" in shown and "/okr setup" in shown
+    assert await rows(world, "SELECT id FROM item") == []

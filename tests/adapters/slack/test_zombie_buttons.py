@@ -53,3 +53,34 @@ async def test_a_member_pressing_the_nudge_is_told_only_the_owner_decides(
     assert "Only the owner of #team-web" in json.dumps(answered, ensure_ascii=False)
     assert len(world.fake.accepted("views.open")) == before
     assert await kr_state(world, 2) == "active"
+
+
+async def test_after_the_decision_the_nudge_shows_it_and_its_buttons_are_gone(
+    world: SlackWorld,
+) -> None:
+    await set_up_team(world)
+    before = len(world.fake.accepted("views.open"))
+    await world.slack.press_in_message("zombie.kill", "C0TEAMWEB|KR-2", user="U0ALICE")
+    view = await opened_modal(world, before)
+    answer = await (
+        await world.slack.submit(view, {"reason": "page load is fine"}, user="U0ALICE")
+    ).json()
+    assert answer["response_action"] == "update"
+    (update,) = await eventually(lambda: world.fake.accepted("chat.update"))
+    assert (update["channel"], update["ts"]) == ("D0ALICE", "1700000000.000100")  # the nudge
+    blocks = update["blocks"] if isinstance(update["blocks"], list) else json.loads(
+        update["blocks"])
+    shown = json.dumps(blocks, ensure_ascii=False)
+    assert "is killed: page load is fine" in shown
+    assert "Decided by <@U0ALICE>" in shown
+    assert not [b for b in blocks if b["type"] == "actions"]
+
+
+async def test_a_refused_decision_leaves_the_nudge_as_it_was(world: SlackWorld) -> None:
+    await set_up_team(world)
+    before = len(world.fake.accepted("views.open"))
+    await world.slack.press_in_message("zombie.kill", "C0TEAMWEB|KR-2", user="U0ALICE")
+    view = await opened_modal(world, before)
+    refused = await (await world.slack.submit(view, {"reason": ""}, user="U0ALICE")).json()
+    assert refused["response_action"] == "errors"
+    assert world.fake.calls_to("chat.update") == []

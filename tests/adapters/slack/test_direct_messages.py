@@ -1,0 +1,122 @@
+"""Lines typed in the bot's DM (``message.im``) are commands, bare; hints say what to type
+where they are shown (issue 12, Slack: "DMs with the bot are deaf")."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlalchemy as sa
+
+from tests.adapters.slack.conftest import SlackWorld
+from tests.adapters.slack.support import eventually, eventually_async, settle
+from tests.adapters.slack.test_shortcut_and_home import set_up_team
+
+
+def texts(posts: list[dict[str, Any]]) -> str:
+    return json.dumps(posts, ensure_ascii=False)
+
+
+async def test_help_typed_in_the_dm_is_answered_there_with_bare_commands(
+    world: SlackWorld,
+) -> None:
+    response = await world.slack.event("message_im", text="help")
+    assert response.status == 200
+    posts = await eventually(lambda: world.fake.posted("D0ALICE"))
+    shown = texts(posts)
+    assert "checkin" in shown and "skip" in shown
+    assert "/okr" not in shown  # in a DM the bare command is what works
+
+
+async def test_skip_typed_in_the_dm_skips_the_week(world: SlackWorld) -> None:
+    await set_up_team(world)
+    await world.slack.event("message_im", text="skip")
+    posts = await eventually(lambda: world.fake.posted("D0ALICE"))
+    assert "Enjoy the break" in texts(posts)
+
+    async def skipped() -> bool:
+        async with world.database.engine.connect() as connection:
+            rows = await connection.execute(
+                sa.text("SELECT skip_until FROM member WHERE external_id = 'U0ALICE'")
+            )
+            return rows.scalar_one() is not None
+
+    assert await eventually_async(skipped)
+
+
+async def test_a_command_typed_in_the_dm_with_a_mistake_gets_a_bare_usage_line(
+    world: SlackWorld,
+) -> None:
+    await world.slack.event("message_im", text="skip until yesterday-ish")
+    posts = await eventually(lambda: world.fake.posted("D0ALICE"))
+    shown = texts(posts)
+    assert "skip" in shown and "/okr" not in shown
+
+
+async def test_hints_in_a_channel_keep_the_slash_command(world: SlackWorld) -> None:
+    response, name = await world.slack.command("help")
+    assert response.status == 200
+    bodies = await eventually(lambda: [b for n, b in world.fake.responses if n == name])
+    assert "/okr checkin" in texts(bodies)
+
+
+async def test_checkin_typed_in_the_dm_comes_as_a_button_to_open_the_form(
+    world: SlackWorld,
+) -> None:
+    await set_up_team(world)
+    await world.slack.event("message_im", text="checkin")
+    posts = await eventually(lambda: world.fake.posted("D0ALICE"))
+    buttons = [
+        element
+        for post in posts
+        for block in post.get("blocks", [])
+        if block["type"] == "actions"
+        for element in block["elements"]
+    ]
+    assert buttons, texts(posts)
+
+
+async def test_bot_posts_edits_and_other_channels_are_not_answered(world: SlackWorld) -> None:
+    for fields in (
+        {"user": "U0BOT", "text": "help"},
+        {"bot_id": "B0OTHER", "text": "help"},
+        {"subtype": "message_changed", "text": "help"},
+        {"channel": "C0TEAMWEB", "channel_type": "channel", "text": "help"},
+    ):
+        response = await world.slack.event("message_im", **fields)
+        assert response.status == 200
+    await world.slack.event("message_im", text="help", user="U0BOB", channel="D0BOB")
+    await eventually(lambda: world.fake.posted("D0BOB"))
+    await settle()
+    assert world.fake.posted("D0ALICE") == []
+    assert world.fake.posted("C0TEAMWEB") == []
+
+
+async def test_hints_in_a_channels_answers_carry_the_slash_command(world: SlackWorld) -> None:
+    response, name = await world.slack.command("setup")
+    bodies = await eventually(
+        lambda: [b for n, b in world.fake.responses if n == name and "okrbot team" in str(b)]
+    )
+    shown = texts(bodies)
+    assert "`/okr objective add " in shown and "`/okr help`" in shown
+    assert "`objective add" not in shown and "`help`" not in shown
+
+
+async def test_the_digests_tag_hint_carries_the_slash_command(world: SlackWorld) -> None:
+    from datetime import UTC, datetime
+
+    from tests.adapters.slack.test_checkin_flow import checkin_via_command
+
+    await set_up_team(world)
+    view = await checkin_via_command(world)
+    untagged = {"item_1": "Fixed the flaky deploy"}
+    answer = await (await world.slack.submit(view, untagged, user="U0BOB")).json()
+    assert answer["response_action"] == "update"
+    world.clock.set(datetime(2026, 1, 7, 16, 5, tzinfo=UTC))
+    await world.loop.run_due()
+    (digest,) = await eventually(
+        lambda: [p for p in world.fake.posted("C0TEAMWEB") if "checked in" in p["text"]]
+    )
+    shown = texts([digest])
+    assert "*Untagged*" in shown
+    assert "Tag them to a key result: `/okr tag " in shown and "`tag " not in shown
