@@ -74,17 +74,18 @@ def register(app: AsyncApp, runtime: SlackRuntime) -> None:
             client=client, team_id=inbound.team_id(body), user_id=user
         )
         place = Place(channel=channel, is_direct=True)
+        # bolt runs this listener after its ack, holding the request's in-flight place
+        # (adapters.slack.busy) until it is done: the per-process bound covers it
         try:
-            async with runtime.after_ack:
-                await runtime.store.save_dm_channel(
-                    team_id=actor.workspace, user_id=actor.user, channel=channel
-                )
-                delivery = f"slack:{channel}:{event.get('ts', '')}"
-                reply = await runtime.bot.answer_line(
-                    actor=actor, place=place, text=text, delivery_id=delivery
-                )
-                if reply is None:
-                    reply = await runtime.bot.handle_command(actor=actor, place=place, text=text)
+            await runtime.store.save_dm_channel(
+                team_id=actor.workspace, user_id=actor.user, channel=channel
+            )
+            delivery = f"slack:{channel}:{event.get('ts', '')}"
+            reply = await runtime.bot.answer_line(
+                actor=actor, place=place, text=text, delivery_id=delivery
+            )
+            if reply is None:
+                reply = await runtime.bot.handle_command(actor=actor, place=place, text=text)
         except Exception:
             log.exception("a DM from %s failed", user)
             reply = text_reply(SORRY.format(text=text), error=True)

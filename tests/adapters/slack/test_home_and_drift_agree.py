@@ -42,9 +42,9 @@ async def test_the_home_tab_shows_the_drift_that_the_drift_command_reports(
     report = json.dumps(drift, ensure_ascii=False)
     assert "All quiet" not in report
     home = await home_of(world, "U0ALICE")
-    assert "No drift warnings" not in home
-    assert "Drift this week so far" in home
-    finding = "0 of 2 items shipped in 2026-W02 moved an active KR"  # low alignment
+    assert "No drift rule fires" not in home and "in step" not in home
+    assert "Drift in 2026-W02 (week of 5 Jan) (open)" in home
+    finding = "0 of 2 items shipped in 2026-W02"  # low alignment
     assert finding in report and finding in home
 
 
@@ -53,4 +53,5 @@ async def test_a_quiet_week_says_so_in_both(world: SlackWorld) -> None:
     response, name = await world.slack.command("drift")
     (drift,) = await eventually(lambda: [b for n, b in world.fake.responses if n == name])
     assert "All quiet" in json.dumps(drift, ensure_ascii=False)
-    assert "No drift warnings so far" in await home_of(world, "U0ALICE")
+    assert "No drift rule fires for 2026-W02 (week of 5 Jan) (open)" in await home_of(
+        world, "U0ALICE")
