@@ -3,6 +3,7 @@ those who need to act (the ``digest-mentions`` setting), the rest named in plain
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from tests.adapters.slack.conftest import SlackWorld
 from tests.adapters.slack.support import eventually
 from tests.adapters.slack.test_checkin_flow import ANSWER, checkin_via_command, set_up_team
+from tests.fakes.slack_api import TEAM_ID
 
 CLOSE = datetime(2026, 1, 7, 16, 5, tzinfo=UTC)  # Wednesday 17:00 in Berlin, and a bit
 
@@ -21,9 +23,26 @@ async def say(world: SlackWorld, text: str) -> str:
     return json.dumps(bodies, ensure_ascii=False)
 
 
+async def joined(world: SlackWorld, count: int) -> None:
+    """Until the team channel has ``count`` members (the roster is read after the ack)."""
+
+    async def members() -> int:
+        async with world.database.uow() as uow:
+            workspace = await uow.workspace(platform="slack", external_id=TEAM_ID)
+            repo = uow.scoped(workspace.id)
+            channel = await repo.channel("C0TEAMWEB")
+            return len(await repo.channel_members(channel.id)) if channel else 0
+
+    deadline = asyncio.get_running_loop().time() + 15
+    while await members() < count:
+        assert asyncio.get_running_loop().time() < deadline, "the roster was never read"
+        await asyncio.sleep(0.02)
+
+
 async def closed_week_digest(world: SlackWorld, *settings: str) -> str:
     world.fake.channel_members["C0TEAMWEB"].append("U0CAROL")  # three members
     await set_up_team(world)
+    await joined(world, 3)  # setup reads the roster after its ack: wait for all three
     for text in settings:
         assert "is now" in await say(world, text)
     view = await checkin_via_command(world)  # Bob: shipped two items, and is blocked
