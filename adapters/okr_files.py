@@ -20,7 +20,8 @@ import yaml
 
 from bot import requests as rq
 from bot.commands import CommandError, parse
-from bot.services.importing import ImportOkrs, KeyResultPlan, ObjectivePlan, folded
+from bot.format import folded
+from bot.services.importing import ImportOkrs, KeyResultPlan, ObjectivePlan
 
 CSV_COLUMNS = ("objective", "because", "action", "metric", "from", "to", "unit", "owner")
 

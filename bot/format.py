@@ -7,6 +7,12 @@ from bot.model import KeyResult, KrAction
 _PREFIX_UNITS = {"$", "€", "£", "¥"}
 
 
+def folded(text: str) -> str:
+    """``text`` with case and spacing folded away: how a typed item, objective or metric
+    is matched against the one already stored."""
+    return " ".join(text.split()).casefold()
+
+
 def number(value: float, unit: str = "") -> str:
     """``12`` not ``12.0``; ``1,500``; ``12%``; ``$5``; ``300 ms``."""
     if value == int(value) and abs(value) < 1e15:

@@ -55,7 +55,7 @@ def read_number(text: str) -> float | None:
 
 def same_item(a: str, b: str) -> bool:
     """Two item texts that name the same item (spacing and case aside)."""
-    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+    return fmt.folded(a) == fmt.folded(b)
 
 
 @dataclass(frozen=True)

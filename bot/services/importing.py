@@ -58,13 +58,8 @@ class ImportProblems(UseCaseError):
         super().__init__("\n".join(f"line {line}: {text}" for line, text in self.problems))
 
 
-def folded(text: str) -> str:
-    """A name with case and spacing folded away: how objectives and metrics are matched."""
-    return " ".join(text.split()).casefold()
-
-
 def same_text(a: str, b: str) -> bool:
-    return folded(a) == folded(b)
+    return fmt.folded(a) == fmt.folded(b)
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot import format as fmt
 from bot import requests as rq
+from bot.loop.answer import same_item
 from bot.loop.schedule import WeekSchedule
 from bot.messages import Reply, text_reply
 from bot.model import CheckIn, Item, KrState, Tag, Tier, find_reference
@@ -11,10 +12,6 @@ from bot.services.turn import Turn, UseCaseError
 from bot.weeks import week_label
 
 MAX_ITEM_TEXT = 3000  # Slack's section limit; Teams allows more, we keep one rule
-
-
-def same_item(a: str, b: str) -> bool:
-    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
 
 async def this_weeks_checkin(turn: Turn) -> CheckIn:
