@@ -15,9 +15,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from bot.analysis import CycleSpan, Thresholds
-from bot.analysis.weeks import weeks_ending, weeks_from
 from bot.loop.schedule import WeekSchedule
 from bot.model import Channel, Cycle
+from bot.weeks import weeks_ending, weeks_from
 from storage.tables import UtcDateTime
 
 

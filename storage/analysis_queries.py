@@ -34,8 +34,8 @@ from bot.analysis import (
     WeekTotals,
 )
 from bot.analysis.inputs import tag_facts
-from bot.analysis.weeks import zone_of
 from bot.model import Channel, Cycle, DecisionKind, KrAction, KrState, Tier, iso_week
+from bot.weeks import zone_of
 from storage.analysis_plan import Group, Plan, WeekTarget, groups, plan, week_schedule
 from storage.analysis_statements import (
     blockers_statement,

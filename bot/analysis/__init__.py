@@ -8,6 +8,8 @@ results as neutral messages.
 
 from __future__ import annotations
 
+from bot.weeks import shift_week, week_end, week_start, weeks_between, weeks_ending
+
 from .drift import (
     attainment_against_pace,
     blocker_lines,
@@ -42,7 +44,6 @@ from .review import (
     review_cycle,
 )
 from .weekly import DRIFT_RULES, analyse_week
-from .weeks import shift_week, week_end, week_start, weeks_between, weeks_ending
 from .zombies import (
     near_identical,
     normalised_text,

@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 import statistics
 
+from bot.weeks import shift_week, weeks_ending
+
 from . import wording as say
 from .findings import Finding, Rule
 from .inputs import BlockerReport, ChannelWeek, KrFacts
-from .weeks import shift_week, weeks_ending
 
 #: Two ratios whose difference is this close to a threshold count as reaching it
 #: (0.60 − 0.45 is 0.1499999… in binary floating point).

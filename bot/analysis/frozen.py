@@ -14,9 +14,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
+from bot.weeks import weeks_ending
+
 from .inputs import ChannelWeek, KrWeek, LateItem, WeekFigures, WeekTotals
 from .review import ReviewInputs
-from .weeks import weeks_ending
 
 
 def _kr_week(base: KrWeek | None, kr_id: int, figures: WeekFigures) -> KrWeek:

@@ -17,8 +17,7 @@ from functools import cached_property
 from typing import Any
 
 from bot.model import DEFAULT_THRESHOLDS, Channel, Cycle, KrAction, KrState, Tier, iso_week
-
-from .weeks import week_number, weeks_from
+from bot.weeks import week_number, weeks_from
 
 #: Settings the rules read beyond ``DEFAULT_THRESHOLDS`` (same per-channel override:
 #: ``Channel.thresholds[name]``), with the values PRODUCT.md states in words.

@@ -44,6 +44,7 @@ from bot.model import (
     Tag,
     Tier,
 )
+from bot.weeks import weeks_ending, zone_of
 
 from .inputs import (
     BlockerReport,
@@ -58,7 +59,6 @@ from .inputs import (
     tag_facts,
 )
 from .review import DecisionFact, ReviewInputs
-from .weeks import weeks_ending, zone_of
 
 
 @dataclass(frozen=True)

@@ -22,11 +22,12 @@ from zoneinfo import ZoneInfo
 from bot.drift_report import drift_dm, drift_report, review_message, zombie_nudge
 from bot.loop.ports import WeekClosed
 from bot.loop.prompts import closes_text, dm
-from bot.loop.schedule import WeekSchedule, shift
+from bot.loop.schedule import WeekSchedule
 from bot.messages import Message
 from bot.model import Channel, Cycle, iso_week
 from bot.ports import Clock, Messenger, Repository, Undeliverable, UnitOfWorkFactory
 from bot.services.turn import UseCaseError
+from bot.weeks import shift_week
 
 from .findings import WeekAnalysis
 from .ports import AnalysisStore, AnalysisStoreFactory, NoticeKind
@@ -159,7 +160,7 @@ def reported_week(channel: Channel, now: datetime) -> tuple[str, bool]:
     week = schedule.week_at(now)
     if schedule.has_opened(week, now):
         return week, False
-    return shift(week, -1), True
+    return shift_week(week, -1), True
 
 
 async def drift_now(

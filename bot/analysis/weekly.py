@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.weeks import weeks_ending
+
 from . import wording as say
 from .drift import (
     busy_not_moving,
@@ -15,7 +17,6 @@ from .drift import (
 )
 from .findings import Finding, NudgeRecord, WeekAnalysis, ZombieStatus
 from .inputs import ChannelWeek
-from .weeks import weeks_ending
 from .zombies import nudge_due, zombie_items, zombie_krs
 
 #: The drift DM's rules, in the order the owner reads them.

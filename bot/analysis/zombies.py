@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
 
-from bot.loop.schedule import WeekSchedule, shift
+from bot.loop.schedule import WeekSchedule
 from bot.model import find_reference
+from bot.weeks import shift_week, weeks_between, weeks_ending
 
 from . import wording as say
 from .drift import blocker_lines
 from .findings import Finding, NudgeRecord, Rule
 from .inputs import ChannelWeek, KrWeek
-from .weeks import weeks_between, weeks_ending
 
 
 def _week_line(kr_week: KrWeek) -> str:
@@ -236,7 +236,7 @@ def snoozed_until(*, decided_at: datetime, schedule: WeekSchedule, weeks: int) -
     """The last day a kept KR is snoozed, counted in channel weeks: the close of the week
     open at the decision is the first that passes without a nudge, and ``weeks`` closes pass
     (a keep on the close day before the close is not given a third)."""
-    last = shift(schedule.week_at(decided_at), weeks - 1)
+    last = shift_week(schedule.week_at(decided_at), weeks - 1)
     return schedule.close_at(last).astimezone(schedule.zone).date()
 
 

@@ -20,10 +20,11 @@ from bot.loop import form as forms
 from bot.loop import prompts
 from bot.loop.answer import Answer, CurrentAnswer, KrChoices, load_answer, store_answer
 from bot.loop.ports import Conversation, LoopStore, Outcome
-from bot.loop.schedule import Event, WeekSchedule, shift
+from bot.loop.schedule import Event, WeekSchedule
 from bot.messages import Form, FormErrors, Reply, Text, message, text_reply
 from bot.model import Channel, CheckIn
 from bot.services.turn import Turn, UseCaseError
+from bot.weeks import shift_week
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ async def week_of(
     assert channel.id is not None and turn.member.id is not None
     if week is None:
         week = schedule.week_at(turn.now)
-        before = shift(week, -1)
+        before = shift_week(week, -1)
         if not schedule.has_opened(week, turn.now, turn.member.tz):
             owed = await turn.repo.checkin(channel.id, turn.member.id, before)
             if (owed is not None and not owed.answered) or (
@@ -82,7 +83,7 @@ async def _was_prompted(store: LoopStore, channel_id: int, member_id: int, week:
 
 def _closed_problem(week: Week) -> str:
     closes = prompts.closes_text(week.schedule, week.week)
-    following = week.schedule.open_at(shift(week.week, 1)).astimezone(week.schedule.zone)
+    following = week.schedule.open_at(shift_week(week.week, 1)).astimezone(week.schedule.zone)
     return (
         f"Your check-in for {week.week} was saved and closed {closes}; it can no longer be "
         f"changed. The next one opens {following:%A %d %b %H:%M} (your time zone, else "

@@ -31,9 +31,9 @@ from bot.loop.answer import (
     read_number,
     same_item,
 )
-from bot.loop.schedule import is_week_key
 from bot.messages import Choice, ChoiceInput, Form, FormErrors, Input, TextInput
 from bot.model import Tier
+from bot.weeks import is_week_key
 
 FORM_ID = "checkin"
 MIN_ROWS = 5

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.loop.answer import Answer
 from bot.loop.conversation import describe
-from bot.loop.schedule import WeekSchedule, is_week_key
+from bot.loop.schedule import WeekSchedule
 from bot.messages import (
     Actions,
     Address,
@@ -18,6 +18,7 @@ from bot.messages import (
     message,
 )
 from bot.model import Channel, Member, Workspace
+from bot.weeks import is_week_key
 
 #: Platforms that show a form (a Slack modal, a Teams card); the others get a conversation.
 FORM_PLATFORMS = frozenset({"slack", "teams"})

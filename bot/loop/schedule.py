@@ -33,7 +33,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from bot.model import Channel, iso_week
-from bot.weeks import is_week_key, shift_week, week_start, zone_of
+from bot.weeks import shift_week, week_start, zone_of
 
 log = logging.getLogger(__name__)
 
@@ -50,14 +50,6 @@ class Event(StrEnum):
     REMIND = "remind"  # the one reminder to a member who has not answered
     CLOSE = "close"  # the channel digest
     ANALYSE = "analyse"  # the hand-off to drift analysis, after the digest
-
-
-def week_monday(week: str) -> date:
-    return week_start(week)
-
-
-def shift(week: str, weeks: int) -> str:
-    return shift_week(week, weeks)
 
 
 def _clock_time(text: str) -> time:
@@ -105,7 +97,7 @@ class WeekSchedule:
 
     def open_at(self, week: str, tz: str | None = None) -> datetime:
         """When ``week`` opens for a member in ``tz`` (None: the channel's zone)."""
-        day = week_monday(week) + timedelta(days=self.open_day)
+        day = week_start(week) + timedelta(days=self.open_day)
         return instant(day, self.open_time, self.member_zone(tz))
 
     def remind_at(self, week: str, tz: str | None = None) -> datetime:
@@ -115,7 +107,7 @@ class WeekSchedule:
         return _close_at(self, week)
 
     def _compute_close(self, week: str) -> datetime:
-        monday = week_monday(week)
+        monday = week_start(week)
         channel_open = instant(monday + timedelta(days=self.open_day), self.open_time, self.zone)
         close = instant(monday + timedelta(days=self.close_day), self.close_time, self.zone)
         if close <= channel_open:
@@ -128,7 +120,7 @@ class WeekSchedule:
     def bounds(self, week: str) -> tuple[datetime, datetime]:
         """The instants ``week`` runs between: from the close of the week before (included)
         to its own close (excluded). Consecutive weeks tile time without gap or overlap."""
-        return self.close_at(shift(week, -1)), self.close_at(week)
+        return self.close_at(shift_week(week, -1)), self.close_at(week)
 
     # --- which week a moment belongs to ---------------------------------------------------
 
@@ -136,10 +128,10 @@ class WeekSchedule:
         """The week open at ``moment`` by the channel's clock: the one whose close is the
         next close after ``moment`` (a moment exactly at a close belongs to the next week)."""
         week = iso_week(moment.astimezone(self.zone).date())
-        for candidate in (shift(week, -1), week, shift(week, 1)):
+        for candidate in (shift_week(week, -1), week, shift_week(week, 1)):
             if moment < self.close_at(candidate):
                 return candidate
-        return shift(week, 2)
+        return shift_week(week, 2)
 
     def channel_week(self, moment: datetime) -> str:
         """The week open at ``moment`` (see :meth:`week_at`)."""
@@ -149,7 +141,7 @@ class WeekSchedule:
         """The channel weeks whose events can be near ``moment``: a member's open can fall a
         day before the channel's week starts, a close days after the week's open."""
         week = iso_week(moment.astimezone(self.zone).date())
-        return tuple(shift(week, step) for step in range(-before, after + 1))
+        return tuple(shift_week(week, step) for step in range(-before, after + 1))
 
     def current_week(self, moment: datetime, tz: str | None = None) -> str:
         """The week a member acting at ``moment`` acts in: the one open by the channel's
@@ -249,9 +241,5 @@ __all__ = [
     "WeekSchedule",
     "due_events",
     "instant",
-    "is_week_key",
     "on_leave",
-    "shift",
-    "week_monday",
-    "zone_of",
 ]

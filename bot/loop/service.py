@@ -47,7 +47,6 @@ from bot.loop.schedule import (
     WeekSchedule,
     due_events,
     on_leave,
-    shift,
 )
 from bot.loop.week_record import take_snapshot
 from bot.messages import Address, Message
@@ -61,6 +60,7 @@ from bot.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
+from bot.weeks import shift_week
 
 log = logging.getLogger(__name__)
 
@@ -387,7 +387,7 @@ async def _closed_week(
         return digest.DigestData.load(stored[week])
     drafts = await keep_drafts(repo, store, channel=channel, week=week,
                                now=schedule.close_at(week))
-    earlier_weeks = [shift(week, -back) for back in range(1, digest.TREND_WEEKS)]
+    earlier_weeks = [shift_week(week, -back) for back in range(1, digest.TREND_WEEKS)]
     earlier = {w: digest.DigestData.load(f)
                for w, f in (await store.snapshots(channel.id, earlier_weeks)).items()}
     data = await take_snapshot(repo, channel=channel, week=week, schedule=schedule,

@@ -7,9 +7,10 @@ is ready for one (e.g. ``skip team this week`` / ``skip team <date>``, owner onl
 from __future__ import annotations
 
 from bot.loop.ports import LoopStore
-from bot.loop.schedule import WeekSchedule, is_week_key
+from bot.loop.schedule import WeekSchedule
 from bot.messages import Reply, text_reply
 from bot.services.turn import Turn, UseCaseError
+from bot.weeks import is_week_key
 
 
 async def skip_team_week(turn: Turn, *, store: LoopStore, week: str | None, undo: bool) -> Reply:

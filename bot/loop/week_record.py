@@ -28,7 +28,7 @@ from bot.loop.digest import (
     ShippedItem,
     alignment,
 )
-from bot.loop.schedule import WeekSchedule, on_leave, shift
+from bot.loop.schedule import WeekSchedule, on_leave
 from bot.model import (
     Channel,
     CheckIn,
@@ -42,6 +42,7 @@ from bot.model import (
     Tier,
 )
 from bot.ports import Repository
+from bot.weeks import shift_week
 
 
 @dataclass(frozen=True)
@@ -242,7 +243,7 @@ async def take_snapshot(
         people[owner.external_id] = owner.label
     trend = []
     for back in range(TREND_WEEKS - 1, 0, -1):
-        before = shift(week, -back)
+        before = shift_week(week, -back)
         trend.append((before, earlier[before].alignment if before in earlier else
                       alignment(await _items_of_week(repo, channel, before, by_id, credit))))
     return DigestData(

@@ -16,7 +16,6 @@ from bot.analysis.records import (
     channel_week_from_records,
     review_inputs_from_records,
 )
-from bot.analysis.weeks import week_start
 from bot.model import (
     Channel,
     CheckIn,
@@ -35,6 +34,7 @@ from bot.model import (
     Tier,
     find_reference,
 )
+from bot.weeks import week_start
 from storage.analysis_queries import (
     WeekTarget,
     load_channel_week,

@@ -11,7 +11,6 @@ import pytest
 
 from bot.analysis.ports import NoticeKind
 from bot.analysis.service import WeeklyAnalysis, drift_message, review_message_for
-from bot.analysis.weeks import week_start
 from bot.loop.ports import WeekClosed
 from bot.messages import Actions, Address, BulletList, Heading, Message, Note, Text
 from bot.model import (
@@ -32,6 +31,7 @@ from bot.model import (
 )
 from bot.ports import Delivery, Undeliverable
 from bot.services.turn import UseCaseError
+from bot.weeks import week_start
 from storage.analysis_store import analysis_store_for
 from storage.database import Database
 

@@ -11,9 +11,8 @@ from bot.loop.schedule import (
     WeekSchedule,
     due_events,
     on_leave,
-    shift,
-    zone_of,
 )
+from bot.weeks import shift_week, zone_of
 
 
 def utc(*args: int) -> datetime:
@@ -163,11 +162,11 @@ def test_weeks_tile_time_across_dst_and_a_close_before_the_open() -> None:
         week = "2027-W10"
         for _ in range(30):  # through the spring DST change in both hemispheres
             _start, end = schedule.bounds(week)
-            nxt = schedule.bounds(shift(week, 1))
+            nxt = schedule.bounds(shift_week(week, 1))
             assert nxt[0] == end and nxt[1] > end
             assert schedule.week_at(end - timedelta(microseconds=1)) == week
-            assert schedule.week_at(end) == shift(week, 1)
-            week = shift(week, 1)
+            assert schedule.week_at(end) == shift_week(week, 1)
+            week = shift_week(week, 1)
 
 
 def test_next_moment_is_the_earliest_open_reminder_or_close_still_ahead() -> None:
