@@ -31,9 +31,11 @@ def _database_url(args: argparse.Namespace) -> str | None:
 # --- the core --------------------------------------------------------------------------
 
 
-def build_core(*, database: Any, clock: Any, messenger: Any) -> tuple[Any, Any]:
+def build_core(*, database: Any, clock: Any, messenger: Any,
+               **loop_options: Any) -> tuple[Any, Any]:
     """The core as every process runs it: the bot, and its weekly loop whose closed weeks
-    go to the drift and zombie analysis. Returns (bot, loop)."""
+    go to the drift and zombie analysis (``loop_options``: a worker's lease, the clock's
+    job queue). Returns (bot, loop)."""
     from adapters.metrics import METRICS
     from bot.analysis.service import WeeklyAnalysis
     from bot.app import OkrBot
@@ -48,7 +50,7 @@ def build_core(*, database: Any, clock: Any, messenger: Any) -> tuple[Any, Any]:
         METRICS.count_analysis(await analysis.analyse(event))  # drift warnings, nudges
 
     loop = WeeklyLoop(uow=database.uow, loop_store=loop_store_for, clock=clock,
-                      messenger=messenger, on_week_closed=on_week_closed)
+                      messenger=messenger, on_week_closed=on_week_closed, **loop_options)
     bot = OkrBot(uow=database.uow, clock=clock, messenger=messenger, loop=loop,
                  analysis=analysis_store_for)
     return bot, loop
@@ -267,25 +269,62 @@ async def run_clock(args: argparse.Namespace) -> int:
     clock = SystemClock()
     messengers = platform_messengers(database=database, clock=clock, env=os.environ)
     runner = None
+    queue = None
     try:
-        for messenger in messengers.values():
-            clients = getattr(messenger, "clients", None)
-            if clients is not None:
-                await clients.start()
+        await start_messengers(messengers)
+        if not is_sqlite(url) and not args.send:  # PostgreSQL: workers send (okrbot worker)
+            from adapters.jobs.queue import JobDispatcher, job_app
+
+            queue = job_app(url)
+            await queue.open_async()
         _bot, loop = build_core(database=database, clock=clock,
-                                messenger=ClockMessenger(RoutingMessenger(messengers)))
+                                messenger=ClockMessenger(RoutingMessenger(messengers)),
+                                dispatcher=JobDispatcher(queue) if queue is not None else None)
         if args.port:
             runner = await _serve_health(database, host=args.host, port=args.port)
         await serve_clock(loop=loop)
     finally:
         if runner is not None:
             await runner.cleanup()
-        for messenger in messengers.values():
-            holder = getattr(messenger, "clients", None) or getattr(messenger, "connector", None)
-            if holder is not None:
-                await holder.close()
+        if queue is not None:
+            await queue.close_async()
+        await close_messengers(messengers)
         await database.dispose()
     return 0
+
+
+async def start_messengers(messengers: Mapping[str, Any]) -> None:
+    for messenger in messengers.values():
+        clients = getattr(messenger, "clients", None)
+        if clients is not None:
+            await clients.start()
+
+
+async def close_messengers(messengers: Mapping[str, Any]) -> None:
+    for messenger in messengers.values():
+        holder = getattr(messenger, "clients", None) or getattr(messenger, "connector", None)
+        if holder is not None:
+            await holder.close()
+
+
+async def run_worker(args: argparse.Namespace) -> int:
+    """`okrbot worker`: work the weekly fan-out's jobs (PostgreSQL only)."""
+    from datetime import timedelta
+
+    from adapters.jobs.worker import WorkerOptions, run_worker
+    from storage.engine import default_database_url, is_sqlite, normalize_database_url
+    from storage.secrets import require_secret_key
+
+    require_secret_key(os.environ)
+    url = normalize_database_url(_database_url(args) or default_database_url())
+    if is_sqlite(url):
+        print("okrbot worker needs PostgreSQL (DATABASE_URL): on SQLite `okrbot clock` "
+              "sends everything itself", file=sys.stderr)
+        return 2
+    options = WorkerOptions(concurrency=args.concurrency)
+    if args.lease:
+        options = replace(options, lease=timedelta(seconds=args.lease))
+    return await run_worker(database_url=url, options=options)
 
 
 async def _serve_health(database: Any, *, host: str, port: int) -> Any:
@@ -652,7 +691,16 @@ def build_parser() -> argparse.ArgumentParser:
                        "(default: METRICS_PORT, else none)")
     clock.add_argument("--host", default=os.environ.get("HOST", "0.0.0.0"),
                        help="where --port listens (default: HOST, else 0.0.0.0)")
+    clock.add_argument("--send", action="store_true",
+                       help="on PostgreSQL, send in this process instead of queuing for workers")
     clock.set_defaults(handler=lambda a: asyncio.run(run_clock(a)))
+
+    worker = sub.add_parser("worker", help="sends the weekly loop's jobs (Procfile worker:)")
+    worker.add_argument("--db", help="database URL (default: DATABASE_URL; PostgreSQL only)")
+    worker.add_argument("--concurrency", type=int, default=20, help="jobs at a time (20)")
+    worker.add_argument("--lease", type=float,
+                        help="seconds a claimed entry is kept from other workers (60)")
+    worker.set_defaults(handler=lambda a: asyncio.run(run_worker(a)))
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
@@ -723,7 +771,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     load_dotenv()
     parser = build_parser()
     args = parser.parse_args(argv)
-    level = args.log_level or ("INFO" if args.command in ("serve", "clock") else "WARNING")
+    level = args.log_level or ("INFO" if args.command in ("serve", "clock", "worker")
+                               else "WARNING")
     try:
         configure_logging(level=level)
         return int(args.handler(args) or 0)

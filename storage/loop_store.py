@@ -116,6 +116,20 @@ snapshots = sa.Table(
 )
 
 
+def _scheduled(row: Any, zones: set[str | None]) -> ScheduledChannel:
+    channel = to_domain(Channel, row._mapping)
+    m = row._mapping
+    workspace = Workspace(
+        platform=m["platform"], external_id=m["ws_external"], name=m["ws_name"],
+        id=channel.workspace_id,
+    )
+    return ScheduledChannel(
+        workspace=workspace,
+        channel=channel,
+        member_zones=tuple(sorted(zones, key=lambda tz: tz or "")),
+    )
+
+
 def _entry(row: Any) -> OutboxEntry:
     m = row._mapping
     return OutboxEntry(
@@ -149,18 +163,23 @@ class SqlLoopStore:
 
     # --- the clock's plan -------------------------------------------------------------
 
+    def _channels_with_workspace(self) -> Any:
+        return sa.select(
+            _CHANNEL,
+            _WORKSPACE.c.platform,
+            _WORKSPACE.c.external_id.label("ws_external"),
+            _WORKSPACE.c.name.label("ws_name"),
+        ).join(_WORKSPACE, _WORKSPACE.c.id == _CHANNEL.c.workspace_id)
+
+    async def scheduled_channel(self, channel_id: int) -> ScheduledChannel | None:
+        row = (
+            await self._execute(self._channels_with_workspace().where(_CHANNEL.c.id == channel_id))
+        ).first()
+        return None if row is None else _scheduled(row, set())
+
     async def scheduled_channels(self) -> list[ScheduledChannel]:
         rows = (
-            await self._execute(
-                sa.select(
-                    _CHANNEL,
-                    _WORKSPACE.c.platform,
-                    _WORKSPACE.c.external_id.label("ws_external"),
-                    _WORKSPACE.c.name.label("ws_name"),
-                )
-                .join(_WORKSPACE, _WORKSPACE.c.id == _CHANNEL.c.workspace_id)
-                .order_by(_CHANNEL.c.id)
-            )
+            await self._execute(self._channels_with_workspace().order_by(_CHANNEL.c.id))
         ).all()
         zones = (
             await self._execute(
@@ -172,25 +191,7 @@ class SqlLoopStore:
         by_channel: dict[int, set[str | None]] = {}
         for channel_id, tz in zones:
             by_channel.setdefault(channel_id, set()).add(tz)
-        plan = []
-        for row in rows:
-            channel = to_domain(Channel, row._mapping)
-            m = row._mapping
-            workspace = Workspace(
-                platform=m["platform"],
-                external_id=m["ws_external"],
-                name=m["ws_name"],
-                id=channel.workspace_id,
-            )
-            found = by_channel.get(channel.id or 0, set())
-            plan.append(
-                ScheduledChannel(
-                    workspace=workspace,
-                    channel=channel,
-                    member_zones=tuple(sorted(found, key=lambda tz: tz or "")),
-                )
-            )
-        return plan
+        return [_scheduled(row, by_channel.get(row._mapping["id"], set())) for row in rows]
 
     # --- outbox -------------------------------------------------------------------------
 
@@ -225,6 +226,10 @@ class SqlLoopStore:
             .order_by(outbox.c.due_at, outbox.c.id)
         )
         return [_entry(row) for row in rows]
+
+    async def entry(self, entry_id: int) -> OutboxEntry | None:
+        row = (await self._execute(sa.select(outbox).where(outbox.c.id == entry_id))).first()
+        return None if row is None else _entry(row)
 
     async def unfinished(self, channel_id: int) -> list[OutboxEntry]:
         rows = await self._execute(

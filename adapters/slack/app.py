@@ -78,13 +78,14 @@ def build_messenger(
     clock: Clock,
     limits: Limits | None = None,
     rate_limit_retries: int = RATE_LIMIT_RETRIES,
+    pacer: Pacer | None = None,
 ) -> SlackMessenger:
     """The messenger for ``Address(platform="slack", …)``, with its own paced clients.
 
     A send still refused after ``rate_limit_retries`` 429s raises, for the caller (the
     weekly loop) to try again later."""
     store = SlackStore(engine_of(database), client_id=settings.client_id)
-    pacer = Pacer(limits=limits)
+    pacer = pacer or Pacer(limits=limits)  # a worker's: budgets shared by every worker
     clients = SlackClients(
         settings=settings,
         pacer=pacer,

@@ -75,7 +75,8 @@ class SlackMessenger:
             client = await self.clients.for_team(address.workspace)
             if address.kind == "dm":
                 channel = await self.profiles.dm_channel(
-                    client=client, team_id=address.workspace, user_id=address.target
+                    client=client, team_id=address.workspace, user_id=address.target,
+                    before_open=lambda: self.pacer.wait_to_open(workspace=address.workspace),
                 )
             else:
                 channel = address.target

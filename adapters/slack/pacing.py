@@ -45,6 +45,7 @@ class Limits:
     workspace_limit: int = 600  # messages per workspace …
     workspace_period: float = 60.0  # … in any this many seconds
     workspace_burst: int = 5
+    opens_per_minute: int = 50  # conversations.open is a tier 3 method: 50+ a minute
 
     def workspace_rate(self) -> Rate:
         # Spread so that a burst plus a period of steady sending stays within the limit.
@@ -69,6 +70,7 @@ class Pacer:
         self._workspaces: dict[str, Rate] = {}
         self._channels: dict[tuple[str, str], Rate] = {}
         self._held_until: dict[str, float] = {}
+        self._opens: dict[str, Rate] = {}
 
     def reserve(self, *, workspace: str, channel: str) -> float:
         """Book the next slot for a message to ``channel``; returns seconds to wait for it."""
@@ -85,6 +87,17 @@ class Pacer:
         delay = self.reserve(workspace=workspace, channel=channel)
         if delay > 0:
             await self._sleep(delay)
+
+    async def wait_to_open(self, *, workspace: str) -> None:
+        """Before a ``conversations.open``: its own tier's budget, per workspace."""
+        rate = self._opens.setdefault(
+            workspace, Rate(interval=60.0 / self.limits.opens_per_minute * SAFETY)
+        )
+        now = self._now()
+        at = max(rate.earliest(now), self._held_until.get(workspace, now))
+        rate.take(at)
+        if at > now:
+            await self._sleep(at - now)
 
     def hold(self, *, workspace: str, seconds: float) -> None:
         """Slack said 429: nothing more to this workspace for ``seconds``."""

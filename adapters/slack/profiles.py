@@ -13,6 +13,7 @@ the same moment as the stored one.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -93,11 +94,17 @@ class Profiles:
             del self._fresh[next(iter(self._fresh))]  # the one remembered longest ago
         return profile
 
-    async def dm_channel(self, *, client: AsyncWebClient, team_id: str, user_id: str) -> str:
-        """The bot's DM with the user (conversations.open once, then remembered)."""
+    async def dm_channel(
+        self, *, client: AsyncWebClient, team_id: str, user_id: str,
+        before_open: Callable[[], Awaitable[None]] | None = None,
+    ) -> str:
+        """The bot's DM with the user (conversations.open once, then remembered);
+        ``before_open`` waits for that method's rate budget."""
         cached = await self.store.profile(team_id=team_id, user_id=user_id)
         if cached is not None and cached.dm_channel:
             return cached.dm_channel
+        if before_open is not None:
+            await before_open()
         response = await client.conversations_open(users=user_id)
         channel = str(response["channel"]["id"])
         await self.store.save_dm_channel(team_id=team_id, user_id=user_id, channel=channel)

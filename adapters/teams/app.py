@@ -85,9 +85,11 @@ def build_teams_messenger(
     settings: TeamsSettings,
     limits: Limits | None = None,
     retry: RetryPolicy | None = None,
+    pacer: Pacer | None = None,
 ) -> TeamsMessenger:
-    """The messenger for ``Address(platform="teams", …)``, with its own paced connector."""
-    connector = Connector(settings=settings, pacer=Pacer(limits=limits), retry=retry)
+    """The messenger for ``Address(platform="teams", …)``, with its own paced connector
+    (``pacer``: a worker's, over budgets shared by every worker)."""
+    connector = Connector(settings=settings, pacer=pacer or Pacer(limits=limits), retry=retry)
     return TeamsMessenger(connector=connector, store=TeamsStore(engine_of(database)))
 
 

@@ -24,7 +24,7 @@ from bot import requests as rq
 from bot.context import Actor, Place
 from bot.loop import checkin
 from bot.loop.form import FORM_ID, FormState
-from bot.loop.ports import LoopStoreFactory, WeekClosedHandler
+from bot.loop.ports import Dispatcher, LoopStoreFactory, WeekClosedHandler
 from bot.loop.prompts import read_button_value
 from bot.loop.service import LoopRunner, LoopSettings, RunReport
 from bot.loop.skipping import skip_team_week
@@ -50,6 +50,7 @@ class WeeklyLoop:
         messenger: Messenger,
         settings: LoopSettings | None = None,
         on_week_closed: WeekClosedHandler | None = None,
+        dispatcher: Dispatcher | None = None,
     ) -> None:
         self.uow = uow
         self.loop_store = loop_store
@@ -61,6 +62,7 @@ class WeeklyLoop:
             messenger=messenger,
             settings=settings,
             on_week_closed=on_week_closed,
+            dispatcher=dispatcher,
         )
 
     # --- the clock ----------------------------------------------------------------------

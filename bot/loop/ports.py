@@ -98,6 +98,12 @@ class LoopStore(Protocol):
         """Every entry of the channel for these weeks, finished or not."""
         ...
 
+    async def scheduled_channel(self, channel_id: int) -> ScheduledChannel | None:
+        """One channel with its workspace (a worker's job names only the entry)."""
+        ...
+
+    async def entry(self, entry_id: int) -> OutboxEntry | None: ...
+
     async def unfinished(self, channel_id: int) -> list[OutboxEntry]:
         """Entries of the channel not finished yet (claimed or not), oldest due first."""
         ...
@@ -179,8 +185,18 @@ class WeekClosed:
 
 WeekClosedHandler = Callable[[WeekClosed], Awaitable[None]]
 
+
+class Dispatcher(Protocol):
+    """Hands recorded outbox entries to workers (a job queue) instead of working them in
+    the clock's process. Enqueuing an entry twice is a no-op while it waits."""
+
+    async def enqueue(self, entries: Sequence[OutboxEntry]) -> int:
+        """Queue the entries' work; returns how many were newly queued."""
+        ...
+
 __all__ = [
     "Conversation",
+    "Dispatcher",
     "LoopStore",
     "LoopStoreFactory",
     "OutboxEntry",

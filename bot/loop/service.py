@@ -11,6 +11,11 @@
    next run claims it again, so it is sent at most one extra time and never skipped. Two
    clocks cannot both hold the lease, so they take turns instead of both sending.
 
+With a :class:`bot.loop.ports.Dispatcher` (``okrbot clock`` on PostgreSQL) step 2 is not
+done here: the recorded entries are queued as jobs, and each worker process runs
+:meth:`LoopRunner.work_entry` — the same claim, send and finish — for the entry its job
+names. The outbox stays the record of what is done; the queue only carries the work.
+
 Who is not prompted or reminded: members on leave (``skip``), unreachable members, and
 anyone who already answered. A digest is posted only for a week that ran (someone was
 prompted or answered) and was not skipped by the channel; analysis follows the digest.
@@ -23,7 +28,7 @@ import os
 import socket
 import uuid
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -31,6 +36,7 @@ from bot.hints import prefix_for, with_prefix
 from bot.loop import digest, prompts
 from bot.loop.drafts import draft_of, keep_drafts, progress_note
 from bot.loop.ports import (
+    Dispatcher,
     LoopStore,
     LoopStoreFactory,
     OutboxEntry,
@@ -109,6 +115,28 @@ class _Work:
 _ORDER = {Event.OPEN: 0, Event.REMIND: 1, Event.CLOSE: 2, Event.ANALYSE: 3}
 
 
+class TryLater(Exception):  # noqa: N818 - it is an instruction, not a failure
+    """A worker's entry is not done and not to be given up: held by another claim until
+    ``at`` (None: a send failed in a way that may pass), so its job runs again later."""
+
+    def __init__(self, reason: str, *, at: datetime | None = None) -> None:
+        super().__init__(reason)
+        self.at = at
+
+
+def interleaved(entries: Sequence[OutboxEntry]) -> list[OutboxEntry]:
+    """One workspace after the other, in turn: workers that take jobs in queue order then
+    keep every workspace's budget busy instead of waiting all on the first one's."""
+    by_workspace: dict[int, list[OutboxEntry]] = {}
+    for entry in entries:
+        by_workspace.setdefault(entry.workspace_id, []).append(entry)
+    queues = list(by_workspace.values())
+    out: list[OutboxEntry] = []
+    for turn in range(max((len(q) for q in queues), default=0)):
+        out += [q[turn] for q in queues if turn < len(q)]
+    return out
+
+
 class LoopRunner:
     """Runs due work; one per clock (the console and tests make one per call)."""
 
@@ -121,6 +149,7 @@ class LoopRunner:
         messenger: Messenger,
         settings: LoopSettings | None = None,
         on_week_closed: WeekClosedHandler | None = None,
+        dispatcher: Dispatcher | None = None,
     ) -> None:
         self.uow = uow
         self.loop_store = loop_store
@@ -128,6 +157,7 @@ class LoopRunner:
         self.messenger = messenger
         self.settings = settings or LoopSettings()
         self.on_week_closed = on_week_closed
+        self.dispatcher = dispatcher
 
     async def plan(self) -> list[ScheduledChannel]:
         async with self.uow() as uow:
@@ -135,27 +165,57 @@ class LoopRunner:
 
     async def run_due(self, *, channel_ids: Collection[int] | None = None) -> RunReport:
         report = RunReport()
+        queued: list[OutboxEntry] = []
         for scheduled in await self.plan():
             if channel_ids is not None and scheduled.channel.id not in channel_ids:
                 continue
             try:
-                await self.run_channel(scheduled, report=report)
+                queued += await self.run_channel(scheduled, report=report)
             except Exception:  # one channel's trouble must not stop the others
                 log.exception("weekly loop failed for channel %s", scheduled.channel.id)
+        if queued and self.dispatcher is not None:
+            report.done["queued"] += await self.dispatcher.enqueue(interleaved(queued))
         return report
 
-    async def run_channel(self, scheduled: ScheduledChannel, *, report: RunReport) -> None:
+    async def run_channel(
+        self, scheduled: ScheduledChannel, *, report: RunReport
+    ) -> list[OutboxEntry]:
+        """Record the channel's due work and do it — or, with a dispatcher, return the
+        entries to queue."""
         report.recorded += await self._record_due(scheduled)
         async with self.uow() as uow:
             pending = await self.loop_store(uow).unfinished(scheduled.channel.id or 0)
         now = self.clock.now()
         pending.sort(key=lambda e: (_ORDER[e.event], e.due_at, e.id or 0))
-        for entry in pending:
-            if entry.claimed_until is not None and entry.claimed_until > now:
-                continue  # another clock (or a run that crashed a moment ago) holds it
+        free = [e for e in pending if e.claimed_until is None or e.claimed_until <= now]
+        if self.dispatcher is not None:
+            return free  # held ones are queued already: their job retries after the lease
+        for entry in free:
             outcome = await self._work(scheduled, entry)
             if outcome is not None:
                 report.done[f"{entry.event.value} {outcome.value}"] += 1
+        return []
+
+    async def work_entry(self, entry_id: int) -> Outcome | None:
+        """A worker's job: do one recorded entry exactly as :meth:`run_channel` would.
+        Returns its outcome (None: someone else finished it); raises :class:`TryLater`
+        when it is still to be done."""
+        async with self.uow() as uow:
+            store = self.loop_store(uow)
+            entry = await store.entry(entry_id)
+            scheduled = None if entry is None else await store.scheduled_channel(entry.channel_id)
+        if entry is None or scheduled is None or entry.finished:
+            return None
+        outcome = await self._work(scheduled, entry)
+        if outcome is not None:
+            return outcome
+        async with self.uow() as uow:
+            entry = await self.loop_store(uow).entry(entry_id)
+        if entry is None or entry.finished:
+            return None
+        if entry.claimed_until is not None and entry.claimed_until > self.clock.now():
+            raise TryLater(f"held by {entry.claimed_by}", at=entry.claimed_until)
+        raise TryLater(entry.detail or "the send failed")
 
     # --- plan ---------------------------------------------------------------------------
 
@@ -292,7 +352,16 @@ class LoopRunner:
                     now=self.clock.now(),
                 )
             await uow.commit()
+        if entry.event is Event.CLOSE and self.dispatcher is not None:
+            await self._queue_analysis(entry)
         return Outcome.SENT
+
+    async def _queue_analysis(self, close: OutboxEntry) -> None:
+        async with self.uow() as uow:
+            found = await self.loop_store(uow).entries(close.channel_id, weeks=[close.week])
+        analyse = [e for e in found if e.event is Event.ANALYSE and not e.finished]
+        assert self.dispatcher is not None
+        await self.dispatcher.enqueue(analyse)
 
     async def _compose(
         self, uow: UnitOfWork, store: LoopStore, scheduled: ScheduledChannel, entry: OutboxEntry
@@ -452,4 +521,6 @@ async def _why_not(
     return ""
 
 
-__all__ = ["LoopRunner", "LoopSettings", "RunReport", "default_owner"]
+__all__ = [
+    "LoopRunner", "LoopSettings", "RunReport", "TryLater", "default_owner", "interleaved",
+]

@@ -1,0 +1,2 @@
+"""The weekly fan-out as jobs on procrastinate (PostgreSQL): the clock queues, any number of
+``okrbot worker`` processes send, every one within the platforms' shared budgets."""

@@ -1,0 +1,127 @@
+"""The job queue: a procrastinate app on the product's PostgreSQL database.
+
+One task, :data:`TASK`: work one outbox entry (a prompt, a reminder, a digest, or a
+channel week's analysis — its drift DM and zombie nudges). A job carries only the
+entry's id; the outbox row stays the record of what is done (``LoopRunner.work_entry``
+claims, sends and finishes it as the in-process clock does), so a job that runs twice
+cannot send twice. Each job has the entry's outbox key as both
+
+- **queueing lock**: while a job for the key waits, queuing it again is a no-op (the clock
+  re-queues what is unfinished on every sweep), and
+- **lock**: two jobs of one key never run at the same time.
+
+Retries (:class:`OutboxRetry`): an entry held by another claim is retried when that
+claim's lease runs out; a send that failed, with a growing wait. Jobs of a worker that
+died (``kill -9``) are found by its stopped heartbeat and put back (``recover_stalled``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from procrastinate import App, BaseRetryStrategy, PsycopgConnector, RetryDecision
+from procrastinate.exceptions import AlreadyEnqueued
+from procrastinate.jobs import Job
+from sqlalchemy.engine import make_url
+
+from bot.loop.ports import OutboxEntry
+from bot.loop.service import LoopRunner, TryLater
+
+log = logging.getLogger(__name__)
+
+TASK = "okrbot.outbox_entry"
+QUEUE = "outbox"
+#: A failing send is retried this many times (the outbox gives up after its own attempts).
+MAX_RETRIES = 30
+MAX_WAIT = 300
+BATCH = 500
+
+
+def conninfo_of(database_url: str) -> str:
+    """libpq's form of our ``DATABASE_URL`` (psycopg, not asyncpg, speaks for the queue)."""
+    url = make_url(database_url)
+    query = dict(url.query)
+    ssl = query.pop("ssl", None)
+    if ssl is not None and "sslmode" not in query:
+        query["sslmode"] = str(ssl)
+    query.pop("prepared_statement_cache_size", None)
+    return url.set(drivername="postgresql", query=query).render_as_string(hide_password=False)
+
+
+def outbox_key(entry: OutboxEntry) -> str:
+    return f"outbox:{entry.channel_id}:{entry.member_id or 0}:{entry.week}:{entry.event.value}"
+
+
+class OutboxRetry(BaseRetryStrategy):
+    def get_retry_decision(self, *, exception: BaseException, job: Job) -> RetryDecision | None:
+        if isinstance(exception, TryLater) and exception.at is not None:
+            return RetryDecision(retry_at=exception.at)  # when the other claim's lease ends
+        if job.attempts >= MAX_RETRIES:
+            return None
+        return RetryDecision(retry_in={"seconds": min(2 ** (job.attempts + 1), MAX_WAIT)})
+
+
+def job_app(database_url: str, *, runner: LoopRunner | None = None, pool_size: int = 4) -> App:
+    """The queue's app; with ``runner`` (a worker) it also knows how to do the task."""
+    connector = PsycopgConnector(conninfo=conninfo_of(database_url), min_size=1,
+                                 max_size=pool_size)
+    app = App(connector=connector)
+    if runner is not None:
+
+        @app.task(name=TASK, queue=QUEUE, retry=OutboxRetry(), pass_context=False)
+        async def work_outbox_entry(entry_id: int) -> None:
+            outcome = await runner.work_entry(entry_id)
+            log.debug("outbox entry %s: %s", entry_id, outcome)
+
+        del work_outbox_entry  # registered on the app by the decorator
+    return app
+
+
+class JobDispatcher:
+    """The clock's :class:`bot.loop.ports.Dispatcher`: one job per entry, in batches."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+
+    def _job(self, entry: OutboxEntry) -> Job:
+        key = outbox_key(entry)
+        deferrer = self.app.configure_task(TASK, queue=QUEUE, lock=key, queueing_lock=key)
+        return deferrer.make_new_job(entry_id=entry.id)
+
+    async def enqueue(self, entries: Sequence[OutboxEntry]) -> int:
+        queued = 0
+        for start in range(0, len(entries), BATCH):
+            jobs = [self._job(e) for e in entries[start : start + BATCH] if e.id is not None]
+            try:
+                await self.app.job_manager.batch_defer_jobs_async(jobs)
+                queued += len(jobs)
+            except AlreadyEnqueued:  # some wait already: queue the others one by one
+                queued += await self._one_by_one(jobs)
+        return queued
+
+    async def _one_by_one(self, jobs: list[Job]) -> int:
+        queued = 0
+        for job in jobs:
+            try:
+                await self.app.job_manager.defer_job_async(job)
+                queued += 1
+            except AlreadyEnqueued:
+                pass
+        return queued
+
+
+async def recover_stalled(app: App, *, seconds_since_heartbeat: float) -> int:
+    """Put back the jobs of workers whose heartbeat stopped (killed, or cut off)."""
+    stalled: list[Any] = list(
+        await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=seconds_since_heartbeat)
+    )
+    for job in stalled:
+        await app.job_manager.retry_job(job)
+    if stalled:
+        log.warning("put back %d jobs of a worker that stopped", len(stalled))
+    return len(stalled)
+
+
+__all__ = ["JobDispatcher", "OutboxRetry", "TASK", "conninfo_of", "job_app", "recover_stalled"]

@@ -1,0 +1,123 @@
+"""``okrbot worker``: work the fan-out's jobs until stopped (Procfile ``worker:``).
+
+Any number of workers may run, on any hosts, against one PostgreSQL database: each takes
+jobs as they come (LISTEN/NOTIFY, polling as a fallback), ``--concurrency`` at a time,
+and sends through the platforms' budgets shared in the database
+(:mod:`adapters.jobs.pacing`). Every few seconds each worker also puts back the jobs of
+workers whose heartbeat stopped, so a worker killed with ``kill -9`` loses nothing: its
+jobs run again on another worker once their claim's lease is over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from procrastinate import App
+
+from adapters.jobs.pacing import SharedSlackPacer, SharedTeamsPacer
+from adapters.jobs.queue import QUEUE, job_app, recover_stalled
+from bot.loop.service import LoopSettings
+from storage.send_rates import SendRates
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    concurrency: int = 20
+    #: How often a worker says it is alive, and after how long without that its jobs are
+    #: put back: short, because a dead worker's jobs wait that long.
+    heartbeat: float = 2.0
+    stalled_after: float = 10.0
+    recover_every: float = 5.0
+    #: A claim's lease in a worker: longer than any one send takes (the rate wait of a
+    #: job in flight is a few seconds), short so a killed worker's claims end soon.
+    lease: timedelta = timedelta(seconds=60)
+
+
+def shared_messengers(*, database: Any, clock: Any, env: Mapping[str, str],
+                      rates: SendRates) -> dict[str, Any]:
+    """A messenger per configured platform, paced by the budgets every worker shares."""
+    from adapters.cli import platform_settings
+    from adapters.slack.app import build_messenger
+    from adapters.teams.app import build_teams_messenger
+
+    slack, teams = platform_settings(env)
+    messengers: dict[str, Any] = {}
+    if teams is not None:
+        messengers["teams"] = build_teams_messenger(database=database, settings=teams,
+                                                    pacer=SharedTeamsPacer(rates))
+    if slack is not None:
+        messengers["slack"] = build_messenger(database=database, settings=slack, clock=clock,
+                                              pacer=SharedSlackPacer(rates))
+    return messengers
+
+
+async def _recover_forever(app: App, rates: SendRates, options: WorkerOptions) -> None:
+    while True:
+        await asyncio.sleep(options.recover_every)
+        try:
+            await recover_stalled(app, seconds_since_heartbeat=options.stalled_after)
+            await rates.prune()
+        except Exception as error:  # another worker put the same job back first
+            log.info("stalled-job recovery: %r", error)
+
+
+async def run_worker(*, database_url: str, options: WorkerOptions | None = None) -> int:
+    from adapters.cli import (
+        build_core,
+        close_messengers,
+        start_messengers,
+        warn_of_plaintext_secrets,
+    )
+    from adapters.routing import RoutingMessenger
+    from adapters.scheduler import ClockMessenger
+    from bot.clock import SystemClock
+    from storage.database import open_database
+    from storage.rows import engine_of
+
+    options = options or WorkerOptions()
+    if not log.isEnabledFor(logging.DEBUG):  # a line per job start and end is the DEBUG view
+        logging.getLogger("procrastinate").setLevel(logging.WARNING)
+    database = await open_database(database_url, migrate=False)
+    await warn_of_plaintext_secrets(database)
+    clock = SystemClock()
+    rates = SendRates(engine_of(database))
+    messengers = shared_messengers(database=database, clock=clock, env=os.environ, rates=rates)
+    try:
+        await start_messengers(messengers)
+        _bot, loop = build_core(database=database, clock=clock,
+                                messenger=ClockMessenger(RoutingMessenger(messengers)),
+                                settings=LoopSettings(lease=options.lease))
+        app = job_app(database_url, runner=loop.runner, pool_size=options.concurrency + 2)
+        async with app.open_async():
+            recovery = asyncio.create_task(_recover_forever(app, rates, options))
+            log.info("worker started: %d jobs at a time", options.concurrency)
+            try:
+                await app.run_worker_async(
+                    queues=[QUEUE],
+                    concurrency=options.concurrency,
+                    update_heartbeat_interval=options.heartbeat,
+                    stalled_worker_timeout=options.stalled_after,
+                    delete_jobs="successful",  # the outbox is the record of what was done
+                    install_signal_handlers=True,
+                )
+            finally:
+                recovery.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await recovery
+    finally:
+        await close_messengers(messengers)
+        await database.dispose()
+    log.info("worker stopped")
+    return 0
+
+
+__all__ = ["WorkerOptions", "run_worker", "shared_messengers"]
