@@ -697,7 +697,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     worker = sub.add_parser("worker", help="sends the weekly loop's jobs (Procfile worker:)")
     worker.add_argument("--db", help="database URL (default: DATABASE_URL; PostgreSQL only)")
-    worker.add_argument("--concurrency", type=int, default=20, help="jobs at a time (20)")
+    worker.add_argument("--concurrency", type=int, default=10,
+                        help="jobs at a time (10; keep it within the database pool)")
     worker.add_argument("--lease", type=float,
                         help="seconds a claimed entry is kept from other workers (60)")
     worker.set_defaults(handler=lambda a: asyncio.run(run_worker(a)))

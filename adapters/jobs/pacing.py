@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 from adapters.slack.pacing import Pacer as SlackPacer
 from adapters.teams.pacing import Pacer as TeamsPacer
@@ -28,8 +29,8 @@ log = logging.getLogger(__name__)
 #: Slack's per-minute limit is counted in a 60 s window: 0.4 % under it leaves 240 ms of
 #: network jitter before two sends could fall in one window with 600 others.
 SLACK_SAFETY = 1.004
-#: Teams counts per second: 4 % under 30/s leaves 40 ms of jitter.
-TEAMS_SAFETY = 1.04
+#: Teams counts per second: 3 % under 30/s leaves 30 ms of jitter on the way.
+TEAMS_SAFETY = 1.03
 
 SLACK_CHANNEL_INTERVAL = 1.0 * SLACK_SAFETY
 SLACK_WORKSPACE_INTERVAL = 60.0 / 600 * SLACK_SAFETY
@@ -57,6 +58,19 @@ class _Holds:
             log.warning("could not share a %.1fs hold of %s: %r", seconds, scope, error)
 
 
+async def _wait_for_slot(rates: SendRates, limits: list[Limit], *,
+                         confirm: tuple[str, int, float],
+                         sleep: Callable[[float], Awaitable[None]]) -> None:
+    """Sleep until the reserved slot, then until the send fits the scope's window of real
+    send moments (a late wake-up must not crowd the sends after it)."""
+    delay = await rates.reserve(limits)
+    if delay > 0:
+        await sleep(delay)
+    scope, limit, period = confirm
+    while (delay := await rates.confirm(scope, limit=limit, period=period)) > 0:
+        await sleep(delay)
+
+
 class SharedSlackPacer(SlackPacer):
     def __init__(self, rates: SendRates) -> None:
         super().__init__()
@@ -64,12 +78,11 @@ class SharedSlackPacer(SlackPacer):
         self._holds = _Holds(rates)
 
     async def wait(self, *, workspace: str, channel: str) -> None:
-        delay = await self.rates.reserve([
-            Limit(f"slack:{workspace}", SLACK_WORKSPACE_INTERVAL),
+        scope = f"slack:{workspace}"
+        await _wait_for_slot(self.rates, [
+            Limit(scope, SLACK_WORKSPACE_INTERVAL),
             Limit(f"slack:{workspace}:{channel}", SLACK_CHANNEL_INTERVAL),
-        ])
-        if delay > 0:
-            await self._sleep(delay)
+        ], confirm=(scope, 600, 60.0 * SLACK_SAFETY), sleep=self._sleep)
 
     async def wait_to_open(self, *, workspace: str) -> None:
         """Before a ``conversations.open`` (tier 3)."""
@@ -89,12 +102,11 @@ class SharedTeamsPacer(TeamsPacer):
         self._holds = _Holds(rates)
 
     async def wait(self, *, tenant: str, conversation: str) -> None:
-        delay = await self.rates.reserve([
-            Limit(f"teams:{tenant}", TEAMS_TENANT_INTERVAL),
+        scope = f"teams:{tenant}"
+        await _wait_for_slot(self.rates, [
+            Limit(scope, TEAMS_TENANT_INTERVAL),
             Limit(f"teams:conversation:{conversation}", TEAMS_CONVERSATION_INTERVAL),
-        ])
-        if delay > 0:
-            await self._sleep(delay)
+        ], confirm=(scope, 30, 1.0 * TEAMS_SAFETY), sleep=self._sleep)
 
     def hold(self, conversation: str, seconds: float) -> None:
         super().hold(conversation, seconds)

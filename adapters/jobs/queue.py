@@ -71,8 +71,8 @@ def job_app(database_url: str, *, runner: LoopRunner | None = None, pool_size: i
     if runner is not None:
 
         @app.task(name=TASK, queue=QUEUE, retry=OutboxRetry(), pass_context=False)
-        async def work_outbox_entry(entry_id: int) -> None:
-            outcome = await runner.work_entry(entry_id)
+        async def work_outbox_entry(entry_id: int, channel_id: int) -> None:
+            outcome = await runner.work_entry(entry_id, channel_id=channel_id)
             log.debug("outbox entry %s: %s", entry_id, outcome)
 
         del work_outbox_entry  # registered on the app by the decorator
@@ -88,7 +88,7 @@ class JobDispatcher:
     def _job(self, entry: OutboxEntry) -> Job:
         key = outbox_key(entry)
         deferrer = self.app.configure_task(TASK, queue=QUEUE, lock=key, queueing_lock=key)
-        return deferrer.make_new_job(entry_id=entry.id)
+        return deferrer.make_new_job(entry_id=entry.id, channel_id=entry.channel_id)
 
     async def enqueue(self, entries: Sequence[OutboxEntry]) -> int:
         queued = 0

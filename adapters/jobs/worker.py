@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class WorkerOptions:
-    concurrency: int = 20
+    concurrency: int = 10
     #: How often a worker says it is alive, and after how long without that its jobs are
     #: put back: short, because a dead worker's jobs wait that long.
     heartbeat: float = 2.0

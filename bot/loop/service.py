@@ -158,6 +158,7 @@ class LoopRunner:
         self.settings = settings or LoopSettings()
         self.on_week_closed = on_week_closed
         self.dispatcher = dispatcher
+        self._channels: dict[int, tuple[datetime, ScheduledChannel]] = {}
 
     async def plan(self) -> list[ScheduledChannel]:
         async with self.uow() as uow:
@@ -191,22 +192,20 @@ class LoopRunner:
         if self.dispatcher is not None:
             return free  # held ones are queued already: their job retries after the lease
         for entry in free:
-            outcome = await self._work(scheduled, entry)
+            assert entry.id is not None
+            outcome = await self._work(scheduled, entry.id)
             if outcome is not None:
                 report.done[f"{entry.event.value} {outcome.value}"] += 1
         return []
 
-    async def work_entry(self, entry_id: int) -> Outcome | None:
+    async def work_entry(self, entry_id: int, *, channel_id: int) -> Outcome | None:
         """A worker's job: do one recorded entry exactly as :meth:`run_channel` would.
         Returns its outcome (None: someone else finished it); raises :class:`TryLater`
         when it is still to be done."""
-        async with self.uow() as uow:
-            store = self.loop_store(uow)
-            entry = await store.entry(entry_id)
-            scheduled = None if entry is None else await store.scheduled_channel(entry.channel_id)
-        if entry is None or scheduled is None or entry.finished:
+        scheduled = await self._scheduled(channel_id)
+        if scheduled is None:
             return None
-        outcome = await self._work(scheduled, entry)
+        outcome = await self._work(scheduled, entry_id)
         if outcome is not None:
             return outcome
         async with self.uow() as uow:
@@ -216,6 +215,19 @@ class LoopRunner:
         if entry.claimed_until is not None and entry.claimed_until > self.clock.now():
             raise TryLater(f"held by {entry.claimed_by}", at=entry.claimed_until)
         raise TryLater(entry.detail or "the send failed")
+
+    async def _scheduled(self, channel_id: int) -> ScheduledChannel | None:
+        """The channel and its workspace, read once a minute per channel by a worker (a
+        job re-reads what can change — the channel's schedule, the member — anyway)."""
+        now = self.clock.now()
+        cached = self._channels.get(channel_id)
+        if cached is not None and now - cached[0] < timedelta(minutes=1):
+            return cached[1]
+        async with self.uow() as uow:
+            found = await self.loop_store(uow).scheduled_channel(channel_id)
+        if found is not None:
+            self._channels[channel_id] = (now, found)
+        return found
 
     # --- plan ---------------------------------------------------------------------------
 
@@ -289,14 +301,15 @@ class LoopRunner:
 
     # --- work -----------------------------------------------------------------------------
 
-    async def _work(self, scheduled: ScheduledChannel, entry: OutboxEntry) -> Outcome | None:
-        assert entry.id is not None
+    async def _work(self, scheduled: ScheduledChannel, entry_id: int) -> Outcome | None:
         owner, now = self.settings.owner, self.clock.now()
         async with self.uow() as uow:
             store = self.loop_store(uow)
-            claimed = await store.claim(entry.id, owner=owner, now=now, lease=self.settings.lease)
+            claimed = await store.claim(entry_id, owner=owner, now=now, lease=self.settings.lease)
             if claimed is None:
                 return None
+            entry = claimed
+            assert entry.id is not None
             if claimed.attempts > self.settings.max_attempts:
                 log.error(
                     "giving up on %s after %d attempts: %s",

@@ -27,6 +27,7 @@ import json
 import math
 import time
 from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -63,12 +64,15 @@ class FakeSlack:
         per_channel_interval: float | None = None,
         per_minute: int | None = None,
         window: float = 60.0,
+        workspace_of: Callable[[str], str] | None = None,
     ) -> None:
         self.team_id = team_id
         self.tokens = set(tokens)
         self.per_channel_interval = per_channel_interval
         self.per_minute = per_minute
         self.window = window  # per_minute counts messages in any window this long (seconds)
+        #: Which workspace a channel is in, for a ``per_minute`` per workspace (default: one).
+        self.workspace_of = workspace_of or (lambda _channel: self.team_id)
         self.calls: list[Call] = []
         # What a command or a button was answered with, by response_url name: the posts to
         # the response_url, and (recorded by the caller, see :meth:`acked_with`) an ack's
@@ -82,7 +86,7 @@ class FakeSlack:
         self._storms: dict[str, list[int]] = defaultdict(list)  # method -> Retry-After per call
         self._refusals: dict[tuple[str, str], str] = {}  # (method, target) -> error
         self._last_post: dict[str, float] = {}
-        self._window: deque[float] = deque()
+        self._windows: dict[str, deque[float]] = defaultdict(deque)  # by workspace
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self._sockets: list[web.WebSocketResponse] = []
@@ -227,10 +231,11 @@ class FakeSlack:
             if wait > 0:
                 return max(1, math.ceil(wait))
         if self.per_minute is not None:
-            while self._window and self._window[0] <= now - self.window:
-                self._window.popleft()
-            if len(self._window) >= self.per_minute:
-                return max(1, math.ceil(self._window[0] + self.window - now))
+            window = self._windows[self.workspace_of(channel)]
+            while window and window[0] <= now - self.window:
+                window.popleft()
+            if len(window) >= self.per_minute:
+                return max(1, math.ceil(window[0] + self.window - now))
         return None
 
     def _chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -240,7 +245,7 @@ class FakeSlack:
         channel = str(args.get("channel", ""))
         now = time.monotonic()
         self._last_post[channel] = now
-        self._window.append(now)
+        self._windows[self.workspace_of(channel)].append(now)
         ts = self._ts()
         posted = {"type": "message", "user": BOT_USER_ID, "text": args.get("text"), "ts": ts}
         if args.get("metadata"):

@@ -11,8 +11,9 @@ On PostgreSQL only (SQLite runs the same jobs in-process, see docs/decisions.md)
   pyproject.toml. A newer procrastinate brings migration SQL of its own: bump the pin
   together with a ``jobs_000N`` revision that runs it.
 - ``okrbot_send_rate`` — one row per platform limit (a workspace, a tenant, a channel or a
-  conversation): the next moment a send may go, on the database's clock, so every worker
-  process keeps to one budget (:mod:`storage.send_rates`).
+  conversation): the next moment a send may go (``next_at``) and the moments of the latest
+  sends (``recent``), on the database's clock, so every worker process keeps to one
+  budget (:mod:`storage.send_rates`).
 """
 
 from __future__ import annotations
@@ -28,12 +29,57 @@ depends_on = None
 RATES = """
 CREATE TABLE okrbot_send_rate (
     scope text PRIMARY KEY,
-    next_at double precision NOT NULL
-)
+    next_at double precision NOT NULL,
+    recent double precision[] NOT NULL DEFAULT '{}'
+);
+
+-- Book the first moment every scope allows and move each on by its gap: one round trip,
+-- the rows locked in scope order (the caller sorts them) so two bookings never deadlock.
+CREATE FUNCTION okrbot_reserve_send(p_scopes text[], p_gaps float8[]) RETURNS float8
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_now float8;
+    v_at float8;
+BEGIN
+    INSERT INTO okrbot_send_rate (scope, next_at) SELECT unnest(p_scopes), 0
+        ON CONFLICT (scope) DO NOTHING;
+    PERFORM 1 FROM okrbot_send_rate WHERE scope = ANY(p_scopes) ORDER BY scope FOR UPDATE;
+    v_now := extract(epoch from clock_timestamp());
+    SELECT greatest(v_now, max(next_at)) INTO v_at FROM okrbot_send_rate
+        WHERE scope = ANY(p_scopes);
+    UPDATE okrbot_send_rate AS r SET next_at = v_at + k.gap
+        FROM unnest(p_scopes, p_gaps) AS k(scope, gap) WHERE r.scope = k.scope;
+    RETURN v_at - v_now;
+END $$;
+
+-- A send is going now: record it if fewer than p_limit went in the last p_period
+-- seconds (0), else the seconds until one more fits (nothing recorded).
+CREATE FUNCTION okrbot_confirm_send(p_scope text, p_limit int, p_period float8)
+RETURNS float8 LANGUAGE plpgsql AS $$
+DECLARE
+    v_now float8;
+    v_recent float8[];
+    v_count int;
+BEGIN
+    PERFORM 1 FROM okrbot_send_rate WHERE scope = p_scope FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN 0;
+    END IF;
+    v_now := extract(epoch from clock_timestamp());
+    SELECT array(SELECT t FROM unnest(recent) AS t WHERE t > v_now - p_period ORDER BY t)
+        INTO v_recent FROM okrbot_send_rate WHERE scope = p_scope;
+    v_count := coalesce(array_length(v_recent, 1), 0);
+    IF v_count >= p_limit THEN
+        RETURN v_recent[v_count - p_limit + 1] + p_period - v_now;
+    END IF;
+    UPDATE okrbot_send_rate SET recent = v_recent || v_now WHERE scope = p_scope;
+    RETURN 0;
+END $$;
 """
 
 #: Everything procrastinate's schema.sql creates, for the downgrade.
 DROP = """
+DROP FUNCTION IF EXISTS okrbot_reserve_send, okrbot_confirm_send;
 DROP TABLE IF EXISTS okrbot_send_rate;
 DROP TABLE IF EXISTS procrastinate_events, procrastinate_periodic_defers, procrastinate_jobs,
     procrastinate_workers, procrastinate_version CASCADE;
