@@ -23,11 +23,15 @@ test: $(STAMP)
 # Starts everything it measures itself, on loopback: Teams and Slack load, the core's
 # commands, the weekly analysis; several minutes. BENCH_BASE=<rev> also measures the core's
 # commands at that revision (before/after in the same run).
+# The weekly fan-out on 3 workers over PostgreSQL (TEST_DATABASE_URL or BENCH_DATABASE_URL):
+# at 10,000 members the minimum alone is 8 minutes for Slack, 3 for Teams, per run.
+FANOUT_MEMBERS ?= 10000
 bench: $(STAMP)
 	$(BIN)/python bench/bench_load.py $(BENCH_ARGS)
 	$(BIN)/python bench/bench_commands.py --count 200 $(if $(BENCH_BASE),--base $(BENCH_BASE))
 	$(BIN)/python bench/bench_analysis.py --channels 200 --repeat 2 --cycle-weeks 13
 	$(BIN)/python bench/bench_analysis.py --channels 200 --repeat 2 --cycle-weeks 52
+	$(BIN)/python bench/bench_fanout.py --members $(FANOUT_MEMBERS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot adapters storage tests bench

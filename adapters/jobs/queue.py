@@ -4,11 +4,12 @@ One task, :data:`TASK`: work one outbox entry (a prompt, a reminder, a digest, o
 channel week's analysis — its drift DM and zombie nudges). A job carries only the
 entry's id; the outbox row stays the record of what is done (``LoopRunner.work_entry``
 claims, sends and finishes it as the in-process clock does), so a job that runs twice
-cannot send twice. Each job has the entry's outbox key as both
-
-- **queueing lock**: while a job for the key waits, queuing it again is a no-op (the clock
-  re-queues what is unfinished on every sweep), and
-- **lock**: two jobs of one key never run at the same time.
+cannot send twice. Each job has the entry's outbox key as its **queueing lock**: while a
+job for the key waits, queuing it again is a no-op (the clock re-queues what is unfinished
+on every sweep). Not as its (execution) ``lock``: procrastinate then checks every waiting
+job's lock against all the others on each fetch, a full scan — measured, 10,000 queued
+jobs were fetched at under one a second. The outbox claim already keeps two runs of one
+entry apart.
 
 Retries (:class:`OutboxRetry`): an entry held by another claim is retried when that
 claim's lease runs out; a send that failed, with a growing wait. Jobs of a worker that
@@ -87,7 +88,7 @@ class JobDispatcher:
 
     def _job(self, entry: OutboxEntry) -> Job:
         key = outbox_key(entry)
-        deferrer = self.app.configure_task(TASK, queue=QUEUE, lock=key, queueing_lock=key)
+        deferrer = self.app.configure_task(TASK, queue=QUEUE, queueing_lock=key)
         return deferrer.make_new_job(entry_id=entry.id, channel_id=entry.channel_id)
 
     async def enqueue(self, entries: Sequence[OutboxEntry]) -> int:

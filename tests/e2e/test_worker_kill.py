@@ -136,3 +136,47 @@ async def test_a_worker_killed_mid_fan_out_loses_and_repeats_no_prompt() -> None
                 worker.kill()
                 await worker.wait()
         await fake.close()
+
+
+async def test_workers_wait_out_a_429_and_lose_nothing() -> None:
+    """Slack answers the first prompts with 429 and Retry-After: 1. The sends are tried
+    again after it (the budget of the workspace held for every worker), and each member
+    still gets one prompt, on the outbox's first attempt: a 429 is no failed send."""
+    server = postgres_server_url()
+    if server is None:
+        pytest.skip(POSTGRES_SKIP_REASON)
+    fake = await FakeSlack().start()
+    workers: list[asyncio.subprocess.Process] = []
+    try:
+        async with postgres_database_on(server) as database:
+            await _seed(database, fake)
+            url = _url(database)
+            fake.storm("chat.postMessage", count=3, retry_after=1)
+            queue = job_app(url)
+            async with queue.open_async():
+                clock = LoopRunner(uow=database.uow, loop_store=loop_store_for,
+                                   clock=ManualClock(MONDAY_OPEN), messenger=RecordingMessenger(),
+                                   dispatcher=JobDispatcher(queue))
+                await clock.run_due()
+            workers = [await _start_worker(url, fake, name) for name in ("a", "b")]
+
+            async def all_finished() -> bool:
+                return (await _outcomes(database)).get("unfinished", 0) == 0
+
+            assert await _until(all_finished, timeout=60), await _outcomes(database)
+            assert await _outcomes(database) == Counter({"sent": MEMBERS})
+            assert await _attempts(database) == Counter({1: MEMBERS})
+            calls = fake.calls_to("chat.postMessage")
+            assert sum(1 for c in calls if c.status == 429) == 3
+            per_dm = Counter(c.args["channel"] for c in calls if c.ok)
+            assert len(per_dm) == MEMBERS and set(per_dm.values()) == {1}
+            for worker in workers:
+                worker.send_signal(signal.SIGTERM)
+                out, _ = await asyncio.wait_for(worker.communicate(), timeout=30)
+                assert worker.returncode == 0 and "Traceback" not in out.decode(), out.decode()
+    finally:
+        for worker in workers:
+            if worker.returncode is None:
+                worker.kill()
+                await worker.wait()
+        await fake.close()

@@ -1,0 +1,76 @@
+"""The send budgets workers share in PostgreSQL (storage.send_rates), on a real server.
+
+Several engines stand for several worker processes: the slots they book together never
+come closer than the interval, a scope shared by two limits is held by the stricter, the
+window of real send moments refuses the send that would crowd it, and a 429's hold moves
+every later slot past it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from storage.database import Database
+from storage.engine import create_engine
+from storage.send_rates import Limit, SendRates
+
+pytestmark = pytest.mark.postgres
+
+
+def _url(database: Database) -> str:
+    return database.engine.url.render_as_string(hide_password=False)
+
+
+async def test_workers_booking_at_once_get_slots_an_interval_apart(
+    postgres_database: Database,
+) -> None:
+    engines = [create_engine(_url(postgres_database)) for _ in range(3)]
+    try:
+        workers = [SendRates(engine) for engine in engines]
+        interval = 0.05
+        waits = await asyncio.gather(*(
+            workers[n % 3].reserve([Limit("slack:T1", interval), Limit(f"slack:T1:D{n}", 1.0)])
+            for n in range(30)
+        ))
+    finally:
+        for engine in engines:
+            await engine.dispose()
+    slots = sorted(waits)
+    # Booked at slightly different moments, each one interval after the one before it:
+    # the 30 slots span 29 intervals, less the time the bookings themselves took.
+    gaps = [later - earlier for earlier, later in zip(slots, slots[1:], strict=False)]
+    assert slots[-1] - slots[0] > 29 * interval - 0.5
+    assert sum(1 for gap in gaps if gap < 0) == 0
+    assert slots[0] == pytest.approx(0, abs=0.05)
+
+
+async def test_a_channel_limit_holds_back_a_second_message_to_it(
+    postgres_database: Database,
+) -> None:
+    rates = SendRates(postgres_database.engine)
+    first = await rates.reserve([Limit("slack:T1", 0.01), Limit("slack:T1:C1", 1.0)])
+    other = await rates.reserve([Limit("slack:T1", 0.01), Limit("slack:T1:C2", 1.0)])
+    again = await rates.reserve([Limit("slack:T1", 0.01), Limit("slack:T1:C1", 1.0)])
+    assert first == pytest.approx(0, abs=0.01)
+    assert other < 0.1  # another channel only waits for the workspace's short interval
+    assert again == pytest.approx(1.0, abs=0.1)  # the same channel: a second later
+
+
+async def test_the_window_of_real_sends_refuses_one_too_many(postgres_database: Database) -> None:
+    rates = SendRates(postgres_database.engine)
+    await rates.reserve([Limit("teams:t1", 0.001)])
+    answers = [await rates.confirm("teams:t1", limit=3, period=1.0) for _ in range(4)]
+    assert answers[:3] == [0.0, 0.0, 0.0]
+    assert 0.5 < answers[3] <= 1.0  # the oldest of the three leaves the window then
+    assert await rates.confirm("teams:unknown", limit=3, period=1.0) == 0.0
+
+
+async def test_a_hold_moves_every_later_slot_past_it(postgres_database: Database) -> None:
+    rates = SendRates(postgres_database.engine)
+    await rates.reserve([Limit("slack:T2", 0.01)])
+    await rates.hold("slack:T2", 5.0)
+    wait = await rates.reserve([Limit("slack:T2", 0.01), Limit("slack:T2:C9", 1.0)])
+    assert wait == pytest.approx(5.0, abs=0.2)
+    assert await rates.prune(idle=0.0) == 0  # both still ahead: nothing forgotten

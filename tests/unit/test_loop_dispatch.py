@@ -1,0 +1,31 @@
+"""The order the clock queues work in when workers send it (bot.loop.service.interleaved)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bot.loop.ports import OutboxEntry
+from bot.loop.schedule import Event
+from bot.loop.service import interleaved
+
+DUE = datetime(2027, 1, 4, 10, 0, tzinfo=UTC)
+
+
+def _entries(workspace: int, count: int) -> list[OutboxEntry]:
+    return [OutboxEntry(workspace_id=workspace, channel_id=workspace * 10, member_id=n,
+                        week="2027-W01", event=Event.OPEN, due_at=DUE, id=workspace * 100 + n)
+            for n in range(count)]
+
+
+def test_workspaces_take_turns_and_each_keeps_its_own_order() -> None:
+    first, second = _entries(1, 4), _entries(2, 2)
+    order = interleaved(first + second)
+    assert [e.workspace_id for e in order] == [1, 2, 1, 2, 1, 1]
+    assert [e for e in order if e.workspace_id == 1] == first
+    assert [e for e in order if e.workspace_id == 2] == second
+
+
+def test_nothing_is_dropped_or_doubled() -> None:
+    entries = _entries(1, 3) + _entries(2, 5) + _entries(3, 1)
+    assert sorted(e.id or 0 for e in interleaved(entries)) == sorted(e.id or 0 for e in entries)
+    assert interleaved([]) == []
