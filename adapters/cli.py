@@ -321,6 +321,10 @@ async def run_worker(args: argparse.Namespace) -> int:
         print("okrbot worker needs PostgreSQL (DATABASE_URL): on SQLite `okrbot clock` "
               "sends everything itself", file=sys.stderr)
         return 2
+    if args.concurrency < 1 or (args.lease is not None and args.lease <= 0):
+        print("--concurrency must be a whole number above 0 and --lease a number of seconds "
+              "above 0", file=sys.stderr)
+        return 2
     options = WorkerOptions(concurrency=args.concurrency)
     if args.lease:
         options = replace(options, lease=timedelta(seconds=args.lease))

@@ -16,3 +16,11 @@ def test_a_worker_on_sqlite_says_the_clock_sends_there(
     err = capsys.readouterr().err
     assert "okrbot worker needs PostgreSQL" in err and "`okrbot clock`" in err
     assert not (tmp_path / "okrbot.db").exists()  # nothing was created or migrated
+
+
+@pytest.mark.parametrize("option", [["--concurrency", "0"], ["--lease", "-1"]])
+def test_a_worker_refuses_a_concurrency_or_lease_of_nothing(
+    option: list[str], capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["worker", "--db", "postgresql://127.0.0.1:1/x", *option]) == 2
+    assert "must be" in capsys.readouterr().err
