@@ -77,8 +77,9 @@ def groups(form: Form) -> list[Group]:
 
 
 def is_long(form: Form) -> bool:
-    """Whether the check-in needs pages: its inputs and the title line exceed a modal."""
-    return form.form_id == FORM_ID and len(form.inputs) + 1 > limits.VIEW_BLOCKS
+    """Whether the check-in needs pages: more inputs, or more bytes of them, than a page
+    holds."""
+    return form.form_id == FORM_ID and _pages(groups(form)) > 1
 
 
 def _size(group: Group) -> int:

@@ -243,8 +243,8 @@ class TeamsBot:
             log.warning("could not tell the user about the failure", exc_info=True)
 
 
-#: Teams did not take what the turn sent: a connector that did not answer in time (slow,
-#: or Agents Playground stopped before okrbot at a shutdown), refused for good, or is gone.
+#: Teams did not take what the turn sent: a connector that did not answer in time, refused
+#: for good (5xx past the retries, 403), or is gone.
 UNDELIVERED = (ConnectorError, Undeliverable, aiohttp.ClientError, TimeoutError)
 
 

@@ -156,3 +156,22 @@ async def test_a_member_of_two_teams_chooses_one_in_the_dm_and_it_is_remembered(
     await world.slack.event("message_im", text="list in <#C0TEAMWEB|team-web>")
     switched = await eventually(lambda: world.fake.posted("D0ALICE")[2:])
     assert "weekly active teams" in texts(switched) and "api uptime" not in texts(switched)
+
+
+async def test_checkin_for_a_chosen_team_opens_its_modal(world: SlackWorld) -> None:
+    """The team's button under an ambiguous `checkin` opens that team's check-in (the
+    press brings the trigger a DM message does not)."""
+    world.fake.channel_members["C0TEAMAPI"] = ["U0ALICE", "U0BOT"]
+    await set_up_team(world)
+    response, name = await world.slack.command("setup", channel="C0TEAMAPI",
+                                               channel_name="team-api")
+    await eventually(lambda: [b for m, b in world.fake.responses if m == name])
+    await world.slack.event("message_im", text="checkin")
+    [asked] = await eventually(lambda: world.fake.posted("D0ALICE"))
+    buttons = [e for b in asked["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    api = next(b for b in buttons if b["text"]["text"] == "#team-api")
+    before = len(world.fake.accepted("views.open"))
+    await world.slack.press_in_message(api["action_id"], api["value"], channel="D0ALICE")
+    [opened] = await eventually(lambda: world.fake.accepted("views.open")[before:])
+    assert opened["view"]["callback_id"] == "checkin"
+    assert "C0TEAMAPI" in opened["view"]["private_metadata"]
