@@ -1,8 +1,10 @@
 """A check-in too long for one Slack modal, as pages (issue 12).
 
 A modal holds at most 100 blocks and the check-in form is one block per input — four per
-item row — so past ~23 items it cannot be one view. It becomes pages of whole item rows,
-then the blockers, confidences and values, each page at most :data:`PAGE_BLOCKS` inputs.
+item row — so past ~23 items it cannot be one view (fewer when many KRs make each row's
+choice heavy: Slack posts the whole view back). It becomes pages of whole item rows, then
+the blockers, confidences and values, each page at most :data:`PAGE_BLOCKS` inputs and
+:data:`PAGE_BYTES` of blocks.
 *Save · next* saves the page and shows the next in the same modal
 (``response_action: update``); the last page's button is the form's own and ends with the
 usual summary. Nothing a page does not show is dropped: each page is sent to the core as
@@ -184,9 +186,10 @@ class PageAnswer:
             item = stored_ids[group.row - 1] if group.row <= len(stored_ids) else None
             if item is not None and item not in page_ids:  # not an empty row, not the page's
                 values.update({f.name: _initial(f) for f in group.inputs})
+        row_kinds = {f.name.rpartition("_")[0] for g in groups(stored) if g.row for f in g.inputs}
         for name, value in self.page.items():
             row = _row_of(name)
-            in_row = row is not None and row[1] in page_rows
+            in_row = row is not None and row[0] in row_kinds and row[1] in page_rows
             values[f"{row[0]}_{row[1] + _PAGE_ROW_OFFSET}" if row and in_row else name] = value
         return values
 

@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from adapters.slack.checkin_modal import NEXT_LABEL
 from bot.context import Actor, Place
@@ -74,14 +75,14 @@ def expected(item_count: int) -> list[tuple[str, str, str]]:
     return rows
 
 
-@pytest.mark.parametrize("item_count", [60, 150])
+@pytest.mark.parametrize("item_count", [30, 60, 150])
 async def test_a_long_checkin_shows_every_item_on_pages_and_saves_them_all(
     world: SlackWorld, item_count: int
 ) -> None:
     await big_team(world, item_count=item_count)
     view = await checkin_via_command(world, user="U0BOB")  # views.open accepted by the fake
     seen: list[str] = []
-    pages = 0
+    pages, confident = 0, (0, 0)
     while True:
         pages += 1
         assert check_view(view) == [], f"page {pages}"
@@ -96,6 +97,13 @@ async def test_a_long_checkin_shows_every_item_on_pages_and_saves_them_all(
             empty = next((n for n in answers if n.startswith("item_") and not answers[n]), None)
             if empty is not None:
                 answers[empty] = "A new item typed on page 2"
+        asked = sorted(n for n in answers if n.startswith("confidence_"))
+        if asked and confident == (0, 0):  # the first page asking confidences
+            # a KR whose number is also a row's on this page, when there is one
+            rows = {n.split("_")[1] for n in answers if n.startswith("item_")}
+            chosen = next((n for n in asked if n.split("_")[1] in rows), asked[0])
+            answers[chosen] = "7"
+            confident = (int(chosen.split("_")[1]), 7)
         print(f"page {pages}: {len(view['blocks'])} blocks, {len(json.dumps(view)):,} bytes")
         response = await world.slack.submit(view, answers, user="U0BOB")
         assert response.status == 200
@@ -115,6 +123,15 @@ async def test_a_long_checkin_shows_every_item_on_pages_and_saves_them_all(
     assert [row for row in saved if row[0] != "a new item typed on page 2"] == wanted
     if empty is not None:
         assert ("a new item typed on page 2", "", "") in saved
+    assert await confidences(world) == [confident]  # given on a later page, kept
+
+
+async def confidences(world: SlackWorld) -> list[tuple[int, int]]:
+    async with world.database.engine.connect() as connection:
+        rows = await connection.execute(sa.text(
+            "SELECT key_result.number, confidence.value FROM confidence "
+            "JOIN key_result ON key_result.id = confidence.kr_id"))
+        return [(int(n), int(v)) for n, v in rows]
 
 
 async def test_a_checkin_that_fits_is_one_modal_as_before(world: SlackWorld) -> None:
