@@ -121,7 +121,7 @@ async def test_sigterm_with_a_clock_run_and_a_turn_in_flight_logs_nothing_and_lo
         fake.hold(PERSONAL)  # and so does the answer in the member's personal chat
         # Monday of 2026-W03: the process is up well before the 10:00 open, so the prompts
         # are the clock job's (not the sweep's at the start)
-        served = Served(db, "2026-01-12 09:59:45")
+        served = Served(db, "2026-01-12 09:59:35")
         await served.start()
         await until(lambda: fake.attempts("create"), "the clock's prompts", timeout=60)
         help_message = recorded("playground_personal_message", text="help",
