@@ -26,7 +26,7 @@ import sqlalchemy as sa
 
 from adapters.jobs.queue import JobDispatcher, job_app
 from bot.clock import ManualClock
-from bot.loop.service import LoopRunner
+from bot.loop.service import LoopRunner, RunReport
 from storage.loop_store import loop_store_for
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
 from tests.harness import RecordingMessenger, Team
@@ -77,6 +77,16 @@ async def _attempts(database: object) -> Counter[int]:
     return Counter(attempts for (attempts,) in rows)
 
 
+async def _play_the_clock(database: object, url: str, *, runs: int) -> list[RunReport]:
+    """The clock at Monday 10:00: record the week's prompts and queue their jobs."""
+    queue = job_app(url)
+    async with queue.open_async():
+        clock = LoopRunner(uow=database.uow, loop_store=loop_store_for,  # type: ignore[attr-defined]
+                           clock=ManualClock(MONDAY_OPEN), messenger=RecordingMessenger(),
+                           dispatcher=JobDispatcher(queue))
+        return [await clock.run_due() for _ in range(runs)]
+
+
 async def _until(check, *, timeout: float) -> bool:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -97,15 +107,9 @@ async def test_a_worker_killed_mid_fan_out_loses_and_repeats_no_prompt() -> None
         async with postgres_database_on(server) as database:
             await _seed(database, fake)
             url = _url(database)
-            queue = job_app(url)
-            async with queue.open_async():
-                clock = LoopRunner(uow=database.uow, loop_store=loop_store_for,
-                                   clock=ManualClock(MONDAY_OPEN), messenger=RecordingMessenger(),
-                                   dispatcher=JobDispatcher(queue))
-                report = await clock.run_due()
-                assert report.recorded == MEMBERS and report.done["queued"] == MEMBERS, report
-                again = await clock.run_due()  # a second clock run queues nothing new
-                assert again.done["queued"] == 0, again
+            report, again = await _play_the_clock(database, url, runs=2)
+            assert report.recorded == MEMBERS and report.done["queued"] == MEMBERS, report
+            assert again.done["queued"] == 0, again  # a second clock run queues nothing new
             workers = [await _start_worker(url, fake, name) for name in ("a", "b")]
 
             async def a_third_posted() -> bool:
@@ -152,12 +156,7 @@ async def test_workers_wait_out_a_429_and_lose_nothing() -> None:
             await _seed(database, fake)
             url = _url(database)
             fake.storm("chat.postMessage", count=3, retry_after=1)
-            queue = job_app(url)
-            async with queue.open_async():
-                clock = LoopRunner(uow=database.uow, loop_store=loop_store_for,
-                                   clock=ManualClock(MONDAY_OPEN), messenger=RecordingMessenger(),
-                                   dispatcher=JobDispatcher(queue))
-                await clock.run_due()
+            await _play_the_clock(database, url, runs=1)
             workers = [await _start_worker(url, fake, name) for name in ("a", "b")]
 
             async def all_finished() -> bool:
