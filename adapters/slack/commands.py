@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -27,6 +28,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import inbound
 from adapters.slack.busy import Slot, slot_of
+from adapters.slack.charts import with_uploaded_charts
 from adapters.slack.render import message_payloads
 from adapters.slack.roster import register_channel_members
 from adapters.slack.runtime import RESPONSE_URL_ANSWERS, SORRY, SlackRuntime, split_forms
@@ -85,7 +87,8 @@ async def _reply_to(
     runtime: SlackRuntime, client: AsyncWebClient, body: dict[str, Any], place: Place, text: str
 ) -> Reply:
     actor = await runtime.actor(client, body)
-    return await runtime.bot.handle_command(actor=actor, place=place, text=text)
+    reply = await runtime.bot.handle_command(actor=actor, place=place, text=text)
+    return replace(reply, message=await with_uploaded_charts(client, reply.message))
 
 
 def _result(work: asyncio.Future[Reply], text: str) -> Reply:
