@@ -125,6 +125,7 @@ async def run_serve(args: argparse.Namespace) -> int:
 
     from aiohttp import web
 
+    from adapters.dashboard.web import mount_dashboard
     from adapters.routing import RoutingMessenger
     from adapters.scheduler import LoopScheduler
     from adapters.server import base_app
@@ -155,6 +156,8 @@ async def run_serve(args: argparse.Namespace) -> int:
     app = base_app(database=database)
     platforms = mount_platforms(app, bot=bot, database=database, messenger=messenger,
                                 env=os.environ, socket_mode=args.socket_mode)
+    if mount_dashboard(app, bot=bot, env=os.environ) is not None:
+        platforms.append("the dashboard at /dashboard/…")
     # Signals first: a SIGTERM arriving while the server starts still ends it cleanly.
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
