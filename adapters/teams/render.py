@@ -129,11 +129,12 @@ def render_message(message: Message, *, error: bool = False,
     summary = message.fallback
     for chart in charts:
         image = elements(chart, mentions)
-        if teams_size(activity(card(pages[-1] + image, mentions))) <= MAX_CHART_BYTES:
+        if teams_size(activity(card(pages[-1] + image, mentions), summary=summary)) \
+                <= MAX_CHART_BYTES:
             pages[-1] = pages[-1] + image  # with the text, when the card stays light
             continue
         alone = [text_block(chart.title or "Chart", weight="Bolder"), *image]
-        if teams_size(activity(card(alone, mentions))) <= MAX_CHART_BYTES:
+        if teams_size(activity(card(alone, mentions), summary=summary)) <= MAX_CHART_BYTES:
             pages.append(alone)
         else:
             log.info("chart %r left out of the Teams message: too big", chart.title)
