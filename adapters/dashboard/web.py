@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 from collections import OrderedDict
 from datetime import datetime
 from typing import Any
@@ -54,6 +55,10 @@ _CHART_NAME = re.compile(r"^[A-Za-z0-9-]{1,40}$")
 PNG_CACHE = 256
 #: Charts drawn at once: drawing is CPU work, in threads, and the machine has few cores.
 DRAWING = 2
+#: A page's data is reused by the ``<img>`` requests that follow it for this long (s), so
+#: 20 charts do not read the channel 20 times; the page itself is always read afresh.
+RECENT_SECONDS = 60.0
+RECENT_PAGES = 64
 
 _MARKUP = re.compile(r"(?<![\w*_~`])([*_~`])(?=\S)(.+?)(?<=\S)\1(?![\w*_~`])")
 _MENTION = re.compile(r"<@([^>|]+)(?:\|([^>]+))?>")
@@ -82,6 +87,7 @@ class DashboardPages:
         self.templates = environment()
         self.pngs: OrderedDict[Chart, bytes] = OrderedDict()
         self.drawing = asyncio.Semaphore(DRAWING)
+        self.recent: OrderedDict[tuple[str, str, str], tuple[float, Dashboard]] = OrderedDict()
 
     def mount(self, app: web.Application) -> None:
         app.router.add_get("/dashboard/{token}", self.page)
@@ -103,11 +109,24 @@ class DashboardPages:
     async def _dashboard(self, scope: Scope) -> Dashboard | None:
         async with self.uow() as uow:
             try:
-                return await dashboard(uow=uow, clock=self.clock, analysis=self.analysis,
-                                       platform=scope.platform, workspace=scope.workspace,
-                                       channel=scope.channel)
+                found = await dashboard(uow=uow, clock=self.clock, analysis=self.analysis,
+                                        platform=scope.platform, workspace=scope.workspace,
+                                        channel=scope.channel)
             finally:
                 await uow.rollback()  # read-only: nothing of a page is ever written
+        key = (scope.platform, scope.workspace, scope.channel)
+        if found is not None:
+            self.recent[key] = (time.monotonic(), found)
+            self.recent.move_to_end(key)
+            while len(self.recent) > RECENT_PAGES:
+                self.recent.popitem(last=False)
+        return found
+
+    async def _recent_dashboard(self, scope: Scope) -> Dashboard | None:
+        kept = self.recent.get((scope.platform, scope.workspace, scope.channel))
+        if kept is not None and time.monotonic() - kept[0] < RECENT_SECONDS:
+            return kept[1]
+        return await self._dashboard(scope)
 
     def render(self, page: Dashboard, *, base: str, expires: datetime) -> str:
         return self.templates.get_template("dashboard.html").render(
@@ -132,7 +151,7 @@ class DashboardPages:
         name = request.match_info["name"]
         if not _CHART_NAME.match(name):
             raise web.HTTPNotFound()
-        found = await self._dashboard(scope)
+        found = await self._recent_dashboard(scope)
         chart = charts_by_name(found).get(name) if found is not None else None
         if chart is None:
             raise web.HTTPNotFound()

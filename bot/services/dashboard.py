@@ -9,8 +9,11 @@ renders this as HTML.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from bot import format as fmt
@@ -84,33 +87,40 @@ async def dashboard(*, uow: UnitOfWork, clock: Clock, analysis: AnalysisStoreFac
     objectives = {o.id: o for o in await repo.objectives(team.id, cycle.id)}
     confidences = await repo.kr_confidences(team.id)
     trends = confidence_trends(confidences)
+    krs = await repo.key_results(team.id, cycle_id=cycle.id)
+    ids = [kr.id for kr in krs if kr.id is not None]
+    # one read each for every KR of the page: 20 KRs are 3 queries, not 60
+    measurements, decisions, items = (
+        _by_kr(await repo.measurements_of(ids)), _by_kr(await repo.decisions_of(ids)),
+        _by_kr(await repo.kr_items_of(ids)))
+    members = await repo.members_by_ids(sorted({i.member_id for found in items.values()
+                                                for i in found}))
     panels = []
-    for kr in await repo.key_results(team.id, cycle_id=cycle.id):
+    for kr in krs:
         assert kr.id is not None
-        measurements = await repo.measurements(kr.id)
-        decisions = await repo.decisions(kr.id)
-        items = sorted(await repo.kr_items(kr.id), key=lambda i: i.week, reverse=True)
-        members = await repo.members_by_ids([i.member_id for i in items])
         objective = objectives.get(kr.objective_id)
         trend = trends.get(kr.id)
+        shown = sorted(items.get(kr.id, []), key=lambda i: i.week, reverse=True)
         panels.append(KrPanel(
             code=kr.code, metric=kr.metric, goal=fmt.kr_goal(kr),
             objective=f"{objective.code} {objective.initiative}" if objective else "",
             state=kr.state.value,
             progress=_progress(kr_progress(kr, expected, confidence=trend)),
             confidence=trend.long if trend else "none given yet",
-            chart=chart_of(kr_series(kr, cycle, measurements=measurements,
-                                     decisions=decisions, confidences=confidences,
-                                     today=today), title=f"{kr.code} over {cycle.name}"),
+            chart=chart_of(kr_series(kr, cycle, measurements=measurements.get(kr.id, []),
+                                     decisions=decisions.get(kr.id, []),
+                                     confidences=confidences, today=today),
+                           title=f"{kr.code} over {cycle.name}"),
             items=tuple(
                 f"{week_label(i.week)}: {fmt.quote(i.text)} — "
                 f"@{members[i.member_id].label if i.member_id in members else '?'} "
                 f"({i.tier.value})" + (" · late" if i.late else "")
-                for i in items),
+                for i in shown),
             measurements=tuple((f"{m.recorded_at:%d %b %Y}", fmt.number(m.value, kr.unit))
-                               for m in measurements),
+                               for m in measurements.get(kr.id, [])),
             decisions=tuple(f"{d.decided_at:%d %b %Y}: {d.kind.value}"
-                            + (f" — {d.reason}" if d.reason else "") for d in decisions),
+                            + (f" — {d.reason}" if d.reason else "")
+                            for d in decisions.get(kr.id, [])),
         ))
     review = drift = None
     if analysis is not None:
@@ -128,6 +138,21 @@ async def dashboard(*, uow: UnitOfWork, clock: Clock, analysis: AnalysisStoreFac
         period=f"{cycle.start:%d %b} – {cycle.end:%d %b %Y}", elapsed=expected,
         krs=tuple(panels), review=review, drift=drift, generated=now,
     )
+
+
+class _OfKr(Protocol):
+    @property
+    def kr_id(self) -> int: ...
+
+
+R = TypeVar("R", bound=_OfKr)
+
+
+def _by_kr(rows: Sequence[R]) -> dict[int, list[R]]:
+    found: dict[int, list[R]] = defaultdict(list)
+    for row in rows:
+        found[row.kr_id].append(row)
+    return found
 
 
 def _progress(part: object) -> Progress | Text:
