@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from adapters.dashboard.links import DashboardLinks, LinkRefused, derive_keys
-from tests.adapters.dashboard.conftest import A, B, SECRET, DashboardWorld
+from tests.adapters.dashboard.conftest import SECRET, A, B, DashboardWorld
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
