@@ -1,5 +1,5 @@
 """Two Slack teams (channels A and B of one workspace) with OKRs and a few weeks of
-history, served by the real dashboard routes on loopback."""
+history, served by the real dashboard routes on loopback, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -64,18 +64,18 @@ async def seed(bot: OkrBot, clock: ManualClock, place: Place, metrics: list[str]
 
 
 @pytest.fixture
-async def dashboard_world(sqlite_database: Database) -> AsyncIterator[DashboardWorld]:
+async def dashboard_world(database: Database) -> AsyncIterator[DashboardWorld]:
     clock = ManualClock(START)
-    loop = WeeklyLoop(uow=sqlite_database.uow, loop_store=loop_store_for, clock=clock,
+    loop = WeeklyLoop(uow=database.uow, loop_store=loop_store_for, clock=clock,
                       messenger=Silent())
-    bot = OkrBot(uow=sqlite_database.uow, clock=clock, messenger=Silent(), loop=loop,
+    bot = OkrBot(uow=database.uow, clock=clock, messenger=Silent(), loop=loop,
                  analysis=analysis_store_for)
     await seed(bot, clock, A, ["alpha signups", "alpha retention"])
     await seed(bot, clock, B, ["bravo secret revenue"])
     links = DashboardLinks(base_url="http://127.0.0.1", keys=derive_keys(SECRET),
                            clock=clock.now)
     app = web.Application()
-    DashboardPages(links=links, uow=sqlite_database.uow, clock=clock,
+    DashboardPages(links=links, uow=database.uow, clock=clock,
                    analysis=analysis_store_for).mount(app)
     client = TestClient(TestServer(app, host="127.0.0.1"))
     await client.start_server()
