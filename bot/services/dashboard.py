@@ -21,7 +21,7 @@ from bot.analysis.ports import AnalysisStoreFactory
 from bot.analysis.service import drift_message, review_message_for
 from bot.charts import chart_of, kr_series
 from bot.messages import Chart, DashboardLink, Message, Progress, Text, with_parts
-from bot.model import Channel, KrState, Workspace
+from bot.model import Channel, Workspace
 from bot.ports import Clock, UnitOfWork
 from bot.services.okrs import confidence_trends, kr_progress
 from bot.services.turn import UseCaseError
@@ -160,8 +160,4 @@ def _progress(part: object) -> Progress | Text:
     return part
 
 
-def active(panel: KrPanel) -> bool:
-    return panel.state == KrState.ACTIVE.value
-
-
-__all__ = ["Dashboard", "KrPanel", "active", "dashboard", "link_to", "with_dashboard_link"]
+__all__ = ["Dashboard", "KrPanel", "dashboard", "link_to", "with_dashboard_link"]

@@ -75,3 +75,13 @@ async def test_a_chart_that_cannot_be_uploaded_leaves_the_text(
     assert "weekly active teams" in json.dumps(body["blocks"])
     assert any("left out" in r.getMessage() for r in caplog.records)
     assert not world.fake.calls_to("files.completeUploadExternal")
+
+
+async def test_show_typed_in_the_dm_posts_the_chart_there(world: SlackWorld) -> None:
+    await team_with_a_kr(world)
+    response = await world.slack.event("message_im", text="show KR-1")
+    assert response.status == 200
+    posts = await eventually(lambda: [p for p in world.fake.accepted("chat.postMessage")
+                                      if images(p.get("blocks") or [])])
+    [image] = images(posts[0]["blocks"])
+    assert world.fake.files[image["slack_file"]["id"]].completed
