@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from adapters.dashboard.links import DashboardLinks, LinkRefused, derive_keys
-from tests.adapters.dashboard.conftest import SECRET, A, B, DashboardWorld
+from tests.adapters.dashboard.conftest import SECRET, A, B, DashboardWorld, say
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -94,3 +94,14 @@ def test_a_rotated_key_still_opens_links_signed_before() -> None:
     else:
         raise AssertionError("a link signed with a retired key opened")
     assert SECRET not in token
+
+
+async def test_what_people_typed_is_escaped_and_the_page_runs_no_script(
+    dashboard_world: DashboardWorld,
+) -> None:
+    await say(dashboard_world.bot, A, 'tag "<script>alert(1)</script> & <b>x</b>" KR-1')
+    response = await dashboard_world.client.get(dashboard_world.path(A))
+    html = await response.text()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;x&lt;/b&gt;" in html
+    assert "<script" not in html
+    assert "default-src 'none'" in response.headers["Content-Security-Policy"]
