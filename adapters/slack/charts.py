@@ -68,4 +68,20 @@ async def with_uploaded_charts(client: AsyncWebClient, message: Message, *,
     return replaced(message, uploaded)
 
 
-__all__ = ["UploadedChart", "image_block", "upload_chart", "with_uploaded_charts"]
+async def follow_with_charts(client: AsyncWebClient, respond: Any, message: Message, *,
+                             response_type: str) -> None:
+    """A slash command answered in its ack (text, at once): its charts follow through the
+    response_url, one message each, as soon as they are uploaded. Drawing and uploading
+    take longer than the ack may wait, and the answer must not wait for a picture."""
+    for part in (await with_uploaded_charts(client, message)).parts:
+        if isinstance(part, UploadedChart):
+            try:
+                await respond(text=part.title or "chart", blocks=[image_block(part)],
+                              response_type=response_type, replace_original=False)
+            except Exception as error:  # the text answer is out already
+                log.warning("chart %r not sent after the answer: %s", part.title,
+                            type(error).__name__)
+
+
+__all__ = ["UploadedChart", "follow_with_charts", "image_block", "upload_chart",
+           "with_uploaded_charts"]

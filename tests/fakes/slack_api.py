@@ -438,6 +438,7 @@ class FakeSlack:
     async def _response_url(self, request: web.Request) -> web.Response:
         body = await request.json()
         problems = check_message(body) if "blocks" in body or "text" in body else []
+        problems += self._images_unknown(body)
         if problems:
             return web.Response(status=400, text="invalid_blocks: " + "; ".join(problems))
         self.responses.append((request.match_info["name"], body))

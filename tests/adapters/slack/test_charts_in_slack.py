@@ -30,14 +30,20 @@ def images(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [b for b in blocks if b.get("type") == "image"]
 
 
-async def test_show_uploads_the_chart_and_answers_with_its_image_block(
+async def test_show_answers_in_the_ack_and_its_uploaded_chart_follows(
     world: SlackWorld,
 ) -> None:
     await team_with_a_kr(world)
     response, name = await world.slack.command("show KR-1")
     assert response.status == 200
-    [body] = await eventually(lambda: [b for n, b in world.fake.responses if n == name])
-    [image] = images(body["blocks"])
+    answer = await response.json()  # the text answer, in the ack: it waits for no picture
+    assert images(answer["blocks"]) == []
+    text = json.dumps(answer["blocks"], ensure_ascii=False)
+    assert "weekly active teams" in text and "█" in text  # the text chart, as always
+    [follow] = await eventually(lambda: [b for n, b in world.fake.response_url_posts
+                                         if n == name])
+    assert follow["response_type"] == "ephemeral" and follow["replace_original"] is False
+    [image] = images(follow["blocks"])
     file_id = image["slack_file"]["id"]
     uploaded = world.fake.files[file_id]
     assert uploaded.completed and uploaded.shared_to == ""  # private to the bot
@@ -50,8 +56,6 @@ async def test_show_uploads_the_chart_and_answers_with_its_image_block(
     assert "KR-1 weekly active teams: from 120 to 300" in image["alt_text"]
     assert "150" in image["alt_text"]  # the measurement recorded
     assert "KR-1" in image["title"]["text"]
-    text = json.dumps(body["blocks"], ensure_ascii=False)
-    assert "weekly active teams" in text and "█" in text  # the text chart is still there
 
 
 async def test_the_digest_posts_its_alignment_chart(world: SlackWorld) -> None:
@@ -68,11 +72,10 @@ async def test_a_chart_that_cannot_be_uploaded_leaves_the_text(
     await team_with_a_kr(world)
     world.fake.refuse("files.getUploadURLExternal", "", "ratelimited")
     with caplog.at_level(logging.WARNING, logger="adapters"):
-        response, name = await world.slack.command("show KR-1")
-    assert response.status == 200
-    [body] = await eventually(lambda: [b for n, b in world.fake.responses if n == name])
-    assert images(body["blocks"]) == []
-    assert "weekly active teams" in json.dumps(body["blocks"])
+        await world.slack.event("message_im", text="show KR-1")
+        posts = await eventually(lambda: world.fake.accepted("chat.postMessage"))
+    assert images(posts[-1]["blocks"]) == []
+    assert "weekly active teams" in json.dumps(posts[-1]["blocks"])
     assert any("left out" in r.getMessage() for r in caplog.records)
     assert not world.fake.calls_to("files.completeUploadExternal")
 
