@@ -125,6 +125,7 @@ async def run_serve(args: argparse.Namespace) -> int:
 
     from aiohttp import web
 
+    from adapters.charts.draw import warm_up
     from adapters.dashboard.web import mount_dashboard
     from adapters.routing import RoutingMessenger
     from adapters.scheduler import LoopScheduler
@@ -168,6 +169,7 @@ async def run_serve(args: argparse.Namespace) -> int:
     try:
         await runner.setup()
         await web.TCPSite(runner, host, args.port).start()
+        tasks.append(asyncio.create_task(asyncio.to_thread(warm_up)))  # the first chart's wait
         if args.socket_mode:
             from adapters.slack.app import run_socket_mode
 

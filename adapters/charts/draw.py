@@ -52,6 +52,14 @@ def figure_of(data: ChartData, *, scale: float = 1.0) -> Figure:
     return figure
 
 
+def warm_up() -> None:
+    """Import matplotlib and Pillow ahead of the first chart (seconds on a busy machine):
+    ``okrbot serve`` runs it in a thread once it listens."""
+    import matplotlib.backends.backend_agg  # noqa: F401
+    import matplotlib.figure  # noqa: F401
+    import PIL.Image  # noqa: F401
+
+
 def png_of(chart: Chart | ChartData, *, scale: float = 1.0) -> bytes:
     """The chart as a PNG (palette-quantized: charts are a few flat colours)."""
     from PIL import Image
@@ -169,4 +177,4 @@ def _draw_alignment(figure: Figure, series: AlignmentSeries) -> None:
                 label.set_visible(index % step == 0)
 
 
-__all__ = ["figure_of", "png_of"]
+__all__ = ["figure_of", "png_of", "warm_up"]

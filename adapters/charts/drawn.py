@@ -14,8 +14,9 @@ from bot.messages import Chart, Message
 
 log = logging.getLogger(__name__)
 
-#: Seconds one chart may take to be drawn (and, on Slack, uploaded).
-CHART_TIMEOUT = 4.0
+#: Seconds one chart may take to be drawn (and, on Slack, uploaded); the first one also
+#: imports matplotlib, which takes seconds on a busy machine.
+CHART_TIMEOUT = 10.0
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ async def test_show_answers_in_the_ack_and_its_uploaded_chart_follows(
     text = json.dumps(answer["blocks"], ensure_ascii=False)
     assert "weekly active teams" in text and "█" in text  # the text chart, as always
     [follow] = await eventually(lambda: [b for n, b in world.fake.response_url_posts
-                                         if n == name])
+                                         if n == name], timeout=30)
     assert follow["response_type"] == "ephemeral" and follow["replace_original"] is False
     [image] = images(follow["blocks"])
     file_id = image["slack_file"]["id"]
@@ -85,6 +85,6 @@ async def test_show_typed_in_the_dm_posts_the_chart_there(world: SlackWorld) -> 
     response = await world.slack.event("message_im", text="show KR-1")
     assert response.status == 200
     posts = await eventually(lambda: [p for p in world.fake.accepted("chat.postMessage")
-                                      if images(p.get("blocks") or [])])
+                                      if images(p.get("blocks") or [])], timeout=30)
     [image] = images(posts[0]["blocks"])
     assert world.fake.files[image["slack_file"]["id"]].completed
