@@ -165,8 +165,11 @@ def _draw_alignment(figure: Figure, series: AlignmentSeries) -> None:
             base = [b + v for b, v in zip(base, values, strict=True)]
         bottom.legend(loc="upper left", fontsize=10, frameon=False, ncol=6,
                       bbox_to_anchor=(0, -0.25))
+        if any(c is None for _code, counts in series.items_by_kr for c in counts):
+            bottom.set_title("items by KR where known (earlier weeks keep only their ratio)",
+                             loc="left", fontsize=10, color=INK)
         bottom.set_xticks(positions, labels)
-        figure.subplots_adjust(left=0.1, right=0.97, top=0.92, bottom=0.2, hspace=0.15)
+        figure.subplots_adjust(left=0.1, right=0.97, top=0.92, bottom=0.2, hspace=0.3)
     else:
         top.set_xticks(positions, labels)
         figure.subplots_adjust(left=0.1, right=0.97, top=0.9, bottom=0.12)
