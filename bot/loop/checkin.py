@@ -15,6 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.evidence import suggestions
+from bot.evidence.model import Suggestion
+from bot.evidence.ports import EvidenceStore
 from bot.loop import conversation as talk
 from bot.loop import form as forms
 from bot.loop import prompts
@@ -107,7 +110,8 @@ async def current(turn: Turn, week: Week) -> CurrentAnswer:
 # --- `checkin` -------------------------------------------------------------------------
 
 
-async def open_checkin(turn: Turn, *, store: LoopStore) -> Reply:
+async def open_checkin(turn: Turn, *, store: LoopStore,
+                       evidence: EvidenceStore | None = None) -> Reply:
     """The `checkin` command: the form where the platform has forms (the reply's message
     carries it as its one part; the adapter opens it), else the first question."""
     channel = turn.team("checkin")
@@ -115,28 +119,41 @@ async def open_checkin(turn: Turn, *, store: LoopStore) -> Reply:
     if not week.editable:
         raise UseCaseError(_closed_problem(week), command="checkin")
     if prompts.has_forms(turn.actor.platform):
-        return Reply(message(await _form(turn, week)))
-    return Reply(message(Text(await start_conversation(turn, week, store=store))))
+        return Reply(message(await _form(turn, week, evidence)))
+    return Reply(message(Text(await start_conversation(turn, week, store=store,
+                                                       evidence=evidence))))
 
 
-async def _form(turn: Turn, week: Week) -> Form:
+async def _suggested(turn: Turn, week: Week, answer: Answer, evidence: EvidenceStore | None,
+                     *, limit: int) -> tuple[Suggestion, ...]:
+    assert week.channel.id is not None and turn.member.id is not None
+    return await suggestions.waiting(evidence, channel_id=week.channel.id,
+                                     member_id=turn.member.id, week=week.week, answer=answer,
+                                     limit=limit)
+
+
+async def _form(turn: Turn, week: Week, evidence: EvidenceStore | None = None) -> Form:
+    saved = await current(turn, week)
     return forms.build_form(
         channel_name=week.channel.name or week.channel.external_id,
         state_channel=week.channel.external_id,
         week=week.week,
-        current=await current(turn, week),
+        current=saved,
         choices=await choices_for(turn, week.channel),
         closes=prompts.closes_text(week.schedule, week.week),
+        suggested=await _suggested(turn, week, saved.answer, evidence,
+                                   limit=suggestions.MAX_IN_FORM),
     )
 
 
-async def form_for(turn: Turn, *, week_key: str | None) -> Form:
+async def form_for(turn: Turn, *, week_key: str | None,
+                   evidence: EvidenceStore | None = None) -> Form:
     """The form of the member's check-in (of ``week_key`` when a prompt's button names it)."""
     channel = turn.team("checkin")
     week = await week_of(turn, channel, week_key)
     if not week.editable:
         raise UseCaseError(_closed_problem(week))
-    return await _form(turn, week)
+    return await _form(turn, week, evidence)
 
 
 # --- the form submitted ------------------------------------------------------------------
@@ -149,6 +166,7 @@ async def submit_form(
     state: forms.FormState,
     values: Mapping[str, FormValue],
     delivery_id: str | None = None,
+    evidence: EvidenceStore | None = None,
 ) -> Reply | FormErrors:
     channel = turn.team("checkin")
     if delivery_id and not await store.first_delivery(
@@ -163,7 +181,12 @@ async def submit_form(
     parsed = forms.parse_form(values, choices=choices)
     if isinstance(parsed, FormErrors):
         return parsed
-    return await _store(turn, week, parsed, replaces=state.shown)
+    reply = await _store(turn, week, parsed, replaces=state.shown)
+    # a suggested row left filled in is kept (as the member wrote it); one cleared, dropped
+    kept = [sid for row, sid in state.suggested if forms.row_text(values, row)]
+    await suggestions.settle(evidence, member_id=turn.member.id or 0, kept=kept,
+                             dropped=[sid for _, sid in state.suggested if sid not in kept])
+    return reply
 
 
 async def _store(
@@ -202,7 +225,8 @@ async def _store(
 # --- the conversation ---------------------------------------------------------------------
 
 
-async def start_conversation(turn: Turn, week: Week, *, store: LoopStore) -> str:
+async def start_conversation(turn: Turn, week: Week, *, store: LoopStore,
+                             evidence: EvidenceStore | None = None) -> str:
     """Start (or resume, if a draft of this week was paused) the member's dialogue."""
     assert week.channel.id is not None and turn.member.id is not None
     choices = await choices_for(turn, week.channel)
@@ -211,7 +235,11 @@ async def start_conversation(turn: Turn, week: Week, *, store: LoopStore) -> str
         dialogue = talk.Dialogue.load(draft.state)
         resumed = "Carrying on where you left off.\n"
     else:
-        dialogue, _ = talk.start(current=(await current(turn, week)).answer, choices=choices)
+        saved = (await current(turn, week)).answer
+        waiting = await _suggested(turn, week, saved, evidence,
+                                   limit=suggestions.MAX_IN_CONVERSATION)
+        dialogue, _ = talk.start(current=saved, choices=choices, suggested=tuple(
+            (s.id, s.text) for s in waiting if s.id is not None))
         resumed = ""
     await store.save_conversation(
         Conversation(
@@ -252,6 +280,7 @@ async def answer_line(
     conversation: Conversation,
     text: str,
     delivery_id: str | None = None,
+    evidence: EvidenceStore | None = None,
 ) -> Reply:
     """One line of the member's answer, in their active dialogue."""
     if delivery_id and not await store.first_delivery(
@@ -273,7 +302,10 @@ async def answer_line(
         await store.end_conversation(conversation.workspace_id, conversation.member_id)
         if not week.editable:  # an edit begun before the close, finished after it
             return text_reply(_closed_problem(week) + " Nothing was changed.", error=True)
-        return await _store(turn, week, move.dialogue.answer())
+        reply = await _store(turn, week, move.dialogue.answer())
+        await suggestions.settle(evidence, member_id=turn.member.id or 0,
+                                 kept=move.dialogue.kept, dropped=move.dialogue.dropped)
+        return reply
     conversation.state = move.dialogue.dump()
     conversation.active = not move.paused
     conversation.updated_at = turn.now
