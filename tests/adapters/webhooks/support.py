@@ -8,13 +8,22 @@ import hmac
 import io
 import json
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from aiohttp import ClientResponse
-from aiohttp.test_utils import TestClient
+import sqlalchemy as sa
+from aiohttp import ClientResponse, web
+from aiohttp.test_utils import TestClient, TestServer
 
-from bot.evidence.connecting import url_token
+from adapters.webhooks import mount_webhooks
+from bot.evidence.connecting import url_token, webhook_path
+from bot.evidence.model import Source
+from bot.ports import Clock
+from storage.database import Database
+from storage.evidence_store import connections, evidence_stores
+from storage.secrets import SecretBox
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "webhooks"
 
@@ -93,5 +102,32 @@ def changed(body: bytes, **fields: Any) -> bytes:
     return json.dumps(data).encode()
 
 
-__all__ = ["FIXTURES", "Platforms", "changed", "connection_in", "hub_signature", "jira_token",
-           "payload"]
+
+
+@asynccontextmanager
+async def webhook_server(database: Database, clock: Clock) -> AsyncIterator[Platforms]:
+    """Our webhook routes on a server of their own over ``database`` (a test whose platform
+    server is running already adds them beside it)."""
+    app = web.Application()
+    mount_webhooks(app, uow=database.uow, stores=evidence_stores(SecretBox()), clock=clock)
+    client = TestClient(TestServer(app, host="127.0.0.1"))
+    await client.start_server()
+    try:
+        yield Platforms(client)
+    finally:
+        await client.close()
+
+
+async def connected(database: Database, source: Source) -> tuple[str, str]:
+    """The webhook path and secret of the one connection to ``source`` (as `connect` made)."""
+    async with database.uow() as uow:
+        rows = (await uow.session.execute(sa.select(connections.c.key).where(
+            connections.c.source == source.value))).all()
+        assert len(rows) == 1, rows
+        found = await evidence_stores(SecretBox())(uow).connection_by_key(source, rows[0][0])
+    assert found is not None
+    return webhook_path(source, found.key), found.secret
+
+
+__all__ = ["FIXTURES", "Platforms", "changed", "connected", "connection_in", "hub_signature",
+           "jira_token", "payload", "webhook_server"]
