@@ -18,6 +18,10 @@ from bot.model import find_reference
 
 #: Suggestions a form shows at once (each is a row of four inputs; the rest wait their turn).
 MAX_IN_FORM = 5
+#: Saved items and suggestions together in one form: past this a suggestion waits for a
+#: later form, so a busy week's form keeps within Slack's 100 blocks and Teams' 40 KB
+#: (12 rows of four inputs, the blockers, and confidence and values for the KRs asked).
+FORM_ROWS = 12
 #: Suggestions the conversation lists at once.
 MAX_IN_CONVERSATION = 10
 
@@ -28,10 +32,15 @@ def _already_there(suggestion: Suggestion, answer: Answer) -> bool:
                for item in answer.items)
 
 
+def room_in_form(saved_items: int) -> int:
+    """How many suggestions a form with ``saved_items`` rows of saved items shows."""
+    return max(0, min(MAX_IN_FORM, FORM_ROWS - saved_items))
+
+
 async def waiting(store: EvidenceStore | None, *, channel_id: int, member_id: int, week: str,
                   answer: Answer, limit: int) -> tuple[Suggestion, ...]:
     """The member's suggestions to show in their check-in of ``week`` (none without a store)."""
-    if store is None:
+    if store is None or limit <= 0:
         return ()
     found = await store.pending(channel_id, member_id, up_to_week=week, limit=limit + 50)
     return tuple(s for s in found if not _already_there(s, answer))[:limit]
@@ -48,4 +57,5 @@ async def settle(store: EvidenceStore | None, *, member_id: int, kept: Collectio
         await store.decide(dropped, member_id=member_id, state=SuggestionState.DROPPED)
 
 
-__all__ = ["MAX_IN_CONVERSATION", "MAX_IN_FORM", "settle", "waiting"]
+__all__ = ["FORM_ROWS", "MAX_IN_CONVERSATION", "MAX_IN_FORM", "room_in_form", "settle",
+           "waiting"]

@@ -142,7 +142,7 @@ async def _form(turn: Turn, week: Week, evidence: EvidenceStore | None = None) -
         choices=await choices_for(turn, week.channel),
         closes=prompts.closes_text(week.schedule, week.week),
         suggested=await _suggested(turn, week, saved.answer, evidence,
-                                   limit=suggestions.MAX_IN_FORM),
+                                   limit=suggestions.room_in_form(len(saved.answer.items))),
     )
 
 
