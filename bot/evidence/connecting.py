@@ -67,7 +67,9 @@ async def connect(cmd: rq.Connect, turn: Turn, *, stores: EvidenceStoreFactory,
     if made:
         connection = await store.save_connection(Connection(
             workspace_id=channel.workspace_id, channel_id=channel.id, source=source,
-            key=secrets.token_urlsafe(18), secret=secrets.token_urlsafe(32),
+            # hex: no character that Slack's or Teams' markdown would turn into
+            # formatting (``_x_`` is italics), so what is copied is what was made
+            key=secrets.token_hex(16), secret=secrets.token_hex(32),
             created_at=turn.now,
         ))
     assert connection is not None

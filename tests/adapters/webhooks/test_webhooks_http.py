@@ -5,6 +5,7 @@ nothing; a redelivery stores nothing new; what is not finished work is ignored (
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -70,6 +71,9 @@ async def test_connect_prints_the_url_and_secret_and_shows_the_same_again(
 ) -> None:
     await set_up(world)
     path, secret = await connect(world, "github")
+    # hex only: nothing Slack's or Teams' markdown would format (``_x_`` is italics there)
+    assert re.fullmatch(r"[0-9a-f]{64}", secret) and re.fullmatch(r"/webhooks/github/[0-9a-f]{32}",
+                                                                  path)
     shown = (await world.say("carol", "connect github")).text
     assert f"{PUBLIC_URL}{path}" in shown and secret in shown
     assert "Pull requests" in shown and "application/json" in shown
