@@ -26,6 +26,7 @@ async def answered(world: SlackWorld, text: str, *, user: str = "U0ALICE") -> st
 async def merged_pull_request_for_bob(world: SlackWorld) -> None:
     await set_up_team(world)
     shown = await answered(world, "connect github")  # alice is a workspace admin
+    assert '"response_type": "ephemeral"' in shown  # the secret: to the owner only
     path, secret = await connected(world.database, Source.GITHUB)
     assert secret in shown and path in shown
     assert "link confirm" in await answered(world, "link github alice-dev", user="U0BOB")
