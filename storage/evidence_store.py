@@ -200,13 +200,13 @@ class SqlEvidenceStore:
         ).order_by(s.received_at, s.id).limit(limit))).all()
         return [_suggestion(row) for row in rows]
 
-    async def decide(self, ids: Collection[int], *, member_id: int,
+    async def decide(self, ids: Collection[int], *, channel_id: int, member_id: int,
                      state: SuggestionState) -> int:
         if not ids:
             return 0
         s = suggestions.c
         result = await self._execute(suggestions.update().where(
-            s.id.in_(list(ids)), s.member_id == member_id,
+            s.id.in_(list(ids)), s.channel_id == channel_id, s.member_id == member_id,
             s.state == SuggestionState.PENDING.value,
         ).values(state=state.value))
         return int(result.rowcount)

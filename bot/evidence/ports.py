@@ -40,9 +40,10 @@ class EvidenceStore(Protocol):
         and before, oldest first."""
         ...
 
-    async def decide(self, ids: Collection[int], *, member_id: int,
+    async def decide(self, ids: Collection[int], *, channel_id: int, member_id: int,
                      state: SuggestionState) -> int:
-        """Mark the member's own pending suggestions among ``ids`` kept or dropped."""
+        """Mark the member's own pending suggestions of the channel among ``ids`` kept or
+        dropped (ids a form carried back are not trusted further than that)."""
         ...
 
     async def unattached(self, workspace_id: int, source: Source, account: str) -> list[Suggestion]:

@@ -46,15 +46,17 @@ async def waiting(store: EvidenceStore | None, *, channel_id: int, member_id: in
     return tuple(s for s in found if not _already_there(s, answer))[:limit]
 
 
-async def settle(store: EvidenceStore | None, *, member_id: int, kept: Collection[int],
-                 dropped: Collection[int]) -> None:
+async def settle(store: EvidenceStore | None, *, channel_id: int, member_id: int,
+                 kept: Collection[int], dropped: Collection[int]) -> None:
     """The member's word: kept ones are items of the check-in now, dropped ones go away."""
     if store is None:
         return
     if kept:
-        await store.decide(kept, member_id=member_id, state=SuggestionState.KEPT)
+        await store.decide(kept, channel_id=channel_id, member_id=member_id,
+                           state=SuggestionState.KEPT)
     if dropped:
-        await store.decide(dropped, member_id=member_id, state=SuggestionState.DROPPED)
+        await store.decide(dropped, channel_id=channel_id, member_id=member_id,
+                           state=SuggestionState.DROPPED)
 
 
 __all__ = ["FORM_ROWS", "MAX_IN_CONVERSATION", "MAX_IN_FORM", "room_in_form", "settle",

@@ -184,7 +184,8 @@ async def submit_form(
     reply = await _store(turn, week, parsed, replaces=state.shown)
     # a suggested row left filled in is kept (as the member wrote it); one cleared, dropped
     kept = [sid for row, sid in state.suggested if forms.row_text(values, row)]
-    await suggestions.settle(evidence, member_id=turn.member.id or 0, kept=kept,
+    await suggestions.settle(evidence, channel_id=channel.id or 0, member_id=turn.member.id or 0,
+                             kept=kept,
                              dropped=[sid for _, sid in state.suggested if sid not in kept])
     return reply
 
@@ -303,8 +304,9 @@ async def answer_line(
         if not week.editable:  # an edit begun before the close, finished after it
             return text_reply(_closed_problem(week) + " Nothing was changed.", error=True)
         reply = await _store(turn, week, move.dialogue.answer())
-        await suggestions.settle(evidence, member_id=turn.member.id or 0,
-                                 kept=move.dialogue.kept, dropped=move.dialogue.dropped)
+        await suggestions.settle(evidence, channel_id=channel.id or 0,
+                                 member_id=turn.member.id or 0, kept=move.dialogue.kept,
+                                 dropped=move.dialogue.dropped)
         return reply
     conversation.state = move.dialogue.dump()
     conversation.active = not move.paused

@@ -86,11 +86,13 @@ async def test_pending_suggestions_are_the_members_own_up_to_the_week(database: 
         both = await store.pending(channel, alice, up_to_week="2027-W02", limit=10)
         assert [s.delivery_id for s in both] == ["a", "b"]
         # bob cannot decide alice's; alice drops one and keeps the other
-        assert await store.decide([both[0].id or 0], member_id=bob,
+        assert await store.decide([both[0].id or 0], channel_id=channel, member_id=bob,
                                   state=SuggestionState.DROPPED) == 0
-        assert await store.decide([both[0].id or 0], member_id=alice,
+        assert await store.decide([both[0].id or 0], channel_id=channel, member_id=alice,
                                   state=SuggestionState.DROPPED) == 1
-        assert await store.decide([both[1].id or 0], member_id=alice,
+        assert await store.decide([both[1].id or 0], channel_id=channel + 1, member_id=alice,
+                                  state=SuggestionState.KEPT) == 0  # not this channel's
+        assert await store.decide([both[1].id or 0], channel_id=channel, member_id=alice,
                                   state=SuggestionState.KEPT) == 1
         assert await store.pending(channel, alice, up_to_week="2027-W02", limit=10) == []
 
