@@ -29,6 +29,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_analysis.py --channels 200 --repeat 2 --cycle-weeks 13
 	$(BIN)/python bench/bench_analysis.py --channels 200 --repeat 2 --cycle-weeks 52
 	$(BIN)/python bench/bench_webhooks.py --count 200
+	$(BIN)/python bench/bench_dashboard.py --repeat 30
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot adapters storage tests bench

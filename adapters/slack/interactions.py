@@ -18,8 +18,8 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import inbound
-from adapters.slack.render import message_payloads, mrkdwn
+from adapters.slack import checkin_modal, inbound
+from adapters.slack.render import DASHBOARD_ACTION, message_payloads, mrkdwn
 from adapters.slack.runtime import SlackRuntime
 from adapters.slack.shortcut import TAG_FORM_ID
 from adapters.slack.views import ModalContext, error_response, modal_view
@@ -41,6 +41,8 @@ def register(app: AsyncApp, runtime: SlackRuntime) -> None:
     ) -> None:
         await ack()
         pressed = inbound.pressed_action((body.get("actions") or [{}])[0])
+        if pressed.action_id == DASHBOARD_ACTION:
+            return  # a link button: Slack opened the dashboard; nothing to answer
         try:
             actor = await runtime.actor(client, body)
             place = await _place_of(runtime, client, body, actor)
@@ -59,6 +61,10 @@ def register(app: AsyncApp, runtime: SlackRuntime) -> None:
         try:
             actor = await runtime.actor(client, body)
             context = ModalContext.decode(str(view.get("private_metadata", "")))
+            if context is not None and context.page is not None:
+                await checkin_modal.submit_page(
+                    runtime, ack, client, view=view, actor=actor, context=context)
+                return
             place = context.place if context else await runtime.dm_place(client, actor)
             values = inbound.form_values(view)
             result = await runtime.bot.handle_form(

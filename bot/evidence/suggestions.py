@@ -26,7 +26,8 @@ FORM_ROWS = 12
 MAX_IN_CONVERSATION = 10
 
 
-def _already_there(suggestion: Suggestion, answer: Answer) -> bool:
+def already_there(suggestion: Suggestion, answer: Answer) -> bool:
+    """Whether the suggestion's work is an item of ``answer`` (same text or reference)."""
     return any(same_item(item.text, suggestion.text)
                or find_reference(item.text) == suggestion.reference
                for item in answer.items)
@@ -43,7 +44,7 @@ async def waiting(store: EvidenceStore | None, *, channel_id: int, member_id: in
     if store is None or limit <= 0:
         return ()
     found = await store.pending(channel_id, member_id, up_to_week=week, limit=limit + 50)
-    return tuple(s for s in found if not _already_there(s, answer))[:limit]
+    return tuple(s for s in found if not already_there(s, answer))[:limit]
 
 
 async def settle(store: EvidenceStore | None, *, channel_id: int, member_id: int,
@@ -59,5 +60,5 @@ async def settle(store: EvidenceStore | None, *, channel_id: int, member_id: int
                            state=SuggestionState.DROPPED)
 
 
-__all__ = ["FORM_ROWS", "MAX_IN_CONVERSATION", "MAX_IN_FORM", "room_in_form", "settle",
-           "waiting"]
+__all__ = ["FORM_ROWS", "MAX_IN_CONVERSATION", "MAX_IN_FORM", "already_there", "room_in_form",
+           "settle", "waiting"]

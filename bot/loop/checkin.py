@@ -182,12 +182,33 @@ async def submit_form(
     if isinstance(parsed, FormErrors):
         return parsed
     reply = await _store(turn, week, parsed, replaces=state.shown)
-    # a suggested row left filled in is kept (as the member wrote it); one cleared, dropped
-    kept = [sid for row, sid in state.suggested if forms.row_text(values, row)]
-    await suggestions.settle(evidence, channel_id=channel.id or 0, member_id=turn.member.id or 0,
-                             kept=kept,
-                             dropped=[sid for _, sid in state.suggested if sid not in kept])
+    if state.suggested and evidence is not None:
+        await _settle_rows(turn, week, evidence, state, values)
     return reply
+
+
+async def _settle_rows(turn: Turn, week: Week, evidence: EvidenceStore,
+                       state: forms.FormState, values: Mapping[str, FormValue]) -> None:
+    """A suggested row submitted filled in is kept (as the member wrote it), one submitted
+    cleared is dropped; one the submission did not carry (a page of a long Slack check-in
+    that did not show it, which renames the rows it did) is kept if its work is now an item
+    of the check-in, else it stays waiting — never dropped unseen."""
+    assert week.channel.id is not None
+    stored = (await current(turn, await week_of(turn, week.channel, week.week))).answer
+    shown = {sid: s for s in await evidence.pending(
+        week.channel.id, turn.member.id or 0, up_to_week=week.week, limit=500)
+        if (sid := s.id) is not None}
+    kept, dropped = [], []
+    for row, sid in state.suggested:
+        found = shown.get(sid)
+        if found is None:
+            continue
+        if forms.row_text(values, row) or suggestions.already_there(found, stored):
+            kept.append(sid)
+        elif f"item_{row}" in values:
+            dropped.append(sid)
+    await suggestions.settle(evidence, channel_id=week.channel.id,
+                             member_id=turn.member.id or 0, kept=kept, dropped=dropped)
 
 
 async def _store(

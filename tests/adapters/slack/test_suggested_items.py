@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from adapters.slack.views import ModalContext
+from bot.context import Actor
 from bot.evidence.model import Source
 from tests.adapters.slack.conftest import SlackWorld
 from tests.adapters.slack.support import eventually
@@ -70,3 +72,22 @@ async def test_a_cleared_suggestion_is_dropped_and_not_suggested_again(world: Sl
     assert await items(world) == [("fixed the invoice pdf", "", "")]
     again = inputs(await checkin_via_command(world))
     assert PR not in json.dumps(again)
+
+
+async def test_a_submission_that_did_not_carry_the_suggested_row_leaves_it_waiting(
+    world: SlackWorld,
+) -> None:
+    """A page of a long check-in submits the form without the rows it did not show: such a
+    suggestion is never dropped unseen (nor kept): it is in the next form again."""
+    await merged_pull_request_for_bob(world)
+    view = await checkin_via_command(world)
+    context = ModalContext.decode(view["private_metadata"])
+    assert context is not None
+    actor = Actor(platform="slack", workspace=world.fake.team_id, user="U0BOB")
+    result = await world.bot.handle_form(
+        actor=actor, place=context.place, form_id="checkin", state=context.state,
+        values={"item_2": "Fixed the invoice PDF", "blockers": ""})
+    assert not getattr(result, "error", False), result
+    assert await items(world) == [("fixed the invoice pdf", "", "")]
+    again = inputs(await checkin_via_command(world))
+    assert PR in json.dumps(again)  # still suggested
