@@ -96,6 +96,7 @@ class SlackMessenger:
                     }
                 await self.pacer.wait(workspace=address.workspace, channel=channel)
                 await client.chat_postMessage(channel=channel, unfurl_links=False, **payload)
+                self.pacer.sent(workspace=address.workspace, channel=channel)
         except NotInstalled as error:
             raise Undeliverable(f"Slack app not installed in workspace {error}") from error
         except SlackApiError as error:
