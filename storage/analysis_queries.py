@@ -88,16 +88,19 @@ async def load_channel_weeks(
 
 async def stream_channel_weeks(
     db: Executor, targets: Sequence[WeekTarget], *, chunk: int = CHUNK,
+    skip_snapshots: bool = False,
 ) -> AsyncIterator[ChannelWeek]:
     """Like :func:`load_channel_weeks`, a group of at most ``chunk`` channels at a time
     (channels with the same weeks to read, in no promised order): memory stays bounded
-    however many channels are analysed."""
+    however many channels are analysed. ``skip_snapshots``: the weeks with a snapshot are
+    left out of the weekly counts, for a caller that lays the snapshots' own totals over
+    them (:mod:`storage.analysis_snapshots`)."""
     as_of = {(t.channel.id, t.week): t.as_of for t in targets}
     plans = [plan(t.channel, t.cycle, t.week, whole_cycle=False) for t in targets]
     dialect = _dialect(db)
     # Weekly counts span whole cycles: one statement per cycle range for every channel
     # (a few numbers per channel-week) instead of one per group (each reading the items).
-    counts = await _week_counts(db, plans, dialect)
+    counts = await _week_counts(db, plans, dialect, skip_snapshots=skip_snapshots)
     for group in groups(plans, size=chunk, dialect=dialect):
         loaded = await _load(db, group, details=True, counts=counts)
         for p in group.plans:
@@ -153,14 +156,19 @@ async def _rows(db: Executor, statement: Any) -> Sequence[Any]:
 Counts = dict[int, list[tuple[str, int, int]]]
 
 
-async def _week_counts(db: Executor, plans: Sequence[Plan], dialect: str) -> Counts:
+async def _week_counts(
+    db: Executor, plans: Sequence[Plan], dialect: str, *, skip_snapshots: bool = False,
+) -> Counts:
     by_range: dict[tuple[str, str], list[Plan]] = {}
     for p in plans:
         by_range.setdefault((p.span.first_week, p.last), []).append(p)
     counts: Counts = defaultdict(list)
     for same in by_range.values():
-        rows = await _rows(db, week_counts_statement(Group(tuple(same), dialect)))
-        for channel_id, week, shipped, checkins in sorted(rows):
+        statement = week_counts_statement(Group(tuple(same), dialect),
+                                          skip_snapshots=skip_snapshots)
+        rows = await _rows(db, statement)
+        # (sorted as plain tuples: comparing SQLAlchemy rows costs a Python call each)
+        for channel_id, week, shipped, checkins in sorted(map(tuple, rows)):
             if shipped or checkins:
                 counts[channel_id].append((week, int(shipped or 0), int(checkins)))
     return counts
