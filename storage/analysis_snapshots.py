@@ -35,7 +35,7 @@ class ClosedWeeks:
     totals: dict[str, WeekTotals] = field(default_factory=dict)
 
 
-def _where(wanted: dict[int, frozenset[str]]) -> tuple[object, ...]:
+def _where(wanted: dict[int, frozenset[str]]) -> tuple[sa.ColumnElement[bool], ...]:
     weeks = sorted(set().union(*wanted.values()))
     return (snapshots.c.channel_id.in_(sorted(wanted)), snapshots.c.week.in_(weeks))
 
