@@ -21,22 +21,24 @@ from tests.adapters.slack.test_commands import answer_text
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
 
 
+def socket_bot(fake_slack: FakeSlack, database: Database, **env: str
+               ) -> tuple[OkrBot, SlackSettings]:
+    """The core and Slack's settings for Socket Mode against the fake (no signing secret:
+    Socket Mode needs none)."""
+    settings = SlackSettings.from_env({
+        "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": "xapp-1-socket",
+        "SLACK_API_URL": fake_slack.api_url, **env,
+    })
+    assert settings is not None
+    clock = ManualClock(START)
+    messenger = build_messenger(database=database, settings=settings, clock=clock, limits=QUICK)
+    return OkrBot(uow=database.uow, clock=clock, messenger=messenger), settings
+
+
 async def test_commands_and_events_work_over_socket_mode(
     fake_slack: FakeSlack, sqlite_database: Database
 ) -> None:
-    settings = SlackSettings.from_env(
-        {
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_APP_TOKEN": "xapp-1-socket",
-            "SLACK_API_URL": fake_slack.api_url,
-        }
-    )  # no signing secret: Socket Mode needs none
-    assert settings is not None
-    clock = ManualClock(START)
-    messenger = build_messenger(
-        database=sqlite_database, settings=settings, clock=clock, limits=QUICK
-    )
-    bot = OkrBot(uow=sqlite_database.uow, clock=clock, messenger=messenger)
+    bot, settings = socket_bot(fake_slack, sqlite_database)
     running = asyncio.create_task(
         run_socket_mode(bot=bot, database=sqlite_database, settings=settings)
     )
@@ -85,20 +87,8 @@ async def test_commands_and_events_work_over_socket_mode(
 async def test_malformed_envelopes_are_acked_and_run_nothing(
     fake_slack: FakeSlack, sqlite_database: Database
 ) -> None:
-    settings = SlackSettings.from_env(
-        {
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_APP_TOKEN": "xapp-1-socket",
-            "SLACK_API_URL": fake_slack.api_url,
-            "OKRBOT_ALLOWED_TEAMS": fake_slack.team_id,
-        }
-    )
-    assert settings is not None
-    clock = ManualClock(START)
-    messenger = build_messenger(
-        database=sqlite_database, settings=settings, clock=clock, limits=QUICK
-    )
-    bot = OkrBot(uow=sqlite_database.uow, clock=clock, messenger=messenger)
+    bot, settings = socket_bot(fake_slack, sqlite_database,
+                               OKRBOT_ALLOWED_TEAMS=fake_slack.team_id)
     running = asyncio.create_task(
         run_socket_mode(bot=bot, database=sqlite_database, settings=settings)
     )
@@ -138,16 +128,7 @@ async def test_past_the_bound_an_envelope_is_told_busy_in_its_ack(
     held by a command still working, a command, a button and a modal submission are each
     answered busy at once (ack body, busy note, errors on the modal), counted in
     /metrics, and none of them reaches the core."""
-    settings = SlackSettings.from_env({
-        "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": "xapp-1-socket",
-        "SLACK_API_URL": fake_slack.api_url,
-    })
-    assert settings is not None
-    clock = ManualClock(START)
-    messenger = build_messenger(
-        database=sqlite_database, settings=settings, clock=clock, limits=QUICK
-    )
-    bot = OkrBot(uow=sqlite_database.uow, clock=clock, messenger=messenger)
+    bot, settings = socket_bot(fake_slack, sqlite_database)
     entered, released = [], asyncio.Event()
     real = bot.handle_command
 
