@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -174,6 +174,27 @@ async def _week_counts(
     return counts
 
 
+def measured_weeks(
+    rows: Iterable[Sequence[Any]],
+) -> Iterator[tuple[int, str, float, int, float | None, bool]]:
+    """Per KR and week with a measurement (``rows``: kr_id, week, value, per KR in time
+    order): the week's last value, the last value of the KR's previous such week (None:
+    the baseline holds), how many were recorded, and whether it is the KR's newest week."""
+    ends: list[tuple[int, str, float, int]] = []  # the last of each KR's week, and a count
+    for kr_id, week, value in rows:
+        last = ends[-1] if ends else None
+        if last is not None and last[0] == kr_id and last[1] == week:
+            ends[-1] = (kr_id, week, value, last[3] + 1)
+        else:
+            ends.append((kr_id, week, value, 1))
+    for n, (kr_id, week, value, count) in enumerate(ends):
+        previous = ends[n - 1] if n else None
+        following = ends[n + 1] if n + 1 < len(ends) else None
+        yield (kr_id, week, value, count,
+               previous[2] if previous is not None and previous[0] == kr_id else None,
+               following is None or following[0] != kr_id)
+
+
 async def _load(
     db: Executor, group: Group, *, details: bool, counts: Counts | None = None,
 ) -> _Loaded:
@@ -206,7 +227,8 @@ async def _load(
     # (Rows are unpacked by position: a few hundred thousand per run.)
     current: dict[int, float] = {}
     cells: dict[tuple[int, str], dict[str, Any]] = defaultdict(dict)
-    for kr_id, week, value, n, previous, newest in await _rows(db, measurement_statement(group)):
+    measured = measured_weeks(await _rows(db, measurement_statement(group)))
+    for kr_id, week, value, n, previous, newest in measured:
         if newest == 1:
             current[kr_id] = value
         if week >= group.kr_first:

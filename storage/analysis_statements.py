@@ -118,9 +118,10 @@ def kr_statement(group: Group) -> Any:
 
 
 def measurement_statement(group: Group) -> Any:
-    """Per KR and week with a measurement: the week's last value, the last value of an
-    earlier week of the cycle (None: the baseline holds), how many were recorded, and
-    whether it is the KR's newest such week."""
+    """The measurements :func:`storage.analysis_queries.measured_weeks` reads, each with
+    its week (:data:`BEFORE_WINDOW` for the one before the weeks looked at closely), per KR
+    in time order. (The per-week figures were window functions here; SQLite evaluated
+    the weeks' CASE once per use of the week in them, five times the cost of the rows.)"""
     # The measurements of the weeks looked at closely, and before them only each KR's
     # last one (its value when they began): a year-long cycle costs no more than a quarter.
     week = week_of_moment(group, MEASUREMENT.c.recorded_at, KEY_RESULT.c.channel_id,
@@ -140,69 +141,45 @@ def measurement_statement(group: Group) -> Any:
                MEASUREMENT.c.recorded_at < latest)
     )
     if group.kr_first > group.cycle_first:
-        last_before = (
-            sa.select(MEASUREMENT.c.kr_id, sa.func.max(MEASUREMENT.c.recorded_at).label("at"))
-            .select_from(measured)
-            .where(*of_group,
-                   MEASUREMENT.c.recorded_at >= week_start_in(group, KEY_RESULT.c.channel_id,
-                                                              group.cycle_first),
-                   MEASUREMENT.c.recorded_at < week_start_in(group, KEY_RESULT.c.channel_id,
-                                                             group.kr_first))
-            .group_by(MEASUREMENT.c.kr_id)
-            .subquery("last_before")
-        )
+        # Each KR's last measurement of the cycle before those weeks (all of them if
+        # several share its moment: the last by id counts): one index probe per KR
+        # (ix_measurement_kr_id_recorded_at, newest first) instead of reading a year of
+        # measurements to find each one's newest.
         earlier = MEASUREMENT.alias("earlier")
+        latest = (
+            sa.select(earlier.c.recorded_at)
+            .where(earlier.c.kr_id == KEY_RESULT.c.id,
+                   earlier.c.recorded_at >= week_start_in(group, KEY_RESULT.c.channel_id,
+                                                          group.cycle_first),
+                   earlier.c.recorded_at < week_start_in(group, KEY_RESULT.c.channel_id,
+                                                         group.kr_first))
+            .order_by(earlier.c.recorded_at.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        # (the KRs and their moments first, materialized: joined in one, PostgreSQL guessed
+        # a handful of rows and compared every objective with every KR)
+        last_at = (
+            sa.select(KEY_RESULT.c.id.label("kr_id"), latest.label("at"))
+            .select_from(_cycle_krs(group)).where(*of_group)
+            .cte("last_at").prefix_with("MATERIALIZED")
+        )
         before = (
-            sa.select(earlier.c.kr_id, sa.literal(BEFORE_WINDOW, sa.String).label("week"),
-                      earlier.c.value, earlier.c.recorded_at,
-                      earlier.c.id.label("measurement_id"))
-            .select_from(last_before.join(earlier, sa.and_(
-                earlier.c.kr_id == last_before.c.kr_id,
-                earlier.c.recorded_at == last_before.c.at,
-            )))
+            sa.select(MEASUREMENT.c.kr_id, sa.literal(BEFORE_WINDOW, sa.String).label("week"),
+                      MEASUREMENT.c.value, MEASUREMENT.c.recorded_at,
+                      MEASUREMENT.c.id.label("measurement_id"))
+            .select_from(last_at.join(MEASUREMENT, sa.and_(
+                MEASUREMENT.c.kr_id == last_at.c.kr_id,
+                MEASUREMENT.c.recorded_at == last_at.c.at)))
         )
         placed = sa.union_all(recent, before).subquery("placed")
     else:
         placed = recent.subquery("placed")
-    # Two sorts: measurements in time order per KR (which one is the last of its week,
-    # and a running number), then the last ones in week order (the value a week earlier,
-    # how many were recorded in between, the newest).
-    by_time = sa.over(sa.func.row_number(), partition_by=placed.c.kr_id,
-                      order_by=(placed.c.recorded_at, placed.c.measurement_id))
-    ordered = (
-        sa.select(
-            placed.c.kr_id, placed.c.week, placed.c.value,
-            by_time.label("running"),
-            sa.func.lead(placed.c.week).over(
-                partition_by=by_time.partition_by, order_by=by_time.order_by,
-            ).label("next_week"),
-        )
+    return (
+        sa.select(placed.c.kr_id, placed.c.week, placed.c.value)
         .where(placed.c.week.is_not(None))
-        .subquery("ordered")
+        .order_by(placed.c.kr_id, placed.c.recorded_at, placed.c.measurement_id)
     )
-    ends = (
-        sa.select(ordered.c.kr_id, ordered.c.week, ordered.c.value, ordered.c.running)
-        .where(sa.or_(ordered.c.next_week.is_(None), ordered.c.next_week != ordered.c.week))
-        .subquery("ends")
-    )
-    def by_week(function: Any) -> Any:
-        return function.over(partition_by=ends.c.kr_id, order_by=ends.c.week)
-
-    weekly = (
-        sa.select(
-            ends.c.kr_id, ends.c.week, ends.c.value,
-            (ends.c.running - sa.func.coalesce(by_week(sa.func.lag(ends.c.running)), 0))
-            .label("n"),
-            by_week(sa.func.lag(ends.c.value)).label("previous"),
-            sa.case((by_week(sa.func.lead(ends.c.week)).is_(None), 1), else_=0)
-            .label("newest"),
-        )
-        .subquery("weekly")
-    )
-    return sa.select(
-        weekly.c.kr_id, weekly.c.week, weekly.c.value, weekly.c.n, weekly.c.previous,
-        weekly.c.newest,
-    ).where(sa.or_(weekly.c.week >= group.kr_first, weekly.c.newest == 1))
 
 
 def _weeks_before(kr_id: Any, weeks: dict[int, str]) -> list[Any]:
