@@ -20,7 +20,7 @@ from bot.analysis import ChannelWeek, WeekTotals
 from bot.analysis.frozen import WeekFigures, detail_weeks, frozen_week, snapshot_weeks
 from bot.loop.snapshot_figures import FIGURE_KEYS, figures_from_record, figures_of
 from storage.analysis_plan import WeekTarget
-from storage.analysis_queries import CHUNK, Executor, stream_channel_weeks
+from storage.analysis_queries import CHUNK, Executor, collection_paused, stream_channel_weeks
 from storage.loop_store import SNAPSHOT_TOTALS, snapshots
 
 _TOTALS = tuple(snapshots.c[name] for name in SNAPSHOT_TOTALS)
@@ -51,15 +51,17 @@ async def closed_weeks(
     rows = await db.execute(sa.select(snapshots.c.channel_id, snapshots.c.week, *_TOTALS)
                             .where(*_where(wanted)))
     in_full: dict[int, set[str]] = {}
-    for channel_id, week, shipped, aligned, none_tier, untagged, checkins in rows.all():
-        if week not in wanted[channel_id]:
-            continue
-        if shipped is None or week in detailed.get(channel_id, ()):
-            in_full.setdefault(channel_id, set()).add(week)
-        else:
-            found[channel_id].totals[week] = WeekTotals(
-                week=week, shipped=shipped, aligned=aligned, none_tier=none_tier,
-                untagged=untagged, checkins=checkins)
+    with collection_paused():
+        for channel_id, week, shipped, aligned, none_tier, untagged, checkins in rows.all():
+            if week not in wanted[channel_id]:
+                continue
+            if shipped is None or week in detailed.get(channel_id, ()):
+                in_full.setdefault(channel_id, set()).add(week)
+            else:
+                # (outside the weeks read in detail, as frozen_week would mark it)
+                found[channel_id].totals[week] = WeekTotals(
+                    week=week, shipped=shipped, aligned=aligned, none_tier=none_tier,
+                    untagged=untagged, checkins=checkins, detailed=False)
     if in_full:
         full = await week_figures(db, {c: frozenset(w) for c, w in in_full.items()})
         for channel_id, figures in full.items():
@@ -98,8 +100,9 @@ async def week_figures(
 async def _frozen(db: Executor, weeks: Sequence[ChannelWeek]) -> list[ChannelWeek]:
     closed = await closed_weeks(db, {w.channel_id: snapshot_weeks(w) for w in weeks},
                                 {w.channel_id: detail_weeks(w) for w in weeks})
-    return [frozen_week(w, closed[w.channel_id].figures, closed[w.channel_id].totals)
-            for w in weeks]
+    with collection_paused():
+        return [frozen_week(w, closed[w.channel_id].figures, closed[w.channel_id].totals)
+                for w in weeks]
 
 
 async def frozen_channel_week(db: Executor, inputs: ChannelWeek) -> ChannelWeek:
