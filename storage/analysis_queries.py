@@ -288,19 +288,28 @@ def _build(group: Group, fetched: _Fetched, dates: _KrDates,
         baseline[row.id] = row.baseline
 
     # Measurements: the value at each week's end, its change, the value as of the end.
-    # (Rows are unpacked by position: a few hundred thousand per run.)
+    # (Rows are unpacked by position and cells are lists: tens of thousands per chunk.)
+    kr_first = group.kr_first
     current: dict[int, float] = {}
-    cells: dict[tuple[int, str], dict[str, Any]] = defaultdict(dict)
+    # (kr_id, week) → [delta, measurements, direct, indirect, confidence mean, count]
+    cells: dict[tuple[int, str], list[Any]] = {}
+
+    def cell(key: tuple[int, str]) -> list[Any]:
+        found = cells.get(key)
+        if found is None:
+            found = cells[key] = [0.0, 0, 0, 0, None, 0]
+        return found
+
     for kr_id, week, value, n, previous, newest in measured_weeks(fetched.measurements):
         if newest:
             current[kr_id] = value
-        if week >= group.kr_first:
+        if week >= kr_first:
             before = previous if previous is not None else baseline[kr_id]
-            cells[(kr_id, week)].update(delta=value - before, measurements=n)
+            cell((kr_id, week))[0:2] = (value - before, n)
     for kr_id, week, direct, indirect in fetched.tags:
-        cells[(kr_id, week)].update(direct=int(direct), indirect=int(indirect))
+        cell((kr_id, week))[2:4] = (int(direct), int(indirect))
     for kr_id, week, total, n in fetched.confidences:
-        cells[(kr_id, week)].update(confidence_mean=int(total) / n, confidence_count=n)
+        cell((kr_id, week))[4:6] = (int(total) / n, n)
 
     for row in fetched.krs:
         loaded.krs[row.channel_id].append(KrFacts(
@@ -311,13 +320,11 @@ def _build(group: Group, fetched: _Fetched, dates: _KrDates,
             snoozed_until=row.snoozed_until, owner_id=row.owner_id,
             created=dates.created.get(row.id), created_week=dates.created_week.get(row.id),
         ))
-    for (kr_id, week), cell in sorted(cells.items()):
-        loaded.kr_weeks[owner[kr_id]].append(KrWeek(
-            kr_id=kr_id, week=week, direct=cell.get("direct", 0),
-            indirect=cell.get("indirect", 0), metric_delta=cell.get("delta", 0.0),
-            measurements=cell.get("measurements", 0),
-            confidence_mean=cell.get("confidence_mean"),
-            confidence_count=cell.get("confidence_count", 0),
+    kr_weeks = loaded.kr_weeks
+    for (kr_id, week), (delta, n, direct, indirect, mean, rated) in sorted(cells.items()):
+        kr_weeks[owner[kr_id]].append(KrWeek(
+            kr_id=kr_id, week=week, direct=direct, indirect=indirect, metric_delta=delta,
+            measurements=n, confidence_mean=mean, confidence_count=rated,
         ))
 
     # Shipped items per channel and week; aligned to a KR active that week or not in the
