@@ -141,36 +141,38 @@ def measurement_statement(group: Group) -> Any:
                MEASUREMENT.c.recorded_at < latest)
     )
     if group.kr_first > group.cycle_first:
-        # Each KR's last measurement of the cycle before those weeks (all of them if
-        # several share its moment: the last by id counts): one index probe per KR
-        # (ix_measurement_kr_id_recorded_at, newest first) instead of reading a year of
-        # measurements to find each one's newest.
+        # Each KR's last measurement of the cycle before those weeks (of several at that
+        # moment, the last by id), by index probes per KR (ix_measurement_kr_id_recorded_at,
+        # newest first; then the primary key) instead of reading a year of measurements.
+        # Scalar subqueries over a materialized list, so that neither database joins the
+        # measurements whole (PostgreSQL hashed all of them to find 4,000 rows).
         earlier = MEASUREMENT.alias("earlier")
-        latest = (
-            sa.select(earlier.c.recorded_at)
-            .where(earlier.c.kr_id == KEY_RESULT.c.id,
-                   earlier.c.recorded_at >= week_start_in(group, KEY_RESULT.c.channel_id,
-                                                          group.cycle_first),
-                   earlier.c.recorded_at < week_start_in(group, KEY_RESULT.c.channel_id,
-                                                         group.kr_first))
-            .order_by(earlier.c.recorded_at.desc())
-            .limit(1)
-            .scalar_subquery()
-        )
-        # (the KRs and their moments first, materialized: joined in one, PostgreSQL guessed
-        # a handful of rows and compared every objective with every KR)
         last_at = (
-            sa.select(KEY_RESULT.c.id.label("kr_id"), latest.label("at"))
+            sa.select(KEY_RESULT.c.id.label("kr_id"), sa.select(earlier.c.recorded_at)
+                      .where(earlier.c.kr_id == KEY_RESULT.c.id,
+                             earlier.c.recorded_at >= week_start_in(
+                                 group, KEY_RESULT.c.channel_id, group.cycle_first),
+                             earlier.c.recorded_at < week_start_in(
+                                 group, KEY_RESULT.c.channel_id, group.kr_first))
+                      .order_by(earlier.c.recorded_at.desc()).limit(1)
+                      .scalar_subquery().label("at"))
             .select_from(_cycle_krs(group)).where(*of_group)
             .cte("last_at").prefix_with("MATERIALIZED")
         )
-        before = (
-            sa.select(MEASUREMENT.c.kr_id, sa.literal(BEFORE_WINDOW, sa.String).label("week"),
-                      MEASUREMENT.c.value, MEASUREMENT.c.recorded_at,
-                      MEASUREMENT.c.id.label("measurement_id"))
-            .select_from(last_at.join(MEASUREMENT, sa.and_(
-                MEASUREMENT.c.kr_id == last_at.c.kr_id,
-                MEASUREMENT.c.recorded_at == last_at.c.at)))
+        tied = MEASUREMENT.alias("tied")
+        last = (
+            sa.select(last_at.c.kr_id, last_at.c.at, sa.select(sa.func.max(tied.c.id))
+                      .where(tied.c.kr_id == last_at.c.kr_id, tied.c.recorded_at == last_at.c.at)
+                      .scalar_subquery().label("measurement_id"))
+            .where(last_at.c.at.is_not(None))
+            .cte("last_measurement").prefix_with("MATERIALIZED")
+        )
+        valued = MEASUREMENT.alias("valued")
+        before = sa.select(
+            last.c.kr_id, sa.literal(BEFORE_WINDOW, sa.String).label("week"),
+            sa.select(valued.c.value).where(valued.c.id == last.c.measurement_id)
+            .scalar_subquery().label("value"),
+            last.c.at.label("recorded_at"), last.c.measurement_id,
         )
         placed = sa.union_all(recent, before).subquery("placed")
     else:
