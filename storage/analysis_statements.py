@@ -109,7 +109,11 @@ def kr_statement(group: Group) -> Any:
             KEY_RESULT.c.metric, KEY_RESULT.c.action, KEY_RESULT.c.baseline,
             KEY_RESULT.c.target, KEY_RESULT.c.unit, KEY_RESULT.c.state,
             KEY_RESULT.c.snoozed_until, KEY_RESULT.c.owner_id, KEY_RESULT.c.created_at,
-            sa.type_coerce(ending, UtcDateTime()).label("ended_at"),
+            # (asked only of a killed or merged KR: a probe of the decisions for every KR
+            # was most of this statement on PostgreSQL)
+            sa.type_coerce(sa.case(
+                (KEY_RESULT.c.state.in_((KrState.KILLED.value, KrState.MERGED.value)), ending),
+                else_=sa.null()), UtcDateTime()).label("ended_at"),
         )
         .select_from(_cycle_krs(group))
         .where(_in_cycle(group, OBJECTIVE), _among(KEY_RESULT.c.channel_id, group.channel_ids))
