@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.commands import CommandError, parse
+from bot.grammar.team_suffix import split_team
 from bot.requests import Help, ListOkrs, ShowKeyResult, ShowSettings
 
 #: The requests that read and write nothing (a member's first command still registers
@@ -20,9 +21,11 @@ READS = (Help, ListOkrs, ShowKeyResult, ShowSettings)
 
 
 def only_reads(text: str, *, today: date) -> bool:
-    """Whether running the command ``text`` again would change nothing."""
+    """Whether running the command ``text`` again would change nothing (read as the core
+    reads it: without its ``in #team`` suffix, :func:`bot.grammar.team_suffix.split_team`)."""
+    command, _team = split_team(text)
     try:
-        return isinstance(parse(text, today=today), READS)
+        return isinstance(parse(command, today=today), READS)
     except CommandError:
         return True
 
