@@ -179,13 +179,14 @@ async def run_serve(args: argparse.Namespace) -> int:
         await web.TCPSite(runner, host, args.port).start()
         tasks.append(asyncio.create_task(asyncio.to_thread(warm_up)))  # the first chart's wait
         if args.socket_mode:
+            from adapters.backpressure import limit_of
             from adapters.slack.app import run_socket_mode
 
             # mount_platforms registered Slack's own messenger, since Slack is configured
             slack_messenger = cast("SlackMessenger", messenger.messengers["slack"])
             tasks.append(asyncio.create_task(run_socket_mode(
                 bot=bot, database=database, settings=slack_settings,
-                messenger=slack_messenger)))
+                messenger=slack_messenger, limit=limit_of(app))))  # the process's bound
             platforms.insert(0, "Slack over Socket Mode")
         log.info("okrbot serving %s on http://%s:%s", ", ".join(platforms) or "no platform",
                  host, args.port)
