@@ -258,6 +258,7 @@ async def run_clock(args: argparse.Namespace) -> int:
     from bot.clock import SystemClock
     from storage.database import open_database
     from storage.engine import default_database_url, is_sqlite, normalize_database_url
+    from storage.leadership import election_for
     from storage.secrets import require_secret_key
 
     require_secret_key(os.environ)
@@ -276,7 +277,12 @@ async def run_clock(args: argparse.Namespace) -> int:
                                 messenger=ClockMessenger(RoutingMessenger(messengers)))
         if args.port:
             runner = await _serve_health(database, host=args.host, port=args.port)
-        await serve_clock(loop=loop)
+        election = election_for(url, os.environ)  # PostgreSQL: one clock leads, others wait
+        try:
+            await serve_clock(loop=loop, election=election)
+        finally:
+            if election is not None:
+                await election.dispose()
     finally:
         if runner is not None:
             await runner.cleanup()
