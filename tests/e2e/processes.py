@@ -13,6 +13,7 @@ import signal
 import socket
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -166,5 +167,63 @@ def slack_driver(session: aiohttp.ClientSession, base_url: str, fake: FakeSlack,
     return driver
 
 
-__all__ = ["FAKETIME", "OKRBOT", "HttpClient", "Process", "free_port", "okrbot_env", "serve",
-           "slack_driver", "until"]
+
+
+# --- a Slack team in the database, set up through a replica --------------------------
+
+
+async def slack_team_through(driver: SlackDriver, fake: FakeSlack, database_url: str, *,
+                             members: list[str], channel: str) -> None:
+    """``/okr setup UTC`` in ``channel`` by its first member; waits until the roster read
+    after the answer has registered every member."""
+    import sqlalchemy as sa
+
+    from storage.engine import create_engine
+    from tests.adapters.slack.support import eventually, eventually_async
+
+    for user in members:
+        fake.add_user(user, name=f"Person {user}", tz="UTC")
+    fake.channel_members[channel] = [*members, "U0BOT"]
+    response, name = await driver.command("setup UTC", user=members[0], user_name="owner",
+                                          channel=channel, channel_name=channel.lower())
+    assert response.status == 200
+    await eventually(lambda: [b for n, b in fake.responses if n == name])
+    engine = create_engine(database_url)
+
+    async def everyone_joined() -> bool:
+        async with engine.connect() as connection:
+            joined = await connection.execute(sa.text(
+                "SELECT count(*) FROM membership JOIN channel ON channel.id = "
+                "membership.channel_id WHERE channel.external_id = :channel"),
+                {"channel": channel})
+            return joined.scalar_one() == len(members)
+
+    try:
+        await eventually_async(everyone_joined, timeout=30)
+    finally:
+        await engine.dispose()
+
+
+def prompts(fake: FakeSlack) -> Counter[str]:
+    """Check-in prompts Slack accepted, by DM channel."""
+    return Counter(p["channel"] for p in fake.posted() if "check-in" in p["text"].lower())
+
+
+def next_monday(hour: int, minute: int, second: int = 0) -> str:
+    """The next Monday after today at that UTC time, as faketime's ``@`` start takes it."""
+    from datetime import UTC, datetime, timedelta
+
+    today = datetime.now(UTC).date()
+    monday = today + timedelta(days=7 - today.weekday())
+    return f"{monday.isoformat()} {hour:02d}:{minute:02d}:{second:02d}"
+
+
+#: Under faketime's x60 every wait of a process is 60 times shorter in real time: the
+#: database's time limits get room to match (2 s real each).
+FAKETIME_DB_LIMITS = {"DATABASE_CONNECT_TIMEOUT": "120", "DATABASE_POOL_TIMEOUT": "120",
+                      "DATABASE_STATEMENT_TIMEOUT": "120"}
+
+
+__all__ = ["FAKETIME", "FAKETIME_DB_LIMITS", "OKRBOT", "HttpClient", "Process", "free_port",
+           "next_monday", "okrbot_env", "prompts", "serve", "slack_driver",
+           "slack_team_through", "until"]
