@@ -26,7 +26,7 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
@@ -49,6 +49,8 @@ log = logging.getLogger(__name__)
 
 REFRESH_EVERY = timedelta(minutes=1)
 SWEEP_EVERY = timedelta(minutes=5)
+#: How long stopping waits for the jobs running (a fan-out in progress) to finish.
+SHUTDOWN_GRACE = timedelta(seconds=20)
 
 
 class LoopScheduler:
@@ -75,6 +77,7 @@ class LoopScheduler:
         )
         self.planned: dict[int, datetime] = {}  # channel id → its next wake-up
         self._running = asyncio.Lock()  # one run of the loop at a time in this process
+        self._jobs: set[asyncio.Task[object]] = set()  # the jobs running now
         self.runs = 0
 
     # --- life cycle -------------------------------------------------------------------
@@ -101,10 +104,27 @@ class LoopScheduler:
         log.info("clock started: %d channels planned", len(self.planned))
 
     async def shutdown(self) -> None:
+        """Stop: no new job starts, the ones running finish (within :data:`SHUTDOWN_GRACE`)
+        — APScheduler's own shutdown would cancel them mid-statement."""
         if self.scheduler.running:
+            self.scheduler.pause()
+            if self._jobs:
+                await asyncio.wait(set(self._jobs), timeout=SHUTDOWN_GRACE.total_seconds())
             self.scheduler.shutdown(wait=False)
         async with self._running:  # let a run in progress finish its entry
             pass
+
+    @contextlib.contextmanager
+    def _job(self) -> Iterator[None]:
+        """Mark the current task as a running job, for :meth:`shutdown` to wait for."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._jobs.add(task)
+        try:
+            yield
+        finally:
+            if task is not None:
+                self._jobs.discard(task)
 
     def schedule_changed(self) -> None:
         """A schedule, time zone or team changed in this process: re-plan now."""
@@ -115,6 +135,10 @@ class LoopScheduler:
 
     async def refresh(self) -> None:
         """Move each channel's date job to its next moment, as the tables say now."""
+        with self._job():
+            await self._refresh()
+
+    async def _refresh(self) -> None:
         try:
             plan = await self.loop.runner.plan()
         except Exception:
@@ -145,14 +169,16 @@ class LoopScheduler:
 
     async def wake(self, channel_id: int) -> None:
         """A channel's moment has come: run its due work, then plan its next moment."""
-        await self._run(
-            lambda: self.loop.runner.run_due(channel_ids={channel_id}), f"channel {channel_id}"
-        )
-        self.planned.pop(channel_id, None)
-        await self.refresh()
+        with self._job():
+            await self._run(
+                lambda: self.loop.runner.run_due(channel_ids={channel_id}),
+                f"channel {channel_id}")
+            self.planned.pop(channel_id, None)
+            await self._refresh()
 
     async def sweep(self) -> None:
-        await self._run(self.loop.run_due, "sweep")
+        with self._job():
+            await self._run(self.loop.run_due, "sweep")
 
     async def _run(self, run: Callable[[], Awaitable[object]], what: str) -> None:
         async with self._running:

@@ -120,6 +120,13 @@ class Process:
         await asyncio.gather(*self._readers, return_exceptions=True)
         return self.process.returncode or 0
 
+    async def wait(self, *, timeout: float) -> int:
+        """Wait for the process to end by itself; its return code."""
+        assert self.process is not None
+        await asyncio.wait_for(self.process.wait(), timeout=timeout)
+        await asyncio.gather(*self._readers, return_exceptions=True)
+        return self.process.returncode or 0
+
     async def stop(self) -> int:
         return await self.signal(signal.SIGTERM) if self.running else (
             self.process.returncode or 0 if self.process else 0)
@@ -133,11 +140,14 @@ async def until(probe: Callable[[], object], *, timeout: float, what: str) -> No
         await asyncio.sleep(0.05)
 
 
-async def serve(name: str, env: dict[str, str]) -> tuple[Process, str]:
-    """A ``serve`` replica on a free loopback port, answering /healthz; its base URL."""
+async def serve(name: str, env: dict[str, str], *, args: list[str] | None = None,
+                faketime: str | None = None) -> tuple[Process, str]:
+    """A ``serve`` replica on a free loopback port (``args``: the command, ``$PORT`` in it
+    replaced), serving once it says so; its base URL."""
     port = free_port()
-    process = await Process(name, ["serve", "--host", "127.0.0.1", "--port", str(port)],
-                            env).start()
+    command = [a.replace("$PORT", str(port)) for a in args or ["serve", "--port", "$PORT"]]
+    process = await Process(name, command, {**env, "HOST": "127.0.0.1"},
+                            faketime=faketime).start()
     base = f"http://127.0.0.1:{port}"
     await process.wait_for_log("okrbot serving")
     return process, base
@@ -157,12 +167,26 @@ class HttpClient:
         return response
 
 
+class TimedSlackDriver(SlackDriver):
+    """Signs with the time ``now()`` gives: a replica under faketime checks the request's
+    timestamp against its own (fake) clock."""
+
+    def __init__(self, *args: Any, now: Callable[[], float], **options: Any) -> None:
+        super().__init__(*args, **options)
+        self.now = now
+
+    async def post(self, body: str, *, content_type: str, timestamp: int | None = None,
+                   **options: Any) -> aiohttp.ClientResponse:
+        return await super().post(body, content_type=content_type, timestamp=int(
+            self.now()) if timestamp is None else timestamp, **options)
+
+
 def slack_driver(session: aiohttp.ClientSession, base_url: str, fake: FakeSlack, *,
-                 number: int = 0) -> SlackDriver:
+                 number: int = 0, now: Callable[[], float] = time.time) -> SlackDriver:
     """A driver for one replica; ``number`` keeps its trigger ids and response_url names
     apart from the other replicas' drivers (Slack's are unique across a workspace)."""
-    driver = SlackDriver(HttpClient(session, base_url), fake,  # type: ignore[arg-type]
-                         team_id=fake.team_id)
+    driver = TimedSlackDriver(HttpClient(session, base_url), fake,  # type: ignore[arg-type]
+                              team_id=fake.team_id, now=now)
     driver._responses = driver._events = 100_000 * number
     return driver
 

@@ -13,7 +13,6 @@ import asyncio
 import signal
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
@@ -40,15 +39,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 MEMBERS = [f"U3{n:04d}" for n in range(40)]
 TAKEOVER_LIMIT = 30.0  # seconds, real time
-
-
-@pytest.fixture
-async def fake_slack() -> AsyncIterator[FakeSlack]:
-    fake = await FakeSlack().start()
-    try:
-        yield fake
-    finally:
-        await fake.close()
 
 
 def database_url(database: Database) -> str:
