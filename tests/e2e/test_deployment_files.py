@@ -47,3 +47,10 @@ def test_web_replicas_and_clocks_are_several() -> None:
     assert services["web"]["deploy"]["replicas"] >= 2
     assert services["clock"]["deploy"]["replicas"] >= 2  # one leads, the others wait
     assert services["web"]["ports"] == ["3000-3001:3000"]
+
+
+def test_the_readme_shows_the_procfile_as_it_is() -> None:
+    from tests.e2e.test_readme_as_written import blocks
+
+    shown = blocks("Running it at scale")[0]
+    assert shown == (ROOT / "Procfile").read_text()
