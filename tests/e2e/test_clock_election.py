@@ -1,7 +1,8 @@
 """Two ``okrbot clock`` processes on one PostgreSQL: one leads (the advisory lock), the
 other waits. The leader is killed with ``kill -9`` in the middle of prompting the team;
 the standby takes over within 30 s and finishes the fan-out, and every member has exactly
-one prompt in Slack (the one in flight at the kill is found in the DM's history).
+one prompt in Slack (the one in flight at the kill is found in the DM's history). Where
+the Procfile has ``worker:`` two workers run beside them and send what the clock queues.
 
 Both clocks run under faketime from Monday 09:59:50 UTC, 60 times faster than real time:
 the 10:00 open comes a fraction of a second after they start, and the dead leader's
@@ -19,6 +20,7 @@ import pytest
 import sqlalchemy as sa
 
 from storage.database import Database
+from tests.e2e.deployment import procfile
 from tests.e2e.processes import (
     FAKETIME,
     FAKETIME_DB_LIMITS,
@@ -71,8 +73,11 @@ async def test_the_standby_clock_takes_over_from_a_killed_leader_and_nobody_is_m
     env = okrbot_env(url, slack=fake_slack, **FAKETIME_DB_LIMITS)
     start = f"@{next_monday(9, 59, 50)} x60"
     clocks = [Process(f"clock.{n}", ["clock"], env, faketime=start) for n in (1, 2)]
-    for clock in clocks:
-        await clock.start()
+    # where the Procfile has workers, the clock only queues and two workers send
+    workers = [Process(f"worker.{n}", procfile()["worker"].split()[1:], env, faketime=start)
+               for n in (1, 2) if "worker" in procfile()]
+    for process in [*workers, *clocks]:
+        await process.start()
     try:
         await until(lambda: any("clock: leading" in c.stderr for c in clocks), timeout=60,
                     what="a clock to lead")
@@ -96,13 +101,13 @@ async def test_the_standby_clock_takes_over_from_a_killed_leader_and_nobody_is_m
             await asyncio.sleep(0.2)
         assert await standby.signal(signal.SIGTERM) == 0, standby.stderr[-3000:]
     finally:
-        for clock in clocks:
-            await clock.stop()
+        for process in [*clocks, *workers]:
+            await process.stop()
 
     assert took_over < TAKEOVER_LIMIT
     assert prompts(fake_slack) == Counter({"D" + m.removeprefix("U"): 1 for m in MEMBERS})
     assert await outbox(postgres_database) == Counter({"sent": len(MEMBERS)})
     assert "clock stopped" in standby.stderr
-    for clock in clocks:
-        assert "Traceback" not in clock.stderr, clock.stderr[-3000:]
+    for process in [*clocks, *workers]:
+        assert "Traceback" not in process.stderr, process.stderr[-3000:]
     print(f"leader killed after {killed_after} prompts; standby led {took_over:.1f}s later")
