@@ -6,7 +6,10 @@ Any number of clocks may run; the one holding a session-level advisory lock
 ends — its process killed (``kill -9`` closes the socket), its connection dropped — so a
 standby takes over at its next try. The leader checks its connection (and that the lock
 is still its own) every :attr:`AdvisoryLock.keepalive` seconds; when the check fails it
-stops acting at once, as a standby may already lead. The session asks the server to drop
+stops acting at once, as a standby may already lead. So for up to one keepalive after it
+lost its session, an old leader may still act beside the new one: the outbox's claims and
+leases keep that from sending anything twice (the election saves work; the outbox is what
+makes "once" true). The session asks the server to drop
 it if it goes silent (TCP keepalives and ``idle_session_timeout``), so a leader cut off by
 the network frees the lock within about that long too.
 
@@ -68,13 +71,15 @@ class AdvisoryLock:
             url, poolclass=NullPool,
             connect_args={"timeout": limits.connect, "command_timeout": limits.statement})
         self._connection: AsyncConnection | None = None
+        self.backend_pid: int | None = None  # the lock's session, as the server names it
 
     async def acquire(self, stop: asyncio.Event) -> bool:
         waiting_said = False
         while not stop.is_set():
             try:
                 if await self._try():
-                    log.info("clock: leading (advisory lock %d held)", self.key)
+                    log.info("clock: leading (advisory lock %d held by backend %s)",
+                             self.key, self.backend_pid)
                     return True
                 if not waiting_said:
                     log.info("clock: standing by; another clock leads")
@@ -91,8 +96,9 @@ class AdvisoryLock:
         if self._connection is None:
             self._connection = await self.engine.connect()
             await self._ask_to_be_dropped_when_silent(self._connection)
-        held = (await self._connection.execute(
-            text("SELECT pg_try_advisory_lock(:key)"), {"key": self.key})).scalar_one()
+        held, self.backend_pid = (await self._connection.execute(
+            text("SELECT pg_try_advisory_lock(:key), pg_backend_pid()"),
+            {"key": self.key})).one()
         await self._connection.commit()  # not left idle in a transaction
         return bool(held)
 
