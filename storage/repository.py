@@ -352,13 +352,16 @@ class SqlRepository(RepositoryBase):
         return await self._all(Confidence, CONFIDENCE, CONFIDENCE.c.checkin_id == checkin_id)
 
     async def kr_items(self, kr_id: int) -> list[KrItem]:
+        return await self.kr_items_of([kr_id])
+
+    async def kr_items_of(self, kr_ids: Sequence[int]) -> list[KrItem]:
         statement = (
             select(TAG.c.kr_id, CHECKIN.c.week, CHECKIN.c.member_id, ITEM.c.text, TAG.c.tier,
                    CHECKIN.c.late)
             .join(ITEM, ITEM.c.id == TAG.c.item_id)
             .join(CHECKIN, CHECKIN.c.id == ITEM.c.checkin_id)
             .where(
-                TAG.c.kr_id == kr_id,
+                TAG.c.kr_id.in_(kr_ids),
                 TAG.c.workspace_id == self.workspace_id,
                 ITEM.c.workspace_id == self.workspace_id,
                 CHECKIN.c.workspace_id == self.workspace_id,
@@ -386,10 +389,13 @@ class SqlRepository(RepositoryBase):
         return await self._insert(MEASUREMENT, measurement)
 
     async def measurements(self, kr_id: int) -> list[Measurement]:
+        return await self.measurements_of([kr_id])
+
+    async def measurements_of(self, kr_ids: Sequence[int]) -> list[Measurement]:
         return await self._all(
             Measurement,
             MEASUREMENT,
-            MEASUREMENT.c.kr_id == kr_id,
+            MEASUREMENT.c.kr_id.in_(kr_ids),
             order_by=(MEASUREMENT.c.recorded_at,),
         )
 
@@ -397,8 +403,11 @@ class SqlRepository(RepositoryBase):
         return await self._insert(DECISION, decision)
 
     async def decisions(self, kr_id: int) -> list[Decision]:
+        return await self.decisions_of([kr_id])
+
+    async def decisions_of(self, kr_ids: Sequence[int]) -> list[Decision]:
         return await self._all(
-            Decision, DECISION, DECISION.c.kr_id == kr_id, order_by=(DECISION.c.decided_at,)
+            Decision, DECISION, DECISION.c.kr_id.in_(kr_ids), order_by=(DECISION.c.decided_at,)
         )
 
     # --- settings ------------------------------------------------------------------------
