@@ -17,6 +17,7 @@ from bot.analysis.ports import AnalysisStoreFactory
 from bot.commands import CommandError, help_message, parse
 from bot.context import Actor, Place
 from bot.drift_report import ZOMBIE_ACTIONS
+from bot.evidence.commands import EvidenceCommands
 from bot.grammar.team_suffix import split_team
 from bot.hints import prefix_for, with_prefix
 from bot.loop.checkin import choices_for
@@ -116,6 +117,8 @@ USE_CASES: dict[type, UseCase] = {
     rq.OpenCheckIn: _later("checkin", "no weekly loop in this process"),
     rq.ShowDrift: _later("drift", "drift analysis"),
     rq.ShowReview: _later("review", "the outcome review"),
+    **{kind: _later("connect and link", "no webhooks in this process")
+       for kind in (rq.Connect, rq.LinkAccount, rq.ConfirmLinks, rq.ShowLinks)},
 }
 
 
@@ -135,6 +138,7 @@ class OkrBot:
     def __init__(
         self, *, uow: UnitOfWorkFactory, clock: Clock, messenger: Messenger,
         loop: WeeklyLoop | None = None, analysis: AnalysisStoreFactory | None = None,
+        evidence: EvidenceCommands | None = None,
     ) -> None:
         self.uow = uow
         self.clock = clock
@@ -148,6 +152,8 @@ class OkrBot:
             reports = Reports(analysis)
             self.use_cases[rq.ShowDrift] = reports.drift
             self.use_cases[rq.ShowReview] = reports.review
+        if evidence is not None:
+            self.use_cases.update(evidence.use_cases())
 
     async def handle_command(self, *, actor: Actor, place: Place, text: str) -> Reply:
         """Carry out one line of the command grammar (as typed after ``/okr``).
