@@ -277,6 +277,7 @@ async def run_clock(args: argparse.Namespace) -> int:
     from bot.clock import SystemClock
     from storage.database import open_database
     from storage.engine import default_database_url, is_sqlite, normalize_database_url
+    from storage.leadership import election_for
     from storage.secrets import require_secret_key
 
     require_secret_key(os.environ)
@@ -299,7 +300,12 @@ async def run_clock(args: argparse.Namespace) -> int:
                                 dispatcher=JobDispatcher(queue) if queue is not None else None)
         if args.port:
             runner = await _serve_health(database, host=args.host, port=args.port)
-        await serve_clock(loop=loop)
+        election = election_for(url, os.environ)  # PostgreSQL: one clock leads, others wait
+        try:
+            await serve_clock(loop=loop, election=election)
+        finally:
+            if election is not None:
+                await election.dispose()
     finally:
         if runner is not None:
             await runner.cleanup()

@@ -43,6 +43,7 @@ from bot.loop.schedule import DEFAULT_GRACE, WeekSchedule
 from bot.loop.service import RunReport
 from bot.messages import Address, Message
 from bot.ports import Clock, Delivery, Messenger
+from storage.leadership import Election, while_leading
 
 log = logging.getLogger(__name__)
 
@@ -226,22 +227,31 @@ class ClockMessenger:
 
 
 async def serve_clock(
-    *, loop: WeeklyLoop, stop: asyncio.Event | None = None, scheduler: LoopScheduler | None = None
+    *, loop: WeeklyLoop, stop: asyncio.Event | None = None, scheduler: LoopScheduler | None = None,
+    election: Election | None = None,
 ) -> None:
-    """Run the clock until SIGINT / SIGTERM (or ``stop``): what ``okrbot clock`` runs."""
+    """Run the clock until SIGINT / SIGTERM (or ``stop``): what ``okrbot clock`` runs. With
+    an ``election`` (PostgreSQL, :mod:`storage.leadership`) it runs only while it leads."""
     stop = stop or asyncio.Event()
     running = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         # Not possible off the main thread or on Windows: then only ``stop`` ends it.
         with contextlib.suppress(NotImplementedError, RuntimeError):
             running.add_signal_handler(sig, stop.set)
-    clock = scheduler or LoopScheduler(loop=loop)
-    await clock.start()
-    try:
-        await stop.wait()
-    finally:
-        await clock.shutdown()
-        log.info("clock stopped")
+
+    async def run(until: asyncio.Event) -> None:
+        clock = scheduler or LoopScheduler(loop=loop)  # a fresh one each term: it sweeps first
+        await clock.start()
+        try:
+            await until.wait()
+        finally:
+            await clock.shutdown()
+
+    if election is None:
+        await run(stop)
+    else:
+        await while_leading(election, stop=stop, lead=run)
+    log.info("clock stopped")
 
 
 async def run_clock(

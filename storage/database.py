@@ -12,6 +12,7 @@ from bot.ports import StorageUnavailable
 from storage.availability import DatabaseTimeouts
 from storage.engine import create_engine, default_database_url
 from storage.migrate import DatabaseUnreachable, require_migrated, upgrade, upgrade_engine
+from storage.pooling import PoolSettings
 from storage.unit_of_work import SqlUnitOfWork, session_factory
 
 log = logging.getLogger(__name__)
@@ -37,16 +38,20 @@ class Database:
 
 
 async def open_database(url: str | None = None, *, migrate: bool,
-                        timeouts: DatabaseTimeouts | None = None) -> Database:
+                        timeouts: DatabaseTimeouts | None = None,
+                        pool: PoolSettings | None = None) -> Database:
     """Open the database at ``url`` (default: :func:`default_database_url`), every wait
-    on it bounded by ``timeouts`` (default: the ``DATABASE_*_TIMEOUT`` variables).
+    on it bounded by ``timeouts`` (default: the ``DATABASE_*_TIMEOUT`` variables), its
+    pool as ``pool`` says (default: ``DATABASE_POOL_SIZE``, ``DATABASE_MAX_OVERFLOW``,
+    ``DATABASE_PGBOUNCER``).
 
     ``migrate=True`` (console, embedded SQLite) upgrades it to every head first;
     ``migrate=False`` (the server on PostgreSQL) raises :class:`storage.migrate.NotMigrated`
     unless it is already up to date, so a server never runs on a stale schema.
     """
     url = url or default_database_url()
-    engine = create_engine(url, timeouts=timeouts or DatabaseTimeouts.from_env(os.environ))
+    engine = create_engine(url, timeouts=timeouts or DatabaseTimeouts.from_env(os.environ),
+                           pool=pool or PoolSettings.from_env(os.environ))
     try:
         if migrate:
             if engine.url.database in (None, "", ":memory:"):

@@ -21,6 +21,7 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from storage.availability import BoundedPool, DatabaseTimeouts, translate_errors
+from storage.pooling import PoolSettings
 
 log = logging.getLogger(__name__)
 
@@ -136,13 +137,16 @@ def default_database_url() -> str:
 
 
 def create_engine(url: str, *, foreign_keys: bool = True,
-                  timeouts: DatabaseTimeouts | None = None, **options: Any) -> AsyncEngine:
+                  timeouts: DatabaseTimeouts | None = None, pool: PoolSettings | None = None,
+                  **options: Any) -> AsyncEngine:
     """The async engine for ``url`` (any accepted form).
 
     With ``timeouts`` (the server and the CLI's, :mod:`storage.availability`) every wait
     for the database is bounded and running out of time, like a refused or dropped
     connection, raises :class:`bot.ports.StorageUnavailable`. Migrations run without them:
-    rebuilding a big table may take longer than a command should.
+    rebuilding a big table may take longer than a command should. ``pool`` sizes a
+    PostgreSQL pool and turns the statement caches off behind PgBouncer
+    (:mod:`storage.pooling`).
 
     On SQLite every connection gets WAL (readers never wait for the writer), foreign keys
     (unless ``foreign_keys=False``: migrations that rebuild tables on SQLite need them off)
@@ -159,12 +163,23 @@ def create_engine(url: str, *, foreign_keys: bool = True,
             options = {**timeouts.engine_options(dialect), "poolclass": BoundedPool,
                        **(SQLITE_POOL if dialect == "sqlite" else {}), **options}
         busy_ms = max(1, round(timeouts.statement * 1000))
+    if pool is not None and not is_sqlite(normalized):
+        options = _merged(options, pool.engine_options())
     engine = create_async_engine(normalized, json_deserializer=read_json, **options)
     if engine.dialect.name == "sqlite":
         _tune_sqlite(engine, foreign_keys=foreign_keys, busy_ms=busy_ms)
     if timeouts is not None:
         translate_errors(engine)
     return engine
+
+
+def _merged(options: dict[str, Any], more: dict[str, Any]) -> dict[str, Any]:
+    """``options`` with ``more`` added, their ``connect_args`` joined."""
+    connect_args = {**options.get("connect_args", {}), **more.get("connect_args", {})}
+    joined = {**options, **more}
+    if connect_args:
+        joined["connect_args"] = connect_args
+    return joined
 
 
 def read_json(text: str | bytes) -> Any:

@@ -140,12 +140,15 @@ class SlackClients:
         self._by_team.clear()
 
     async def for_team(self, team_id: str) -> AsyncWebClient:
+        # The token is read every time (one indexed row), the client kept while it is the
+        # same: another replica or the clock may have handled a reinstall (a new token) or
+        # an uninstall (no row) that this process never heard of.
+        token = await self._token(team_id)
         client = self._by_team.get(team_id)
-        if client is not None:
+        if client is not None and client.token == token:
             return client
         if self._session is None or self._session.closed:
             await self.start()  # the clock process sends without a web server around it
-        token = await self._token(team_id)
 
         def slow_down(seconds: float) -> None:
             log.warning("Slack rate-limited workspace %s: holding %.1fs", team_id, seconds)

@@ -85,6 +85,7 @@ class FakeSlack:
         self.window = window  # per_minute counts messages in any window this long (seconds)
         #: Which workspace a channel is in, for a ``per_minute`` per workspace (default: one).
         self.workspace_of = workspace_of or (lambda _channel: self.team_id)
+        self.latency = 0.0  # seconds chat.postMessage takes to answer (it is recorded first)
         self.calls: list[Call] = []
         # What a command or a button was answered with, by response_url name: the posts to
         # the response_url, and (recorded by the caller, see :meth:`acked_with`) an ack's
@@ -205,6 +206,8 @@ class FakeSlack:
         token = token or str(args.get("token", ""))
         call = Call(method=method, args=args, token=token, at=time.monotonic())
         self.calls.append(call)
+        if self.latency and method == "chat.postMessage":
+            await asyncio.sleep(self.latency)  # a sender killed meanwhile: Slack takes it still
         status, answer, headers = self._answer(call, request)
         call.status, call.answer = status, answer
         return web.json_response(answer, status=status, headers=headers)

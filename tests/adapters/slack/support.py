@@ -248,7 +248,7 @@ class SlackDriver:
         submitted.update(
             {
                 k: view[k]
-                for k in ("callback_id", "private_metadata", "title", "blocks")
+                for k in ("id", "callback_id", "private_metadata", "title", "blocks")
                 if k in view
             }
         )

@@ -165,3 +165,27 @@ async def test_a_workspace_not_allowed_cannot_install(
     after = await row_counts(sqlite_database.engine)
     assert after["slack_installations"] == after["slack_bots"] == 0
     assert after["slack_oauth_states"] == before["slack_oauth_states"]  # the one used is gone
+
+
+async def test_a_reinstall_handled_by_another_process_is_used_by_this_one_at_once(
+    installable, sqlite_database: Database
+) -> None:
+    """Replicas and the clock each keep a client per workspace: a reinstall (a new token,
+    the old one revoked) reaches one of them only, and every other must send with the new
+    token from its next message on."""
+    client, fake, _bot = installable
+    await install(client)
+    elsewhere = build_messenger(database=sqlite_database, settings=SlackSettings.from_env({
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_CLIENT_ID": "111.222",
+        "SLACK_CLIENT_SECRET": "client-secret", "SLACK_API_URL": fake.api_url,
+    }), clock=ManualClock(START), limits=QUICK)  # type: ignore[arg-type]
+    address = Address(platform="slack", workspace=fake.team_id, kind="dm", target="U0ALICE")
+    await elsewhere.send(address, message(Text("before")))
+    old = fake.calls_to("chat.postMessage")[-1].token
+
+    await install(client)  # through the server: a new token; Slack revokes the old one
+    fake.tokens.discard(old)
+    await elsewhere.send(address, message(Text("after")))
+    last = fake.calls_to("chat.postMessage")[-1]
+    assert last.ok and last.token != old and last.token in fake.tokens
+    await elsewhere.clients.close()
