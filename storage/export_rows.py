@@ -103,7 +103,10 @@ def _query(kind: str) -> Select[Any]:
             ws.platform, ws.external_id.label("workspace"), ch.name.label("channel"),
             (literal("KR-") + func.cast(KeyResultRow.number, String())).label("kr"),
             KeyResultRow.metric, MeasurementRow.value, KeyResultRow.unit,
-            MeasurementRow.recorded_at, m.name.label("recorded_by"), MeasurementRow.note)
+            MeasurementRow.recorded_at,
+            # a member's name, or what recorded it without one: "the API (ci)"
+            func.coalesce(func.nullif(MeasurementRow.recorded_via, ""), m.name)
+            .label("recorded_by"), MeasurementRow.note)
             .join(KeyResultRow, KeyResultRow.id == MeasurementRow.kr_id)
             .join(ws, ws.id == MeasurementRow.workspace_id)
             .join(ch, ch.id == KeyResultRow.channel_id)
