@@ -191,3 +191,16 @@ async def test_past_the_in_flight_bound_the_api_says_busy_at_once(world: ApiWorl
         limit.leave()
     assert (await world.call("POST", MEASURE, token=world.tokens[WEB],
                              json={"value": 30}))[0] == 201
+
+
+async def test_the_same_key_sent_at_once_from_several_clients_stores_one_measurement(
+    world: ApiWorld,
+) -> None:
+    import asyncio
+
+    answers = await asyncio.gather(*(
+        world.call("POST", MEASURE, token=world.tokens[WEB], json={"value": 31},
+                   headers={"Idempotency-Key": "retry-storm"}) for _ in range(6)))
+    assert {status for status, _, _ in answers} == {201}
+    assert len({str(body) for _, body, _ in answers}) == 1
+    assert len(await measurements_of(world, WEB)) == 1
