@@ -45,6 +45,7 @@ from bot.services import (
 )
 from bot.services.home import home_message
 from bot.services.reports import Reports
+from bot.services.suggesting import suggested_for_item
 from bot.services.turn import Turn, UseCaseError
 
 log = logging.getLogger(__name__)
@@ -274,6 +275,14 @@ class OkrBot:
             choices = await choices_for(turn, turn.channel)
             await uow.rollback()
         return tuple(Choice(f"{kr.code} {kr.metric}", kr.code) for kr in choices.active)
+
+    async def suggested_key_result(self, *, actor: Actor, place: Place,
+                                   item: str) -> Choice | None:
+        """The KR suggested for tagging ``item`` in this team (label: code and metric;
+        value: the code), to show beside a picker — never to choose for the member."""
+        found = await suggested_for_item(uow=self.uow(), clock=self.clock, actor=actor,
+                                         place=place, item=item)
+        return Choice(found.label, found.kr.code) if found else None
 
     async def home(self, *, actor: Actor) -> Message:
         """The actor's overview: check-in status, their channels' OKRs, latest drift."""

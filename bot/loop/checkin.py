@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.loop import conversation as talk
@@ -23,6 +23,7 @@ from bot.loop.ports import Conversation, LoopStore, Outcome
 from bot.loop.schedule import Event, WeekSchedule
 from bot.messages import Form, FormErrors, Reply, Text, message, text_reply
 from bot.model import Channel, CheckIn
+from bot.services.suggesting import team_suggester
 from bot.services.turn import Turn, UseCaseError
 from bot.weeks import shift_week
 
@@ -95,7 +96,9 @@ async def choices_for(turn: Turn, channel: Channel) -> KrChoices:
     assert channel.id is not None
     cycle = await turn.current_cycle(channel)
     krs = await turn.repo.key_results(channel.id, cycle_id=cycle.id if cycle else None)
-    return KrChoices.of(krs, member=turn.member, is_owner=turn.is_owner(channel))
+    choices = KrChoices.of(krs, member=turn.member, is_owner=turn.is_owner(channel))
+    return replace(choices, suggester=await team_suggester(turn.repo, channel, cycle=cycle,
+                                                           active=choices.active))
 
 
 async def current(turn: Turn, week: Week) -> CurrentAnswer:
@@ -163,11 +166,12 @@ async def submit_form(
     parsed = forms.parse_form(values, choices=choices)
     if isinstance(parsed, FormErrors):
         return parsed
-    return await _store(turn, week, parsed, replaces=state.shown)
+    return await _store(turn, week, parsed, replaces=state.shown, choices=choices)
 
 
 async def _store(
-    turn: Turn, week: Week, answer: Answer, *, replaces: tuple[int, ...] = ()
+    turn: Turn, week: Week, answer: Answer, *, replaces: tuple[int, ...] = (),
+    choices: KrChoices | None = None,
 ) -> Reply:
     assert week.channel.id is not None
     # Only ids of this member's own check-in may be replaced, whatever a form carried.
@@ -195,6 +199,7 @@ async def _store(
             late=stored.checkin.late,
             first=stored.first_answer,
             values=stored.values_recorded,
+            choices=choices,
         )
     )
 
@@ -273,7 +278,7 @@ async def answer_line(
         await store.end_conversation(conversation.workspace_id, conversation.member_id)
         if not week.editable:  # an edit begun before the close, finished after it
             return text_reply(_closed_problem(week) + " Nothing was changed.", error=True)
-        return await _store(turn, week, move.dialogue.answer())
+        return await _store(turn, week, move.dialogue.answer(), choices=choices)
     conversation.state = move.dialogue.dump()
     conversation.active = not move.paused
     conversation.updated_at = turn.now

@@ -128,6 +128,8 @@ def build_form(
             initial_krs = (
                 (NONE_CHOICE,) if item.tier is Tier.NONE else tuple(str(n) for n in item.krs)
             )
+        # an untagged item's suggested KR is said, never chosen for the member
+        suggested = choices.suggestion(item.text) if item is not None and item.untagged else None
         inputs.append(
             ChoiceInput(
                 name=f"krs_{row}",
@@ -136,6 +138,7 @@ def build_form(
                 initial=initial_krs,
                 multiple=True,
                 optional=True,
+                hint=f"Suggested: {suggested.label}" if suggested else "",
             )
         )
         tier = item.tier if item is not None and item.tier is not Tier.NONE else Tier.DIRECT
