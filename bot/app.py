@@ -14,6 +14,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from bot import requests as rq
 from bot.analysis.ports import AnalysisStoreFactory
+from bot.analysis.ratings import RATE_USEFUL, RATING_ACTIONS
 from bot.commands import CommandError, help_message, parse
 from bot.context import Actor, Place
 from bot.drift_report import ZOMBIE_ACTIONS
@@ -44,6 +45,7 @@ from bot.services import (
     team,
 )
 from bot.services.home import home_message
+from bot.services.rating import Ratings
 from bot.services.reports import Reports
 from bot.services.suggesting import suggested_for_item
 from bot.services.turn import Turn, UseCaseError
@@ -115,6 +117,7 @@ USE_CASES: dict[type, UseCase] = {
     rq.OpenCheckIn: _later("checkin", "no weekly loop in this process"),
     rq.ShowDrift: _later("drift", "drift analysis"),
     rq.ShowReview: _later("review", "the outcome review"),
+    rq.RateFinding: _later("rate", "drift analysis"),
 }
 
 
@@ -147,6 +150,7 @@ class OkrBot:
             reports = Reports(analysis)
             self.use_cases[rq.ShowDrift] = reports.drift
             self.use_cases[rq.ShowReview] = reports.review
+            self.use_cases[rq.RateFinding] = Ratings(analysis).rate
 
     async def handle_command(self, *, actor: Actor, place: Place, text: str) -> Reply:
         """Carry out one line of the command grammar (as typed after ``/okr``).
@@ -199,6 +203,9 @@ class OkrBot:
         if action_id in ("checkin.open", "checkin") and self.loop is not None:
             # "checkin": a platform that could not open the form shows it as a button
             return await self.loop.checkin_form(actor=actor, place=place, value=value)
+        if action_id in RATING_ACTIONS:  # Useful / Not useful under a warning
+            return await self.execute(actor=actor, place=place, request=rq.RateFinding(
+                ref=value.strip().upper()[:40], useful=action_id == RATE_USEFUL))
         if action_id in ZOMBIE_ACTIONS:
             return await decisions_by_button.form_for(
                 self, actor=actor, place=place, action_id=action_id, value=value)

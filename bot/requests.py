@@ -152,9 +152,15 @@ class ChangeSetting:
     value: float | None  # None: back to the default
 
 
+@dataclass(frozen=True)
+class RateFinding:
+    ref: str  # "F41.2": a finding of a drift warning or zombie nudge (bot.analysis.ratings)
+    useful: bool
+
+
 Request = (
     Help | Setup | SetSchedule | SetClose | AddObjective | AddKeyResult | ListOkrs
     | ShowKeyResult | OpenCheckIn | TagItem | UntagItem | UpdateKeyResult | KillKeyResult
     | KeepKeyResult | ReviveKeyResult | RedirectTarget | RedirectMerge | ShowDrift
-    | ShowReview | Skip | SetTimezone | ShowSettings | ChangeSetting
+    | ShowReview | Skip | SetTimezone | ShowSettings | ChangeSetting | RateFinding
 )

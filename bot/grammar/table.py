@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from bot.grammar import forms
 from bot.grammar.errors import CommandError
+from bot.grammar.rating import parse_rate
 from bot.grammar.tokens import Line
 from bot.requests import Help, Request
 from bot.thresholds import SETTINGS
@@ -321,6 +322,18 @@ COMMANDS: tuple[CommandSpec, ...] = (
         examples=("review", "review 2026-Q1"),
         read=forms.parse_review,
         group=_REPORTS,
+    ),
+    CommandSpec(
+        name="rate",
+        usages=("rate <finding> useful", "rate <finding> not-useful"),
+        summary="say whether a drift warning or zombie nudge was useful",
+        who=Who.OWNER,
+        examples=("rate F41.2 useful", "rate F41.2 not-useful"),
+        read=parse_rate,
+        group=_REPORTS,
+        description="Each finding of a drift DM and each zombie nudge shows its reference "
+        "(F41.2) and Useful / Not useful buttons. The ratings are counted per rule in "
+        "`review` and exported: they show which rules to tune with `settings`.",
     ),
 )
 
