@@ -4,7 +4,8 @@ plain text or JSON lines (``LOG_FORMAT=json``).
 Whatever a record holds (our messages, a library's DEBUG dump of a request, a traceback)
 goes through :class:`Scrubber` before it is written:
 
-- Slack tokens (``xoxb-…``, ``xoxp-…``, ``xoxe-…``, ``xapp-…``), ``Bearer`` tokens and JWTs,
+- Slack tokens (``xoxb-…``, ``xoxp-…``, ``xoxe-…``, ``xapp-…``), okrbot's API tokens
+  (``okrbot_…``), ``Bearer`` tokens and JWTs,
   ``v0=`` request signatures, Slack ``response_url`` / webhook URLs (``hooks.slack.com``),
   sealed values (``fernet:…``), e-mail addresses, and the literal value of every
   ``*_SECRET`` / ``*_TOKEN`` / ``*_PASSWORD`` / ``*_KEY`` setting and of the password in
@@ -34,6 +35,7 @@ SECRET_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"https?://hooks\.slack\.com/[^\s'\"<>]*"), "[slack-hook-url]"),
     (re.compile(r"\bxox[a-z]-[A-Za-z0-9-]+"), "[slack-token]"),
     (re.compile(r"\bxapp-[A-Za-z0-9-]+"), "[slack-app-token]"),
+    (re.compile(r"\bokrbot_[A-Za-z0-9_-]{20,}"), "[api-token]"),  # okrbot token create
     (re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]+"), "Bearer [token]"),
     (re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"), "[jwt]"),
     (re.compile(r"\bv0=[0-9a-fA-F]{8,}"), "v0=[signature]"),

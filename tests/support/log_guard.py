@@ -33,6 +33,7 @@ OUR_LOGGERS = ("bot", "adapters", "storage", "okrbot")
 SECRET_LOOKING = re.compile(
     "|".join((
         r"xox[bpe]-",
+        r"okrbot_[A-Za-z0-9_-]{20,}",  # an API token (okrbot token create)
         re.escape(SIGNING_SECRET),
         re.escape(APP_PASSWORD),
         r"hooks\.slack\.com/",  # a response_url or webhook (the bare host name is no secret)

@@ -7,6 +7,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from openapi_spec_validator import validate
 
 from adapters.api.openapi import document
 from adapters.cli import main
@@ -34,6 +35,10 @@ async def test_the_document_is_served_and_names_every_api_route(database: Databa
         assert served == described
     finally:
         await stop_world(world)
+
+
+def test_the_document_is_valid_openapi_3_1() -> None:
+    validate(document())  # raises, naming the place, on any departure from the schema
 
 
 def test_the_request_schema_agrees_with_what_the_server_takes() -> None:
