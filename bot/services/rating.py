@@ -10,7 +10,6 @@ from bot.analysis.ports import AnalysisStoreFactory
 from bot.analysis.ratings import Rating, parse_ref
 from bot.messages import Reply, text_reply
 from bot.services.turn import Turn, UseCaseError
-from bot.weeks import week_label
 
 
 class Ratings:
@@ -37,7 +36,7 @@ class Ratings:
         title = RULE_TITLES[rule]
         return text_reply(
             f"Rated {cmd.ref} ({title[0].lower() + title[1:]}, #{channel.name or channel.id}, "
-            f"{week_label(notice.week)}) {rating.words}. Thank you — `review` counts the "
+            f"{notice.week}) {rating.words}. Thank you — `review` counts the "
             "ratings per rule; a rule rated not useful is one to tune with `settings`.")
 
 
