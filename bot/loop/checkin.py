@@ -92,13 +92,21 @@ def _closed_problem(week: Week) -> str:
     )
 
 
-async def choices_for(turn: Turn, channel: Channel) -> KrChoices:
+async def choices_for(turn: Turn, channel: Channel, *, suggest: bool = False) -> KrChoices:
+    """The KRs the member can tag; with ``suggest``, also what suggests one for an
+    untagged item (two more reads: asked for only where an untagged item is shown)."""
     assert channel.id is not None
     cycle = await turn.current_cycle(channel)
     krs = await turn.repo.key_results(channel.id, cycle_id=cycle.id if cycle else None)
     choices = KrChoices.of(krs, member=turn.member, is_owner=turn.is_owner(channel))
+    if not suggest:
+        return choices
     return replace(choices, suggester=await team_suggester(turn.repo, channel, cycle=cycle,
                                                            active=choices.active))
+
+
+def _untagged(answer: Answer) -> bool:
+    return any(item.untagged for item in answer.items)
 
 
 async def current(turn: Turn, week: Week) -> CurrentAnswer:
@@ -123,12 +131,13 @@ async def open_checkin(turn: Turn, *, store: LoopStore) -> Reply:
 
 
 async def _form(turn: Turn, week: Week) -> Form:
+    saved = await current(turn, week)
     return forms.build_form(
         channel_name=week.channel.name or week.channel.external_id,
         state_channel=week.channel.external_id,
         week=week.week,
-        current=await current(turn, week),
-        choices=await choices_for(turn, week.channel),
+        current=saved,
+        choices=await choices_for(turn, week.channel, suggest=_untagged(saved.answer)),
         closes=prompts.closes_text(week.schedule, week.week),
     )
 
@@ -166,6 +175,8 @@ async def submit_form(
     parsed = forms.parse_form(values, choices=choices)
     if isinstance(parsed, FormErrors):
         return parsed
+    if _untagged(parsed):  # the receipt suggests a KR for each
+        choices = await choices_for(turn, channel, suggest=True)
     return await _store(turn, week, parsed, replaces=state.shown, choices=choices)
 
 
@@ -218,6 +229,8 @@ async def start_conversation(turn: Turn, week: Week, *, store: LoopStore) -> str
     else:
         dialogue, _ = talk.start(current=(await current(turn, week)).answer, choices=choices)
         resumed = ""
+    if _untagged(dialogue.answer()):  # listed with their suggestions, or asked about
+        choices = await choices_for(turn, week.channel, suggest=True)
     await store.save_conversation(
         Conversation(
             workspace_id=turn.workspace.id or 0,
@@ -272,7 +285,13 @@ async def answer_line(
         )
     turn.channel = channel
     choices = await choices_for(turn, channel)
-    move = talk.advance(talk.Dialogue.load(conversation.state), text, choices=choices)
+    dialogue = talk.Dialogue.load(conversation.state)
+    move = talk.advance(dialogue, text, choices=choices)
+    if _untagged(move.dialogue.answer()) and (
+            move.finished or move.dialogue.step is talk.Step.TAGS):
+        # what it says next shows an untagged item: said again, with its suggestion
+        choices = await choices_for(turn, channel, suggest=True)
+        move = talk.advance(dialogue, text, choices=choices)
     if move.finished:
         week = await week_of(turn, channel, conversation.week)
         await store.end_conversation(conversation.workspace_id, conversation.member_id)
