@@ -125,3 +125,9 @@ def test_an_api_token_is_masked_wherever_it_appears(written: Written) -> None:
     logger.info("pasted %s into a note; header Bearer %s", token, token)
     line = out.getvalue()
     assert token not in line and "pasted [api-token] into a note" in line
+
+
+def test_a_database_named_like_okrbot_is_no_token(written: Written) -> None:
+    logger, out, _ = written
+    logger.info("database at postgresql://db/okrbot_template_3628_152d1dcc_and_more_words upgraded")
+    assert "okrbot_template_3628_152d1dcc_and_more_words" in out.getvalue()

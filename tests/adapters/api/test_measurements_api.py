@@ -11,6 +11,7 @@ import pytest
 
 from adapters.backpressure import IN_FLIGHT_KEY, InFlightLimit
 from storage.database import Database
+from storage.export_rows import export_rows
 from tests.adapters.api.support import DATA, WEB, ApiWorld, start_world, stop_world
 
 MEASURE = f"/api/v1/channels/{WEB}/key-results/KR-1/measurements"
@@ -45,6 +46,9 @@ async def test_a_valid_token_records_the_value_and_show_says_the_api_recorded_it
     shown = await world.command("show KR-1")
     assert "Now | 30 h" in shown or "30 h" in shown.split("Goal", 1)[1]
     assert "30 h — nightly · recorded by the API (ci)" in shown
+    exported = [row async for row in export_rows(world.database.engine, "measurements")]
+    assert [(r["kr"], r["value"], r["recorded_by"], r["note"]) for r in exported] == [
+        ("KR-1", 30, "the API (ci)", "nightly")]
 
 
 async def test_a_wrong_missing_or_revoked_token_gets_401_and_stores_nothing(
