@@ -26,7 +26,7 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
@@ -48,6 +48,10 @@ log = logging.getLogger(__name__)
 
 REFRESH_EVERY = timedelta(minutes=1)
 SWEEP_EVERY = timedelta(minutes=5)
+#: How long a shutdown waits for a clock run in progress: a process manager's SIGKILL
+#: usually follows SIGTERM 30 s later. What a stopped run leaves is leased in the outbox
+#: and finished by the next clock run.
+SHUTDOWN_GRACE = 20.0
 
 
 class LoopScheduler:
@@ -74,6 +78,8 @@ class LoopScheduler:
         )
         self.planned: dict[int, datetime] = {}  # channel id → its next wake-up
         self._running = asyncio.Lock()  # one run of the loop at a time in this process
+        self._stopping = False
+        self._jobs: set[asyncio.Task[object]] = set()  # the jobs running now
         self.runs = 0
 
     # --- life cycle -------------------------------------------------------------------
@@ -99,11 +105,22 @@ class LoopScheduler:
         )
         log.info("clock started: %d channels planned", len(self.planned))
 
-    async def shutdown(self) -> None:
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
-        async with self._running:  # let a run in progress finish its entry
-            pass
+    async def shutdown(self, *, grace: float = SHUTDOWN_GRACE) -> None:
+        """Wake up no more, let a run in progress finish (up to ``grace`` seconds), then
+        stop. APScheduler's own shutdown cancels a job that is running — and logs that as
+        an error with the CancelledError's traceback — so it comes after the run."""
+        if not self.scheduler.running:
+            return
+        self._stopping = True
+        self.scheduler.pause()
+        if self._jobs:
+            _, going = await asyncio.wait(set(self._jobs), timeout=grace)
+            if going:
+                log.warning("a clock run is still going %gs after the shutdown began: "
+                            "stopping it (the next clock run finishes what it left)", grace)
+        self.scheduler.shutdown(wait=False)  # cancels a job still going: see _quiet
+        if self._jobs:
+            await asyncio.wait(set(self._jobs), timeout=1)  # let it say so
 
     def schedule_changed(self) -> None:
         """A schedule, time zone or team changed in this process: re-plan now."""
@@ -114,6 +131,10 @@ class LoopScheduler:
 
     async def refresh(self) -> None:
         """Move each channel's date job to its next moment, as the tables say now."""
+        async with self._quiet("refresh"):
+            await self._refresh()
+
+    async def _refresh(self) -> None:
         try:
             plan = await self.loop.runner.plan()
         except Exception:
@@ -144,14 +165,35 @@ class LoopScheduler:
 
     async def wake(self, channel_id: int) -> None:
         """A channel's moment has come: run its due work, then plan its next moment."""
-        await self._run(
-            lambda: self.loop.runner.run_due(channel_ids={channel_id}), f"channel {channel_id}"
-        )
-        self.planned.pop(channel_id, None)
-        await self.refresh()
+        async with self._quiet(f"channel {channel_id}"):
+            await self._run(
+                lambda: self.loop.runner.run_due(channel_ids={channel_id}),
+                f"channel {channel_id}",
+            )
+            self.planned.pop(channel_id, None)
+            await self._refresh()
 
     async def sweep(self) -> None:
-        await self._run(self.loop.run_due, "sweep")
+        async with self._quiet("sweep"):
+            await self._run(self.loop.run_due, "sweep")
+
+    @contextlib.asynccontextmanager
+    async def _quiet(self, what: str) -> AsyncIterator[None]:
+        """A job cancelled by our own shutdown (its grace over) ends as a job that
+        returned, with a warning: APScheduler would log it as an error with a traceback,
+        and nothing is wrong — what it left is leased and done by the next clock run."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._jobs.add(task)
+        try:
+            yield
+        except asyncio.CancelledError:
+            if not self._stopping:
+                raise
+            log.warning("clock run (%s) stopped by the shutdown before it finished", what)
+        finally:
+            if task is not None:
+                self._jobs.discard(task)
 
     async def _run(self, run: Callable[[], Awaitable[object]], what: str) -> None:
         async with self._running:

@@ -18,6 +18,7 @@ from bot.analysis.ratings import RATE_USEFUL, RATING_ACTIONS
 from bot.commands import CommandError, help_message, parse
 from bot.context import Actor, Place
 from bot.drift_report import ZOMBIE_ACTIONS
+from bot.grammar.team_suffix import split_team
 from bot.hints import prefix_for, with_prefix
 from bot.loop.checkin import choices_for
 from bot.loop.conversation_lines import shown_command
@@ -43,6 +44,7 @@ from bot.services import (
     settings,
     tagging,
     team,
+    team_choice,
 )
 from bot.services.home import home_message
 from bot.services.rating import Ratings
@@ -159,24 +161,30 @@ class OkrBot:
         nothing: the transaction is only committed when the use case succeeded.
         """
         prefix = command_prefix(actor, place)
+        text, named = split_team(text)  # `list in #team-web`: the team it is for
+        place = replace(place, team=named) if named else place
         try:
             request = parse(text, today=self.clock.now().date())
         except CommandError as error:
             return Reply(error.message(prefix=prefix), error=True)
         if isinstance(request, rq.Help):
             return Reply(help_message(request.topic, prefix=prefix))
-        reply = await self.execute(actor=actor, place=place, request=request)
+        reply = await self.execute(actor=actor, place=place, request=request, text=text)
         return _hinted(reply, prefix)
 
     @_answers_unreachable
-    async def execute(self, *, actor: Actor, place: Place, request: Any) -> Reply:
-        """Carry out a parsed request (a command, or an import) in one transaction."""
+    async def execute(self, *, actor: Actor, place: Place, request: Any, text: str = "") -> Reply:
+        """Carry out a parsed request (a command, or an import) in one transaction;
+        ``text``, the command as typed, lets an answer offer to run it again for a team."""
         try:
-            return await self.carry_out(actor=actor, place=place, request=request)
+            return await self.carry_out(actor=actor, place=place, request=request, text=text)
         except UseCaseError as error:
+            if isinstance(error, team_choice.TeamChoice) and text:
+                return Reply(team_choice.choice_message(error, text=text), error=True)
             return Reply(self._problem(error, prefix=command_prefix(actor, place)), error=True)
 
-    async def carry_out(self, *, actor: Actor, place: Place, request: Any) -> Reply:
+    async def carry_out(self, *, actor: Actor, place: Place, request: Any,
+                        text: str = "") -> Reply:
         """Like :meth:`execute`, but a use-case error is raised (after the rollback)."""
         use_case = self.use_cases[type(request)]
         async with self.uow() as uow:
@@ -187,6 +195,8 @@ class OkrBot:
                 await uow.rollback()
                 raise
             await uow.commit()
+        if turn.remembered is not None and text:  # the member's last team: say so
+            reply = team_choice.noted(reply, turn.remembered, text=text)
         return reply
 
     @staticmethod
@@ -206,6 +216,9 @@ class OkrBot:
         if action_id in RATING_ACTIONS:  # Useful / Not useful under a warning
             return await self.execute(actor=actor, place=place, request=rq.RateFinding(
                 ref=value.strip().upper()[:40], useful=action_id == RATE_USEFUL))
+        if action_id == team_choice.ACTION and (chosen := team_choice.read_choice(value)):
+            return team_choice.form_alone(await self.handle_command(  # the command, for it
+                actor=actor, place=replace(place, team=chosen[0]), text=chosen[1]))
         if action_id in ZOMBIE_ACTIONS:
             return await decisions_by_button.form_for(
                 self, actor=actor, place=place, action_id=action_id, value=value)

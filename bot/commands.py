@@ -113,6 +113,7 @@ def _overview(prefix: str) -> Message:
                         if s.group == group),
         ))
     parts.append(Note(f"`{prefix}help <command>` shows one command with examples."))
+    parts.append(Note(f"In several teams? End a command with the team: `{prefix}list in #team`."))
     return message(*parts, summary="okrbot commands")
 
 

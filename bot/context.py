@@ -25,3 +25,4 @@ class Place:
     channel: str  # platform conversation id (Slack C…, Teams 19:…, console "team-web")
     channel_name: str = ""
     is_direct: bool = False  # a 1:1 chat with the bot: commands apply to the member's team
+    team: str = ""  # the team the member named (`… in #team`): a channel's id or name

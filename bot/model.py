@@ -80,6 +80,7 @@ class Member:
     is_admin: bool = False
     skip_until: date | None = None  # inclusive: no prompt or reminder up to this day
     unreachable: bool = False  # the platform refused delivery (app removed / blocked)
+    last_team_id: int | None = None  # the team (channel id) they last chose in a 1:1 chat
     id: int | None = None
 
     @property

@@ -94,6 +94,9 @@ class MemberRow(TableBase, table=True):
     is_admin: bool = False
     skip_until: date | None = None
     unreachable: bool = False
+    # A channel's id, without a foreign key: channel.owner_id already points at member,
+    # and two tables pointing at each other cannot be created in one order (core_0005).
+    last_team_id: int | None = None
 
 
 class ChannelRow(TableBase, table=True):

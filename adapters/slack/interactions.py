@@ -18,7 +18,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import inbound
+from adapters.slack import checkin_modal, inbound
 from adapters.slack.render import message_payloads, mrkdwn
 from adapters.slack.runtime import SlackRuntime
 from adapters.slack.shortcut import TAG_FORM_ID
@@ -59,6 +59,10 @@ def register(app: AsyncApp, runtime: SlackRuntime) -> None:
         try:
             actor = await runtime.actor(client, body)
             context = ModalContext.decode(str(view.get("private_metadata", "")))
+            if context is not None and context.page is not None:
+                await checkin_modal.submit_page(
+                    runtime, ack, client, view=view, actor=actor, context=context)
+                return
             place = context.place if context else await runtime.dm_place(client, actor)
             values = inbound.form_values(view)
             result = await runtime.bot.handle_form(

@@ -36,6 +36,7 @@ class ModalContext:
     state: str
     place: Place
     message_ts: str = ""  # the message whose button opened the modal (to update it after)
+    page: int | None = None  # a long check-in's page: where it begins (checkin_modal)
 
     def encode(self) -> str:
         data: dict[str, Any] = {
@@ -46,6 +47,8 @@ class ModalContext:
         }
         if self.message_ts:
             data["m"] = self.message_ts
+        if self.page is not None:
+            data["p"] = self.page
         text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
         if len(text) > limits.PRIVATE_METADATA:
             data.pop("n")  # the name is only for display: the id is what counts
@@ -67,7 +70,9 @@ class ModalContext:
             channel_name=str(data.get("n", "")),
             is_direct=bool(data.get("d", False)),
         )
-        return cls(state=str(data.get("s", "")), place=place, message_ts=str(data.get("m", "")))
+        page = data.get("p")
+        return cls(state=str(data.get("s", "")), place=place, message_ts=str(data.get("m", "")),
+                   page=page if isinstance(page, int) and not isinstance(page, bool) else None)
 
 
 def _option(label: str, value: str) -> dict[str, Any]:
@@ -154,6 +159,10 @@ def modal_title(title: str) -> str:
 
 def modal_view(form: Form, *, place: Place, message_ts: str = "") -> View:
     """The modal that asks ``form``; submitting it comes back with ``callback_id = form_id``."""
+    from adapters.slack import checkin_modal  # its own layout, built on this module's parts
+
+    if checkin_modal.is_long(form):
+        return checkin_modal.page_view(form, place=place)
     title = modal_title(form.title)
     blocks = [input_block(field) for field in form.inputs] or [
         {"type": "section", "text": mrkdwn(limits.escape(form.title))}

@@ -25,12 +25,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import aiohttp
+
 from adapters.teams import inbound
+from adapters.teams.connector import ConnectorError
 from adapters.teams.conversations import Conversations
 from adapters.teams.render import render_form, render_message, render_reply
 from bot.app import OkrBot, unreachable_reply
 from bot.messages import Form, FormErrors, Reply, Text, message, text_reply
-from bot.ports import StorageUnavailable
+from bot.ports import StorageUnavailable, Undeliverable
 from storage.teams_store import CHANNEL, USER
 
 log = logging.getLogger(__name__)
@@ -70,6 +73,8 @@ class TeamsBot:
                     await self.on_installation_remove(activity)
         except StorageUnavailable as error:
             await self.unreachable(activity, error)
+        except UNDELIVERED as error:
+            undelivered(activity, error)
         except Exception as error:  # noqa: BLE001 — told to the user, logged with its cause
             await self.apologise(activity, error)
 
@@ -236,6 +241,21 @@ class TeamsBot:
             await self.conversations.reply(activity, render_reply(sorry))
         except Exception:  # noqa: BLE001 — already failing; the log has the cause
             log.warning("could not tell the user about the failure", exc_info=True)
+
+
+#: Teams did not take what the turn sent: a connector that did not answer in time, refused
+#: for good (5xx past the retries, 403), or is gone.
+UNDELIVERED = (ConnectorError, Undeliverable, aiohttp.ClientError, TimeoutError)
+
+
+def undelivered(activity: Json, error: Exception) -> None:
+    """One warning, without a traceback: no bug of ours, and what the turn did is saved (the
+    core commits before its answer is sent). Not the apology — "nothing was changed" would
+    be untrue, and sending it waits on the same connector — and the delivery stays
+    recorded, so a redelivered message does not run twice."""
+    log.warning("Teams activity %s: its answer could not be delivered (%s: %s); what the "
+                "turn did before is saved", activity.get("id"), type(error).__name__,
+                error or "no answer in time")
 
 
 def _is_setup(request: inbound.Command) -> bool:

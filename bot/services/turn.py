@@ -15,18 +15,10 @@ from zoneinfo import ZoneInfo
 from bot.context import Actor, Place
 from bot.model import Channel, Cycle, KeyResult, Member, Workspace
 from bot.ports import Clock, Known, Repository, UnitOfWork
+from bot.services.errors import UseCaseError
+from bot.services.team_choice import Remembered, team_for
 
-
-class UseCaseError(Exception):
-    """Input the grammar accepted but the use case cannot carry out; nothing changes.
-
-    ``command`` names the command whose usage and example go with the answer.
-    """
-
-    def __init__(self, problem: str, *, command: str | None = None) -> None:
-        super().__init__(problem)
-        self.problem = problem
-        self.command = command
+__all__ = ["Turn", "UseCaseError"]
 
 
 # Platform ids a mention may carry (Slack U…/W…, Teams 29:… or an AAD object GUID):
@@ -46,6 +38,8 @@ class Turn:
     workspace: Workspace
     member: Member
     channel: Channel | None
+    #: set when the channel is the member's last choice in a 1:1 chat (the answer says so)
+    remembered: Remembered | None = None
 
     @classmethod
     async def begin(cls, *, uow: UnitOfWork, clock: Clock, actor: Actor, place: Place) -> Turn:
@@ -71,29 +65,19 @@ class Turn:
             member.is_admin, changed = actor.is_admin, True
         if changed:
             await repo.save_member(member)
-        channel = await cls._resolve_channel(repo, member, place, known)
-        return cls(uow, repo, clock, actor, place, workspace, member, channel)
+        channel, remembered = await cls._resolve_channel(repo, member, place, known)
+        return cls(uow, repo, clock, actor, place, workspace, member, channel, remembered)
 
     @staticmethod
     async def _resolve_channel(repo: Repository, member: Member, place: Place,
-                               known: Known) -> Channel | None:
-        if not place.is_direct:
-            channel = known.channel
-            if (channel is not None and channel.id is not None and member.id is not None
-                    and not known.joined):
-                await repo.join(channel.id, member.id)
-            return channel
-        assert member.id is not None
-        channels = await repo.member_channels(member.id)
-        if len(channels) == 1:
-            return channels[0]
-        if len(channels) > 1:
-            names = ", ".join(f"#{c.name or c.external_id}" for c in channels)
-            raise UseCaseError(
-                f"You are in several okrbot teams ({names}): "
-                "run this command in the team's channel."
-            )
-        return None
+                               known: Known) -> tuple[Channel | None, Remembered | None]:
+        if place.team or place.is_direct:
+            return await team_for(repo, member, named=place.team, direct=place.is_direct)
+        channel = known.channel
+        if (channel is not None and channel.id is not None and member.id is not None
+                and not known.joined):
+            await repo.join(channel.id, member.id)
+        return channel, None
 
     # --- what most use cases need --------------------------------------------------------
 

@@ -120,3 +120,58 @@ async def test_the_digests_tag_hint_carries_the_slash_command(world: SlackWorld)
     shown = texts([digest])
     assert "*Untagged*" in shown
     assert "Tag them to a key result: `/okr tag " in shown and "`tag " not in shown
+
+
+async def test_a_member_of_two_teams_chooses_one_in_the_dm_and_it_is_remembered(
+    world: SlackWorld,
+) -> None:
+    """Issue 12: in the DM a member of two teams gets a button per team for the command;
+    pressing one runs it there, and later commands in the DM go to it, saying so."""
+    world.fake.channel_members["C0TEAMAPI"] = ["U0ALICE", "U0BOT"]
+    await set_up_team(world)
+    for text in ("setup", 'objective add "a stable api" because "partners build on it"',
+                 'kr add O1 increase "api uptime" from 99 to 99.9'):
+        response, name = await world.slack.command(text, channel="C0TEAMAPI",
+                                                   channel_name="team-api")
+        assert response.status == 200
+        await eventually(lambda n=name: [b for m, b in world.fake.responses if m == n])
+
+    await world.slack.event("message_im", text="list")
+    [asked] = await eventually(lambda: world.fake.posted("D0ALICE"))
+    assert "several okrbot teams" in texts([asked])
+    buttons = [e for b in asked["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert [b["text"]["text"] for b in buttons] == ["#team-web", "#team-api"]
+
+    response, name = await world.slack.press_in_message(
+        buttons[1]["action_id"], buttons[1]["value"], channel="D0ALICE")
+    assert response.status == 200
+    answered = await eventually(lambda: [b for n, b in world.fake.responses if n == name])
+    assert "api uptime" in texts(answered) and "weekly active teams" not in texts(answered)
+
+    await world.slack.event("message_im", text="list")
+    later = await eventually(lambda: world.fake.posted("D0ALICE")[1:])
+    assert "api uptime" in texts(later)
+    assert "In #team-api — say `list in #team-web` to switch." in texts(later)
+
+    await world.slack.event("message_im", text="list in <#C0TEAMWEB|team-web>")
+    switched = await eventually(lambda: world.fake.posted("D0ALICE")[2:])
+    assert "weekly active teams" in texts(switched) and "api uptime" not in texts(switched)
+
+
+async def test_checkin_for_a_chosen_team_opens_its_modal(world: SlackWorld) -> None:
+    """The team's button under an ambiguous `checkin` opens that team's check-in (the
+    press brings the trigger a DM message does not)."""
+    world.fake.channel_members["C0TEAMAPI"] = ["U0ALICE", "U0BOT"]
+    await set_up_team(world)
+    response, name = await world.slack.command("setup", channel="C0TEAMAPI",
+                                               channel_name="team-api")
+    await eventually(lambda: [b for m, b in world.fake.responses if m == name])
+    await world.slack.event("message_im", text="checkin")
+    [asked] = await eventually(lambda: world.fake.posted("D0ALICE"))
+    buttons = [e for b in asked["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    api = next(b for b in buttons if b["text"]["text"] == "#team-api")
+    before = len(world.fake.accepted("views.open"))
+    await world.slack.press_in_message(api["action_id"], api["value"], channel="D0ALICE")
+    [opened] = await eventually(lambda: world.fake.accepted("views.open")[before:])
+    assert opened["view"]["callback_id"] == "checkin"
+    assert "C0TEAMAPI" in opened["view"]["private_metadata"]
