@@ -75,7 +75,9 @@ async def run_console(args: argparse.Namespace) -> int:
         start = parse_moment(args.clock) if args.clock else SystemClock().now()
         clock = ManualClock(start)
         out = sys.stdout
-        bot, loop = build_core(database=database, clock=clock, messenger=ConsoleMessenger(out))
+        charts = Path(args.charts) if args.charts else None
+        bot, loop = build_core(database=database, clock=clock,
+                               messenger=ConsoleMessenger(out, charts=charts))
         interactive = sys.stdin.isatty()
         user, channel = args.user or "me", args.channel or "team"
         if args.demo:
@@ -86,7 +88,7 @@ async def run_console(args: argparse.Namespace) -> int:
                           f"owner @{DEMO_OWNER}, members @alice @bob @dave.\n")
         console = Console(bot=bot, clock=clock, out=out, user=user, channel=channel,
                           echo=not interactive, on_clock_moved=loop.run_due,
-                          next_due=lambda after: next_due_moment(loop, after))
+                          next_due=lambda after: next_due_moment(loop, after), charts=charts)
         if interactive:
             out.write("okrbot console — type `help` for commands, `:quit` to leave.\n"
                       f"{DIRECTIVES}\n")
@@ -123,6 +125,8 @@ async def run_serve(args: argparse.Namespace) -> int:
 
     from aiohttp import web
 
+    from adapters.charts.draw import warm_up
+    from adapters.dashboard.web import mount_dashboard
     from adapters.routing import RoutingMessenger
     from adapters.scheduler import LoopScheduler
     from adapters.server import base_app
@@ -153,6 +157,8 @@ async def run_serve(args: argparse.Namespace) -> int:
     app = base_app(database=database)
     platforms = mount_platforms(app, bot=bot, database=database, messenger=messenger,
                                 env=os.environ, socket_mode=args.socket_mode)
+    if mount_dashboard(app, bot=bot, env=os.environ) is not None:
+        platforms.append("the dashboard at /dashboard/…")
     from adapters.api.routes import mount_api
     mount_api(app, uow=database.uow, clock=bot.clock)  # /api/v1: KR metrics by token
     # Signals first: a SIGTERM arriving while the server starts still ends it cleanly.
@@ -165,6 +171,7 @@ async def run_serve(args: argparse.Namespace) -> int:
     try:
         await runner.setup()
         await web.TCPSite(runner, host, args.port).start()
+        tasks.append(asyncio.create_task(asyncio.to_thread(warm_up)))  # the first chart's wait
         if args.socket_mode:
             from adapters.slack.app import run_socket_mode
 
@@ -633,6 +640,8 @@ def build_parser() -> argparse.ArgumentParser:
     console.add_argument("--as", dest="user", help="who you are (default: me, or the demo owner)")
     console.add_argument("--in", dest="channel", help="the channel you are in")
     console.add_argument("--clock", help="start the simulated clock at this ISO date-time")
+    console.add_argument("--charts", help="write each chart as a PNG in this folder and print "
+                         "its path")
     console.set_defaults(handler=lambda a: asyncio.run(run_console(a)))
 
     serve = sub.add_parser("serve", help="the web server: Slack, Teams, /healthz, /metrics")

@@ -45,6 +45,8 @@ SECRET_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bv0=[0-9a-fA-F]{8,}"), "v0=[signature]"),
     (re.compile(r"fernet:[A-Za-z0-9_=-]+"), "[sealed]"),
     (re.compile(EMAIL), "[e-mail]"),
+    # a dashboard link opens a team's page for days: its token is a key (issue 15)
+    (re.compile(r"/dashboard/[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+"), "/dashboard/[token]"),
 )
 
 #: Settings whose values are secrets, by the end of their name.

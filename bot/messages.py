@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from bot.charts import ChartData
+
 
 class Visibility(StrEnum):
     EPHEMERAL = "ephemeral"  # only the person who asked sees it
@@ -136,7 +138,30 @@ class Form:
     state: str = ""  # opaque to adapters: passed back unchanged on submit
 
 
-Part = Heading | Text | Note | Fields | BulletList | Progress | Divider | Actions | Form
+@dataclass(frozen=True)
+class Chart:
+    """A picture of ``data`` (a KR over its cycle, a channel's alignment by week), drawn
+    by the adapter; ``alt`` says it in words. Optional by design: a renderer that cannot
+    draw it shows nothing for it, and the message's text parts still carry the figures."""
+
+    data: ChartData
+    alt: str
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class DashboardLink:
+    """An "Open dashboard" button for a channel's read-only web page. Only the adapter
+    can make its (signed, expiring) address; where no dashboard is served it is left out."""
+
+    platform: str
+    workspace: str  # the platform's workspace id
+    channel: str  # the platform's channel id
+    label: str = "Open dashboard"
+
+
+Part = (Heading | Text | Note | Fields | BulletList | Progress | Divider | Actions | Form
+        | Chart | DashboardLink)
 
 
 @dataclass(frozen=True)
@@ -178,6 +203,11 @@ def mention(external_id: str) -> str:
 
 def message(*parts: Part, summary: str = "", mentions: tuple[tuple[str, str], ...] = ()) -> Message:
     return Message(parts=tuple(parts), summary=summary, mentions=mentions)
+
+
+def with_parts(found: Message, *parts: Part) -> Message:
+    """``found`` with ``parts`` added at its end."""
+    return Message(parts=found.parts + parts, summary=found.summary, mentions=found.mentions)
 
 
 def text_reply(text: str, *, public: bool = False, error: bool = False) -> Reply:

@@ -353,7 +353,10 @@ class SqlRepository(RepositoryBase):
         return await self._all(Confidence, CONFIDENCE, CONFIDENCE.c.checkin_id == checkin_id)
 
     async def kr_items(self, kr_id: int) -> list[KrItem]:
-        return await self._tagged_items(TAG.c.kr_id == kr_id)
+        return await self.kr_items_of([kr_id])
+
+    async def kr_items_of(self, kr_ids: Sequence[int]) -> list[KrItem]:
+        return await self._tagged_items(TAG.c.kr_id.in_(kr_ids))
 
     async def channel_kr_items(self, channel_id: int) -> list[KrItem]:
         return await self._tagged_items(CHECKIN.c.channel_id == channel_id,
@@ -394,10 +397,13 @@ class SqlRepository(RepositoryBase):
         return await self._insert(MEASUREMENT, measurement)
 
     async def measurements(self, kr_id: int) -> list[Measurement]:
+        return await self.measurements_of([kr_id])
+
+    async def measurements_of(self, kr_ids: Sequence[int]) -> list[Measurement]:
         return await self._all(
             Measurement,
             MEASUREMENT,
-            MEASUREMENT.c.kr_id == kr_id,
+            MEASUREMENT.c.kr_id.in_(kr_ids),
             order_by=(MEASUREMENT.c.recorded_at,),
         )
 
@@ -405,8 +411,11 @@ class SqlRepository(RepositoryBase):
         return await self._insert(DECISION, decision)
 
     async def decisions(self, kr_id: int) -> list[Decision]:
+        return await self.decisions_of([kr_id])
+
+    async def decisions_of(self, kr_ids: Sequence[int]) -> list[Decision]:
         return await self._all(
-            Decision, DECISION, DECISION.c.kr_id == kr_id, order_by=(DECISION.c.decided_at,)
+            Decision, DECISION, DECISION.c.kr_id.in_(kr_ids), order_by=(DECISION.c.decided_at,)
         )
 
     # --- settings ------------------------------------------------------------------------

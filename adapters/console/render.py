@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 
+from adapters.console.charts import WrittenChart
+from adapters.dashboard.links import url_for
 from bot.messages import (
     Actions,
     BulletList,
     ChoiceInput,
+    DashboardLink,
     Divider,
     Fields,
     Form,
@@ -62,6 +65,11 @@ def _render_part(part: Part) -> list[str]:
             return [f"  {label}", f"    {bar(value, expected)} {caption}".rstrip()]
         case Divider():
             return ["  " + "─" * 40]
+        case WrittenChart(path=path):
+            return [f"  chart: {path}"]
+        case DashboardLink():
+            url = url_for(part)
+            return [f"  {part.label}: {url}"] if url else []
         case Actions(buttons=buttons):
             return ["  " + "  ".join(f"[{b.label}]" for b in buttons)]
         case Form(title=title, inputs=inputs):

@@ -16,8 +16,10 @@ import signal
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TextIO
 
+from adapters.console.charts import with_written_charts
 from adapters.console.render import render
 from bot.app import OkrBot
 from bot.clock import ManualClock
@@ -58,14 +60,15 @@ async def next_due_moment(loop: WeeklyLoop, after: datetime) -> datetime | None:
 class ConsoleMessenger:
     """Prints what the bot sends to other people and channels, with its destination."""
 
-    def __init__(self, out: TextIO) -> None:
+    def __init__(self, out: TextIO, *, charts: Path | None = None) -> None:
         self.out = out
+        self.charts = charts  # where the charts are written (None: not drawn)
 
     async def send(
         self, address: Address, message: Message, *, delivery: Delivery | None = None
     ) -> None:
         where = f"[DM @{address.target}]" if address.kind == "dm" else f"[#{address.target}]"
-        body = render(message)
+        body = render(with_written_charts(message, self.charts))
         self.out.write(f"{where} {body}\n" if "\n" not in body else f"{where}\n{body}\n")
         self.out.flush()
 
@@ -94,8 +97,10 @@ class Console:
         self, *, bot: OkrBot, clock: ManualClock, out: TextIO, user: str, channel: str,
         echo: bool, on_clock_moved: Callable[[], Awaitable[object]] | None = None,
         next_due: Callable[[datetime], Awaitable[datetime | None]] | None = None,
+        charts: Path | None = None,
     ) -> None:
         self.bot = bot
+        self.charts = charts
         self.clock = clock
         self.out = out
         self.user = user
@@ -156,7 +161,7 @@ class Console:
             reply = answer or await self.bot.handle_command(
                 actor=self.actor, place=self.place, text=line
             )
-            self.say(render(reply.message))
+            self.say(render(with_written_charts(reply.message, self.charts)))
         except Exception:  # the console must survive anything a line triggers
             log.exception("console line failed: %r", line)
             self.say("Something went wrong on our side; nothing from that line was saved. "

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -25,8 +26,10 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.charts.drawn import charts_of
 from adapters.slack import inbound
 from adapters.slack.busy import Slot, slot_of
+from adapters.slack.charts import follow_with_charts, with_uploaded_charts
 from adapters.slack.render import message_payloads
 from adapters.slack.roster import register_channel_members
 from adapters.slack.runtime import RESPONSE_URL_ANSWERS, SORRY, SlackRuntime, split_forms
@@ -69,6 +72,10 @@ def register(app: AsyncApp, runtime: SlackRuntime, *, command: str = "/okr") -> 
             await ack(response_type=_response_type(reply), **first)
             if more:
                 runtime.after_ack(_respond_parts(respond, reply, more), slot=slot)
+            if charts_of(reply.message):  # the answer is out: its chart follows it
+                runtime.after_ack(follow_with_charts(
+                    client, respond, reply.message, response_type=_response_type(reply)),
+                    slot=slot)
         if not reply.error and _made_a_team(text, place, runtime):
             runtime.after_ack(_join_everyone(runtime, client, body, place, context), slot=slot)
 
@@ -128,6 +135,7 @@ async def _answer_later(
         runtime.overdue -= 1
     reply = _result(work, text)
     try:
+        reply = replace(reply, message=await with_uploaded_charts(client, reply.message))
         await _answer(runtime, client, respond, body, reply)
     except Exception:
         log.exception("answering /okr %s failed", text)

@@ -19,7 +19,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import checkin_modal, inbound
-from adapters.slack.render import message_payloads, mrkdwn
+from adapters.slack.render import DASHBOARD_ACTION, message_payloads, mrkdwn
 from adapters.slack.runtime import SlackRuntime
 from adapters.slack.shortcut import TAG_FORM_ID
 from adapters.slack.views import ModalContext, error_response, modal_view
@@ -41,6 +41,8 @@ def register(app: AsyncApp, runtime: SlackRuntime) -> None:
     ) -> None:
         await ack()
         pressed = inbound.pressed_action((body.get("actions") or [{}])[0])
+        if pressed.action_id == DASHBOARD_ACTION:
+            return  # a link button: Slack opened the dashboard; nothing to answer
         try:
             actor = await runtime.actor(client, body)
             place = await _place_of(runtime, client, body, actor)

@@ -23,6 +23,7 @@ import logging
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.charts import with_uploaded_charts
 from adapters.slack.client import NotInstalled, SlackClients
 from adapters.slack.pacing import Pacer
 from adapters.slack.profiles import Profiles
@@ -83,6 +84,7 @@ class SlackMessenger:
             key = delivery.key if delivery is not None else ""
             if delivery is not None and delivery.retry and address.kind == "dm":
                 already = await self._parts_in_history(client, channel, delivery.key)
+            message = await with_uploaded_charts(client, message)
             for part, payload in enumerate(message_payloads(message)):
                 if part in already:
                     log.info("%s (part %d) is already in the DM: not sent again", key, part)
@@ -94,6 +96,7 @@ class SlackMessenger:
                     }
                 await self.pacer.wait(workspace=address.workspace, channel=channel)
                 await client.chat_postMessage(channel=channel, unfurl_links=False, **payload)
+                self.pacer.sent(workspace=address.workspace, channel=channel)
         except NotInstalled as error:
             raise Undeliverable(f"Slack app not installed in workspace {error}") from error
         except SlackApiError as error:

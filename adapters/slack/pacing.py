@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -69,6 +70,8 @@ class Pacer:
         self._workspaces: dict[str, Rate] = {}
         self._channels: dict[tuple[str, str], Rate] = {}
         self._held_until: dict[str, float] = {}
+        self._sent: dict[str, deque[float]] = {}  # the real send moments, per workspace
+        self._last_sent: dict[tuple[str, str], float] = {}
 
     def reserve(self, *, workspace: str, channel: str) -> float:
         """Book the next slot for a message to ``channel``; returns seconds to wait for it."""
@@ -85,6 +88,31 @@ class Pacer:
         delay = self.reserve(workspace=workspace, channel=channel)
         if delay > 0:
             await self._sleep(delay)
+        await self._within_real_window(workspace, channel)
+
+    async def _within_real_window(self, workspace: str, channel: str) -> None:
+        # The booked slots are spread right, but a loop that wakes late (a busy process)
+        # sends several past slots at once, and Slack counts the moments messages arrive.
+        # So the last check is against the real send moments: the workspace's sliding
+        # window and the channel's interval. No await between the check and the record.
+        limits = self.limits
+        sent = self._sent.setdefault(workspace, deque(maxlen=max(limits.workspace_limit, 1)))
+        while True:
+            now = self._now()
+            waits = [self._last_sent.get((workspace, channel), float("-inf"))
+                     + limits.per_channel_interval * SAFETY - now]
+            if len(sent) == sent.maxlen:
+                waits.append(sent[0] + limits.workspace_period * SAFETY - now)
+            if max(waits) <= 0:
+                break
+            await self._sleep(max(waits))
+        sent.append(now)
+        self._last_sent[(workspace, channel)] = now
+
+    def sent(self, *, workspace: str, channel: str) -> None:
+        """A message to ``channel`` was answered: its interval counts from now, when Slack
+        has surely seen it, not from when it left (a slow request arrives late)."""
+        self._last_sent[(workspace, channel)] = self._now()
 
     def hold(self, *, workspace: str, seconds: float) -> None:
         """Slack said 429: nothing more to this workspace for ``seconds``."""
@@ -98,3 +126,4 @@ class Pacer:
         idle = [key for key, rate in self._channels.items() if rate.earliest(now) <= now]
         for key in idle:
             del self._channels[key]
+            self._last_sent.pop(key, None)

@@ -13,10 +13,14 @@ import re
 from collections import Counter
 from typing import Any
 
+from adapters.dashboard.links import url_for
 from adapters.slack import limits
+from adapters.slack.charts import UploadedChart, image_block
 from bot.messages import (
     Actions,
     BulletList,
+    Chart,
+    DashboardLink,
     Divider,
     Fields,
     Form,
@@ -40,6 +44,8 @@ _ACTION_SUFFIX = re.compile(r"#\d+$")
 FORM_BUTTON_PREFIX = "okrbot.form:"
 
 BAR_CELLS = 20
+#: The "Open dashboard" link button: Slack opens its URL and still tells us of the press.
+DASHBOARD_ACTION = "okrbot.dashboard"
 
 
 def core_action_id(slack_action_id: str) -> str:
@@ -155,6 +161,15 @@ def _form_button(part: Form) -> list[Block]:
     return [{"type": "actions", "elements": [button]}] if button else []
 
 
+def _link_button(part: DashboardLink) -> list[Block]:
+    url = url_for(part)
+    if url is None or len(url) > limits.BUTTON_URL:
+        return []  # no dashboard served here
+    return [{"type": "actions", "elements": [{
+        "type": "button", "text": plain_text(part.label, limits.BUTTON_TEXT), "url": url,
+        "action_id": DASHBOARD_ACTION}]}]
+
+
 def part_blocks(part: Part, mentions: dict[str, str]) -> list[Block]:
     match part:
         case Heading():
@@ -175,6 +190,12 @@ def part_blocks(part: Part, mentions: dict[str, str]) -> list[Block]:
             return _actions(part, mentions)
         case Form():
             return _form_button(part)
+        case Chart():
+            return []  # drawn only once uploaded (adapters/slack/charts): else text alone
+        case UploadedChart():
+            return [image_block(part)]
+        case DashboardLink():
+            return _link_button(part)
     raise TypeError(f"no Block Kit rendering for {type(part).__name__}")
 
 

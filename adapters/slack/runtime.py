@@ -20,6 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import inbound
 from adapters.slack.busy import Slot
+from adapters.slack.charts import with_uploaded_charts
 from adapters.slack.client import SlackClients
 from adapters.slack.profiles import Profiles
 from adapters.slack.render import message_payloads
@@ -122,7 +123,7 @@ class SlackRuntime:
         bot is not in that channel), and in DMs, to the member's DM with the bot, so none
         is lost.
         """
-        payloads = message_payloads(reply.message)
+        payloads = message_payloads(await with_uploaded_charts(client, reply.message))
         channel = place.channel
         if reply.visibility is Visibility.EPHEMERAL:
             try:

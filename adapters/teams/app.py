@@ -47,6 +47,7 @@ from botframework.connector.auth import (
 )
 
 from adapters.backpressure import BUSY_TEXT, RETRY_AFTER_SECONDS, InFlightLimit, limit_of
+from adapters.dashboard import links as dashboard_links
 from adapters.metrics import METRICS
 from adapters.teams import inbound
 from adapters.teams.bot import TeamsBot
@@ -65,6 +66,7 @@ from adapters.teams.settings import (
     TeamsConfigError,
     TeamsSettings,
 )
+from adapters.teams.tab import tab_fetch
 from adapters.teams.validation import Invalid, check_activity
 from bot.app import OkrBot
 from bot.messages import text_reply
@@ -285,6 +287,12 @@ def mount_teams(
             return _refused(403, f"tenant {tenant!r} is not in OKRBOT_ALLOWED_TENANTS")
         if not in_flight.try_enter():
             return await busy.answer(posted)
+        if posted.get("type") == "invoke":  # tab/fetch, the only one validation lets in
+            try:
+                return web.json_response(await tab_fetch(
+                    bot, posted, links=dashboard_links.configured() is not None))
+            finally:
+                in_flight.leave()
         try:
             await handler.on_turn(posted)
         finally:

@@ -23,14 +23,16 @@ HTTP session.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
 
+from adapters.charts.drawn import with_drawn_charts
 from adapters.teams import inbound
 from adapters.teams.connector import ConnectorError
 from adapters.teams.conversations import Conversations
-from adapters.teams.render import render_form, render_message, render_reply
+from adapters.teams.render import CHART_SCALE, render_form, render_message, render_reply
 from bot.app import OkrBot, unreachable_reply
 from bot.messages import Form, FormErrors, Reply, Text, message, text_reply
 from bot.ports import StorageUnavailable, Undeliverable
@@ -111,6 +113,8 @@ class TeamsBot:
         reply = await self.core.handle_command(
             actor=request.actor, place=request.place, text=request.text or "help"
         )
+        reply = replace(reply, message=await with_drawn_charts(reply.message,
+                                                               scale=CHART_SCALE))
         has_form = any(isinstance(part, Form) for part in reply.message.parts)
         await self._answer(activity, render_reply(reply), private=has_form)
         if _is_setup(request) and not reply.error:

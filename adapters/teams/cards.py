@@ -30,12 +30,16 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from adapters.charts.drawn import DrawnChart
+from adapters.dashboard.links import url_for
 from adapters.teams.validation import nesting_within
 from bot.messages import (
     Actions,
     BulletList,
+    Chart,
     Choice,
     ChoiceInput,
+    DashboardLink,
     Divider,
     Fields,
     Form,
@@ -54,6 +58,8 @@ FORM_KEYS = frozenset({"form_id", "state", "multi", "form"})
 #: A text block longer than this is cut into several (a card stays light to scroll and
 #: a long list can be spread over several cards).
 MAX_BLOCK_CHARS = 6000
+#: An image's alt text is clipped to this (the message's text says the rest).
+ALT_TEXT = 500
 
 _MENTION = re.compile(r"<@([^>\s]+)>")
 _BOLD = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
@@ -480,6 +486,23 @@ def elements(part: Part, mentions: Mentions) -> list[Element]:
         return [_actions(part)]
     if isinstance(part, Form):
         return form_elements(part, mentions)
+    return chart_and_link_elements(part)
+
+
+def chart_and_link_elements(part: object) -> list[Element]:
+    """A drawn chart as an Image (a data URI: Teams fetches no URL of ours), a dashboard
+    link as an Action.OpenUrl button; a chart not drawn, or a link with no dashboard
+    served, shows nothing."""
+    if isinstance(part, DrawnChart):
+        return [{"type": "Image", "url": "data:image/png;base64,"
+                 + base64.b64encode(part.png).decode("ascii"),
+                 "altText": part.alt[:ALT_TEXT], "size": "Stretch"}]
+    if isinstance(part, DashboardLink):
+        url = url_for(part)
+        return [] if url is None else [{"type": "ActionSet", "actions": [
+            {"type": "Action.OpenUrl", "title": part.label, "url": url}]}]
+    if isinstance(part, Chart):
+        return []
     raise TypeError(f"no Adaptive Card rendering for {type(part).__name__}")
 
 

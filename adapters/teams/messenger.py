@@ -18,8 +18,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from adapters.charts.drawn import with_drawn_charts
 from adapters.teams.connector import Connector
-from adapters.teams.render import render_message
+from adapters.teams.render import CHART_SCALE, render_message
 from bot.messages import Address, Message
 from bot.ports import Delivery, Undeliverable
 from storage.teams_store import CHANNEL, USER, ConversationRef, TeamsStore
@@ -62,6 +63,7 @@ class TeamsMessenger:
             raise Undeliverable(f"{address.label or address.target} blocked or removed the app")
         try:
             conversation_id = await self._conversation(ref)
+            message = await with_drawn_charts(message, scale=CHART_SCALE)
             for activity in render_message(message):
                 await self.connector.send(
                     service_url=ref.service_url,

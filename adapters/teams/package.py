@@ -17,6 +17,9 @@ from typing import Any
 
 from adapters.teams.icons import ACCENT, color_icon, outline_icon
 
+#: The personal tab's entity id: the dashboard tab (adapters/teams/tab.py).
+TAB_ENTITY = "okrbot-dashboard"
+
 MANIFEST_VERSION = "1.22"
 SCHEMA = (
     "https://developer.microsoft.com/json-schemas/teams/"
@@ -92,6 +95,9 @@ def manifest(*, app_id: str, bot_name: str = "okrbot", version: str = "1.0.0") -
                 ],
             }
         ],
+        # an Adaptive Card tab: Teams asks the bot for it (tab/fetch, adapters/teams/tab.py)
+        "staticTabs": [{"entityId": TAB_ENTITY, "name": "Dashboard", "contentBotId": app_id,
+                        "scopes": ["personal"]}],
         "permissions": ["identity", "messageTeamMembers"],
         "validDomains": [],
     }

@@ -9,9 +9,12 @@ which updating it in place needs, would be lost.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
+from adapters.charts.drawn import DrawnChart
 from adapters.teams.cards import Element, Mentions, elements, form_elements, text_block
 from bot.messages import Divider, Form, Message, Reply
 
@@ -21,7 +24,14 @@ CARD_VERSION = "1.5"
 MAX_CARD_BYTES = 80_000
 
 Activity = dict[str, Any]
+log = logging.getLogger(__name__)
 
+
+#: The most a chart's card may weigh as Teams counts it: a form's budget, for the same
+#: reason (one image cannot be split over cards).
+MAX_CHART_BYTES = 40_000
+#: Charts for Teams are drawn at this share of their size: about 9 KB, so a data URI fits.
+CHART_SCALE = 0.8
 
 #: The most a form's card may weigh as Teams counts it (:func:`teams_size`): Teams refuses
 #: bigger messages (413), and a form is one card — it cannot be split.
@@ -105,11 +115,29 @@ def _pack(body: list[Element], mentions: Mentions, limit: int) -> list[list[Elem
 
 def render_message(message: Message, *, error: bool = False,
                    limit: int = MAX_CARD_BYTES) -> list[Activity]:
-    """The activities that show ``message``: one card, or more if it is big."""
+    """The activities that show ``message``: one card, or more if it is big. A drawn
+    chart goes at the end of the last card if that card stays under :data:`MAX_CHART_BYTES`
+    as Teams counts it, else on a card of its own under that size, else it is left out
+    (the text says the same)."""
     mentions = Mentions(dict(message.mentions))
+    charts = [p for p in message.parts if isinstance(p, DrawnChart)]
+    if charts:
+        message = replace(message, parts=tuple(
+            p for p in message.parts if not isinstance(p, DrawnChart)))
     body = body_of(message, mentions, error=error)
     pages = _pack(body, mentions, limit)
     summary = message.fallback
+    for chart in charts:
+        image = elements(chart, mentions)
+        if teams_size(activity(card(pages[-1] + image, mentions), summary=summary)) \
+                <= MAX_CHART_BYTES:
+            pages[-1] = pages[-1] + image  # with the text, when the card stays light
+            continue
+        alone = [text_block(chart.title or "Chart", weight="Bolder"), *image]
+        if teams_size(activity(card(alone, mentions), summary=summary)) <= MAX_CHART_BYTES:
+            pages.append(alone)
+        else:
+            log.info("chart %r left out of the Teams message: too big", chart.title)
     return [activity(card(page, mentions), summary=summary) for page in pages]
 
 

@@ -26,6 +26,10 @@ KNOWN_TYPES = frozenset({
     "messageUpdate", "messageDelete", "typing", "event", "endOfConversation",
 })
 
+#: The one invoke okrbot answers: Teams asking for its personal tab's card (the
+#: dashboard tab in the app package, adapters/teams/tab.py), authenticated like any activity.
+ANSWERED_INVOKES = frozenset({"tab/fetch"})
+
 #: Lengths of the columns the ids end in (teams_conversations, workspace, member, channel).
 TENANT_ID_CHARS = 64
 ID_CHARS = 255
@@ -55,9 +59,10 @@ def check_activity(posted: Any) -> None:
         raise Invalid("the body is not a JSON activity")
     _check_tree(posted)
     kind = posted.get("type")
-    if kind == "invoke":
-        raise Invalid("okrbot answers no invoke activities: its cards use Action.Submit")
-    if not isinstance(kind, str) or kind not in KNOWN_TYPES:
+    if kind == "invoke" and posted.get("name") not in ANSWERED_INVOKES:
+        raise Invalid("okrbot answers no invoke activities but its personal tab's "
+                      "tab/fetch: its cards use Action.Submit")
+    if not isinstance(kind, str) or kind not in KNOWN_TYPES | {"invoke"}:
         raise Invalid(f"unknown activity type {_shown(kind)}")
     for name in ("id", "replyToId", "channelId", "text", "textFormat", "locale", "action",
                  "name", "timestamp", "localTimestamp", "localTimezone", "summary"):

@@ -19,11 +19,12 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.charts import AlignmentSeries, chart_of
 from bot.drift_report import drift_dm, drift_report, review_message, zombie_nudge
 from bot.loop.ports import WeekClosed
 from bot.loop.prompts import closes_text, dm
 from bot.loop.schedule import WeekSchedule
-from bot.messages import Message
+from bot.messages import Chart, Message
 from bot.model import Channel, Cycle, iso_week
 from bot.ports import Clock, Messenger, Repository, Undeliverable, UnitOfWorkFactory
 from bot.services.turn import UseCaseError
@@ -32,7 +33,7 @@ from bot.weeks import shift_week
 from .findings import Rule, WeekAnalysis
 from .ports import AnalysisStore, AnalysisStoreFactory, NoticeKind
 from .ratings import RuleRatings, finding_ref, per_rule
-from .review import review_cycle
+from .review import Review, ReviewInputs, review_cycle
 from .weekly import analyse_week
 
 log = logging.getLogger(__name__)
@@ -244,10 +245,14 @@ async def review_message_for(
     """The ``review [cycle]`` command; an ongoing cycle is reviewed up to this week."""
     cycle = await find_cycle(repo, channel, cycle_name, today)
     until = open_week(channel, today, now) if cycle.start <= today <= cycle.end else None
-    review = review_cycle(await store.review_inputs(channel=channel, cycle=cycle, until=until))
+    inputs = await store.review_inputs(channel=channel, cycle=cycle, until=until)
+    review = review_cycle(inputs)
     elapsed = cycle.elapsed_share(today) if until is not None else None
-    return review_message(review, channel=channel_label(channel), elapsed=elapsed,
-                          ratings=await cycle_ratings(store, channel, cycle))
+    found = review_message(review, channel=channel_label(channel), elapsed=elapsed,
+                           ratings=await cycle_ratings(store, channel, cycle))
+    if not review.alignment_by_week:
+        return found
+    return replace(found, parts=found.parts + (review_chart(review, inputs, channel),))
 
 
 async def cycle_ratings(store: AnalysisStore, channel: Channel,
@@ -259,6 +264,21 @@ async def cycle_ratings(store: AnalysisStore, channel: Channel,
             if first <= notice.week <= last for f in notice.findings]
     rated = [r for r in await store.ratings(channel.id) if first <= r.week <= last]
     return per_rule(sent, rated)
+
+
+def review_chart(review: Review, inputs: ReviewInputs, channel: Channel) -> Chart:
+    """The review's alignment by week (as at each close) and its items by KR by week."""
+    weeks = tuple(w.week for w in review.alignment_by_week)
+    tagged = {(kw.kr_id, kw.week): kw.direct + kw.indirect for kw in inputs.kr_weeks}
+    return chart_of(AlignmentSeries(
+        channel=channel_label(channel), weeks=weeks,
+        ratios=tuple(w.ratio for w in review.alignment_by_week),
+        floor=channel.threshold("low_alignment"),
+        items_by_kr=tuple(
+            (kr.code, tuple(tagged.get((kr.kr_id, week), 0) for week in weeks))
+            for kr in review.krs
+        ),
+    ), title=f"Alignment of {channel_label(channel)}, {review.cycle.name}")
 
 
 __all__ = [

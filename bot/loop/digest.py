@@ -21,6 +21,7 @@ from typing import Any
 from bot import format as fmt
 from bot.analysis import wording as say
 from bot.analysis.frozen import WeekFigures
+from bot.charts import AlignmentSeries, chart_of
 from bot.loop.snapshot_figures import RECORD, figures_of, figures_record
 from bot.messages import (
     BulletList,
@@ -221,6 +222,7 @@ def digest_message(data: DigestData, *, mentions: str = "blockers") -> Message:
                 f"{_trend_text(data)}"
             )
         )
+        parts.append(alignment_chart(data))
     for kr in data.krs:
         lines = [
             f"“{item.text}” — {_who(item.by)} ({tier.value})"
@@ -265,6 +267,22 @@ def digest_message(data: DigestData, *, mentions: str = "blockers") -> Message:
     return message(*parts, summary=summary, mentions=tuple(data.people.items()))
 
 
+def alignment_chart(data: DigestData) -> Part:
+    """The trend's weeks and this one as a picture, with this week's items by KR (the
+    snapshot keeps only the ratio of earlier weeks, so their bars are not drawn)."""
+    earlier = [(week, value) for week, value in data.trend]
+    weeks = tuple(week for week, _v in earlier) + (data.week,)
+    by_kr = tuple(
+        (kr.code, tuple([None] * len(earlier)) + (sum(
+            1 for item in data.items for code, tier in item.krs
+            if code == kr.code and tier in (Tier.DIRECT, Tier.INDIRECT)),))
+        for kr in data.krs
+    )
+    return chart_of(AlignmentSeries(
+        channel=f"#{data.channel_name}", weeks=weeks,
+        ratios=tuple(value for _w, value in earlier) + (data.alignment,),
+        items_by_kr=by_kr,
+    ), title=f"Alignment of #{data.channel_name} by week")
 
 
 # --- JSON ------------------------------------------------------------------------------

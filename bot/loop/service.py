@@ -60,6 +60,7 @@ from bot.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
+from bot.services.dashboard import with_dashboard_link
 from bot.weeks import shift_week
 
 log = logging.getLogger(__name__)
@@ -322,7 +323,9 @@ class LoopRunner:
             return _Work(
                 address=prompts.channel_address(workspace, channel),
                 message=with_prefix(
-                    digest.digest_message(data, mentions=digest.digest_mentions(channel)),
+                    with_dashboard_link(
+                        digest.digest_message(data, mentions=digest.digest_mentions(channel)),
+                        workspace, channel),
                     prefix_for(workspace.platform, direct=False),
                 ),
             )

@@ -13,6 +13,7 @@ from bot.messages import (
     Actions,
     BulletList,
     Button,
+    DashboardLink,
     Divider,
     Heading,
     Message,
@@ -67,6 +68,8 @@ async def home_message(*, uow: UnitOfWork, clock: Clock, actor: Actor,
         parts += [kr_progress(kr, expected) for kr in krs]
         if not krs:
             parts.append(Note("No active key results."))
+        parts.append(DashboardLink(platform=workspace.platform,
+                                   workspace=workspace.external_id, channel=channel.external_id))
         if analysis is not None:
             parts += await drift_summary(analysis(uow), repo=repo, channel=channel,
                                          today=today, now=clock.now())

@@ -8,8 +8,10 @@ from dataclasses import dataclass, replace
 
 from bot import format as fmt
 from bot import requests as rq
+from bot.charts import chart_of, kr_series
 from bot.messages import (
     BulletList,
+    DashboardLink,
     Divider,
     Fields,
     Heading,
@@ -143,6 +145,8 @@ async def list_okrs(_cmd: rq.ListOkrs, turn: Turn) -> Reply:
             parts.append(Note(f"No key results yet: `kr add {objective.code} …`."))
         for kr in own:
             parts.append(kr_progress(kr, expected, confidence=trends.get(kr.id or 0)))
+    parts.append(DashboardLink(platform=turn.workspace.platform,
+                               workspace=turn.workspace.external_id, channel=channel.external_id))
     return Reply(message(*parts, summary=f"OKRs of #{channel.name}"))
 
 
@@ -269,12 +273,16 @@ async def show_key_result(cmd: rq.ShowKeyResult, turn: Turn) -> Reply:
     if kr.merged_into_id:
         into = await turn.repo.key_result_by_id(kr.merged_into_id)
         fields.append(("Merged into", into.code if into else "?"))
-    trend = confidence_trends(
-        [c for c in await turn.repo.kr_confidences(channel.id) if c.kr_id == kr.id]
-    ).get(kr.id)
+    confidences = [c for c in await turn.repo.kr_confidences(channel.id) if c.kr_id == kr.id]
+    trend = confidence_trends(confidences).get(kr.id)
     fields.append(("Confidence", trend.long if trend else "none given yet"))
     parts: list[Part] = [Heading(f"{kr.code} · {kr.metric}"), Fields(tuple(fields)),
                          kr_progress(kr, expected, confidence=trend)]
+    if cycle is not None:
+        parts.append(chart_of(kr_series(
+            kr, cycle, measurements=measurements, decisions=decisions,
+            confidences=confidences, today=turn.today(channel),
+        ), title=f"{kr.code} over {cycle.name}"))
     parts += await _items_by_week(turn, kr)
     if measurements:
         parts.append(

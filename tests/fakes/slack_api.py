@@ -54,6 +54,18 @@ class Call:
         return self.status == 200 and bool(self.answer.get("ok"))
 
 
+@dataclass
+class UploadedFile:
+    file_id: str
+    filename: str
+    length: int
+    alt_txt: str = ""
+    content: bytes | None = None  # what was POSTed to its upload URL
+    completed: bool = False
+    title: str = ""
+    shared_to: str = ""  # the channel completeUploadExternal shared it in ("": private)
+
+
 class FakeSlack:
     def __init__(
         self,
@@ -78,6 +90,7 @@ class FakeSlack:
         self.users: dict[str, dict[str, Any]] = {}
         self.channel_members: dict[str, list[str]] = {}  # conversations.members, by channel
         self.socket_acks: list[dict[str, Any]] = []
+        self.files: dict[str, UploadedFile] = {}  # the upload flow's files, by id
         self.history: dict[str, list[dict[str, Any]]] = defaultdict(list)  # by channel, in order
         self._storms: dict[str, list[int]] = defaultdict(list)  # method -> Retry-After per call
         self._refusals: dict[tuple[str, str], str] = {}  # (method, target) -> error
@@ -95,6 +108,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{name}", self._response_url)
+        app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -233,8 +247,50 @@ class FakeSlack:
                 return max(1, math.ceil(self._window[0] + self.window - now))
         return None
 
+    # --- files: the upload flow (getUploadURLExternal, POST the bytes, complete) --------
+
+    def _files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        if not args.get("filename") or not str(args.get("length", "")).isdigit():
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = f"F{next(self._ids):08d}"
+        self.files[file_id] = UploadedFile(file_id, str(args["filename"]), int(args["length"]),
+                                           alt_txt=str(args.get("alt_txt") or ""))
+        return {"ok": True, "upload_url": f"{self.base_url}/upload/{file_id}",
+                "file_id": file_id}
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        found = self.files.get(request.match_info["file_id"])
+        body = await request.read()
+        if found is None or len(body) != found.length:
+            return web.Response(status=400, text="bad upload")
+        found.content = body
+        return web.Response(text=f"OK - {len(body)}")
+
+    def _files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        done = []
+        for entry in args.get("files") or []:
+            found = self.files.get(str(entry.get("id")))
+            if found is None or found.content is None:
+                return {"ok": False, "error": "file_not_found"}
+            found.completed, found.title = True, str(entry.get("title") or "")
+            found.shared_to = str(args.get("channel_id") or args.get("channels") or "")
+            done.append({"id": found.file_id, "title": found.title, "name": found.filename})
+        if not done:
+            return {"ok": False, "error": "invalid_arguments"}
+        return {"ok": True, "files": done}
+
+    def _images_unknown(self, args: dict[str, Any]) -> list[str]:
+        """Image blocks whose ``slack_file`` is not an uploaded, completed file."""
+        return [
+            f"blocks[{i}]: slack_file {block['slack_file'].get('id')!r} was never uploaded"
+            for i, block in enumerate(args.get("blocks") or [])
+            if block.get("type") == "image" and "slack_file" in block
+            and not (block["slack_file"].get("id") in self.files
+                     and self.files[block["slack_file"]["id"]].completed)
+        ]
+
     def _chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
-        problems = check_message(args)
+        problems = check_message(args) + self._images_unknown(args)
         if problems:
             return {"ok": False, "error": "invalid_blocks", "errors": problems}
         channel = str(args.get("channel", ""))
@@ -382,6 +438,7 @@ class FakeSlack:
     async def _response_url(self, request: web.Request) -> web.Response:
         body = await request.json()
         problems = check_message(body) if "blocks" in body or "text" in body else []
+        problems += self._images_unknown(body)
         if problems:
             return web.Response(status=400, text="invalid_blocks: " + "; ".join(problems))
         self.responses.append((request.match_info["name"], body))
@@ -430,13 +487,11 @@ class FakeSlack:
 async def _arguments(request: web.Request) -> dict[str, Any]:
     args: dict[str, Any] = dict(request.query)
     body = await request.read()
-    if not body:
-        return args
-    if request.content_type == "application/json":
+    if body and request.content_type == "application/json":
         args.update(json.loads(body))
-    else:
+    elif body:
         args.update(parse_qsl(body.decode()))
-    for key in ("blocks", "view", "metadata"):
+    for key in ("blocks", "view", "metadata", "files"):
         if isinstance(args.get(key), str):
             args[key] = json.loads(args[key])
     return args

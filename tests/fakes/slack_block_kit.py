@@ -40,6 +40,8 @@ def _element(element: dict[str, Any], where: str, problems: list[str]) -> None:
         _text(element.get("text"), f"{where}.text", 75, problems, kinds=("plain_text",))
         if len(element.get("value", "")) > 2000:
             problems.append(f"{where}.value: longer than 2000")
+        if len(element.get("url", "")) > 3000:
+            problems.append(f"{where}.url: longer than 3000")
         if element.get("style") not in (None, "primary", "danger"):
             problems.append(f"{where}.style: unknown style")
     elif kind == "plain_text_input":
@@ -107,6 +109,17 @@ def _block(block: dict[str, Any], where: str, surface: str, problems: list[str])
         if "hint" in block:
             _text(block["hint"], f"{where}.hint", 2000, problems, kinds=("plain_text",))
         _element(block.get("element") or {}, f"{where}.element", problems)
+    elif kind == "image":
+        alt = block.get("alt_text")
+        if not isinstance(alt, str) or not 1 <= len(alt) <= 2000:
+            problems.append(f"{where}.alt_text: must be 1..2000 characters")
+        if ("image_url" in block) == ("slack_file" in block):
+            problems.append(f"{where}: exactly one of image_url and slack_file")
+        source = block.get("slack_file", {})
+        if "slack_file" in block and (("id" in source) == ("url" in source)):
+            problems.append(f"{where}.slack_file: exactly one of id and url")
+        if "title" in block:
+            _text(block["title"], f"{where}.title", 2000, problems, kinds=("plain_text",))
     elif kind != "divider":
         problems.append(f"{where}: unsupported block type {kind!r}")
 

@@ -78,3 +78,23 @@ async def test_wait_sleeps_until_the_reserved_slot() -> None:
     await pacer.wait(workspace="T1", channel="C1")
     await pacer.wait(workspace="T1", channel="C1")
     assert 1.0 <= clock.now < 1.05
+
+
+async def test_senders_that_wake_late_do_not_crowd_the_window() -> None:
+    # Thirty senders book their slots, then the process is busy for three seconds (a
+    # stall): everyone whose slot passed wakes at once. The real send moments must still
+    # keep to the window and to the channel's interval, not just the booked slots.
+    clock = VirtualTime()
+    limits = Limits(per_channel_interval=0.5, workspace_limit=10, workspace_period=2.0,
+                    workspace_burst=2)
+    pacer = Pacer(limits=limits, now=clock, sleep=clock.sleep)
+    booked = [pacer.reserve(workspace="T1", channel=f"D{i}") for i in range(30)]
+    clock.now += 3.0  # the stall
+    sent: list[float] = []
+    for i, delay in enumerate(booked):
+        if clock.now < delay:
+            clock.now = delay
+        await pacer._within_real_window("T1", f"D{i}")
+        sent.append(clock.now)
+    assert most_in_any_window(sent, 2.0) <= 10
+    assert sent[-1] >= (30 - 10) / 10 * 2.0  # it waited out the crowded windows

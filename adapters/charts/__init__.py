@@ -1,0 +1,1 @@
+"""Charts drawn for chat and the dashboard: :mod:`adapters.charts.draw` (matplotlib)."""
