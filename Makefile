@@ -29,6 +29,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_commands.py --count 200 $(if $(BENCH_BASE),--base $(BENCH_BASE))
 	$(BIN)/python bench/bench_analysis.py --channels 200 --repeat 2 --cycle-weeks 13
 	$(BIN)/python bench/bench_analysis.py --channels 200 --repeat 2 --cycle-weeks 52
+	$(BIN)/python bench/bench_webhooks.py --count 200
 	$(BIN)/python bench/bench_dashboard.py --repeat 30
 	$(BIN)/python bench/bench_suggestions.py
 

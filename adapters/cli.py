@@ -37,8 +37,10 @@ def build_core(*, database: Any, clock: Any, messenger: Any) -> tuple[Any, Any]:
     from adapters.metrics import METRICS
     from bot.analysis.service import WeeklyAnalysis
     from bot.app import OkrBot
+    from bot.evidence.commands import EvidenceCommands
     from bot.loop.entry import WeeklyLoop
     from storage.analysis_store import analysis_store_for
+    from storage.evidence_store import evidence_stores
     from storage.loop_store import loop_store_for
 
     analysis = WeeklyAnalysis(uow=database.uow, store=analysis_store_for, clock=clock,
@@ -47,10 +49,12 @@ def build_core(*, database: Any, clock: Any, messenger: Any) -> tuple[Any, Any]:
     async def on_week_closed(event: Any) -> None:
         METRICS.count_analysis(await analysis.analyse(event))  # drift warnings, nudges
 
+    stores = evidence_stores()
     loop = WeeklyLoop(uow=database.uow, loop_store=loop_store_for, clock=clock,
-                      messenger=messenger, on_week_closed=on_week_closed)
+                      messenger=messenger, on_week_closed=on_week_closed, evidence=stores)
     bot = OkrBot(uow=database.uow, clock=clock, messenger=messenger, loop=loop,
-                 analysis=analysis_store_for)
+                 analysis=analysis_store_for, evidence=EvidenceCommands(
+                     stores=stores, public_url=os.environ.get("OKRBOT_PUBLIC_URL", "").strip()))
     return bot, loop
 
 
@@ -130,9 +134,11 @@ async def run_serve(args: argparse.Namespace) -> int:
     from adapters.routing import RoutingMessenger
     from adapters.scheduler import LoopScheduler
     from adapters.server import base_app
+    from adapters.webhooks import mount_webhooks
     from bot.clock import SystemClock
     from storage.database import open_database
     from storage.engine import default_database_url, is_sqlite, normalize_database_url
+    from storage.evidence_store import evidence_stores
     from storage.secrets import require_secret_key
 
     # Settings first: a configuration that cannot work stops here, with nothing opened.
@@ -157,6 +163,8 @@ async def run_serve(args: argparse.Namespace) -> int:
     app = base_app(database=database)
     platforms = mount_platforms(app, bot=bot, database=database, messenger=messenger,
                                 env=os.environ, socket_mode=args.socket_mode)
+    mount_webhooks(app, uow=database.uow, stores=evidence_stores(), clock=bot.clock)
+    platforms.append("GitHub, GitLab and Jira webhooks at /webhooks/…")
     if mount_dashboard(app, bot=bot, env=os.environ) is not None:
         platforms.append("the dashboard at /dashboard/…")
     from adapters.api.routes import mount_api
@@ -173,13 +181,14 @@ async def run_serve(args: argparse.Namespace) -> int:
         await web.TCPSite(runner, host, args.port).start()
         tasks.append(asyncio.create_task(asyncio.to_thread(warm_up)))  # the first chart's wait
         if args.socket_mode:
+            from adapters.backpressure import limit_of
             from adapters.slack.app import run_socket_mode
 
             # mount_platforms registered Slack's own messenger, since Slack is configured
             slack_messenger = cast("SlackMessenger", messenger.messengers["slack"])
             tasks.append(asyncio.create_task(run_socket_mode(
                 bot=bot, database=database, settings=slack_settings,
-                messenger=slack_messenger)))
+                messenger=slack_messenger, limit=limit_of(app))))  # the process's bound
             platforms.insert(0, "Slack over Socket Mode")
         log.info("okrbot serving %s on http://%s:%s", ", ".join(platforms) or "no platform",
                  host, args.port)

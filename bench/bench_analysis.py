@@ -55,12 +55,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.analysis import analyse_week  # noqa: E402
 from bot.drift_report import drift_dm, zombie_nudge  # noqa: E402
-from bot.loop.snapshot_figures import RECORD, figures_of, figures_record  # noqa: E402
+from bot.loop.snapshot_figures import figures_of, figures_record  # noqa: E402
 from bot.model import Channel, Cycle, iso_week  # noqa: E402
 from storage.analysis_queries import CHUNK, WeekTarget, stream_channel_weeks  # noqa: E402
 from storage.analysis_snapshots import stream_frozen_channel_weeks  # noqa: E402
 from storage.engine import create_engine  # noqa: E402
-from storage.loop_store import snapshots  # noqa: E402
+from storage.loop_store import SNAPSHOT_TOTALS, snapshots  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.tables import metadata  # noqa: E402
 
@@ -101,7 +101,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "decision": ("id", "workspace_id", "kr_id", "kind", "decided_at", "reason", "decided_by",
                  "new_target", "merged_into_id"),
     "loop_week_snapshot": ("id", "workspace_id", "channel_id", "week", "closed_at",
-                           "taken_at", "figures"),
+                           "taken_at", "figures", *SNAPSHOT_TOTALS, "counted"),
 }
 WORKSPACES = 10
 
@@ -228,7 +228,7 @@ def generate_channel(index: int, size: Size, ids: Ids) -> dict[str, list[tuple[A
                     digest.confidence(kr_id, value)
         closed = at(monday + timedelta(days=2), 16)
         rows["loop_week_snapshot"].append((ids.take("loop_week_snapshot"), ws, channel_id,
-                                           week, closed, closed, digest.figures(closed)))
+                                           week, closed, closed, *digest.row(closed)))
         for kr_id in krs:
             if rng.random() < 0.7:
                 values[kr_id] += rng.choice((0, 0, 1, 2, 5))
@@ -272,9 +272,12 @@ class Digest:
     def confidence(self, kr_id: int, value: int) -> None:
         self.confidences.setdefault(kr_id, []).append(value)
 
-    def figures(self, closed: datetime) -> dict[str, Any]:
+    def row(self, closed: datetime) -> tuple[Any, ...]:
+        """The snapshot's columns after ``taken_at``, as ``SqlLoopStore.save_snapshot``
+        stores ``DigestData.dump()``: the digest, the totals, the counted record."""
         data = self.digest(closed)
-        return {**data, RECORD: figures_record(figures_of(data))}  # as DigestData.dump()
+        record = figures_record(figures_of(data))
+        return (data, *record["totals"], record)
 
     def digest(self, closed: datetime) -> dict[str, Any]:
         columns = COLUMNS["key_result"]

@@ -18,6 +18,7 @@ from bot.analysis.ratings import RATE_USEFUL, RATING_ACTIONS
 from bot.commands import CommandError, help_message, parse
 from bot.context import Actor, Place
 from bot.drift_report import ZOMBIE_ACTIONS
+from bot.evidence.commands import EvidenceCommands
 from bot.grammar.team_suffix import split_team
 from bot.hints import prefix_for, with_prefix
 from bot.loop.checkin import choices_for
@@ -120,6 +121,8 @@ USE_CASES: dict[type, UseCase] = {
     rq.ShowDrift: _later("drift", "drift analysis"),
     rq.ShowReview: _later("review", "the outcome review"),
     rq.RateFinding: _later("rate", "drift analysis"),
+    **{kind: _later("connect and link", "no webhooks in this process")
+       for kind in (rq.Connect, rq.LinkAccount, rq.ConfirmLinks, rq.ShowLinks)},
 }
 
 
@@ -139,6 +142,7 @@ class OkrBot:
     def __init__(
         self, *, uow: UnitOfWorkFactory, clock: Clock, messenger: Messenger,
         loop: WeeklyLoop | None = None, analysis: AnalysisStoreFactory | None = None,
+        evidence: EvidenceCommands | None = None,
     ) -> None:
         self.uow = uow
         self.clock = clock
@@ -153,6 +157,8 @@ class OkrBot:
             self.use_cases[rq.ShowDrift] = reports.drift
             self.use_cases[rq.ShowReview] = reports.review
             self.use_cases[rq.RateFinding] = Ratings(analysis).rate
+        if evidence is not None:
+            self.use_cases.update(evidence.use_cases())
 
     async def handle_command(self, *, actor: Actor, place: Place, text: str) -> Reply:
         """Carry out one line of the command grammar (as typed after ``/okr``).

@@ -158,9 +158,35 @@ class RateFinding:
     useful: bool
 
 
+@dataclass(frozen=True)
+class Connect:
+    """``connect github|gitlab|jira [rotate]``: the webhook URL and secret (docs/decisions.md
+    § Work comes in by itself)."""
+
+    source: str  # bot.evidence.model.Source value
+    rotate: bool = False
+
+
+@dataclass(frozen=True)
+class LinkAccount:
+    source: str
+    account: str
+
+
+@dataclass(frozen=True)
+class ConfirmLinks:
+    pass
+
+
+@dataclass(frozen=True)
+class ShowLinks:
+    pass
+
+
 Request = (
     Help | Setup | SetSchedule | SetClose | AddObjective | AddKeyResult | ListOkrs
     | ShowKeyResult | OpenCheckIn | TagItem | UntagItem | UpdateKeyResult | KillKeyResult
     | KeepKeyResult | ReviveKeyResult | RedirectTarget | RedirectMerge | ShowDrift
     | ShowReview | Skip | SetTimezone | ShowSettings | ChangeSetting | RateFinding
+    | Connect | LinkAccount | ConfirmLinks | ShowLinks
 )

@@ -12,9 +12,11 @@ weekly run over a thousand channels is a few dozen queries whatever the history'
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections import defaultdict
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -88,16 +90,19 @@ async def load_channel_weeks(
 
 async def stream_channel_weeks(
     db: Executor, targets: Sequence[WeekTarget], *, chunk: int = CHUNK,
+    skip_snapshots: bool = False,
 ) -> AsyncIterator[ChannelWeek]:
     """Like :func:`load_channel_weeks`, a group of at most ``chunk`` channels at a time
     (channels with the same weeks to read, in no promised order): memory stays bounded
-    however many channels are analysed."""
+    however many channels are analysed. ``skip_snapshots``: the weeks with a snapshot are
+    left out of the weekly counts, for a caller that lays the snapshots' own totals over
+    them (:mod:`storage.analysis_snapshots`)."""
     as_of = {(t.channel.id, t.week): t.as_of for t in targets}
     plans = [plan(t.channel, t.cycle, t.week, whole_cycle=False) for t in targets]
     dialect = _dialect(db)
     # Weekly counts span whole cycles: one statement per cycle range for every channel
     # (a few numbers per channel-week) instead of one per group (each reading the items).
-    counts = await _week_counts(db, plans, dialect)
+    counts = await _week_counts(db, plans, dialect, skip_snapshots=skip_snapshots)
     for group in groups(plans, size=chunk, dialect=dialect):
         loaded = await _load(db, group, details=True, counts=counts)
         for p in group.plans:
@@ -153,90 +158,180 @@ async def _rows(db: Executor, statement: Any) -> Sequence[Any]:
 Counts = dict[int, list[tuple[str, int, int]]]
 
 
-async def _week_counts(db: Executor, plans: Sequence[Plan], dialect: str) -> Counts:
+async def _week_counts(
+    db: Executor, plans: Sequence[Plan], dialect: str, *, skip_snapshots: bool = False,
+) -> Counts:
     by_range: dict[tuple[str, str], list[Plan]] = {}
     for p in plans:
         by_range.setdefault((p.span.first_week, p.last), []).append(p)
     counts: Counts = defaultdict(list)
     for same in by_range.values():
-        rows = await _rows(db, week_counts_statement(Group(tuple(same), dialect)))
-        for channel_id, week, shipped, checkins in sorted(rows):
+        statement = week_counts_statement(Group(tuple(same), dialect),
+                                          skip_snapshots=skip_snapshots)
+        rows = await _rows(db, statement)
+        # (sorted as plain tuples: comparing SQLAlchemy rows costs a Python call each)
+        for channel_id, week, shipped, checkins in sorted(map(tuple, rows)):
             if shipped or checkins:
                 counts[channel_id].append((week, int(shipped or 0), int(checkins)))
     return counts
 
 
+def measured_weeks(
+    rows: Iterable[Sequence[Any]],
+) -> Iterator[tuple[int, str, float, int, float | None, bool]]:
+    """Per KR and week with a measurement (``rows``: kr_id, week, value, per KR in time
+    order): the week's last value, the last value of the KR's previous such week (None:
+    the baseline holds), how many were recorded, and whether it is the KR's newest week."""
+    ends: list[tuple[int, str, float, int]] = []  # the last of each KR's week, and a count
+    for kr_id, week, value in rows:
+        last = ends[-1] if ends else None
+        if last is not None and last[0] == kr_id and last[1] == week:
+            ends[-1] = (kr_id, week, value, last[3] + 1)
+        else:
+            ends.append((kr_id, week, value, 1))
+    for n, (kr_id, week, value, count) in enumerate(ends):
+        previous = ends[n - 1] if n else None
+        following = ends[n + 1] if n + 1 < len(ends) else None
+        yield (kr_id, week, value, count,
+               previous[2] if previous is not None and previous[0] == kr_id else None,
+               following is None or following[0] != kr_id)
+
+
+@contextmanager
+def collection_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused while fetched rows become objects: a chunk makes
+    hundreds of thousands of small acyclic ones at once, each batch of which set off a
+    collection walking all those made before (a third of a 52-week run's time). Only
+    around synchronous code, never across an ``await``: nothing else runs meanwhile."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@dataclass
+class _Fetched:
+    """One chunk's rows, as the statements returned them."""
+
+    krs: Sequence[Any]
+    measurements: Sequence[Any]
+    tags: Sequence[Any]
+    confidences: Sequence[Any]
+    totals: Sequence[Any]
+    counts: Counts
+    items: Sequence[Any] = ()
+    blockers: Sequence[Any] = ()
+    decisions: Sequence[Any] = ()
+
+
+@dataclass
+class _KrDates:
+    """Per KR: the week it left the active set (killed / merged), its day and week added."""
+
+    left: dict[int, str] = field(default_factory=dict)
+    created: dict[int, date] = field(default_factory=dict)
+    created_week: dict[int, str] = field(default_factory=dict)
+
+
+def _kr_dates(kr_rows: Sequence[Any], by_channel: dict[int, Plan]) -> _KrDates:
+    dates = _KrDates()
+    for row in kr_rows:
+        channel = by_channel[row.channel_id].channel
+        schedule = week_schedule(channel)
+        if row.ended_at is not None:
+            dates.left[row.id] = schedule.week_at(row.ended_at)  # effective from its moment
+        if row.created_at is not None:
+            dates.created[row.id] = row.created_at.astimezone(zone_of(channel.tz)).date()
+            dates.created_week[row.id] = schedule.week_at(row.created_at)
+    return dates
+
+
 async def _load(
     db: Executor, group: Group, *, details: bool, counts: Counts | None = None,
 ) -> _Loaded:
-    loaded = _Loaded()
     if group.dialect == "postgresql":
         # These statements run in tens of milliseconds; PostgreSQL's JIT compiler, which
         # their row estimates trigger, spent longer compiling them (for this transaction).
         await db.execute(sa.text("SET LOCAL jit = off"))
     by_channel = {p.channel_id: p for p in group.plans}
-
     # Key results of each cycle, and the week the killed / merged ones left the active set.
     kr_rows = await _rows(db, kr_statement(group))
+    dates = _kr_dates(kr_rows, by_channel)
+    fetched = _Fetched(
+        krs=kr_rows,
+        measurements=await _rows(db, measurement_statement(group)),
+        tags=await _rows(db, tag_statement(group)),
+        confidences=await _rows(db, confidence_statement(group)),
+        totals=await _rows(db, totals_statement(group, dates.left, dates.created_week)),
+        counts=counts if counts is not None else await _week_counts(db, group.plans,
+                                                                    group.dialect),
+    )
+    if details:
+        fetched.items = await _rows(db, items_statement(group))
+        fetched.blockers = await _rows(db, blockers_statement(group))
+    else:
+        fetched.decisions = await _rows(db, decisions_statement(group))
+    with collection_paused():
+        return _build(group, fetched, dates, by_channel)
+
+
+def _build(group: Group, fetched: _Fetched, dates: _KrDates,
+           by_channel: dict[int, Plan]) -> _Loaded:
+    loaded = _Loaded()
     owner: dict[int, int] = {}
     baseline: dict[int, float] = {}
-    left: dict[int, str] = {}
-    created: dict[int, date] = {}
-    created_week: dict[int, str] = {}
-    for row in kr_rows:
+    for row in fetched.krs:
         owner[row.id] = row.channel_id
         baseline[row.id] = row.baseline
-        channel = by_channel[row.channel_id].channel
-        schedule = week_schedule(channel)
-        if row.ended_at is not None:
-            left[row.id] = schedule.week_at(row.ended_at)  # effective from its moment
-        if row.created_at is not None:
-            created[row.id] = row.created_at.astimezone(zone_of(channel.tz)).date()
-            created_week[row.id] = schedule.week_at(row.created_at)
 
     # Measurements: the value at each week's end, its change, the value as of the end.
-    # (Rows are unpacked by position: a few hundred thousand per run.)
+    # (Rows are unpacked by position and cells are lists: tens of thousands per chunk.)
+    kr_first = group.kr_first
     current: dict[int, float] = {}
-    cells: dict[tuple[int, str], dict[str, Any]] = defaultdict(dict)
-    for kr_id, week, value, n, previous, newest in await _rows(db, measurement_statement(group)):
-        if newest == 1:
-            current[kr_id] = value
-        if week >= group.kr_first:
-            before = previous if previous is not None else baseline[kr_id]
-            cells[(kr_id, week)].update(delta=value - before, measurements=n)
-    for kr_id, week, direct, indirect in await _rows(db, tag_statement(group)):
-        cells[(kr_id, week)].update(direct=int(direct), indirect=int(indirect))
-    for kr_id, week, total, n in await _rows(db, confidence_statement(group)):
-        cells[(kr_id, week)].update(confidence_mean=int(total) / n, confidence_count=n)
+    # (kr_id, week) → [delta, measurements, direct, indirect, confidence mean, count]
+    cells: dict[tuple[int, str], list[Any]] = {}
 
-    for row in kr_rows:
+    def cell(key: tuple[int, str]) -> list[Any]:
+        found = cells.get(key)
+        if found is None:
+            found = cells[key] = [0.0, 0, 0, 0, None, 0]
+        return found
+
+    for kr_id, week, value, n, previous, newest in measured_weeks(fetched.measurements):
+        if newest:
+            current[kr_id] = value
+        if week >= kr_first:
+            before = previous if previous is not None else baseline[kr_id]
+            cell((kr_id, week))[0:2] = (value - before, n)
+    for kr_id, week, direct, indirect in fetched.tags:
+        cell((kr_id, week))[2:4] = (int(direct), int(indirect))
+    for kr_id, week, total, n in fetched.confidences:
+        cell((kr_id, week))[4:6] = (int(total) / n, n)
+
+    for row in fetched.krs:
         loaded.krs[row.channel_id].append(KrFacts(
             kr_id=row.id, code=f"KR-{row.number}", metric=row.metric,
             action=_ACTIONS[row.action], baseline=row.baseline, target=row.target,
             current=current.get(row.id, row.baseline), unit=row.unit,
-            state=_STATES[row.state], left_active_week=left.get(row.id),
+            state=_STATES[row.state], left_active_week=dates.left.get(row.id),
             snoozed_until=row.snoozed_until, owner_id=row.owner_id,
-            created=created.get(row.id), created_week=created_week.get(row.id),
+            created=dates.created.get(row.id), created_week=dates.created_week.get(row.id),
         ))
-    for (kr_id, week), cell in sorted(cells.items()):
-        loaded.kr_weeks[owner[kr_id]].append(KrWeek(
-            kr_id=kr_id, week=week, direct=cell.get("direct", 0),
-            indirect=cell.get("indirect", 0), metric_delta=cell.get("delta", 0.0),
-            measurements=cell.get("measurements", 0),
-            confidence_mean=cell.get("confidence_mean"),
-            confidence_count=cell.get("confidence_count", 0),
+    kr_weeks = loaded.kr_weeks
+    for (kr_id, week), (delta, n, direct, indirect, mean, rated) in sorted(cells.items()):
+        kr_weeks[owner[kr_id]].append(KrWeek(
+            kr_id=kr_id, week=week, direct=direct, indirect=indirect, metric_delta=delta,
+            measurements=n, confidence_mean=mean, confidence_count=rated,
         ))
 
     # Shipped items per channel and week; aligned to a KR active that week or not in the
     # weeks of KR-week detail.
-    if counts is None:
-        counts = await _week_counts(db, group.plans, group.dialect)
-    detail = {
-        (row.channel_id, row.week): row
-        for row in await _rows(db, totals_statement(group, left, created_week))
-    }
+    detail = {(row.channel_id, row.week): row for row in fetched.totals}
     for channel_id in group.channel_ids:
-        for week, shipped, checkins in counts.get(channel_id, ()):
+        for week, shipped, checkins in fetched.counts.get(channel_id, ()):
             row = detail.get((channel_id, week))
             detailed = week >= group.kr_first
             loaded.totals[channel_id].append(WeekTotals(
@@ -247,25 +342,23 @@ async def _load(
                 checkins=checkins, detailed=detailed,
             ))
 
-    if details:
-        await _load_details(db, group, loaded)
-    else:
-        for row in await _rows(db, decisions_statement(group)):
-            tz = by_channel[row.channel_id].channel.tz
-            loaded.decisions[row.channel_id].append(DecisionFact(
-                kr_id=row.kr_id, kind=DecisionKind(row.kind),
-                decided_on=row.decided_at.astimezone(zone_of(tz)).date(), reason=row.reason,
-                new_target=row.new_target,
-                merged_into=f"KR-{row.merged_number}" if row.merged_number else None,
-            ))
+    _build_details(fetched, loaded)
+    for row in fetched.decisions:
+        tz = by_channel[row.channel_id].channel.tz
+        loaded.decisions[row.channel_id].append(DecisionFact(
+            kr_id=row.kr_id, kind=DecisionKind(row.kind),
+            decided_on=row.decided_at.astimezone(zone_of(tz)).date(), reason=row.reason,
+            new_target=row.new_target,
+            merged_into=f"KR-{row.merged_number}" if row.merged_number else None,
+        ))
     return loaded
 
 
-async def _load_details(db: Executor, group: Group, loaded: _Loaded) -> None:
+def _build_details(fetched: _Fetched, loaded: _Loaded) -> None:
     """The window's items with their tags, and its blockers: the evidence."""
     items: dict[int, tuple[Any, list[TagFact]]] = {}
     facts: dict[tuple[str, int | None], TagFact] = {}  # one object per distinct tag
-    for row in await _rows(db, items_statement(group)):
+    for row in fetched.items:
         _, tags = items.setdefault(row[3], (row, []))
         tier, kr_id = row[6], row[7]
         if tier is not None:
@@ -279,7 +372,7 @@ async def _load_details(db: Executor, group: Group, loaded: _Loaded) -> None:
             item_id=item_id, week=week, member_id=member_id, text=text, reference=reference,
             tags=tag_facts(tags),
         ))
-    for row in await _rows(db, blockers_statement(group)):
+    for row in fetched.blockers:
         if row.blockers.strip():
             loaded.blockers[row.channel_id].append(BlockerReport(
                 member_id=row.member_id, week=row.week, text=row.blockers,
@@ -289,6 +382,7 @@ async def _load_details(db: Executor, group: Group, loaded: _Loaded) -> None:
 
 __all__ = [
     "CHUNK",
+    "collection_paused",
     "WeekTarget",
     "load_channel_week",
     "load_channel_weeks",

@@ -1,33 +1,84 @@
 """Closed weeks' snapshots laid over the analysis rows (:func:`bot.analysis.frozen_week`),
 reading only the snapshots that overlay uses, for one channel or a chunk of channels in
-one statement."""
+one statement each.
+
+Of most closed weeks the overlay reads only the totals: they are integer columns of the
+snapshot (``loop_0003_snapshot_figures``), read without touching any JSON. The counted
+record (``counted``, jsonb on PostgreSQL) is read for the weeks looked at in detail
+(:func:`bot.analysis.frozen.detail_weeks`), the digest itself (``figures``) only for a
+snapshot stored before it carried a record.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from bot.analysis import ChannelWeek
-from bot.analysis.frozen import WeekFigures, frozen_week, snapshot_weeks
-from bot.loop.snapshot_figures import FIGURE_KEYS, RECORD, figures_from_record, figures_of
+from bot.analysis import ChannelWeek, WeekTotals
+from bot.analysis.frozen import WeekFigures, detail_weeks, frozen_week, snapshot_weeks
+from bot.loop.snapshot_figures import FIGURE_KEYS, figures_from_record, figures_of
 from storage.analysis_plan import WeekTarget
-from storage.analysis_queries import CHUNK, Executor, stream_channel_weeks
-from storage.loop_store import snapshots
+from storage.analysis_queries import CHUNK, Executor, collection_paused, stream_channel_weeks
+from storage.loop_store import SNAPSHOT_TOTALS, snapshots
+
+_TOTALS = tuple(snapshots.c[name] for name in SNAPSHOT_TOTALS)
+
+
+@dataclass
+class ClosedWeeks:
+    """One channel's closed weeks as the overlay reads them: the figures of the weeks read
+    in full, the totals of the others."""
+
+    figures: dict[str, WeekFigures] = field(default_factory=dict)
+    totals: dict[str, WeekTotals] = field(default_factory=dict)
+
+
+def _where(wanted: dict[int, frozenset[str]]) -> tuple[sa.ColumnElement[bool], ...]:
+    weeks = sorted(set().union(*wanted.values()))
+    return (snapshots.c.channel_id.in_(sorted(wanted)), snapshots.c.week.in_(weeks))
+
+
+async def closed_weeks(
+    db: Executor, wanted: dict[int, frozenset[str]], detailed: dict[int, frozenset[str]],
+) -> dict[int, ClosedWeeks]:
+    """Per channel, its snapshots of the ``wanted`` weeks: in full for the ``detailed``
+    ones (by channel), the totals alone for the others."""
+    found = {channel_id: ClosedWeeks() for channel_id in wanted}
+    if not any(wanted.values()):
+        return found
+    rows = await db.execute(sa.select(snapshots.c.channel_id, snapshots.c.week, *_TOTALS)
+                            .where(*_where(wanted)))
+    in_full: dict[int, set[str]] = {}
+    with collection_paused():
+        for channel_id, week, shipped, aligned, none_tier, untagged, checkins in rows.all():
+            if week not in wanted[channel_id]:
+                continue
+            if shipped is None or week in detailed.get(channel_id, ()):
+                in_full.setdefault(channel_id, set()).add(week)
+            else:
+                # (outside the weeks read in detail, as frozen_week would mark it)
+                found[channel_id].totals[week] = WeekTotals(
+                    week=week, shipped=shipped, aligned=aligned, none_tier=none_tier,
+                    untagged=untagged, checkins=checkins, detailed=False)
+    if in_full:
+        full = await week_figures(db, {c: frozenset(w) for c, w in in_full.items()})
+        for channel_id, figures in full.items():
+            found[channel_id].figures.update(figures)
+    return found
 
 
 async def week_figures(
     db: Executor, wanted: dict[int, frozenset[str]],
 ) -> dict[int, dict[str, WeekFigures]]:
     """Per channel, the figures of its snapshots of the ``wanted`` weeks (by week)."""
-    weeks = sorted(set().union(*wanted.values())) if wanted else []
     found: dict[int, dict[str, WeekFigures]] = {channel_id: {} for channel_id in wanted}
-    if not weeks:
+    if not any(wanted.values()):
         return found
-    where = (snapshots.c.channel_id.in_(sorted(wanted)), snapshots.c.week.in_(weeks))
-    # the counted figures only, not the digest's items, KRs and people
+    where = _where(wanted)
     rows = await db.execute(sa.select(snapshots.c.channel_id, snapshots.c.week,
-                                      snapshots.c.figures[RECORD]).where(*where))
+                                      snapshots.c.counted).where(*where))
     uncounted = []
     for channel_id, week, record in rows.all():
         if week not in wanted[channel_id]:
@@ -46,32 +97,36 @@ async def week_figures(
     return found
 
 
+async def _frozen(db: Executor, weeks: Sequence[ChannelWeek]) -> list[ChannelWeek]:
+    closed = await closed_weeks(db, {w.channel_id: snapshot_weeks(w) for w in weeks},
+                                {w.channel_id: detail_weeks(w) for w in weeks})
+    with collection_paused():
+        return [frozen_week(w, closed[w.channel_id].figures, closed[w.channel_id].totals)
+                for w in weeks]
+
+
 async def frozen_channel_week(db: Executor, inputs: ChannelWeek) -> ChannelWeek:
     """One channel's week with its closed weeks read from their snapshots."""
-    figures = await week_figures(db, {inputs.channel_id: snapshot_weeks(inputs)})
-    return frozen_week(inputs, figures[inputs.channel_id])
+    (week,) = await _frozen(db, [inputs])
+    return week
 
 
 async def stream_frozen_channel_weeks(
     db: Executor, targets: Sequence[WeekTarget], *, chunk: int = CHUNK,
 ) -> AsyncIterator[ChannelWeek]:
     """:func:`storage.analysis_queries.stream_channel_weeks` with the snapshots laid over,
-    one snapshot statement per ``chunk`` channels."""
+    two snapshot statements per ``chunk`` channels."""
     pending: list[ChannelWeek] = []
-
-    async def frozen() -> list[ChannelWeek]:
-        figures = await week_figures(db, {w.channel_id: snapshot_weeks(w) for w in pending})
-        return [frozen_week(w, figures[w.channel_id]) for w in pending]
-
-    async for inputs in stream_channel_weeks(db, targets, chunk=chunk):
+    async for inputs in stream_channel_weeks(db, targets, chunk=chunk, skip_snapshots=True):
         pending.append(inputs)
         if len(pending) >= chunk:
-            for week in await frozen():
+            for week in await _frozen(db, pending):
                 yield week
             pending = []
     if pending:
-        for week in await frozen():
+        for week in await _frozen(db, pending):
             yield week
 
 
-__all__ = ["frozen_channel_week", "stream_frozen_channel_weeks", "week_figures"]
+__all__ = ["ClosedWeeks", "closed_weeks", "frozen_channel_week", "stream_frozen_channel_weeks",
+           "week_figures"]

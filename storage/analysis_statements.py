@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from bot.model import DecisionKind, KrState, Tier
 from storage.analysis_plan import Group, moment_range, week_of_moment, week_start_in
+from storage.loop_store import snapshots
 from storage.tables import (
     ChannelRow,
     CheckInRow,
@@ -41,6 +42,7 @@ CONFIDENCE = cast(sa.Table, ConfidenceRow.__table__)  # type: ignore[attr-define
 MEASUREMENT = cast(sa.Table, MeasurementRow.__table__)  # type: ignore[attr-defined]
 DECISION = cast(sa.Table, DecisionRow.__table__)  # type: ignore[attr-defined]
 MEMBER = cast(sa.Table, MemberRow.__table__)  # type: ignore[attr-defined]
+SNAPSHOT = snapshots
 
 ALIGNING_TIERS = (Tier.DIRECT.value, Tier.INDIRECT.value)
 
@@ -107,7 +109,11 @@ def kr_statement(group: Group) -> Any:
             KEY_RESULT.c.metric, KEY_RESULT.c.action, KEY_RESULT.c.baseline,
             KEY_RESULT.c.target, KEY_RESULT.c.unit, KEY_RESULT.c.state,
             KEY_RESULT.c.snoozed_until, KEY_RESULT.c.owner_id, KEY_RESULT.c.created_at,
-            sa.type_coerce(ending, UtcDateTime()).label("ended_at"),
+            # (asked only of a killed or merged KR: a probe of the decisions for every KR
+            # was most of this statement on PostgreSQL)
+            sa.type_coerce(sa.case(
+                (KEY_RESULT.c.state.in_((KrState.KILLED.value, KrState.MERGED.value)), ending),
+                else_=sa.null()), UtcDateTime()).label("ended_at"),
         )
         .select_from(_cycle_krs(group))
         .where(_in_cycle(group, OBJECTIVE), _among(KEY_RESULT.c.channel_id, group.channel_ids))
@@ -116,9 +122,10 @@ def kr_statement(group: Group) -> Any:
 
 
 def measurement_statement(group: Group) -> Any:
-    """Per KR and week with a measurement: the week's last value, the last value of an
-    earlier week of the cycle (None: the baseline holds), how many were recorded, and
-    whether it is the KR's newest such week."""
+    """The measurements :func:`storage.analysis_queries.measured_weeks` reads, each with
+    its week (:data:`BEFORE_WINDOW` for the one before the weeks looked at closely), per KR
+    in time order. (The per-week figures were window functions here; SQLite evaluated
+    the weeks' CASE once per use of the week in them, five times the cost of the rows.)"""
     # The measurements of the weeks looked at closely, and before them only each KR's
     # last one (its value when they began): a year-long cycle costs no more than a quarter.
     week = week_of_moment(group, MEASUREMENT.c.recorded_at, KEY_RESULT.c.channel_id,
@@ -138,69 +145,47 @@ def measurement_statement(group: Group) -> Any:
                MEASUREMENT.c.recorded_at < latest)
     )
     if group.kr_first > group.cycle_first:
-        last_before = (
-            sa.select(MEASUREMENT.c.kr_id, sa.func.max(MEASUREMENT.c.recorded_at).label("at"))
-            .select_from(measured)
-            .where(*of_group,
-                   MEASUREMENT.c.recorded_at >= week_start_in(group, KEY_RESULT.c.channel_id,
-                                                              group.cycle_first),
-                   MEASUREMENT.c.recorded_at < week_start_in(group, KEY_RESULT.c.channel_id,
-                                                             group.kr_first))
-            .group_by(MEASUREMENT.c.kr_id)
-            .subquery("last_before")
-        )
+        # Each KR's last measurement of the cycle before those weeks (of several at that
+        # moment, the last by id), by index probes per KR (ix_measurement_kr_id_recorded_at,
+        # newest first; then the primary key) instead of reading a year of measurements.
+        # Scalar subqueries over a materialized list, so that neither database joins the
+        # measurements whole (PostgreSQL hashed all of them to find 4,000 rows).
         earlier = MEASUREMENT.alias("earlier")
-        before = (
-            sa.select(earlier.c.kr_id, sa.literal(BEFORE_WINDOW, sa.String).label("week"),
-                      earlier.c.value, earlier.c.recorded_at,
-                      earlier.c.id.label("measurement_id"))
-            .select_from(last_before.join(earlier, sa.and_(
-                earlier.c.kr_id == last_before.c.kr_id,
-                earlier.c.recorded_at == last_before.c.at,
-            )))
+        last_at = (
+            sa.select(KEY_RESULT.c.id.label("kr_id"), sa.select(earlier.c.recorded_at)
+                      .where(earlier.c.kr_id == KEY_RESULT.c.id,
+                             earlier.c.recorded_at >= week_start_in(
+                                 group, KEY_RESULT.c.channel_id, group.cycle_first),
+                             earlier.c.recorded_at < week_start_in(
+                                 group, KEY_RESULT.c.channel_id, group.kr_first))
+                      .order_by(earlier.c.recorded_at.desc()).limit(1)
+                      .scalar_subquery().label("at"))
+            .select_from(_cycle_krs(group)).where(*of_group)
+            .cte("last_at").prefix_with("MATERIALIZED")
+        )
+        tied = MEASUREMENT.alias("tied")
+        last = (
+            sa.select(last_at.c.kr_id, last_at.c.at, sa.select(sa.func.max(tied.c.id))
+                      .where(tied.c.kr_id == last_at.c.kr_id, tied.c.recorded_at == last_at.c.at)
+                      .scalar_subquery().label("measurement_id"))
+            .where(last_at.c.at.is_not(None))
+            .cte("last_measurement").prefix_with("MATERIALIZED")
+        )
+        valued = MEASUREMENT.alias("valued")
+        before = sa.select(
+            last.c.kr_id, sa.literal(BEFORE_WINDOW, sa.String).label("week"),
+            sa.select(valued.c.value).where(valued.c.id == last.c.measurement_id)
+            .scalar_subquery().label("value"),
+            last.c.at.label("recorded_at"), last.c.measurement_id,
         )
         placed = sa.union_all(recent, before).subquery("placed")
     else:
         placed = recent.subquery("placed")
-    # Two sorts: measurements in time order per KR (which one is the last of its week,
-    # and a running number), then the last ones in week order (the value a week earlier,
-    # how many were recorded in between, the newest).
-    by_time = sa.over(sa.func.row_number(), partition_by=placed.c.kr_id,
-                      order_by=(placed.c.recorded_at, placed.c.measurement_id))
-    ordered = (
-        sa.select(
-            placed.c.kr_id, placed.c.week, placed.c.value,
-            by_time.label("running"),
-            sa.func.lead(placed.c.week).over(
-                partition_by=by_time.partition_by, order_by=by_time.order_by,
-            ).label("next_week"),
-        )
+    return (
+        sa.select(placed.c.kr_id, placed.c.week, placed.c.value)
         .where(placed.c.week.is_not(None))
-        .subquery("ordered")
+        .order_by(placed.c.kr_id, placed.c.recorded_at, placed.c.measurement_id)
     )
-    ends = (
-        sa.select(ordered.c.kr_id, ordered.c.week, ordered.c.value, ordered.c.running)
-        .where(sa.or_(ordered.c.next_week.is_(None), ordered.c.next_week != ordered.c.week))
-        .subquery("ends")
-    )
-    def by_week(function: Any) -> Any:
-        return function.over(partition_by=ends.c.kr_id, order_by=ends.c.week)
-
-    weekly = (
-        sa.select(
-            ends.c.kr_id, ends.c.week, ends.c.value,
-            (ends.c.running - sa.func.coalesce(by_week(sa.func.lag(ends.c.running)), 0))
-            .label("n"),
-            by_week(sa.func.lag(ends.c.value)).label("previous"),
-            sa.case((by_week(sa.func.lead(ends.c.week)).is_(None), 1), else_=0)
-            .label("newest"),
-        )
-        .subquery("weekly")
-    )
-    return sa.select(
-        weekly.c.kr_id, weekly.c.week, weekly.c.value, weekly.c.n, weekly.c.previous,
-        weekly.c.newest,
-    ).where(sa.or_(weekly.c.week >= group.kr_first, weekly.c.newest == 1))
 
 
 def _weeks_before(kr_id: Any, weeks: dict[int, str]) -> list[Any]:
@@ -304,10 +289,16 @@ def totals_statement(group: Group, left: dict[int, str], created: dict[int, str]
     ).group_by(per_item.c.channel_id, per_item.c.week)
 
 
-def week_counts_statement(group: Group) -> Any:
+def week_counts_statement(group: Group, *, skip_snapshots: bool = False) -> Any:
     """Per channel and week of the cycle: items shipped, and check-ins that count
     (answered, or holding an item). Counted per check-in first: a COUNT(DISTINCT …) over
-    the items would make PostgreSQL sort every item of the cycle."""
+    the items would make PostgreSQL sort every item of the cycle. ``skip_snapshots``:
+    not the weeks with a snapshot (whose totals the caller reads from it), so a year of
+    closed weeks costs an index probe each instead of reading their items."""
+    where = [_checkin_weeks(group, group.cycle_first, group.last)]
+    if skip_snapshots:
+        where.append(~sa.exists().where(SNAPSHOT.c.channel_id == CHECKIN.c.channel_id,
+                                        SNAPSHOT.c.week == CHECKIN.c.week))
     per_checkin = (
         sa.select(
             CHECKIN.c.channel_id, CHECKIN.c.week,
@@ -316,7 +307,7 @@ def week_counts_statement(group: Group) -> Any:
         )
         .select_from(CHECKIN.outerjoin(ITEM, sa.and_(ITEM.c.checkin_id == CHECKIN.c.id,
                                                      ITEM.c.late == sa.false())))
-        .where(_checkin_weeks(group, group.cycle_first, group.last))
+        .where(*where)
         .group_by(CHECKIN.c.id, CHECKIN.c.channel_id, CHECKIN.c.week, CHECKIN.c.submitted_at)
         .subquery("per_checkin")
     )

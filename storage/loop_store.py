@@ -20,10 +20,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.loop.ports import Conversation, OutboxEntry, Outcome, ScheduledChannel
 from bot.loop.schedule import Event
+from bot.loop.snapshot_figures import RECORD
 from bot.model import Channel, Workspace
 from storage.mapping import to_domain
 from storage.repository import CHANNEL, MEMBER, MEMBERSHIP
@@ -34,6 +36,8 @@ from storage.unit_of_work import WORKSPACE
 #: A delivery id is remembered this long: platforms stop redelivering within the hour.
 DELIVERY_MEMORY = timedelta(days=2)
 MAX_DETAIL = 500
+#: A snapshot's totals columns, in the order of its record's ``totals``.
+SNAPSHOT_TOTALS = ("shipped", "aligned", "none_tier", "untagged", "checkins")
 
 metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
@@ -112,6 +116,10 @@ snapshots = sa.Table(
     sa.Column("closed_at", UtcDateTime(), nullable=False),
     sa.Column("taken_at", UtcDateTime(), nullable=False),
     sa.Column("figures", sa.JSON, nullable=False),
+    # The counted figures apart from the digest (loop_0003_snapshot_figures): the totals as
+    # integers, the whole record as jsonb; NULL for a snapshot stored without a record.
+    *(sa.Column(name, sa.Integer, nullable=True) for name in SNAPSHOT_TOTALS),
+    sa.Column("counted", sa.JSON().with_variant(JSONB(), "postgresql"), nullable=True),
     sa.UniqueConstraint("channel_id", "week", name="uq_loop_week_snapshot_channel_id_week"),
 )
 
@@ -393,10 +401,14 @@ class SqlLoopStore:
         self, *, workspace_id: int, channel_id: int, week: str, closed_at: datetime,
         taken_at: datetime, figures: dict[str, Any],
     ) -> bool:
+        digest = {key: value for key, value in figures.items() if key != RECORD}
+        counted = figures.get(RECORD)
+        totals = counted["totals"] if counted else [None] * len(SNAPSHOT_TOTALS)
         statement = (
             dialect_insert(self._dialect, snapshots)
             .values(workspace_id=workspace_id, channel_id=channel_id, week=week,
-                    closed_at=closed_at, taken_at=taken_at, figures=figures)
+                    closed_at=closed_at, taken_at=taken_at, figures=digest, counted=counted,
+                    **dict(zip(SNAPSHOT_TOTALS, totals, strict=True)))
             .on_conflict_do_nothing(index_elements=["channel_id", "week"])
         )
         return bool((await self._execute(statement)).rowcount == 1)
@@ -409,13 +421,14 @@ async def read_snapshots(
     session: AsyncSession, channel_id: int, weeks: Sequence[str] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """The stored figures of a channel's closed weeks (``weeks`` None: all of them)."""
-    statement = sa.select(snapshots.c.week, snapshots.c.figures).where(
+    statement = sa.select(snapshots.c.week, snapshots.c.figures, snapshots.c.counted).where(
         snapshots.c.channel_id == channel_id
     )
     if weeks is not None:
         statement = statement.where(snapshots.c.week.in_(list(weeks)))
     rows = await session.execute(statement)
-    return {week: dict(figures) for week, figures in rows.all()}
+    return {week: {**figures, **({RECORD: counted} if counted is not None else {})}
+            for week, figures, counted in rows.all()}
 
 
 def loop_store_for(uow: Any) -> SqlLoopStore:
@@ -426,6 +439,7 @@ def loop_store_for(uow: Any) -> SqlLoopStore:
 
 __all__ = [
     "DELIVERY_MEMORY",
+    "SNAPSHOT_TOTALS",
     "SqlLoopStore",
     "conversations",
     "deliveries",

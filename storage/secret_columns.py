@@ -3,7 +3,8 @@
 Every column listed here is written through :class:`storage.secrets.SecretBox`: Slack's
 bot, user and refresh tokens and incoming-webhook URL (``slack_installations``,
 ``slack_bots``), and the address half of a Teams conversation reference (service URL and
-conversation id; the ids the store looks rows up by stay plain, they grant nothing).
+conversation id; the ids the store looks rows up by stay plain, they grant nothing), and
+the webhook secrets of GitHub, GitLab and Jira connections (``evidence_connection``).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ SECRET_TABLES = (
     SecretTable("slack_installations", ("id",), SLACK_INSTALLATION_SECRETS),
     SecretTable("slack_bots", ("id",), SLACK_BOT_SECRETS),
     SecretTable("teams_conversations", ("tenant_id", "kind", "key"), TEAMS_REFERENCE_SECRETS),
+    SecretTable("evidence_connection", ("id",), ("secret",)),  # webhook secrets
 )
 
 

@@ -251,9 +251,6 @@ def mount_slack(
     command_app = build_command_app(runtime=runtime, settings=settings)
     in_flight = limit_of(web_app, env=variables)
     busy_answers = busy.BusyAnswers(limit=InFlightLimit(limit=max(1, in_flight.limit // 2)))
-    # This many commands past their ack budget at once is not one long review but a process
-    # behind its load: new requests are told busy until they are answered.
-    behind = max(1, in_flight.limit // 8)
     signing_secret = settings.require_signing_secret()
 
     async def slack_events(request: web.Request) -> web.Response:
@@ -269,9 +266,9 @@ def mount_slack(
             return web.Response(status=refusal.status, text=refusal.reason)
         if admitted is None:  # Slack checking our certificate
             return web.Response(status=200)
-        if runtime.overdue >= behind or not in_flight.try_enter():
+        slot = busy.admit(in_flight, overdue=runtime.overdue)
+        if slot is None:
             return busy_answers.response(admitted, session=runtime.clients.app_client.session)
-        slot = busy.Slot(in_flight)
         try:
             # "socket_mode": bolt takes the checked dict as it is and skips its own signature
             # check (done above, on the raw bytes); nothing else in bolt depends on the mode.
@@ -316,15 +313,19 @@ async def run_socket_mode(
     database: Any,
     settings: SlackSettings,
     messenger: SlackMessenger | None = None,
+    limit: InFlightLimit | None = None,
 ) -> None:
-    """Run the app over Socket Mode until cancelled: no public URL, no signing secret."""
+    """Run the app over Socket Mode until cancelled: no public URL, no signing secret.
+    Envelopes take places in ``limit`` (the web app's, :func:`limit_of`, so the bound and
+    its counters are the process's; default: one from ``OKRBOT_MAX_IN_FLIGHT``)."""
     app_token = settings.require_app_token()
     app, runtime = build_bolt_app(
         bot=bot, database=database, settings=settings, messenger=messenger, socket_mode=True
     )
     await runtime.clients.start()
     handler = GuardedSocketModeHandler(
-        app, app_token, web_client=runtime.clients.app_client, allowed_teams=settings.allowed_teams
+        app, app_token, web_client=runtime.clients.app_client, allowed_teams=settings.allowed_teams,
+        runtime=runtime, limit=limit or InFlightLimit.from_env(os.environ),
     )
     try:
         await handler.connect_async()

@@ -68,6 +68,16 @@ class Slot:
             self._limit.leave()
 
 
+def admit(limit: InFlightLimit, *, overdue: int) -> Slot | None:
+    """A request's place, or None when it is to be told busy: every place is taken, or
+    the process is behind its load — this many commands past their ack budget at once
+    (an eighth of the bound) is not one long review, and new requests wait until those
+    are answered."""
+    if overdue >= max(1, limit.limit // 8) or not limit.try_enter():
+        return None
+    return Slot(limit)
+
+
 def slot_of(context: Any) -> Slot | None:
     slot = context.get(SLOT_KEY) if hasattr(context, "get") else None
     return slot if isinstance(slot, Slot) else None
@@ -105,19 +115,26 @@ class BusyAnswers:
 
     def response(self, admitted: edge.Admitted, *, session: aiohttp.ClientSession | None
                  ) -> web.Response:
+        payload = self.answer(admitted.kind, admitted.body, session=session)
+        return web.Response(status=200) if payload is None else web.json_response(payload)
+
+    def answer(self, kind: str, body: dict[str, Any], *,
+               session: aiohttp.ClientSession | None) -> dict[str, Any] | None:
+        """The ack's body for a request of ``kind`` (:mod:`adapters.slack.edge`) told busy
+        (None: an empty ack), over HTTP or Socket Mode; a busy note to its response_url,
+        if it has one, leaves on the side."""
         METRICS.busy.labels(platform="slack").inc()
-        body = admitted.body
-        if admitted.kind == edge.COMMAND:
-            return web.json_response({"response_type": "ephemeral", "text": BUSY_TEXT})
-        if admitted.kind == edge.INTERACTION and body.get("type") == "view_submission":
+        if kind == edge.COMMAND:
+            return {"response_type": "ephemeral", "text": BUSY_TEXT}
+        if kind == edge.INTERACTION and body.get("type") == "view_submission":
             view = body.get("view") or {}
-            return web.json_response(error_response(FormErrors({"": BUSY_TEXT}), view))
-        url = body.get("response_url") if admitted.kind == edge.INTERACTION else None
+            return dict(error_response(FormErrors({"": BUSY_TEXT}), view))
+        url = body.get("response_url") if kind == edge.INTERACTION else None
         if isinstance(url, str) and url and session is not None and self.limit.try_enter():
             task = asyncio.ensure_future(self._note(session, url))
             self._notes.add(task)
             task.add_done_callback(self._notes.discard)
-        return web.Response(status=200)
+        return None
 
     async def _note(self, session: aiohttp.ClientSession, url: str) -> None:
         payload = {"response_type": "ephemeral", "replace_original": False, "text": BUSY_TEXT}
@@ -133,4 +150,4 @@ class BusyAnswers:
             self.limit.leave()
 
 
-__all__ = ["SLOT_KEY", "BusyAnswers", "Slot", "hold_while_listeners_run", "slot_of"]
+__all__ = ["SLOT_KEY", "BusyAnswers", "Slot", "admit", "hold_while_listeners_run", "slot_of"]

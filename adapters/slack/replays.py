@@ -4,7 +4,9 @@
   Socket Mode ``retry_attempt``); bolt hands every delivery to the listeners.
 - Slash commands: Slack never resends one, but a signed command stays valid for five
   minutes, and whoever holds its bytes could send it again; each carries a unique
-  ``trigger_id``.
+  ``trigger_id``. A command that only reads (:func:`bot.read_only.only_reads`: ``list``,
+  ``show``, ``help``, ``settings``) is not recorded: run again, it changes nothing, and
+  the record was one write transaction per command.
 
 The middleware records the event's ``event_id`` or the command's ``trigger_id`` in our
 database first (``SlackStore.first_delivery`` / ``first_command``, a primary key each, so
@@ -23,6 +25,7 @@ from slack_bolt.response import BoltResponse
 
 from adapters.slack import inbound
 from adapters.slack.runtime import SlackRuntime
+from bot.read_only import only_reads
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +41,9 @@ def register(app: AsyncApp, runtime: SlackRuntime) -> None:
                 event_id=str(body["event_id"]), team_id=team_id, now=now
             )
             what = f"event {body['event_id']}"
-        elif body.get("command") and body.get("trigger_id"):
+        elif (body.get("command") and body.get("trigger_id")
+              and not only_reads(inbound.command_text(body), today=now.date())):
+            # (a command that only reads is not recorded: replayed, it changes nothing)
             first = await runtime.store.first_command(
                 trigger_id=str(body["trigger_id"]), team_id=team_id, now=now
             )

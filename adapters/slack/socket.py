@@ -16,14 +16,18 @@ import time
 from typing import Any
 
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-from slack_bolt.adapter.socket_mode.async_internals import run_async_bolt_app, send_async_response
+from slack_bolt.adapter.socket_mode.async_internals import send_async_response
+from slack_bolt.adapter.socket_mode.internals import build_headers
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import edge
+from adapters.backpressure import InFlightLimit
+from adapters.slack import busy, edge
+from adapters.slack.runtime import SlackRuntime
 
 log = logging.getLogger(__name__)
 
@@ -80,11 +84,31 @@ class GuardedSocketModeClient(SocketModeClient):
 
 class GuardedSocketModeHandler(AsyncSocketModeHandler):
     """bolt's aiohttp Socket Mode handler on a :class:`GuardedSocketModeClient`, which also
-    acknowledges an envelope no listener took (bolt's 404), as HTTP would answer it."""
+    acknowledges an envelope no listener took (bolt's 404), as HTTP would answer it.
+
+    Envelopes are bounded like HTTP requests (:mod:`adapters.slack.busy`): each takes a
+    place in the process's :class:`InFlightLimit` before bolt sees it and keeps it until
+    its listener is done; past the bound it is answered busy in its ack at once, counted
+    in ``/metrics``, and nothing of it runs or is stored."""
 
     async def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
         started = time.time()
-        response = await run_async_bolt_app(self.app, req)
+        slot = busy.admit(self.limit, overdue=self.runtime.overdue)
+        if slot is None:
+            payload = self.busy.answer(edge.ENVELOPE_KINDS.get(req.type, ""), req.payload,
+                                       session=self.runtime.clients.app_client.session)
+            await client.send_socket_mode_response(
+                SocketModeResponse(envelope_id=req.envelope_id, payload=payload))
+            return
+        try:
+            request = AsyncBoltRequest(mode="socket_mode", body=req.payload,
+                                       headers=build_headers(req), context={busy.SLOT_KEY: slot})
+            response = await self.app.async_dispatch(request)
+            # An event's listener starts after its automatic ack, on the next turn of the
+            # loop: let it take its hold on the slot before ours goes.
+            await asyncio.sleep(0)
+        finally:
+            slot.release()
         if response.status != 200:
             log.info("a Socket Mode %s envelope was not served (%d)", req.type, response.status)
             await client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
@@ -97,11 +121,17 @@ class GuardedSocketModeHandler(AsyncSocketModeHandler):
         app_token: str,
         *,
         web_client: AsyncWebClient,
+        runtime: SlackRuntime,
+        limit: InFlightLimit,
         allowed_teams: frozenset[str] = frozenset(),
     ) -> None:
         # Not super().__init__: it would build (and start) a client of its own.
         self.app = app
         self.app_token = app_token
+        self.runtime = runtime
+        self.limit = limit
+        # busy notes to response_urls are bounded too, to half the bound (as over HTTP)
+        self.busy = busy.BusyAnswers(limit=InFlightLimit(limit=max(1, limit.limit // 2)))
         client = GuardedSocketModeClient(
             app_token=app_token, logger=app.logger, web_client=web_client
         )

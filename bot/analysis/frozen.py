@@ -49,33 +49,50 @@ def _kr_weeks(
 
 
 def _totals(
-    totals: Iterable[WeekTotals], snapshots: Mapping[str, WeekFigures], *, weeks: Iterable[str],
+    totals: Iterable[WeekTotals], closed: Mapping[str, WeekTotals], *, weeks: Iterable[str],
     detailed: Iterable[str],
 ) -> tuple[WeekTotals, ...]:
     wanted, in_detail = set(weeks), set(detailed)
     by_week = {t.week: t for t in totals}
-    for week, figures in snapshots.items():
+    for week, frozen in closed.items():
         if week in wanted:
-            by_week[week] = replace(figures.totals, detailed=week in in_detail)
+            detailed_week = week in in_detail
+            # (a year of weeks: copied only when the flag changes)
+            by_week[week] = (frozen if frozen.detailed == detailed_week
+                             else replace(frozen, detailed=detailed_week))
     return tuple(
         by_week[w] for w in sorted(by_week) if by_week[w].shipped or by_week[w].checkins
     )
 
 
+def detail_weeks(inputs: ChannelWeek) -> frozenset[str]:
+    """The weeks whose snapshot :func:`frozen_week` reads in full for ``inputs``: the
+    lookback window and the weeks of the evidence items. Of the cycle's other closed weeks
+    it reads only the totals."""
+    window = weeks_ending(inputs.week, inputs.thresholds.lookback_weeks)
+    return frozenset((*window, *(item.week for item in inputs.items)))
+
+
 def snapshot_weeks(inputs: ChannelWeek) -> frozenset[str]:
     """The weeks whose snapshot :func:`frozen_week` reads for ``inputs`` (the others'
-    it ignores, so a store need not load them): the cycle's weeks up to this one, the
-    lookback window, and the weeks of the evidence items."""
-    window = weeks_ending(inputs.week, inputs.thresholds.lookback_weeks)
-    return frozenset((*inputs.cycle.weeks(until=inputs.week), *window,
-                      *(item.week for item in inputs.items)))
+    it ignores, so a store need not load them): the cycle's weeks up to this one, and
+    :func:`detail_weeks`."""
+    return frozenset((*inputs.cycle.weeks(until=inputs.week), *detail_weeks(inputs)))
 
 
-def frozen_week(inputs: ChannelWeek, snapshots: Mapping[str, WeekFigures]) -> ChannelWeek:
-    """``inputs`` with every week that has a snapshot read from it."""
-    if not snapshots:
+def frozen_week(
+    inputs: ChannelWeek, snapshots: Mapping[str, WeekFigures],
+    totals: Mapping[str, WeekTotals] | None = None,
+) -> ChannelWeek:
+    """``inputs`` with every week that has a snapshot read from it: ``snapshots`` holds
+    the figures of the weeks read in full (at least those of :func:`detail_weeks` that
+    have one), ``totals`` the totals of the other closed weeks (a store need not build
+    more of those: nothing else of them is read)."""
+    totals = totals or {}
+    if not snapshots and not totals:
         return inputs
-    in_cycle = {w for w in snapshots if inputs.in_cycle(w) and w <= inputs.week}
+    closed = {**totals, **{w: f.totals for w, f in snapshots.items()}}
+    in_cycle = {w for w in closed if inputs.in_cycle(w) and w <= inputs.week}
     window = set(weeks_ending(inputs.week, inputs.thresholds.lookback_weeks))
     detailed = {w for w in window if inputs.in_cycle(w)}  # the weeks read in detail
     items = tuple(
@@ -87,7 +104,7 @@ def frozen_week(inputs: ChannelWeek, snapshots: Mapping[str, WeekFigures]) -> Ch
     )
     return replace(
         inputs,
-        totals=_totals(inputs.totals, snapshots, weeks=in_cycle, detailed=detailed),
+        totals=_totals(inputs.totals, closed, weeks=in_cycle, detailed=detailed),
         kr_weeks=_kr_weeks(inputs.kr_weeks, [kr.kr_id for kr in inputs.krs], snapshots,
                            detailed=detailed),
         items=items,
@@ -103,7 +120,8 @@ def frozen_review(
     frozen = {w: f for w, f in snapshots.items() if w in weeks}
     return replace(
         inputs,
-        totals=_totals(inputs.totals, frozen, weeks=weeks, detailed=weeks),
+        totals=_totals(inputs.totals, {w: f.totals for w, f in frozen.items()}, weeks=weeks,
+                       detailed=weeks),
         kr_weeks=_kr_weeks(inputs.kr_weeks, [kr.kr_id for kr in inputs.krs], frozen,
                            detailed=weeks),
         late=tuple(i for i in late if i.week in weeks),
@@ -111,4 +129,5 @@ def frozen_review(
     )
 
 
-__all__ = ["LateItem", "WeekFigures", "frozen_review", "frozen_week", "snapshot_weeks"]
+__all__ = ["LateItem", "WeekFigures", "detail_weeks", "frozen_review", "frozen_week",
+           "snapshot_weeks"]

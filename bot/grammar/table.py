@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from bot.evidence.grammar import parse_connect, parse_link
 from bot.grammar import forms
 from bot.grammar.errors import CommandError
 from bot.grammar.rating import parse_rate
@@ -77,6 +78,7 @@ _OKRS = "Objectives and key results"
 _WEEK = "The weekly check-in"
 _DECIDE = "Decisions (answers to a zombie nudge)"
 _REPORTS = "Reports"
+_WORK = "Work from GitHub, GitLab and Jira"
 
 _DAYS_AND_TIMES = "Days: monday … sunday or mon … sun, any case. Times: 09:30, 17:00, 9am, 5:30pm."
 
@@ -322,6 +324,29 @@ COMMANDS: tuple[CommandSpec, ...] = (
         examples=("review", "review 2026-Q1"),
         read=forms.parse_review,
         group=_REPORTS,
+    ),
+    CommandSpec(
+        name="connect",
+        usages=("connect github|gitlab|jira [rotate]",),
+        summary="the webhook URL and secret that bring merged and done work in",
+        who=Who.OWNER,
+        examples=("connect github", "connect jira rotate"),
+        read=parse_connect,
+        group=_WORK,
+        description="Paste both into the repository's or project's webhook settings. Run "
+        "again, it shows the same ones (every repository of the team can use them); "
+        "`rotate` makes new ones, and deliveries signed with the old secret are refused.",
+    ),
+    CommandSpec(
+        name="link",
+        usages=("link github|gitlab|jira <account>", "link confirm", "link"),
+        summary="your account there, so your merged and done work is suggested to you",
+        who=Who.MEMBER,
+        examples=("link github octocat", "link jira 557058:f58131cb", "link confirm", "link"),
+        read=parse_link,
+        group=_WORK,
+        description="`link confirm` makes it count, after showing what is waiting for that "
+        "account; `link` alone shows your links.",
     ),
     CommandSpec(
         name="rate",

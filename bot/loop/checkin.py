@@ -15,6 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from bot.evidence import suggestions
+from bot.evidence.model import Suggestion
+from bot.evidence.ports import EvidenceStore
 from bot.loop import conversation as talk
 from bot.loop import form as forms
 from bot.loop import prompts
@@ -118,7 +121,8 @@ async def current(turn: Turn, week: Week) -> CurrentAnswer:
 # --- `checkin` -------------------------------------------------------------------------
 
 
-async def open_checkin(turn: Turn, *, store: LoopStore) -> Reply:
+async def open_checkin(turn: Turn, *, store: LoopStore,
+                       evidence: EvidenceStore | None = None) -> Reply:
     """The `checkin` command: the form where the platform has forms (the reply's message
     carries it as its one part; the adapter opens it), else the first question."""
     channel = turn.team("checkin")
@@ -126,29 +130,43 @@ async def open_checkin(turn: Turn, *, store: LoopStore) -> Reply:
     if not week.editable:
         raise UseCaseError(_closed_problem(week), command="checkin")
     if prompts.has_forms(turn.actor.platform):
-        return Reply(message(await _form(turn, week)))
-    return Reply(message(Text(await start_conversation(turn, week, store=store))))
+        return Reply(message(await _form(turn, week, evidence)))
+    return Reply(message(Text(await start_conversation(turn, week, store=store,
+                                                       evidence=evidence))))
 
 
-async def _form(turn: Turn, week: Week) -> Form:
+async def _suggested(turn: Turn, week: Week, answer: Answer, evidence: EvidenceStore | None,
+                     *, limit: int) -> tuple[Suggestion, ...]:
+    assert week.channel.id is not None and turn.member.id is not None
+    return await suggestions.waiting(evidence, channel_id=week.channel.id,
+                                     member_id=turn.member.id, week=week.week, answer=answer,
+                                     limit=limit)
+
+
+async def _form(turn: Turn, week: Week, evidence: EvidenceStore | None = None) -> Form:
     saved = await current(turn, week)
+    rows = await _suggested(turn, week, saved.answer, evidence,
+                            limit=suggestions.room_in_form(len(saved.answer.items)))
     return forms.build_form(
         channel_name=week.channel.name or week.channel.external_id,
         state_channel=week.channel.external_id,
         week=week.week,
         current=saved,
-        choices=await choices_for(turn, week.channel, suggest=_untagged(saved.answer)),
+        choices=await choices_for(turn, week.channel,
+                                  suggest=_untagged(saved.answer) or bool(rows)),
         closes=prompts.closes_text(week.schedule, week.week),
+        suggested=rows,
     )
 
 
-async def form_for(turn: Turn, *, week_key: str | None) -> Form:
+async def form_for(turn: Turn, *, week_key: str | None,
+                   evidence: EvidenceStore | None = None) -> Form:
     """The form of the member's check-in (of ``week_key`` when a prompt's button names it)."""
     channel = turn.team("checkin")
     week = await week_of(turn, channel, week_key)
     if not week.editable:
         raise UseCaseError(_closed_problem(week))
-    return await _form(turn, week)
+    return await _form(turn, week, evidence)
 
 
 # --- the form submitted ------------------------------------------------------------------
@@ -161,6 +179,7 @@ async def submit_form(
     state: forms.FormState,
     values: Mapping[str, FormValue],
     delivery_id: str | None = None,
+    evidence: EvidenceStore | None = None,
 ) -> Reply | FormErrors:
     channel = turn.team("checkin")
     if delivery_id and not await store.first_delivery(
@@ -177,7 +196,34 @@ async def submit_form(
         return parsed
     if _untagged(parsed):  # the receipt suggests a KR for each
         choices = await choices_for(turn, channel, suggest=True)
-    return await _store(turn, week, parsed, replaces=state.shown, choices=choices)
+    reply = await _store(turn, week, parsed, replaces=state.shown, choices=choices)
+    if state.suggested and evidence is not None:
+        await _settle_rows(turn, week, evidence, state, values)
+    return reply
+
+
+async def _settle_rows(turn: Turn, week: Week, evidence: EvidenceStore,
+                       state: forms.FormState, values: Mapping[str, FormValue]) -> None:
+    """A suggested row submitted filled in is kept (as the member wrote it), one submitted
+    cleared is dropped; one the submission did not carry (a page of a long Slack check-in
+    that did not show it, which renames the rows it did) is kept if its work is now an item
+    of the check-in, else it stays waiting — never dropped unseen."""
+    assert week.channel.id is not None
+    stored = (await current(turn, await week_of(turn, week.channel, week.week))).answer
+    shown = {sid: s for s in await evidence.pending(
+        week.channel.id, turn.member.id or 0, up_to_week=week.week, limit=500)
+        if (sid := s.id) is not None}
+    kept, dropped = [], []
+    for row, sid in state.suggested:
+        found = shown.get(sid)
+        if found is None:
+            continue
+        if forms.row_text(values, row) or suggestions.already_there(found, stored):
+            kept.append(sid)
+        elif f"item_{row}" in values:
+            dropped.append(sid)
+    await suggestions.settle(evidence, channel_id=week.channel.id,
+                             member_id=turn.member.id or 0, kept=kept, dropped=dropped)
 
 
 async def _store(
@@ -218,7 +264,8 @@ async def _store(
 # --- the conversation ---------------------------------------------------------------------
 
 
-async def start_conversation(turn: Turn, week: Week, *, store: LoopStore) -> str:
+async def start_conversation(turn: Turn, week: Week, *, store: LoopStore,
+                             evidence: EvidenceStore | None = None) -> str:
     """Start (or resume, if a draft of this week was paused) the member's dialogue."""
     assert week.channel.id is not None and turn.member.id is not None
     choices = await choices_for(turn, week.channel)
@@ -227,7 +274,11 @@ async def start_conversation(turn: Turn, week: Week, *, store: LoopStore) -> str
         dialogue = talk.Dialogue.load(draft.state)
         resumed = "Carrying on where you left off.\n"
     else:
-        dialogue, _ = talk.start(current=(await current(turn, week)).answer, choices=choices)
+        saved = (await current(turn, week)).answer
+        waiting = await _suggested(turn, week, saved, evidence,
+                                   limit=suggestions.MAX_IN_CONVERSATION)
+        dialogue, _ = talk.start(current=saved, choices=choices, suggested=tuple(
+            (s.id, s.text) for s in waiting if s.id is not None))
         resumed = ""
     if _untagged(dialogue.answer()):  # listed with their suggestions, or asked about
         choices = await choices_for(turn, week.channel, suggest=True)
@@ -270,6 +321,7 @@ async def answer_line(
     conversation: Conversation,
     text: str,
     delivery_id: str | None = None,
+    evidence: EvidenceStore | None = None,
 ) -> Reply:
     """One line of the member's answer, in their active dialogue."""
     if delivery_id and not await store.first_delivery(
@@ -297,7 +349,11 @@ async def answer_line(
         await store.end_conversation(conversation.workspace_id, conversation.member_id)
         if not week.editable:  # an edit begun before the close, finished after it
             return text_reply(_closed_problem(week) + " Nothing was changed.", error=True)
-        return await _store(turn, week, move.dialogue.answer(), choices=choices)
+        reply = await _store(turn, week, move.dialogue.answer(), choices=choices)
+        await suggestions.settle(evidence, channel_id=channel.id or 0,
+                                 member_id=turn.member.id or 0, kept=move.dialogue.kept,
+                                 dropped=move.dialogue.dropped)
+        return reply
     conversation.state = move.dialogue.dump()
     conversation.active = not move.paused
     conversation.updated_at = turn.now

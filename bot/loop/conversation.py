@@ -2,9 +2,12 @@
 
 Explicit states, one question each::
 
-    SHIPPED ─done─▶ TAGS (a turn per item) ─▶ BLOCKERS ─▶ CONFIDENCE ─▶ VALUES ─▶ DONE
-       └──nothing────────────────────────────────────────▲      (each optional step is left out
-                                                               when the channel has nothing to ask)
+    [SUGGESTED ─▶] SHIPPED ─done─▶ TAGS (a turn per item) ─▶ BLOCKERS ─▶ CONFIDENCE ─▶ …
+                      └──nothing─────────────────────────────────────────▲
+    … ─▶ VALUES ─▶ DONE        (each optional step is left out when there is nothing to ask)
+
+SUGGESTED asks, once, which of the member's suggested items (merged and done work from
+GitHub, GitLab, Jira: :mod:`bot.evidence`) shipped; the kept ones join the items, to be tagged.
 
 Every line is an answer to the current question; one that cannot be read gets what was
 wrong and an example, and the state stays (the fallback). ``pause`` (or ``cancel``) stops
@@ -48,6 +51,7 @@ from bot.model import Tier
 TIMEOUT = timedelta(hours=1)
 
 class Step(StrEnum):
+    SUGGESTED = "suggested"
     SHIPPED = "shipped"
     TAGS = "tags"
     BLOCKERS = "blockers"
@@ -66,6 +70,9 @@ class Dialogue:
     blockers_before: str = ""  # what the stored check-in said, for `same`
     confidence: tuple[tuple[int, int], ...] = ()
     values: tuple[tuple[int, float], ...] = ()
+    suggested: tuple[tuple[int, str], ...] = ()  # (suggestion id, item text) to ask about
+    kept: tuple[int, ...] = ()  # suggestion ids the member kept
+    dropped: tuple[int, ...] = ()
 
     def answer(self) -> Answer:
         return Answer(
@@ -86,6 +93,8 @@ class Dialogue:
             "blockers_before": self.blockers_before,
             "confidence": [list(pair) for pair in self.confidence],
             "values": [list(pair) for pair in self.values],
+            **({"suggested": [list(pair) for pair in self.suggested], "kept": list(self.kept),
+                "dropped": list(self.dropped)} if self.suggested else {}),
         }
 
     @classmethod
@@ -106,6 +115,9 @@ class Dialogue:
             blockers_before=data.get("blockers_before", ""),
             confidence=tuple((int(a), int(b)) for a, b in data.get("confidence", [])),
             values=tuple((int(a), float(b)) for a, b in data.get("values", [])),
+            suggested=tuple((int(a), str(b)) for a, b in data.get("suggested", [])),
+            kept=tuple(int(i) for i in data.get("kept", [])),
+            dropped=tuple(int(i) for i in data.get("dropped", [])),
         )
 
 
@@ -120,19 +132,30 @@ class Move:
     paused: bool = False
 
 
-def start(*, current: Answer, choices: KrChoices) -> tuple[Dialogue, str]:
-    """A dialogue over what the check-in already holds, and its first question."""
+def start(*, current: Answer, choices: KrChoices,
+          suggested: tuple[tuple[int, str], ...] = ()) -> tuple[Dialogue, str]:
+    """A dialogue over what the check-in already holds, and its first question (which of
+    the ``suggested`` items shipped, when there are any)."""
     dialogue = Dialogue(
+        step=Step.SUGGESTED if suggested else Step.SHIPPED,
         items=current.items,
         blockers=current.blockers,
         blockers_before=current.blockers,
         confidence=current.confidence,
+        suggested=suggested,
     )
     return dialogue, question(dialogue, choices)
 
 
 def question(dialogue: Dialogue, choices: KrChoices) -> str:
     match dialogue.step:
+        case Step.SUGGESTED:
+            listed = "\n".join(f"  {n}. {text}" for n, (_, text) in
+                               enumerate(dialogue.suggested, start=1))
+            return (
+                f"Suggested from your merged and done work:\n{listed}\n*Which did you ship?* "
+                "`all`, the numbers to keep (`1 3`), or `none` to drop them."
+            )
         case Step.SHIPPED:
             have = ""
             if dialogue.items:
@@ -217,6 +240,8 @@ def advance(dialogue: Dialogue, line: str, *, choices: KrChoices) -> Move:
     if word in lines.HELP:
         return Move(dialogue, question(dialogue, choices))
     match dialogue.step:
+        case Step.SUGGESTED:
+            return _suggested(dialogue, word, choices)
         case Step.SHIPPED:
             return _shipped(dialogue, line, word, choices)
         case Step.TAGS:
@@ -336,6 +361,34 @@ def _shipped(dialogue: Dialogue, line: str, word: str, choices: KrChoices) -> Mo
     )
 
 
+def _suggested(dialogue: Dialogue, word: str, choices: KrChoices) -> Move:
+    count = len(dialogue.suggested)
+    if word in ("all", "yes", "y"):
+        chosen = set(range(1, count + 1))
+    elif word in ("none", "no", "n") or word in lines.NOTHING:
+        chosen = set()
+    else:
+        numbers = [t for t in re.split(r"[\s,]+", word) if t]
+        if not numbers or not all(t.isdigit() and 1 <= int(t) <= count for t in numbers):
+            return _again(dialogue, f"Answer `all`, `none`, or numbers from 1 to {count}.",
+                          choices)
+        chosen = {int(t) for t in numbers}
+    items = list(dialogue.items)
+    for n, (_, text) in enumerate(dialogue.suggested, start=1):
+        if n in chosen and not any(same_item(item.text, text) for item in items):
+            items.append(ItemAnswer(text=text))
+    ids = [sid for sid, _ in dialogue.suggested]
+    dialogue = replace(
+        dialogue, items=tuple(items[:MAX_ITEMS]), step=Step.SHIPPED,
+        kept=tuple(sid for n, sid in enumerate(ids, start=1) if n in chosen),
+        dropped=tuple(sid for n, sid in enumerate(ids, start=1) if n not in chosen),
+    )
+    kept = len(chosen)
+    said = (f"Kept {kept} of {count}: tag {'them' if kept != 1 else 'it'} in a moment."
+            if kept else "Dropped them.")
+    return Move(dialogue, f"{said}\n{question(dialogue, choices)}")
+
+
 _TIER_WORDS = {t.value: t for t in (Tier.DIRECT, Tier.INDIRECT)}
 
 
@@ -431,7 +484,8 @@ def _pairs(dialogue: Dialogue, text: str, choices: KrChoices, *, confidence: boo
     return _next(dialogue, step, choices)
 
 
-_ORDER = (Step.SHIPPED, Step.TAGS, Step.BLOCKERS, Step.CONFIDENCE, Step.VALUES, Step.DONE)
+_ORDER = (Step.SUGGESTED, Step.SHIPPED, Step.TAGS, Step.BLOCKERS, Step.CONFIDENCE, Step.VALUES,
+          Step.DONE)
 
 
 def _next(dialogue: Dialogue, after: Step, choices: KrChoices) -> Move:

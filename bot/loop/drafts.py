@@ -18,6 +18,7 @@ from bot.model import Channel
 from bot.ports import Repository
 
 _MISSING = {
+    talk.Step.SUGGESTED: "your suggested items are not answered yet",
     talk.Step.SHIPPED: "what you shipped is not finished yet",
     talk.Step.TAGS: "key results of your items not given yet",
     talk.Step.BLOCKERS: "blockers not answered yet",
@@ -35,7 +36,7 @@ class Draft:
 def draft_of(conversation: Conversation) -> Draft:
     dialogue = talk.Dialogue.load(conversation.state)
     missing = _MISSING.get(dialogue.step, "")
-    if dialogue.step in (talk.Step.SHIPPED, talk.Step.TAGS):
+    if dialogue.step in (talk.Step.SUGGESTED, talk.Step.SHIPPED, talk.Step.TAGS):
         missing += "; blockers not answered yet"
     return Draft(items=len(dialogue.items), missing=missing)
 

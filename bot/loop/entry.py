@@ -22,6 +22,7 @@ from typing import TypeVar
 
 from bot import requests as rq
 from bot.context import Actor, Place
+from bot.evidence.ports import EvidenceStore, EvidenceStoreFactory
 from bot.loop import checkin
 from bot.loop.form import FORM_ID, FormState
 from bot.loop.ports import LoopStoreFactory, WeekClosedHandler
@@ -50,10 +51,12 @@ class WeeklyLoop:
         messenger: Messenger,
         settings: LoopSettings | None = None,
         on_week_closed: WeekClosedHandler | None = None,
+        evidence: EvidenceStoreFactory | None = None,
     ) -> None:
         self.uow = uow
         self.loop_store = loop_store
         self.clock = clock
+        self.evidence = evidence  # suggested items (bot.evidence), where work comes in
         self.runner = LoopRunner(
             uow=uow,
             loop_store=loop_store,
@@ -74,14 +77,19 @@ class WeeklyLoop:
 
     async def checkin_command(self, _cmd: rq.OpenCheckIn, turn: Turn) -> Reply:
         """The `checkin` use case, in the caller's unit of work (``USE_CASES`` signature)."""
-        return await checkin.open_checkin(turn, store=self.loop_store(turn.uow))
+        return await checkin.open_checkin(turn, store=self.loop_store(turn.uow),
+                                          evidence=self._evidence(turn.uow))
+
+    def _evidence(self, uow: UnitOfWork) -> EvidenceStore | None:
+        return self.evidence(uow) if self.evidence is not None else None
 
     async def open_checkin(self, *, actor: Actor, place: Place) -> Reply:
         """`checkin` in a unit of work of its own (what :meth:`checkin_command` does inside
         the caller's)."""
 
         async def use(turn: Turn, uow: UnitOfWork) -> Reply:
-            return await checkin.open_checkin(turn, store=self.loop_store(uow))
+            return await checkin.open_checkin(turn, store=self.loop_store(uow),
+                                              evidence=self._evidence(uow))
 
         return await self._in_turn(actor, place, use)
 
@@ -90,8 +98,8 @@ class WeeklyLoop:
         "Answer check-in" button of the home view (``value``: the channel's platform id)."""
         channel, week = _target(value, place)
 
-        async def use(turn: Turn, _uow: UnitOfWork) -> Form:
-            return await checkin.form_for(turn, week_key=week)
+        async def use(turn: Turn, uow: UnitOfWork) -> Form:
+            return await checkin.form_for(turn, week_key=week, evidence=self._evidence(uow))
 
         return await self._in_turn(actor, channel, use)
 
@@ -119,6 +127,7 @@ class WeeklyLoop:
                 state=parsed,
                 values=values,
                 delivery_id=delivery_id,
+                evidence=self._evidence(uow),
             )
 
         return await self._in_turn(actor, Place(channel=parsed.channel), use)
@@ -165,7 +174,8 @@ class WeeklyLoop:
             )
             try:
                 reply = await checkin.answer_line(
-                    turn, store=store, conversation=conversation, text=text, delivery_id=delivery_id
+                    turn, store=store, conversation=conversation, text=text,
+                    delivery_id=delivery_id, evidence=self._evidence(uow),
                 )
             except UseCaseError as error:
                 await uow.rollback()

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from bot import format as fmt
+from bot.evidence.model import Suggestion
 from bot.loop.answer import (
     MAX_BLOCKERS_TEXT,
     MAX_ITEM_TEXT,
@@ -51,11 +52,13 @@ class FormState:
     channel: str  # the channel's platform id
     week: str
     shown: tuple[int, ...] = ()  # ids of the stored items the form showed
+    suggested: tuple[tuple[int, int], ...] = ()  # (row, suggestion id) of suggested rows
 
     def dump(self) -> str:
-        return json.dumps(
-            {"c": self.channel, "w": self.week, "i": list(self.shown)}, separators=(",", ":")
-        )
+        data: dict[str, object] = {"c": self.channel, "w": self.week, "i": list(self.shown)}
+        if self.suggested:
+            data["s"] = [list(pair) for pair in self.suggested]
+        return json.dumps(data, separators=(",", ":"))
 
     @classmethod
     def load(cls, text: str) -> FormState | None:
@@ -63,12 +66,13 @@ class FormState:
         try:
             data = json.loads(text)
             shown = tuple(int(i) for i in data.get("i", []))
+            suggested = tuple((int(row), int(sid)) for row, sid in data.get("s", []))
             channel, week = str(data["c"]), str(data["w"])
         except (ValueError, TypeError, KeyError, AttributeError):
             return None
         if not is_week_key(week):
             return None
-        return cls(channel=channel, week=week, shown=shown)
+        return cls(channel=channel, week=week, shown=shown, suggested=suggested)
 
 
 def row_count(items: int) -> int:
@@ -103,24 +107,31 @@ def build_form(
     current: CurrentAnswer,
     choices: KrChoices,
     closes: str,
+    suggested: Sequence[Suggestion] = (),
 ) -> Form:
-    """The form prefilled with what the member saved (``closes``: when the week closes)."""
+    """The form prefilled with what the member saved (``closes``: when the week closes),
+    then a row per ``suggested`` item (bot.evidence.suggestions): kept unless cleared."""
     answer = current.answer
-    rows = row_count(len(answer.items))
+    saved = len(answer.items)
+    rows = row_count(saved + len(suggested))
     inputs: list[Input] = []
     kr_options = tuple(Choice(f"{kr.code} {kr.metric}", str(kr.number)) for kr in choices.active)
     kr_options += (Choice("none — necessary, not strategic", NONE_CHOICE),)
     for row in range(1, rows + 1):
-        item = answer.items[row - 1] if row <= len(answer.items) else None
+        item = answer.items[row - 1] if row <= saved else None
+        suggestion = suggested[row - saved - 1] if saved < row <= saved + len(suggested) else None
         first = row == 1
         inputs.append(
             TextInput(
                 name=f"item_{row}",
                 label="What did you ship? One item a row" if first else f"Item {row}",
-                initial=item.text if item else "",
+                initial=item.text if item else suggestion.text[:MAX_ITEM_TEXT] if suggestion
+                else "",
                 optional=True,
                 max_length=MAX_ITEM_TEXT,
                 placeholder="e.g. Launched the new sign-up page (ABC-123)" if first else "",
+                hint=f"Suggested from {suggestion.source.label}: keep it (and tag it), or clear "
+                "it to drop it." if suggestion else "",
             )
         )
         initial_krs: tuple[str, ...] = ()
@@ -128,8 +139,10 @@ def build_form(
             initial_krs = (
                 (NONE_CHOICE,) if item.tier is Tier.NONE else tuple(str(n) for n in item.krs)
             )
-        # an untagged item's suggested KR is said, never chosen for the member
-        suggested = choices.suggestion(item.text) if item is not None and item.untagged else None
+        # an untagged item's (or a suggested row's) KR is said, never chosen for the member
+        untagged = item.text if item is not None and item.untagged else (
+            suggestion.text if item is None and suggestion else "")
+        kr_hint = choices.suggestion(untagged) if untagged else None
         inputs.append(
             ChoiceInput(
                 name=f"krs_{row}",
@@ -138,7 +151,7 @@ def build_form(
                 initial=initial_krs,
                 multiple=True,
                 optional=True,
-                hint=f"Suggested: {suggested.label}" if suggested else "",
+                hint=f"Suggested: {kr_hint.label}" if kr_hint else "",
             )
         )
         tier = item.tier if item is not None and item.tier is not Tier.NONE else Tier.DIRECT
@@ -212,7 +225,9 @@ def build_form(
         title=f"Check-in #{channel_name} · {week}"[:80],
         inputs=tuple(inputs),
         submit_label="Save check-in",
-        state=FormState(channel=state_channel, week=week, shown=shown).dump(),
+        state=FormState(channel=state_channel, week=week, shown=shown, suggested=tuple(
+            (saved + n, s.id) for n, s in enumerate(suggested, start=1) if s.id is not None
+        )).dump(),
     )
 
 
@@ -240,6 +255,11 @@ def _kr_number(value: str) -> int | None:
         return int(value)
     code = _KR_CODE.fullmatch(value)
     return int(code.group(1)) if code else None
+
+
+def row_text(values: Mapping[str, FormValue], row: int) -> str:
+    """What a submitted row's item says ("" when it was cleared)."""
+    return _text(values, f"item_{row}").strip()
 
 
 def parse_form(values: Mapping[str, FormValue], *, choices: KrChoices) -> Answer | FormErrors:
@@ -343,4 +363,5 @@ def _row(
     return ItemAnswer(text=text, krs=tuple(numbers), tier=tier)
 
 
-__all__ = ["FORM_ID", "MAX_ROWS", "FormState", "asked_krs", "build_form", "parse_form", "row_count"]
+__all__ = ["FORM_ID", "MAX_ROWS", "FormState", "asked_krs", "build_form", "parse_form", "row_count",
+           "row_text"]

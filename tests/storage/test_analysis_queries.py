@@ -40,7 +40,9 @@ from storage.analysis_queries import (
     load_channel_week,
     load_channel_weeks,
     load_review_inputs,
+    measured_weeks,
 )
+from storage.analysis_statements import BEFORE_WINDOW
 from storage.database import Database
 from storage.repository import SqlRepository
 
@@ -427,3 +429,18 @@ async def test_sql_review_inputs_equal_the_python_reference(
         assert from_sql.kr_weeks == expected.kr_weeks
         assert from_sql.decisions == expected.decisions
         assert review_cycle(from_sql) == review_cycle(expected)
+
+
+def test_measured_weeks_are_each_kr_s_last_value_per_week_and_its_predecessor() -> None:
+    rows = [  # per KR in time order; two share a moment before the window (the last counts)
+        (1, BEFORE_WINDOW, 5.0), (1, BEFORE_WINDOW, 6.0), (1, "2026-W03", 7.0),
+        (1, "2026-W03", 8.0), (1, "2026-W05", 9.0),
+        (2, "2026-W04", 1.0),
+    ]
+    assert list(measured_weeks(rows)) == [
+        (1, BEFORE_WINDOW, 6.0, 2, None, False),
+        (1, "2026-W03", 8.0, 2, 6.0, False),
+        (1, "2026-W05", 9.0, 1, 8.0, True),
+        (2, "2026-W04", 1.0, 1, None, True),  # another KR: no predecessor, its own newest
+    ]
+    assert list(measured_weeks([])) == []

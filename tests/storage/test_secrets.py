@@ -11,7 +11,10 @@ import sqlalchemy as sa
 from cryptography.fernet import Fernet
 from slack_sdk.oauth.installation_store.models.installation import Installation
 
+from bot.evidence.model import Connection, Source
+from bot.model import Channel
 from storage.database import Database
+from storage.evidence_store import evidence_stores
 from storage.secret_columns import SECRET_TABLES, plaintext_secrets, rotate_secrets
 from storage.secrets import SecretBox, SecretKeyError, parse_keys, require_secret_key
 from storage.slack_store import SlackStore
@@ -23,7 +26,9 @@ REFRESH_TOKEN = "xoxe-1-SECRETREFRESHTOKEN" + "r" * 150  # longer than VARCHAR(2
 WEBHOOK = "https://hooks.slack.com/services/T1/B1/SECRETWEBHOOK"
 SERVICE_URL = "https://smba.trafficmanager.net/SECRETSERVICE/" + "s" * 400
 CONVERSATION = "a:1SECRETCONVERSATIONID"
-SECRETS = (BOT_TOKEN, USER_TOKEN, REFRESH_TOKEN, WEBHOOK, SERVICE_URL, CONVERSATION)
+WEBHOOK_SECRET = "SECRETGITHUBWEBHOOKSECRET-" + "w" * 20  # a connection's (issue 14)
+SECRETS = (BOT_TOKEN, USER_TOKEN, REFRESH_TOKEN, WEBHOOK, SERVICE_URL, CONVERSATION,
+           WEBHOOK_SECRET)
 
 
 def box_of(*keys: str) -> SecretBox:
@@ -49,6 +54,16 @@ async def store_everything(database: Database, box: SecretBox) -> None:
     await SlackStore(database.engine, client_id="1.2", secrets=box).installation_store().async_save(
         installation())
     await TeamsStore(database.engine, secrets=box).remember(reference())
+    async with database.uow() as uow:
+        workspace = await uow.workspace(platform="slack", external_id="T1")
+        assert workspace.id is not None
+        channel = await uow.scoped(workspace.id).add_channel(
+            Channel(workspace_id=workspace.id, external_id="C1", name="team"))
+        assert channel.id is not None
+        await evidence_stores(box)(uow).save_connection(Connection(
+            workspace_id=workspace.id, channel_id=channel.id, source=Source.GITHUB,
+            key="k1", secret=WEBHOOK_SECRET, created_at=datetime(2026, 12, 1, tzinfo=UTC)))
+        await uow.commit()
 
 
 async def raw_values(database: Database) -> list[str]:
@@ -84,7 +99,7 @@ async def test_every_secret_is_sealed_at_rest_and_reads_back(database: Database)
     await store_everything(database, box)
 
     assert await leaked(database) == []
-    assert len(await raw_values(database)) == 9  # installation 5, bot 2, Teams reference 2
+    assert len(await raw_values(database)) == 10  # installation 5, bot 2, Teams 2, GitHub 1
     assert all(value.startswith("fernet:") for value in await raw_values(database))
     found = await SlackStore(database.engine, client_id="1.2", secrets=box).installation_store(
     ).async_find_installation(enterprise_id=None, team_id="T1")
@@ -94,11 +109,14 @@ async def test_every_secret_is_sealed_at_rest_and_reads_back(database: Database)
     ref = await TeamsStore(database.engine, secrets=box).get(
         tenant_id="tenant-1", kind=USER, key="aad-1")
     assert ref == reference()
+    async with database.uow() as uow:
+        connection = await evidence_stores(box)(uow).connection_by_key(Source.GITHUB, "k1")
+    assert connection is not None and connection.secret == WEBHOOK_SECRET
 
 
 async def test_a_plaintext_database_is_read_then_sealed_by_rotate(database: Database) -> None:
     await store_everything(database, SecretBox())  # before encryption was set up
-    assert await plaintext_secrets(database.engine) == 9
+    assert await plaintext_secrets(database.engine) == 10
     assert sorted(await leaked(database)) == sorted(SECRETS)  # the check sees plaintext
     box = box_of(Fernet.generate_key().decode())
     still_read = await SlackStore(database.engine, client_id="1.2", secrets=box
@@ -109,7 +127,8 @@ async def test_a_plaintext_database_is_read_then_sealed_by_rotate(database: Data
     rotation = await rotate_secrets(database.engine, box=box)
 
     assert rotation.sealed_plaintext == {
-        "slack_installations": 5, "slack_bots": 2, "teams_conversations": 2}
+        "slack_installations": 5, "slack_bots": 2, "teams_conversations": 2,
+        "evidence_connection": 1}
     assert sum(rotation.resealed.values()) == 0
     assert await plaintext_secrets(database.engine) == 0
     assert await leaked(database) == []
@@ -124,7 +143,7 @@ async def test_rotation_moves_every_value_to_the_newest_key(database: Database) 
 
     rotation = await rotate_secrets(database.engine, box=box_of(new, old))
 
-    assert sum(rotation.resealed.values()) == 9
+    assert sum(rotation.resealed.values()) == 10
     only_new = box_of(new)  # the old key can now be dropped
     bot = await SlackStore(database.engine, client_id="1.2", secrets=only_new
                            ).installation_store().async_find_bot(enterprise_id=None, team_id="T1")

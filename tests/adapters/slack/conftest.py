@@ -18,10 +18,13 @@ from adapters.slack.pacing import Limits
 from adapters.slack.settings import SlackSettings
 from bot.app import OkrBot
 from bot.clock import ManualClock
+from bot.evidence.commands import EvidenceCommands
 from bot.loop.entry import WeeklyLoop
 from storage.analysis_store import analysis_store_for
 from storage.database import Database
+from storage.evidence_store import evidence_stores
 from storage.loop_store import loop_store_for
+from storage.secrets import SecretBox
 from tests.adapters.slack.support import SIGNING_SECRET, SlackDriver, settle
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
 
@@ -90,11 +93,13 @@ async def world(
     messenger = build_messenger(
         database=sqlite_database, settings=slack_settings, clock=clock, limits=QUICK
     )
+    stores = evidence_stores(SecretBox())  # as adapters.cli.build_core wires them
     loop = WeeklyLoop(
-        uow=sqlite_database.uow, loop_store=loop_store_for, clock=clock, messenger=messenger
+        uow=sqlite_database.uow, loop_store=loop_store_for, clock=clock, messenger=messenger,
+        evidence=stores,
     )
     bot = OkrBot(uow=sqlite_database.uow, clock=clock, messenger=messenger, loop=loop,
-                 analysis=analysis_store_for)
+                 analysis=analysis_store_for, evidence=EvidenceCommands(stores=stores))
     web_app = web.Application()
     mount_slack(
         web_app, bot=bot, database=sqlite_database, settings=slack_settings, messenger=messenger,

@@ -174,9 +174,12 @@ async def test_past_the_bound_buttons_modals_and_events_are_acked_and_run_nothin
     await held
 
 
-@pytest.mark.parametrize("lookup", ["first_command", "profile"])
+@pytest.mark.parametrize(("lookup", "command"), [
+    ("first_command", 'tag "Sign-up page" KR-1'),  # (a command that only reads is not recorded)
+    ("profile", "list"),
+])
 async def test_no_database_before_the_core_is_answered_in_the_ack(
-    world: SlackWorld, lookup: str
+    world: SlackWorld, lookup: str, command: str,
 ) -> None:
     async def unreachable(**_: Any) -> Any:
         raise StorageUnavailable("no database connection: timed out")
@@ -184,7 +187,7 @@ async def test_no_database_before_the_core_is_answered_in_the_ack(
     store = world.messenger.profiles.store  # the store bolt's replay check and profiles use
     setattr(store, lookup, unreachable)
     with LogWatch() as logs:
-        response, name = await world.slack.command("list")
+        response, name = await world.slack.command(command)
     assert response.status == 200
     answer = await response.json()
     assert answer["response_type"] == "ephemeral" and answer["text"] == DATABASE_UNREACHABLE

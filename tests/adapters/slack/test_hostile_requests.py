@@ -260,6 +260,24 @@ async def test_a_signed_slash_command_sent_three_times_adds_one_key_result(world
     assert logs.tracebacks() == []
 
 
+async def test_a_command_that_only_reads_is_answered_again_and_not_recorded(
+    world, logs,
+) -> None:
+    """A replayed `list` changes nothing, so it is not recorded (one write transaction
+    saved per command) and each copy gets its answer; a write still is (above)."""
+    _, name = await world.slack.command("setup")
+    await eventually(lambda: [b for n, b in world.fake.responses if n == name])
+    before = (await row_counts(world.database.engine))["slack_command_triggers"]
+    body = urlencode({**fixture("slash_command"), "text": "list",
+                      "response_url": world.fake.response_url("list"),
+                      "trigger_id": "13345224609.738474920.list"})
+    answers = [await world.slack.post(body, content_type=FORM) for _ in range(2)]
+    texts = [await a.text() for a in answers]
+    assert all("/okr objective add" in text for text in texts)  # both answered in the ack
+    assert (await row_counts(world.database.engine))["slack_command_triggers"] == before
+    assert logs.tracebacks() == []
+
+
 async def test_an_event_redelivered_is_handled_once(world, logs) -> None:
     for retry in (None, 1, 2):
         response = await world.slack.event("app_home_opened", event_id="Ev0ONCE", retry=retry)

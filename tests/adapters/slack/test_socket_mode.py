@@ -4,34 +4,41 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from typing import Any
 
+from adapters.backpressure import BUSY_TEXT, InFlightLimit
 from adapters.slack.app import build_messenger, run_socket_mode
 from adapters.slack.settings import SlackSettings
 from bot.app import OkrBot
 from bot.clock import ManualClock
+from bot.context import Actor, Place
+from bot.messages import Reply
 from storage.database import Database
 from tests.adapters.slack.conftest import QUICK, START
 from tests.adapters.slack.support import LogWatch, eventually, fixture, row_counts
+from tests.adapters.slack.test_answer_in_ack import busy_count
 from tests.adapters.slack.test_commands import answer_text
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
+
+
+def socket_bot(fake_slack: FakeSlack, database: Database, **env: str
+               ) -> tuple[OkrBot, SlackSettings]:
+    """The core and Slack's settings for Socket Mode against the fake (no signing secret:
+    Socket Mode needs none)."""
+    settings = SlackSettings.from_env({
+        "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": "xapp-1-socket",
+        "SLACK_API_URL": fake_slack.api_url, **env,
+    })
+    assert settings is not None
+    clock = ManualClock(START)
+    messenger = build_messenger(database=database, settings=settings, clock=clock, limits=QUICK)
+    return OkrBot(uow=database.uow, clock=clock, messenger=messenger), settings
 
 
 async def test_commands_and_events_work_over_socket_mode(
     fake_slack: FakeSlack, sqlite_database: Database
 ) -> None:
-    settings = SlackSettings.from_env(
-        {
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_APP_TOKEN": "xapp-1-socket",
-            "SLACK_API_URL": fake_slack.api_url,
-        }
-    )  # no signing secret: Socket Mode needs none
-    assert settings is not None
-    clock = ManualClock(START)
-    messenger = build_messenger(
-        database=sqlite_database, settings=settings, clock=clock, limits=QUICK
-    )
-    bot = OkrBot(uow=sqlite_database.uow, clock=clock, messenger=messenger)
+    bot, settings = socket_bot(fake_slack, sqlite_database)
     running = asyncio.create_task(
         run_socket_mode(bot=bot, database=sqlite_database, settings=settings)
     )
@@ -80,20 +87,8 @@ async def test_commands_and_events_work_over_socket_mode(
 async def test_malformed_envelopes_are_acked_and_run_nothing(
     fake_slack: FakeSlack, sqlite_database: Database
 ) -> None:
-    settings = SlackSettings.from_env(
-        {
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_APP_TOKEN": "xapp-1-socket",
-            "SLACK_API_URL": fake_slack.api_url,
-            "OKRBOT_ALLOWED_TEAMS": fake_slack.team_id,
-        }
-    )
-    assert settings is not None
-    clock = ManualClock(START)
-    messenger = build_messenger(
-        database=sqlite_database, settings=settings, clock=clock, limits=QUICK
-    )
-    bot = OkrBot(uow=sqlite_database.uow, clock=clock, messenger=messenger)
+    bot, settings = socket_bot(fake_slack, sqlite_database,
+                               OKRBOT_ALLOWED_TEAMS=fake_slack.team_id)
     running = asyncio.create_task(
         run_socket_mode(bot=bot, database=sqlite_database, settings=settings)
     )
@@ -120,6 +115,72 @@ async def test_malformed_envelopes_are_acked_and_run_nothing(
             assert fake_slack.responses == []
             assert not fake_slack.calls_to("users.info")
             assert logs.tracebacks() == []
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+
+
+async def test_past_the_bound_an_envelope_is_told_busy_in_its_ack(
+    fake_slack: FakeSlack, sqlite_database: Database
+) -> None:
+    """Socket Mode takes places in the same in-flight bound as HTTP: with its one place
+    held by a command still working, a command, a button and a modal submission are each
+    answered busy at once (ack body, busy note, errors on the modal), counted in
+    /metrics, and none of them reaches the core."""
+    bot, settings = socket_bot(fake_slack, sqlite_database)
+    entered, released = [], asyncio.Event()
+    real = bot.handle_command
+
+    async def held(*, actor: Actor, place: Place, text: str) -> Reply:
+        entered.append(text)
+        await released.wait()
+        return await real(actor=actor, place=place, text=text)
+
+    bot.handle_command = held  # type: ignore[method-assign]
+    limit = InFlightLimit(limit=1)
+    running = asyncio.create_task(
+        run_socket_mode(bot=bot, database=sqlite_database, settings=settings, limit=limit)
+    )
+
+    def envelope(envelope_id: str, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+        return {"envelope_id": envelope_id, "type": kind, "accepts_response_payload": True,
+                "payload": payload}
+
+    command = {**fixture("slash_command"), "text": "help"}
+    try:
+        first = asyncio.ensure_future(fake_slack.socket_send(envelope(
+            "env-held", "slash_commands",
+            {**command, "response_url": fake_slack.response_url("held")})))
+        await eventually(lambda: entered == ["help"])
+        assert limit.in_flight == 1
+        before = busy_count()
+        ack = await fake_slack.socket_send(envelope("env-busy", "slash_commands", {
+            **command, "trigger_id": "13345224609.8534564800.busy",
+            "response_url": fake_slack.response_url("busy")}))
+        assert ack["payload"] == {"response_type": "ephemeral", "text": BUSY_TEXT}
+        button = await fake_slack.socket_send(envelope("env-button", "interactive", {
+            **fixture("block_actions_message"), "response_url": fake_slack.response_url("b")}))
+        assert not button.get("payload")  # an empty ack, and the note on the side
+        note = await eventually(lambda: [p for n, p in fake_slack.response_url_posts
+                                         if n == "b"])
+        assert note == [{"response_type": "ephemeral", "replace_original": False,
+                         "text": BUSY_TEXT}]
+        modal = await fake_slack.socket_send(envelope("env-modal", "interactive",
+                                                      fixture("view_submission")))
+        assert modal["payload"]["response_action"] == "errors"
+        assert BUSY_TEXT in modal["payload"]["errors"].values()  # the modal stays open
+        assert busy_count() == before + 3
+        assert entered == ["help"] and limit.refused_total == 3  # none reached the core
+
+        released.set()
+        await first  # acked (with the answer, or empty and answered by response_url)
+        await eventually(lambda: limit.in_flight == 0)
+        again = await fake_slack.socket_send(envelope("env-again", "slash_commands", {
+            **command, "trigger_id": "13345224609.8534564800.again",
+            "response_url": fake_slack.response_url("again")}))
+        assert "/okr setup" in answer_text(again["payload"])
+        assert limit.in_flight == 0 and limit.admitted_total == 2
     finally:
         running.cancel()
         with contextlib.suppress(asyncio.CancelledError):

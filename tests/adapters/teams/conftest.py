@@ -21,10 +21,13 @@ from adapters.teams.pacing import Limits, Window
 from adapters.teams.settings import TeamsSettings
 from bot.app import OkrBot
 from bot.clock import ManualClock
+from bot.evidence.commands import EvidenceCommands
 from bot.loop.entry import WeeklyLoop
 from storage.analysis_store import analysis_store_for
 from storage.database import Database
+from storage.evidence_store import evidence_stores
 from storage.loop_store import loop_store_for
+from storage.secrets import SecretBox
 from tests.adapters.teams.support import TeamsDriver
 from tests.fakes.teams_connector import FakeConnector
 
@@ -71,10 +74,11 @@ async def start_world(
     clock = ManualClock(START)
     messenger = build_teams_messenger(database=database, settings=settings, limits=LOOSE,
                                       retry=QUICK_RETRY)
+    stores = evidence_stores(SecretBox())  # as adapters.cli.build_core wires them
     loop = WeeklyLoop(uow=database.uow, loop_store=loop_store_for, clock=clock,
-                      messenger=messenger)
+                      messenger=messenger, evidence=stores)
     bot = OkrBot(uow=database.uow, clock=clock, messenger=messenger, loop=loop,
-                 analysis=analysis_store_for)
+                 analysis=analysis_store_for, evidence=EvidenceCommands(stores=stores))
     web_app = web.Application()
     mount_teams(web_app, bot=bot, database=database, settings=settings, messenger=messenger,
                 limit=limit)

@@ -1,0 +1,60 @@
+"""The webhook routes under test: our real aiohttp server with them mounted, the real core
+(wired as ``adapters.cli.build_core`` wires it) on a migrated SQLite or PostgreSQL database,
+and a clock the test moves."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from adapters.server import base_app
+from adapters.webhooks import mount_webhooks
+from bot.app import OkrBot
+from bot.evidence.commands import EvidenceCommands
+from bot.loop.entry import WeeklyLoop
+from storage.database import Database
+from storage.evidence_store import evidence_stores
+from storage.loop_store import loop_store_for
+from storage.secrets import SecretBox
+from tests.adapters.webhooks.support import Platforms
+from tests.harness import RecordingMessenger, Said, Team
+from tests.support.db import database, postgres_database, sqlite_database  # noqa: F401
+
+# Tuesday of ISO week 2027-W01, the week open (it closes Wednesday 17:00).
+START = datetime(2027, 1, 5, 12, 0, tzinfo=UTC)
+PUBLIC_URL = "https://okrbot.example.com"
+
+
+@dataclass
+class WebhookWorld:
+    team: Team
+    database: Database
+    platforms: Platforms
+    client: TestClient
+
+    async def say(self, user: str, text: str, **options: object) -> Said:
+        return await self.team.say(user, text, **options)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def world(database: Database) -> AsyncIterator[WebhookWorld]:  # noqa: F811
+    stores = evidence_stores(SecretBox())
+    team = Team(uow=database.uow, start=START)
+    loop = WeeklyLoop(uow=database.uow, loop_store=loop_store_for, clock=team.clock,
+                      messenger=team.messenger, evidence=stores)
+    team.bot = OkrBot(uow=database.uow, clock=team.clock, messenger=RecordingMessenger(),
+                      loop=loop, evidence=EvidenceCommands(stores=stores, public_url=PUBLIC_URL))
+    app: web.Application = base_app(database=database)
+    mount_webhooks(app, uow=database.uow, stores=stores, clock=team.clock)
+    client = TestClient(TestServer(app, host="127.0.0.1"))
+    await client.start_server()
+    try:
+        yield WebhookWorld(team=team, database=database, platforms=Platforms(client),
+                           client=client)
+    finally:
+        await client.close()
