@@ -22,7 +22,8 @@ test: $(STAMP)
 
 # Starts everything it measures itself, on loopback: Teams and Slack load, the core's
 # commands, the weekly analysis; several minutes. BENCH_BASE=<rev> also measures the core's
-# commands at that revision (before/after in the same run).
+# commands at that revision (before/after in the same run). Then how often the suggested KR is
+# the one members chose, on the demo team's history and a generated one.
 # The weekly fan-out on 3 workers over PostgreSQL (TEST_DATABASE_URL or BENCH_DATABASE_URL):
 # at 10,000 members the minimum alone is 8 minutes for Slack, 3 for Teams, per run.
 FANOUT_MEMBERS ?= 10000
@@ -33,6 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_analysis.py --channels 200 --repeat 2 --cycle-weeks 52
 	$(BIN)/python bench/bench_webhooks.py --count 200
 	$(BIN)/python bench/bench_dashboard.py --repeat 30
+	$(BIN)/python bench/bench_suggestions.py
 	$(BIN)/python bench/bench_fanout.py --members $(FANOUT_MEMBERS)
 
 lint: $(STAMP)

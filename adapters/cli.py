@@ -170,6 +170,8 @@ async def run_serve(args: argparse.Namespace) -> int:
     platforms.append("GitHub, GitLab and Jira webhooks at /webhooks/…")
     if mount_dashboard(app, bot=bot, env=os.environ) is not None:
         platforms.append("the dashboard at /dashboard/…")
+    from adapters.api.routes import mount_api
+    mount_api(app, uow=database.uow, clock=bot.clock)  # /api/v1: KR metrics by token
     # Signals first: a SIGTERM arriving while the server starts still ends it cleanly.
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -776,7 +778,23 @@ def build_parser() -> argparse.ArgumentParser:
         "workspace (default okrbot-export/)")
     _add_scope(exporter, required_channel=False)
     exporter.set_defaults(handler=lambda a: asyncio.run(run_export(a)))
+
+    from adapters.api.token_commands import add_token_parser
+    add_token_parser(sub, add_scope=_add_scope, handler=lambda a: asyncio.run(run_token(a)))
     return parser
+
+
+async def run_token(args: argparse.Namespace) -> int:
+    """`okrbot token create|list|revoke` (:mod:`adapters.api.token_commands`)."""
+    from adapters.api.token_commands import token_command
+    from storage.database import open_database
+
+    database = await open_database(_database_url(args), migrate=args.platform == "console")
+    try:
+        return await token_command(args, database=database, team_channel=_team_channel,
+                                   out=sys.stdout)
+    finally:
+        await database.dispose()
 
 
 def _add_scope(parser: argparse.ArgumentParser, *, required_channel: bool) -> None:

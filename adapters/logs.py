@@ -4,7 +4,8 @@ plain text or JSON lines (``LOG_FORMAT=json``).
 Whatever a record holds (our messages, a library's DEBUG dump of a request, a traceback)
 goes through :class:`Scrubber` before it is written:
 
-- Slack tokens (``xoxb-…``, ``xoxp-…``, ``xoxe-…``, ``xapp-…``), ``Bearer`` tokens and JWTs,
+- Slack tokens (``xoxb-…``, ``xoxp-…``, ``xoxe-…``, ``xapp-…``), okrbot's API tokens
+  (``okrbot_…``), ``Bearer`` tokens and JWTs,
   ``v0=`` request signatures, Slack ``response_url`` / webhook URLs (``hooks.slack.com``),
   sealed values (``fernet:…``), e-mail addresses, and the literal value of every
   ``*_SECRET`` / ``*_TOKEN`` / ``*_PASSWORD`` / ``*_KEY`` setting and of the password in
@@ -29,11 +30,16 @@ from typing import Any, TextIO
 EMAIL = (r"[A-Za-z0-9._%+-]+@(?!thread\.|unq\.gbl\.spaces)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
          r"\.[A-Za-z]{2,}(?![A-Za-z0-9-])")
 
+#: An API token (storage.api_store): ``okrbot_`` and 43 URL-safe characters, one at least
+#: a capital — not a database named okrbot_template_12_ab.
+API_TOKEN = r"\bokrbot_(?=[A-Za-z0-9_-]*[A-Z])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])"
+
 #: (pattern, what it is replaced by); the order matters where patterns overlap.
 SECRET_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"https?://hooks\.slack\.com/[^\s'\"<>]*"), "[slack-hook-url]"),
     (re.compile(r"\bxox[a-z]-[A-Za-z0-9-]+"), "[slack-token]"),
     (re.compile(r"\bxapp-[A-Za-z0-9-]+"), "[slack-app-token]"),
+    (re.compile(API_TOKEN), "[api-token]"),  # okrbot token create
     (re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]+"), "Bearer [token]"),
     (re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"), "[jwt]"),
     (re.compile(r"\bv0=[0-9a-fA-F]{8,}"), "v0=[signature]"),

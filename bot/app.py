@@ -14,6 +14,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from bot import requests as rq
 from bot.analysis.ports import AnalysisStoreFactory
+from bot.analysis.ratings import RATE_USEFUL, RATING_ACTIONS
 from bot.commands import CommandError, help_message, parse
 from bot.context import Actor, Place
 from bot.drift_report import ZOMBIE_ACTIONS
@@ -47,7 +48,9 @@ from bot.services import (
     team_choice,
 )
 from bot.services.home import home_message
+from bot.services.rating import Ratings
 from bot.services.reports import Reports
+from bot.services.suggesting import suggested_for_item
 from bot.services.turn import Turn, UseCaseError
 
 log = logging.getLogger(__name__)
@@ -117,6 +120,7 @@ USE_CASES: dict[type, UseCase] = {
     rq.OpenCheckIn: _later("checkin", "no weekly loop in this process"),
     rq.ShowDrift: _later("drift", "drift analysis"),
     rq.ShowReview: _later("review", "the outcome review"),
+    rq.RateFinding: _later("rate", "drift analysis"),
     **{kind: _later("connect and link", "no webhooks in this process")
        for kind in (rq.Connect, rq.LinkAccount, rq.ConfirmLinks, rq.ShowLinks)},
 }
@@ -152,6 +156,7 @@ class OkrBot:
             reports = Reports(analysis)
             self.use_cases[rq.ShowDrift] = reports.drift
             self.use_cases[rq.ShowReview] = reports.review
+            self.use_cases[rq.RateFinding] = Ratings(analysis).rate
         if evidence is not None:
             self.use_cases.update(evidence.use_cases())
 
@@ -214,6 +219,9 @@ class OkrBot:
         if action_id in ("checkin.open", "checkin") and self.loop is not None:
             # "checkin": a platform that could not open the form shows it as a button
             return await self.loop.checkin_form(actor=actor, place=place, value=value)
+        if action_id in RATING_ACTIONS:  # Useful / Not useful under a warning
+            return await self.execute(actor=actor, place=place, request=rq.RateFinding(
+                ref=value.strip().upper()[:40], useful=action_id == RATE_USEFUL))
         if action_id == team_choice.ACTION and (chosen := team_choice.read_choice(value)):
             return team_choice.form_alone(await self.handle_command(  # the command, for it
                 actor=actor, place=replace(place, team=chosen[0]), text=chosen[1]))
@@ -293,6 +301,14 @@ class OkrBot:
             choices = await choices_for(turn, turn.channel)
             await uow.rollback()
         return tuple(Choice(f"{kr.code} {kr.metric}", kr.code) for kr in choices.active)
+
+    async def suggested_key_result(self, *, actor: Actor, place: Place,
+                                   item: str) -> Choice | None:
+        """The KR suggested for tagging ``item`` in this team (label: code and metric;
+        value: the code), to show beside a picker — never to choose for the member."""
+        found = await suggested_for_item(uow=self.uow(), clock=self.clock, actor=actor,
+                                         place=place, item=item)
+        return Choice(found.label, found.kr.code) if found else None
 
     async def home(self, *, actor: Actor) -> Message:
         """The actor's overview: check-in status, their channels' OKRs, latest drift."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 from bot import format as fmt
 from bot.analysis import Finding, Review, WeekAnalysis, ZombieStatus
 from bot.analysis import wording as say
+from bot.analysis.ratings import RuleRatings, rating_parts
 from bot.analysis.review import KrReview, WeekAlignment
 from bot.messages import (
     Actions,
@@ -59,9 +60,11 @@ def _alignment_note(analysis: WeekAnalysis) -> Note:
     return Note(f"Alignment by week: {trend}" if trend else "No items shipped yet.")
 
 
-def drift_dm(analysis: WeekAnalysis, *, channel: str) -> Message | None:
+def drift_dm(analysis: WeekAnalysis, *, channel: str,
+             refs: tuple[str, ...] = ()) -> Message | None:
     """The owner's weekly drift warning: each rule that fired with its evidence and one
-    suggested action; None in a quiet week (nothing is sent)."""
+    suggested action, and (``refs``: each finding's reference) its rating buttons; None in
+    a quiet week (nothing is sent)."""
     if analysis.quiet:
         return None
     parts: list[Part] = [
@@ -71,9 +74,11 @@ def drift_dm(analysis: WeekAnalysis, *, channel: str) -> Message | None:
             "Each comes with its evidence and one thing you could do."
         ),
     ]
-    for finding in analysis.findings:
+    for index, finding in enumerate(analysis.findings):
         parts.append(Divider())
         parts.extend(_finding_parts(finding))
+        if index < len(refs):
+            parts.extend(rating_parts(refs[index]))
     parts.append(_alignment_note(analysis))
     titles = ", ".join(finding.title.lower() for finding in analysis.findings)
     return message(
@@ -84,7 +89,7 @@ def drift_dm(analysis: WeekAnalysis, *, channel: str) -> Message | None:
 
 
 def zombie_nudge(zombie: ZombieStatus | Finding, *, channel: str, channel_id: str = "",
-                 keep_weeks: int = 2) -> Message:
+                 keep_weeks: int = 2, rating_ref: str | None = None) -> Message:
     """The nudge about one zombie KR: the evidence, and Keep / Kill / Redirect buttons whose
     value is ``"<channel id>|KR-3"`` — the nudge is a DM, and an owner of two teams has two
     KR-3s (the same choice is open by command everywhere)."""
@@ -109,6 +114,7 @@ def zombie_nudge(zombie: ZombieStatus | Finding, *, channel: str, channel_id: st
             f'Or type `keep {code} "<reason>"`, `kill {code} "<reason>"`, '
             f"`redirect {code} to <n>` or `redirect {code} into KR-<n>`."
         ),
+        *(rating_parts(rating_ref) if rating_ref else ()),
         summary=f"{code} in {channel} looks like a zombie: keep, kill or redirect?",
     )
 
@@ -244,7 +250,8 @@ def _below_bar_advice(review: Review, elapsed: float | None) -> str:
             "cycle to move. Progress against pace is the fairer measure for now.")
 
 
-def review_message(review: Review, *, channel: str, elapsed: float | None = None) -> Message:
+def review_message(review: Review, *, channel: str, elapsed: float | None = None,
+                   ratings: tuple[RuleRatings, ...] = ()) -> Message:
     """The ``review`` command's answer: per KR baseline → final, attainment, items by tier,
     items shipped while its metric did not move, decisions; per channel the mean attainment
     (called out below the bar), alignment by week and the killed KRs with their reasons.
@@ -281,6 +288,9 @@ def review_message(review: Review, *, channel: str, elapsed: float | None = None
             ),
             title="Killed KRs and why",
         ))
+    if ratings:
+        parts.append(BulletList(tuple(r.line for r in ratings),
+                                title="How useful the warnings were (the owner's ratings)"))
     if review.none_items or review.untagged_items:
         parts.append(Note(
             f"Also shipped: {say.plural(review.none_items, 'item')} tagged `none`, "

@@ -46,16 +46,21 @@ def pace_caption(kr: KeyResult, expected: float | None) -> str:
     now = number(kr.current, kr.unit)
     if expected is None:
         return f"now {now} · progress {progress}%"
+    verdict = pace_verdict(kr, expected)
+    return f"now {now} · progress {progress}% (pace {round(expected * 100)}%) · {verdict}"
+
+
+def pace_verdict(kr: KeyResult, expected: float) -> str:
+    """``target reached``, ``on pace``, ``behind pace`` or ``off pace``: the KR's progress
+    against the elapsed share of its cycle."""
     gap = kr.progress - expected
     if kr.progress >= 1.0:
-        verdict = "target reached"
-    elif gap >= -0.05:
-        verdict = "on pace"
-    elif gap >= -0.25:
-        verdict = "behind pace"
-    else:
-        verdict = "off pace"
-    return f"now {now} · progress {progress}% (pace {round(expected * 100)}%) · {verdict}"
+        return "target reached"
+    if gap >= -0.05:
+        return "on pace"
+    if gap >= -0.25:
+        return "behind pace"
+    return "off pace"
 
 
 def count_of(part: int, whole: int, noun: str, verb: str = "") -> str:

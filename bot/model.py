@@ -229,6 +229,7 @@ class Measurement:
     recorded_at: datetime
     recorded_by: int | None = None
     note: str = ""
+    recorded_via: str = ""  # "" typed by a member; else what recorded it ("the API (ci)")
     id: int | None = None
 
 

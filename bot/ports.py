@@ -185,6 +185,11 @@ class Repository(Protocol):
         """The items tagged to the KR (direct or indirect), by week and position."""
         ...
 
+    async def channel_kr_items(self, channel_id: int) -> list[KrItem]:
+        """Every item tagged to a KR (direct or indirect) in the channel's check-ins, by
+        week: what the team tagged before, for suggestions (:mod:`bot.suggestions`)."""
+        ...
+
     async def kr_confidences(self, channel_id: int) -> list[KrConfidence]:
         """Every confidence given in the channel's check-ins, by week."""
         ...

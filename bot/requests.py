@@ -153,6 +153,12 @@ class ChangeSetting:
 
 
 @dataclass(frozen=True)
+class RateFinding:
+    ref: str  # "F41.2": a finding of a drift warning or zombie nudge (bot.analysis.ratings)
+    useful: bool
+
+
+@dataclass(frozen=True)
 class Connect:
     """``connect github|gitlab|jira [rotate]``: the webhook URL and secret (docs/decisions.md
     § Work comes in by itself)."""
@@ -181,6 +187,6 @@ Request = (
     Help | Setup | SetSchedule | SetClose | AddObjective | AddKeyResult | ListOkrs
     | ShowKeyResult | OpenCheckIn | TagItem | UntagItem | UpdateKeyResult | KillKeyResult
     | KeepKeyResult | ReviveKeyResult | RedirectTarget | RedirectMerge | ShowDrift
-    | ShowReview | Skip | SetTimezone | ShowSettings | ChangeSetting
+    | ShowReview | Skip | SetTimezone | ShowSettings | ChangeSetting | RateFinding
     | Connect | LinkAccount | ConfirmLinks | ShowLinks
 )

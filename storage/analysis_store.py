@@ -20,11 +20,14 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.analysis import ChannelWeek, NudgeRecord, ReviewInputs
+from bot.analysis.findings import Rule
 from bot.analysis.frozen import frozen_review
 from bot.analysis.inputs import LateItem, TagFact, WeekFigures, tag_facts
 from bot.analysis.ports import Notice, NoticeKind
+from bot.analysis.ratings import FindingRating, Rating
 from bot.loop.digest import DigestData
 from bot.model import Channel, Cycle, Tier
+from storage import ratings_store
 from storage.analysis_queries import load_channel_week, load_review_inputs
 from storage.analysis_snapshots import frozen_channel_week
 from storage.analysis_statements import CHECKIN, ITEM, TAG
@@ -133,12 +136,35 @@ class SqlAnalysisStore:
             statement = statement.where(notices.c.week == week)
         rows = await self._session.execute(statement.order_by(notices.c.recorded_at,
                                                               notices.c.id))
-        return [
-            Notice(channel_id=row.channel_id, week=row.week, kind=NoticeKind(row.kind),
-                   kr_id=row.kr_id or None, recorded_at=row.recorded_at,
-                   findings=tuple(row.findings))
-            for row in rows
-        ]
+        return [_notice(row) for row in rows]
+
+    async def notice_id(self, *, channel_id: int, week: str, kind: NoticeKind,
+                        kr_id: int | None) -> int | None:
+        found = await self._session.execute(sa.select(notices.c.id).where(
+            notices.c.channel_id == channel_id, notices.c.week == week,
+            notices.c.kind == kind.value, notices.c.kr_id == (kr_id or 0)))
+        return found.scalar_one_or_none()
+
+    async def notice(self, notice_id: int) -> Notice | None:
+        row = (await self._session.execute(
+            sa.select(notices).where(notices.c.id == notice_id))).first()
+        return None if row is None else _notice(row)
+
+    async def rate(self, *, workspace_id: int, channel_id: int, notice_id: int, index: int,
+                   rule: Rule, week: str, rating: Rating, rated_by: int | None,
+                   now: datetime) -> None:
+        await ratings_store.rate(self._session, workspace_id=workspace_id,
+                                 channel_id=channel_id, notice_id=notice_id, index=index,
+                                 rule=rule, week=week, rating=rating, rated_by=rated_by, now=now)
+
+    async def ratings(self, channel_id: int) -> list[FindingRating]:
+        return await ratings_store.channel_ratings(self._session, channel_id)
+
+
+def _notice(row: Any) -> Notice:
+    return Notice(channel_id=row.channel_id, week=row.week, kind=NoticeKind(row.kind),
+                  kr_id=row.kr_id or None, recorded_at=row.recorded_at,
+                  findings=tuple(row.findings), id=row.id)
 
 
 def analysis_store_for(uow: Any) -> SqlAnalysisStore:

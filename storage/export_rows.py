@@ -1,7 +1,7 @@
 """Flat rows of a workspace's history for `okrbot export`, streamed from the database.
 
 Each kind (objectives, key results, decisions, check-ins, items, tags, confidences,
-measurements) is one query joining what a
+measurements, the owners' ratings of warnings) is one query joining what a
 reader of the export needs (channel name, member, week, KR code), streamed so a big
 workspace does not have to fit in memory. ``late`` marks what an answer given after its
 week's close added: kept, never part of that week's figures.
@@ -16,6 +16,7 @@ from sqlalchemy import Select, String, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import aliased
 
+from storage import ratings_store
 from storage.tables import (
     ChannelRow,
     CheckInRow,
@@ -33,7 +34,7 @@ from storage.tables import (
 
 #: The OKRs themselves first (what `okrbot import` reads back), then the weekly history.
 KINDS = ("objectives", "key_results", "decisions", "checkins", "items", "tags", "confidences",
-         "measurements")
+         "measurements", "ratings")
 
 
 def _code(prefix: str, number: Any) -> Any:
@@ -103,12 +104,25 @@ def _query(kind: str) -> Select[Any]:
             ws.platform, ws.external_id.label("workspace"), ch.name.label("channel"),
             (literal("KR-") + func.cast(KeyResultRow.number, String())).label("kr"),
             KeyResultRow.metric, MeasurementRow.value, KeyResultRow.unit,
-            MeasurementRow.recorded_at, m.name.label("recorded_by"), MeasurementRow.note)
+            MeasurementRow.recorded_at,
+            # a member's name, or what recorded it without one: "the API (ci)"
+            func.coalesce(func.nullif(MeasurementRow.recorded_via, ""), m.name)
+            .label("recorded_by"), MeasurementRow.note)
             .join(KeyResultRow, KeyResultRow.id == MeasurementRow.kr_id)
             .join(ws, ws.id == MeasurementRow.workspace_id)
             .join(ch, ch.id == KeyResultRow.channel_id)
             .outerjoin(m, m.id == MeasurementRow.recorded_by)
             .order_by(MeasurementRow.id))
+    if kind == "ratings":  # the owners' word on each drift finding and zombie nudge
+        r = ratings_store.ratings
+        return (select(
+            ws.platform, ws.external_id.label("workspace"), ch.name.label("channel"),
+            r.c.week, (literal("F") + func.cast(r.c.notice_id, String()) + literal(".")
+                       + func.cast(r.c.finding, String())).label("finding"),
+            r.c.rule, r.c.rating, m.name.label("rated_by"), r.c.rated_at)
+            .join(ws, ws.id == r.c.workspace_id).join(ch, ch.id == r.c.channel_id)
+            .outerjoin(m, m.id == r.c.rated_by)
+            .order_by(r.c.id))
     raise ValueError(f"unknown export kind {kind!r}; one of {', '.join(KINDS)}")
 
 

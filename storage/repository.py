@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any, cast
 
 from sqlalchemy import Table, delete, exists, func, select
+from sqlalchemy.sql import ColumnElement
 
 from bot.model import (
     Channel,
@@ -355,13 +356,20 @@ class SqlRepository(RepositoryBase):
         return await self.kr_items_of([kr_id])
 
     async def kr_items_of(self, kr_ids: Sequence[int]) -> list[KrItem]:
+        return await self._tagged_items(TAG.c.kr_id.in_(kr_ids))
+
+    async def channel_kr_items(self, channel_id: int) -> list[KrItem]:
+        return await self._tagged_items(CHECKIN.c.channel_id == channel_id,
+                                        TAG.c.kr_id.is_not(None))
+
+    async def _tagged_items(self, *where: ColumnElement[bool]) -> list[KrItem]:
         statement = (
             select(TAG.c.kr_id, CHECKIN.c.week, CHECKIN.c.member_id, ITEM.c.text, TAG.c.tier,
                    CHECKIN.c.late)
             .join(ITEM, ITEM.c.id == TAG.c.item_id)
             .join(CHECKIN, CHECKIN.c.id == ITEM.c.checkin_id)
             .where(
-                TAG.c.kr_id.in_(kr_ids),
+                *where,
                 TAG.c.workspace_id == self.workspace_id,
                 ITEM.c.workspace_id == self.workspace_id,
                 CHECKIN.c.workspace_id == self.workspace_id,

@@ -256,6 +256,9 @@ class MeasurementRow(TableBase, table=True):
     recorded_at: datetime = _utc(nullable=False)
     recorded_by: int | None = Field(default=None, foreign_key="member.id")
     note: str = ""
+    # what recorded it when no member typed it, "the API (ci)" (api_0001)
+    recorded_via: str = Field(default="", max_length=120,
+                              sa_column_kwargs={"server_default": ""})
 
 
 class DecisionRow(TableBase, table=True):

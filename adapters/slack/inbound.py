@@ -49,6 +49,8 @@ def command_place(body: Payload) -> Place:
 def message_place(body: Payload) -> Place | None:
     """Where a button in a message (or a message shortcut) was used; None in a view."""
     channel = body.get("channel") or {}
+    if not isinstance(channel, dict):  # a bare id (payloads.CHANNEL allows it)
+        channel = {"id": channel}
     channel_id = channel.get("id") or (body.get("container") or {}).get("channel_id")
     if not channel_id:
         return None
@@ -150,9 +152,10 @@ class ShortcutMessage:
 
 def shortcut_message(body: Payload) -> ShortcutMessage:
     message = body.get("message") or {}
-    channel = (body.get("channel") or {}).get("id", "")
+    raw = body.get("channel")  # an object, or (payloads.CHANNEL allows it) a bare id
+    channel = raw.get("id", "") if isinstance(raw, dict) else (raw or "")
     return ShortcutMessage(
-        text=unescape(str(message.get("text", ""))),
+        text=unescape(str(message.get("text") or "")),
         channel=str(channel),
         ts=str(message.get("ts") or body.get("message_ts", "")),
         author=str(message.get("user", "")),

@@ -43,8 +43,13 @@ _KR_CODE = re.compile(r"^(?:kr-?)?\s*(\d+)$", re.IGNORECASE)
 _QUOTES = (('"', '"'), ("“", "”"), ("«", "»"), ("‹", "›"))
 
 
-def tag_form(*, item: str, key_results: tuple[Choice, ...]) -> Form:
-    """``key_results``: the team's active KRs, offered as a choice (value: the code)."""
+def tag_form(*, item: str, key_results: tuple[Choice, ...],
+             suggested: Choice | None = None) -> Form:
+    """``key_results``: the team's active KRs, offered as a choice (value: the code);
+    ``suggested``: the one said in the hint (never chosen for the member)."""
+    hint = "Leave it empty for tier none."
+    if suggested is not None:
+        hint = f"Suggested: {suggested.label}. {hint}"
     return Form(
         form_id=TAG_FORM_ID,
         title="Tag to key result",
@@ -58,7 +63,7 @@ def tag_form(*, item: str, key_results: tuple[Choice, ...]) -> Form:
                 label="Key result",
                 choices=key_results,
                 optional=True,
-                hint="Leave it empty for tier none.",
+                hint=hint,
             ),
             ChoiceInput(
                 name="tier",
@@ -166,7 +171,8 @@ def register(app: AsyncApp, runtime: SlackRuntime) -> None:
         await runtime.open_form(
             client,
             trigger_id=str(body.get("trigger_id", "")),
-            form=tag_form(item=item, key_results=key_results),
+            form=tag_form(item=item, key_results=key_results, suggested=await (
+                runtime.bot.suggested_key_result(actor=actor, place=place, item=shortcut.text))),
             place=place,
         )
 

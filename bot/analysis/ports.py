@@ -16,8 +16,9 @@ from typing import Any, Protocol
 from bot.model import Channel, Cycle
 from bot.ports import UnitOfWork
 
-from .findings import NudgeRecord
+from .findings import NudgeRecord, Rule
 from .inputs import ChannelWeek
+from .ratings import FindingRating, Rating
 from .review import ReviewInputs
 
 
@@ -36,6 +37,7 @@ class Notice:
     kr_id: int | None  # the zombie KR of a nudge
     recorded_at: datetime
     findings: tuple[dict[str, Any], ...]  # Finding.as_dict() of what it said
+    id: int | None = None  # what a finding's reference names (bot.analysis.ratings)
 
 
 class AnalysisStore(Protocol):
@@ -75,6 +77,26 @@ class AnalysisStore(Protocol):
 
     async def notices(self, channel_id: int, *, week: str | None = None) -> list[Notice]:
         """The channel's recorded warnings and nudges (of one week if given), oldest first."""
+        ...
+
+    async def notice_id(self, *, channel_id: int, week: str, kind: NoticeKind,
+                        kr_id: int | None) -> int | None:
+        """The id of a recorded warning or nudge (its findings' references start with it)."""
+        ...
+
+    async def notice(self, notice_id: int) -> Notice | None:
+        """A recorded warning or nudge by id, of any channel: the caller checks the
+        channel is in the speaker's workspace."""
+        ...
+
+    async def rate(self, *, workspace_id: int, channel_id: int, notice_id: int, index: int,
+                   rule: Rule, week: str, rating: Rating, rated_by: int | None,
+                   now: datetime) -> None:
+        """Keep the rating of a notice's finding (from 1), replacing an earlier one."""
+        ...
+
+    async def ratings(self, channel_id: int) -> list[FindingRating]:
+        """Every rating of the channel's findings, by week."""
         ...
 
 

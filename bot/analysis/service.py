@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.charts import AlignmentSeries, chart_of
@@ -30,8 +30,9 @@ from bot.ports import Clock, Messenger, Repository, Undeliverable, UnitOfWorkFac
 from bot.services.turn import UseCaseError
 from bot.weeks import shift_week
 
-from .findings import WeekAnalysis
+from .findings import Rule, WeekAnalysis
 from .ports import AnalysisStore, AnalysisStoreFactory, NoticeKind
+from .ratings import RuleRatings, finding_ref, per_rule
 from .review import Review, ReviewInputs, review_cycle
 from .weekly import analyse_week
 
@@ -87,12 +88,15 @@ class WeeklyAnalysis:
             now = self.clock.now()
             sends: list[tuple[NoticeKind, int | None, Message]] = []
             label = channel_label(channel)
-            warning = drift_dm(result, channel=label)
-            if warning is not None and await store.record_notice(
+            if not result.quiet and await store.record_notice(
                 workspace_id=workspace.id, channel_id=channel.id, week=event.week,
                 kind=NoticeKind.DRIFT, kr_id=None, now=now,
                 findings=[f.as_dict() for f in result.findings],
             ):
+                refs = await self._refs(store, channel.id, event.week, NoticeKind.DRIFT, None,
+                                        len(result.findings))
+                warning = drift_dm(result, channel=label, refs=refs)
+                assert warning is not None
                 sends.append((NoticeKind.DRIFT, None, warning))
             for zombie in result.nudges:
                 if await store.record_notice(
@@ -100,9 +104,12 @@ class WeeklyAnalysis:
                     kind=NoticeKind.NUDGE, kr_id=zombie.kr_id, now=now,
                     findings=[zombie.finding.as_dict()],
                 ):
+                    refs = await self._refs(store, channel.id, event.week, NoticeKind.NUDGE,
+                                            zombie.kr_id, 1)
                     sends.append((NoticeKind.NUDGE, zombie.kr_id, zombie_nudge(
                         zombie, channel=label, channel_id=channel.external_id,
-                        keep_weeks=int(channel.threshold("keep_snooze_weeks")))))
+                        keep_weeks=int(channel.threshold("keep_snooze_weeks")),
+                        rating_ref=refs[0] if refs else None)))
             await uow.commit()
         outcome = WeekOutcome()
         address = dm(workspace, owner)
@@ -124,6 +131,14 @@ class WeeklyAnalysis:
                 outcome.nudged.append(next(
                     z.kr_code for z in result.nudges if z.kr_id == kr_id))
         return outcome
+
+    @staticmethod
+    async def _refs(store: AnalysisStore, channel_id: int, week: str, kind: NoticeKind,
+                    kr_id: int | None, count: int) -> tuple[str, ...]:
+        """The references of a just recorded notice's findings, for its rating buttons."""
+        notice_id = await store.notice_id(channel_id=channel_id, week=week, kind=kind,
+                                          kr_id=kr_id)
+        return tuple(finding_ref(notice_id, i) for i in range(1, count + 1)) if notice_id else ()
 
     async def _forget(self, channel_id: int, week: str,
                       unsent: list[tuple[NoticeKind, int | None]]) -> None:
@@ -233,10 +248,22 @@ async def review_message_for(
     inputs = await store.review_inputs(channel=channel, cycle=cycle, until=until)
     review = review_cycle(inputs)
     elapsed = cycle.elapsed_share(today) if until is not None else None
-    found = review_message(review, channel=channel_label(channel), elapsed=elapsed)
+    found = review_message(review, channel=channel_label(channel), elapsed=elapsed,
+                           ratings=await cycle_ratings(store, channel, cycle))
     if not review.alignment_by_week:
         return found
     return replace(found, parts=found.parts + (review_chart(review, inputs, channel),))
+
+
+async def cycle_ratings(store: AnalysisStore, channel: Channel,
+                        cycle: Cycle) -> tuple[RuleRatings, ...]:
+    """Per rule, the warnings sent about the cycle's weeks and how the owner rated them."""
+    assert channel.id is not None
+    first, last = iso_week(cycle.start), iso_week(cycle.end + timedelta(days=6))
+    sent = [Rule(f["rule"]) for notice in await store.notices(channel.id)
+            if first <= notice.week <= last for f in notice.findings]
+    rated = [r for r in await store.ratings(channel.id) if first <= r.week <= last]
+    return per_rule(sent, rated)
 
 
 def review_chart(review: Review, inputs: ReviewInputs, channel: Channel) -> Chart:

@@ -16,6 +16,7 @@ from enum import StrEnum
 from bot.evidence.grammar import parse_connect, parse_link
 from bot.grammar import forms
 from bot.grammar.errors import CommandError
+from bot.grammar.rating import parse_rate
 from bot.grammar.tokens import Line
 from bot.requests import Help, Request
 from bot.thresholds import SETTINGS
@@ -346,6 +347,18 @@ COMMANDS: tuple[CommandSpec, ...] = (
         group=_WORK,
         description="`link confirm` makes it count, after showing what is waiting for that "
         "account; `link` alone shows your links.",
+    ),
+    CommandSpec(
+        name="rate",
+        usages=("rate <finding> useful", "rate <finding> not-useful"),
+        summary="say whether a drift warning or zombie nudge was useful",
+        who=Who.OWNER,
+        examples=("rate F41.2 useful", "rate F41.2 not-useful"),
+        read=parse_rate,
+        group=_REPORTS,
+        description="Each finding of a drift DM and each zombie nudge shows its reference "
+        "(F41.2) and Useful / Not useful buttons. The ratings are counted per rule in "
+        "`review` and exported: they show which rules to tune with `settings`.",
     ),
 )
 

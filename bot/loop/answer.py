@@ -28,6 +28,7 @@ from bot.model import (
     find_reference,
 )
 from bot.ports import Repository
+from bot.suggestions import KrSuggester, Suggestion
 
 MAX_ITEM_TEXT = 3000  # Slack's section limit; the `tag` command keeps the same rule
 MAX_BLOCKERS_TEXT = 3000
@@ -101,6 +102,12 @@ class KrChoices:
     active: tuple[KeyResult, ...]
     recordable: frozenset[int] = frozenset()  # KR numbers: the member owns the KR or the channel
     owned: frozenset[int] = frozenset()  # KR numbers: the member is the KR's owner
+    # the team's words and habits, for a suggested KR per untagged item (shown, never chosen)
+    suggester: KrSuggester | None = field(default=None, compare=False, repr=False)
+
+    def suggestion(self, text: str) -> Suggestion | None:
+        """The KR suggested for an item of this text, if any is alike enough."""
+        return self.suggester.suggest(text) if self.suggester is not None else None
 
     @classmethod
     def of(cls, krs: Iterable[KeyResult], *, member: Member, is_owner: bool) -> KrChoices:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.evidence import suggestions
@@ -26,6 +26,7 @@ from bot.loop.ports import Conversation, LoopStore, Outcome
 from bot.loop.schedule import Event, WeekSchedule
 from bot.messages import Form, FormErrors, Reply, Text, message, text_reply
 from bot.model import Channel, CheckIn
+from bot.services.suggesting import team_suggester
 from bot.services.turn import Turn, UseCaseError
 from bot.weeks import shift_week
 
@@ -94,11 +95,21 @@ def _closed_problem(week: Week) -> str:
     )
 
 
-async def choices_for(turn: Turn, channel: Channel) -> KrChoices:
+async def choices_for(turn: Turn, channel: Channel, *, suggest: bool = False) -> KrChoices:
+    """The KRs the member can tag; with ``suggest``, also what suggests one for an
+    untagged item (two more reads: asked for only where an untagged item is shown)."""
     assert channel.id is not None
     cycle = await turn.current_cycle(channel)
     krs = await turn.repo.key_results(channel.id, cycle_id=cycle.id if cycle else None)
-    return KrChoices.of(krs, member=turn.member, is_owner=turn.is_owner(channel))
+    choices = KrChoices.of(krs, member=turn.member, is_owner=turn.is_owner(channel))
+    if not suggest:
+        return choices
+    return replace(choices, suggester=await team_suggester(turn.repo, channel, cycle=cycle,
+                                                           active=choices.active))
+
+
+def _untagged(answer: Answer) -> bool:
+    return any(item.untagged for item in answer.items)
 
 
 async def current(turn: Turn, week: Week) -> CurrentAnswer:
@@ -134,15 +145,17 @@ async def _suggested(turn: Turn, week: Week, answer: Answer, evidence: EvidenceS
 
 async def _form(turn: Turn, week: Week, evidence: EvidenceStore | None = None) -> Form:
     saved = await current(turn, week)
+    rows = await _suggested(turn, week, saved.answer, evidence,
+                            limit=suggestions.room_in_form(len(saved.answer.items)))
     return forms.build_form(
         channel_name=week.channel.name or week.channel.external_id,
         state_channel=week.channel.external_id,
         week=week.week,
         current=saved,
-        choices=await choices_for(turn, week.channel),
+        choices=await choices_for(turn, week.channel,
+                                  suggest=_untagged(saved.answer) or bool(rows)),
         closes=prompts.closes_text(week.schedule, week.week),
-        suggested=await _suggested(turn, week, saved.answer, evidence,
-                                   limit=suggestions.room_in_form(len(saved.answer.items))),
+        suggested=rows,
     )
 
 
@@ -181,7 +194,9 @@ async def submit_form(
     parsed = forms.parse_form(values, choices=choices)
     if isinstance(parsed, FormErrors):
         return parsed
-    reply = await _store(turn, week, parsed, replaces=state.shown)
+    if _untagged(parsed):  # the receipt suggests a KR for each
+        choices = await choices_for(turn, channel, suggest=True)
+    reply = await _store(turn, week, parsed, replaces=state.shown, choices=choices)
     if state.suggested and evidence is not None:
         await _settle_rows(turn, week, evidence, state, values)
     return reply
@@ -212,7 +227,8 @@ async def _settle_rows(turn: Turn, week: Week, evidence: EvidenceStore,
 
 
 async def _store(
-    turn: Turn, week: Week, answer: Answer, *, replaces: tuple[int, ...] = ()
+    turn: Turn, week: Week, answer: Answer, *, replaces: tuple[int, ...] = (),
+    choices: KrChoices | None = None,
 ) -> Reply:
     assert week.channel.id is not None
     # Only ids of this member's own check-in may be replaced, whatever a form carried.
@@ -240,6 +256,7 @@ async def _store(
             late=stored.checkin.late,
             first=stored.first_answer,
             values=stored.values_recorded,
+            choices=choices,
         )
     )
 
@@ -263,6 +280,8 @@ async def start_conversation(turn: Turn, week: Week, *, store: LoopStore,
         dialogue, _ = talk.start(current=saved, choices=choices, suggested=tuple(
             (s.id, s.text) for s in waiting if s.id is not None))
         resumed = ""
+    if _untagged(dialogue.answer()):  # listed with their suggestions, or asked about
+        choices = await choices_for(turn, week.channel, suggest=True)
     await store.save_conversation(
         Conversation(
             workspace_id=turn.workspace.id or 0,
@@ -318,13 +337,19 @@ async def answer_line(
         )
     turn.channel = channel
     choices = await choices_for(turn, channel)
-    move = talk.advance(talk.Dialogue.load(conversation.state), text, choices=choices)
+    dialogue = talk.Dialogue.load(conversation.state)
+    move = talk.advance(dialogue, text, choices=choices)
+    if _untagged(move.dialogue.answer()) and (
+            move.finished or move.dialogue.step is talk.Step.TAGS):
+        # what it says next shows an untagged item: said again, with its suggestion
+        choices = await choices_for(turn, channel, suggest=True)
+        move = talk.advance(dialogue, text, choices=choices)
     if move.finished:
         week = await week_of(turn, channel, conversation.week)
         await store.end_conversation(conversation.workspace_id, conversation.member_id)
         if not week.editable:  # an edit begun before the close, finished after it
             return text_reply(_closed_problem(week) + " Nothing was changed.", error=True)
-        reply = await _store(turn, week, move.dialogue.answer())
+        reply = await _store(turn, week, move.dialogue.answer(), choices=choices)
         await suggestions.settle(evidence, channel_id=channel.id or 0,
                                  member_id=turn.member.id or 0, kept=move.dialogue.kept,
                                  dropped=move.dialogue.dropped)

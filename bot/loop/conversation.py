@@ -167,8 +167,12 @@ def question(dialogue: Dialogue, choices: KrChoices) -> str:
             )
         case Step.TAGS:
             item = dialogue.items[dialogue.to_tag[0]]
+            suggested = choices.suggestion(item.text)
+            hint = (f"Suggested: {suggested.label} — answer `{suggested.kr.code}` (direct) or "
+                    f"`{suggested.kr.code} indirect` to take it.\n" if suggested else "")
             return (
                 f"“{item.text}” — which key results does it move? Active: {kr_list(choices)}.\n"
+                f"{hint}"
                 "Answer like `KR-1 KR-3` (direct), `KR-2 indirect`, `none <why it is necessary>`, "
                 "or `skip` to leave it untagged."
             )
@@ -206,9 +210,16 @@ def describe(item: ItemAnswer, choices: KrChoices | None = None) -> str:
     if item.tier is Tier.NONE:
         return f"{item.text} → none ({item.reason})"
     if not item.krs:
-        return f"{item.text} → untagged"
+        suggested = choices.suggestion(item.text) if choices is not None else None
+        return f"{item.text} → untagged" + (
+            f" (suggested: {suggested.label} — `tag {_quoted(item.text)} "
+            f"{suggested.kr.code}`)" if suggested else "")
     codes = " ".join(f"KR-{n}" for n in item.krs)
     return f"{item.text} → {codes} ({item.tier.value})"
+
+
+def _quoted(text: str) -> str:
+    return f"“{text}”" if '"' in text else f'"{text}"'
 
 
 def advance(dialogue: Dialogue, line: str, *, choices: KrChoices) -> Move:

@@ -139,6 +139,10 @@ def build_form(
             initial_krs = (
                 (NONE_CHOICE,) if item.tier is Tier.NONE else tuple(str(n) for n in item.krs)
             )
+        # an untagged item's (or a suggested row's) KR is said, never chosen for the member
+        untagged = item.text if item is not None and item.untagged else (
+            suggestion.text if item is None and suggestion else "")
+        kr_hint = choices.suggestion(untagged) if untagged else None
         inputs.append(
             ChoiceInput(
                 name=f"krs_{row}",
@@ -147,6 +151,7 @@ def build_form(
                 initial=initial_krs,
                 multiple=True,
                 optional=True,
+                hint=f"Suggested: {kr_hint.label}" if kr_hint else "",
             )
         )
         tier = item.tier if item is not None and item.tier is not Tier.NONE else Tier.DIRECT

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.loop.answer import Answer
+from bot.loop.answer import Answer, KrChoices
 from bot.loop.conversation import describe
 from bot.loop.schedule import WeekSchedule
 from bot.messages import (
@@ -123,12 +123,15 @@ def saved(
     late: bool,
     first: bool,
     values: tuple[str, ...] = (),
+    choices: KrChoices | None = None,
 ) -> Message:
+    """The receipt; an untagged item carries its suggested KR when ``choices`` has one."""
     name = channel.name or channel.external_id
     verb = "saved" if first else "updated"
     parts: list[Part] = [Heading(f"Check-in {verb} · #{name} · {week}")]
     if answer.items:
-        parts.append(BulletList(title="Shipped", items=tuple(describe(i) for i in answer.items)))
+        parts.append(BulletList(title="Shipped",
+                                items=tuple(describe(i, choices) for i in answer.items)))
     else:
         parts.append(Text("Nothing shipped this week — that counts as answered."))
     parts.append(Text(f"Blocked: {answer.blockers}" if answer.blockers.strip() else "Not blocked."))

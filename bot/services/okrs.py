@@ -291,6 +291,7 @@ async def show_key_result(cmd: rq.ShowKeyResult, turn: Turn) -> Reply:
                 items=tuple(
                     f"{m.recorded_at:%d %b %Y}: {fmt.number(m.value, kr.unit)}"
                     + (f" — {m.note}" if m.note else "")
+                    + (f" · recorded by {m.recorded_via}" if m.recorded_via else "")
                     for m in measurements[-5:][::-1]
                 ),
             )

@@ -117,3 +117,17 @@ def test_log_format_json_makes_the_cli_write_json_lines(tmp_path: Path) -> None:
     objects = [json.loads(line) for line in lines]  # every line is one JSON object
     assert all({"time", "level", "logger", "message"} <= set(o) for o in objects)
     assert any(o["logger"] == "storage.migrate" and "upgraded" in o["message"] for o in objects)
+
+
+def test_an_api_token_is_masked_wherever_it_appears(written: Written) -> None:
+    logger, out, _ = written
+    token = "okrbot_AYSkmZ67WGr-pUuoedxHg58nI3U0N6i6K2EdI-HeU8E"
+    logger.info("pasted %s into a note; header Bearer %s", token, token)
+    line = out.getvalue()
+    assert token not in line and "pasted [api-token] into a note" in line
+
+
+def test_a_database_named_like_okrbot_is_no_token(written: Written) -> None:
+    logger, out, _ = written
+    logger.info("database at postgresql://db/okrbot_template_3628_152d1dcc_and_more_words upgraded")
+    assert "okrbot_template_3628_152d1dcc_and_more_words" in out.getvalue()

@@ -140,14 +140,15 @@ async def test_a_kr_dying_quietly_ends_in_one_nudge_a_kill_and_the_review(
     outcomes = [await service(database, messenger, w).analyse(closed(team, w)) for w in WEEKS]
     # Weeks 1–2: too early for anything; from the cycle's 30 % (week 3) KR-2 is a zombie.
     assert [o.nudged for o in outcomes] == [[], [], [], ["KR-2"], []]
-    nudges = [m for _, m in messenger.sent if any(isinstance(p, Actions) for p in m.parts)]
+    nudges = [m for _, m in messenger.sent if "looks like a zombie" in m.fallback]
     assert len(nudges) == 1
     (address, nudge) = next((a, m) for a, m in messenger.sent if m is nudges[0])
     assert (address.kind, address.target) == ("dm", "olivia")
-    (actions,) = [p for p in nudge.parts if isinstance(p, Actions)]
-    assert {(b.action_id, b.value) for b in actions.buttons} == {
+    decide, rate = [p for p in nudge.parts if isinstance(p, Actions)]
+    assert {(b.action_id, b.value) for b in decide.buttons} == {
         ("zombie.keep", "team-web|KR-2"), ("zombie.kill", "team-web|KR-2"),
         ("zombie.redirect", "team-web|KR-2")}
+    assert [b.action_id for b in rate.buttons] == ["rating.useful", "rating.not_useful"]
     assert "2026-W03: no items, metric unchanged" in texts(nudge)
     assert outcomes[3].drift_sent  # the uncovered KR-2 went into the week's drift DM
 

@@ -24,7 +24,7 @@ import threading
 from collections import Counter
 from dataclasses import dataclass
 
-from adapters.logs import SafeFormatter, Scrubber
+from adapters.logs import API_TOKEN, SafeFormatter, Scrubber
 from tests.adapters.slack.support import SIGNING_SECRET
 from tests.adapters.teams.conftest import APP_PASSWORD
 
@@ -33,6 +33,7 @@ OUR_LOGGERS = ("bot", "adapters", "storage", "okrbot")
 SECRET_LOOKING = re.compile(
     "|".join((
         r"xox[bpe]-",
+        API_TOKEN,  # an API token (okrbot token create)
         re.escape(SIGNING_SECRET),
         re.escape(APP_PASSWORD),
         r"hooks\.slack\.com/",  # a response_url or webhook (the bare host name is no secret)

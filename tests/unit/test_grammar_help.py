@@ -17,7 +17,7 @@ TODAY = date(2026, 3, 10)
 PRODUCT_COMMANDS = (
     "help", "setup", "schedule", "close", "objective add", "kr add", "list", "show",
     "checkin", "tag", "untag", "update", "kill", "keep", "revive", "drift", "review",
-    "skip", "tz", "redirect", "settings",
+    "skip", "tz", "redirect", "settings", "rate",
     "connect", "link",  # issue 14: work from GitHub, GitLab and Jira
 )
 
@@ -78,7 +78,7 @@ def test_every_command_says_who_may_use_it() -> None:
     }
     owners_only = {spec.name for spec in COMMANDS if spec.who is Who.OWNER}
     assert owners_only == {"setup", "schedule", "close", "objective add", "kr add", "kill",
-                           "keep", "revive", "redirect", "settings", "connect"}
+                           "keep", "revive", "redirect", "settings", "rate", "connect"}
 
 
 def test_help_for_an_unknown_topic_suggests_the_closest_command() -> None:

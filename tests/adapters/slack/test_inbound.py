@@ -118,5 +118,14 @@ def test_message_shortcut_gives_the_messages_text_as_typed() -> None:
     assert inbound.message_place(body) == Place(channel="C0TEAMWEB", channel_name="team-web")
 
 
+def test_a_shortcut_whose_channel_is_a_bare_id_or_whose_text_is_null_is_read_safely() -> None:
+    # payloads.CHANNEL admits a bare id; the fuzz suite sends one (it used to crash the listener)
+    body = {**fixture("message_action"), "channel": "C0TEAMWEB"}
+    body["message"] = {**body["message"], "text": None}
+    message = inbound.shortcut_message(body)
+    assert (message.channel, message.text) == ("C0TEAMWEB", "")
+    assert inbound.message_place(body) == Place(channel="C0TEAMWEB")
+
+
 def test_events_carry_their_workspace_at_the_top() -> None:
     assert inbound.team_id(fixture("app_home_opened")) == "T0FAKE"

@@ -1,0 +1,1 @@
+"""okrbot's HTTP API (``/api/v1``): :func:`adapters.api.routes.mount_api`."""
