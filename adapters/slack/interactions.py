@@ -23,9 +23,10 @@ from adapters.slack.render import DASHBOARD_ACTION, message_payloads, mrkdwn
 from adapters.slack.runtime import SlackRuntime
 from adapters.slack.shortcut import TAG_FORM_ID
 from adapters.slack.views import ModalContext, error_response, modal_view
+from bot.analysis.ratings import RATE_USEFUL, parse_ref, rating_parts
 from bot.context import Actor, Place
 from bot.drift_report import DECISION_FORMS
-from bot.messages import Form, FormErrors, Reply, text_reply
+from bot.messages import Form, FormErrors, Reply, message, text_reply
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +96,9 @@ async def _decided(
     payload = message_payloads(result.message)[0]
     who = mrkdwn(f"Decided by <@{actor.user}> with this message's buttons.")
     blocks = [*payload.get("blocks", ()), {"type": "context", "elements": [who]}]
+    if context.ratings:  # the decision is made; the nudge can still be rated
+        rating = message(*[part for ref in context.ratings for part in rating_parts(ref)])
+        blocks += message_payloads(rating)[0].get("blocks", [])
     try:
         await client.chat_update(
             channel=context.place.channel, ts=context.message_ts, text=payload["text"],
@@ -102,6 +106,19 @@ async def _decided(
         )
     except Exception:  # noqa: BLE001 - a stale nudge is cosmetic; the decision stands
         log.warning("could not update the nudge %s", context.message_ts, exc_info=True)
+
+
+def rated_findings(posted: object) -> tuple[str, ...]:
+    """The findings a message's rating buttons refer to (``F41.2``), read from its blocks."""
+    blocks = posted.get("blocks") if isinstance(posted, dict) else None
+    found: list[str] = []
+    for block in blocks if isinstance(blocks, list) else []:
+        elements = block.get("elements") if isinstance(block, dict) else None
+        for element in elements if isinstance(elements, list) else []:
+            if (isinstance(element, dict) and element.get("action_id") == RATE_USEFUL
+                    and parse_ref(str(element.get("value", ""))) is not None):
+                found.append(str(element["value"]))
+    return tuple(dict.fromkeys(found))[:10]
 
 
 async def _place_of(
@@ -133,7 +150,8 @@ async def _after_action(
             # remembered in the modal, so the message can show the decision afterwards
             await client.views_open(
                 trigger_id=str(body.get("trigger_id", "")),
-                view=modal_view(result, place=place, message_ts=str(container["message_ts"])),
+                view=modal_view(result, place=place, message_ts=str(container["message_ts"]),
+                                ratings=rated_findings(body.get("message"))),
             )
             return
         await runtime.open_form(

@@ -37,6 +37,7 @@ class ModalContext:
     place: Place
     message_ts: str = ""  # the message whose button opened the modal (to update it after)
     page: int | None = None  # a long check-in's page: where it begins (checkin_modal)
+    ratings: tuple[str, ...] = ()  # the findings the message asked to rate (kept on update)
 
     def encode(self) -> str:
         data: dict[str, Any] = {
@@ -49,6 +50,8 @@ class ModalContext:
             data["m"] = self.message_ts
         if self.page is not None:
             data["p"] = self.page
+        if self.ratings:
+            data["r"] = list(self.ratings)
         text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
         if len(text) > limits.PRIVATE_METADATA:
             data.pop("n")  # the name is only for display: the id is what counts
@@ -71,8 +74,10 @@ class ModalContext:
             is_direct=bool(data.get("d", False)),
         )
         page = data.get("p")
+        ratings = data.get("r")
         return cls(state=str(data.get("s", "")), place=place, message_ts=str(data.get("m", "")),
-                   page=page if isinstance(page, int) and not isinstance(page, bool) else None)
+                   page=page if isinstance(page, int) and not isinstance(page, bool) else None,
+                   ratings=tuple(str(ref) for ref in ratings) if isinstance(ratings, list) else ())
 
 
 def _option(label: str, value: str) -> dict[str, Any]:
@@ -157,7 +162,9 @@ def modal_title(title: str) -> str:
     return limits.clip(short or title, limits.MODAL_TITLE)
 
 
-def modal_view(form: Form, *, place: Place, message_ts: str = "") -> View:
+def modal_view(
+    form: Form, *, place: Place, message_ts: str = "", ratings: tuple[str, ...] = ()
+) -> View:
     """The modal that asks ``form``; submitting it comes back with ``callback_id = form_id``."""
     from adapters.slack import checkin_modal  # its own layout, built on this module's parts
 
@@ -179,7 +186,7 @@ def modal_view(form: Form, *, place: Place, message_ts: str = "") -> View:
         "title": plain_text(title, limits.MODAL_TITLE),
         "close": plain_text("Cancel", limits.MODAL_BUTTON),
         "private_metadata": ModalContext(
-            state=form.state, place=place, message_ts=message_ts
+            state=form.state, place=place, message_ts=message_ts, ratings=ratings
         ).encode(),
         "blocks": fit_view_blocks(blocks, pointer="Answer the rest with `/okr` commands."),
     }

@@ -215,8 +215,11 @@ class SlackDriver:
         user: str = "U0ALICE",
         channel: str = "D0ALICE",
         channel_name: str = "directmessage",
+        message: dict[str, Any] | None = None,
     ) -> tuple[ClientResponse, str]:
         payload = fixture("block_actions_message")
+        if message is not None:  # the message the button is in, as Slack sends it along
+            payload["message"] = {**payload.get("message", {}), **message}
         name, url = self.new_response_url()
         payload["user"]["id"] = user
         payload["team"]["id"] = self.team_id

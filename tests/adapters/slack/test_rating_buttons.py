@@ -13,7 +13,7 @@ from bot.loop.ports import WeekClosed
 from storage.analysis_store import analysis_store_for
 from tests.adapters.slack.conftest import SlackWorld
 from tests.adapters.slack.support import eventually
-from tests.adapters.slack.test_checkin_flow import set_up_team
+from tests.adapters.slack.test_checkin_flow import opened_modal, set_up_team
 
 
 async def drift_dm_sent(world: SlackWorld) -> dict[str, Any]:
@@ -78,3 +78,32 @@ async def test_a_member_pressing_a_rating_button_is_refused_and_nothing_is_store
     async with world.database.uow() as uow:
         channel_id = (await uow.scoped(1).channel("C0TEAMWEB")).id  # type: ignore[union-attr]
         assert await analysis_store_for(uow).ratings(channel_id or 0) == []
+
+
+async def test_a_nudge_decided_with_its_buttons_can_still_be_rated(world: SlackWorld) -> None:
+    # A message with decision buttons and the core's rating buttons under its finding (the
+    # drift DM's real blocks, as Slack sends the message along with a press): once the
+    # owner has decided, chat.update shows the decision and keeps the rating buttons.
+    await set_up_team(world)
+    dm = await drift_dm_sent(world)
+    ref = rating_buttons(dm)[0]["value"]
+    blocks = dm["blocks"] if isinstance(dm["blocks"], list) else json.loads(dm["blocks"])
+    before = len(world.fake.accepted("views.open"))
+    await world.slack.press_in_message("zombie.kill", "C0TEAMWEB|KR-2", user="U0ALICE",
+                                       message={"ts": "1700000000.000100", "blocks": blocks})
+    view = await opened_modal(world, before)
+    answer = await (
+        await world.slack.submit(view, {"reason": "page load is fine"}, user="U0ALICE")
+    ).json()
+    assert answer["response_action"] == "update"
+    (update,) = await eventually(lambda: world.fake.accepted("chat.update"))
+    shown = json.dumps(update["blocks"], ensure_ascii=False)
+    assert "is killed: page load is fine" in shown
+    assert [b["value"] for b in rating_buttons(update)] == [ref, ref]
+    assert "zombie.kill" not in shown  # the decision's own buttons are gone
+
+    response, name = await world.slack.press_in_message("rating.useful", ref, user="U0ALICE",
+                                                        channel=dm["channel"])
+    assert response.status == 200
+    answered = await eventually(lambda: [b for n, b in world.fake.responses if n == name])
+    assert f"Rated {ref}" in json.dumps(answered, ensure_ascii=False)
