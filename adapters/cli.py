@@ -37,10 +37,10 @@ def build_core(*, database: Any, clock: Any, messenger: Any,
     go to the drift and zombie analysis (``loop_options``: a worker's lease, the clock's
     job queue). Returns (bot, loop)."""
     from adapters.metrics import METRICS
-    from bot.analysis.service import WeeklyAnalysis
-    from bot.app import OkrBot
+    from bot.analysis.weekly_analysis import WeeklyAnalysis
     from bot.evidence.commands import EvidenceCommands
-    from bot.loop.entry import WeeklyLoop
+    from bot.front_door import OkrBot
+    from bot.loop.weekly_loop import WeeklyLoop
     from storage.analysis_store import analysis_store_for
     from storage.evidence_store import evidence_stores
     from storage.loop_store import loop_store_for
@@ -134,8 +134,8 @@ async def run_serve(args: argparse.Namespace) -> int:
 
     from adapters.charts.draw import warm_up
     from adapters.dashboard.web import mount_dashboard
+    from adapters.loop_scheduler import LoopScheduler
     from adapters.routing import RoutingMessenger
-    from adapters.scheduler import LoopScheduler
     from adapters.server import base_app
     from adapters.webhooks import mount_webhooks
     from bot.clock import SystemClock
@@ -274,8 +274,8 @@ def mount_platforms(app: Any, *, bot: Any, database: Any, messenger: Any,
 async def run_clock(args: argparse.Namespace) -> int:
     """`okrbot clock`: the weekly loop's scheduler, sending through every configured
     platform (console workspaces are printed)."""
+    from adapters.loop_scheduler import ClockMessenger, serve_clock
     from adapters.routing import RoutingMessenger
-    from adapters.scheduler import ClockMessenger, serve_clock
     from bot.clock import SystemClock
     from storage.database import open_database
     from storage.engine import default_database_url, is_sqlite, normalize_database_url
@@ -440,9 +440,9 @@ def run_secrets_new_key(_args: argparse.Namespace) -> int:
 async def run_import(args: argparse.Namespace) -> int:
     from adapters.okr_files import OkrFileError, load_okr_file
     from adapters.progress import ProgressBar
-    from bot.app import OkrBot
     from bot.clock import SystemClock
     from bot.context import Actor, Place
+    from bot.front_door import OkrBot
     from storage.database import open_database
 
     clock = SystemClock()
@@ -624,9 +624,9 @@ async def _export_review(database: Any, args: argparse.Namespace, scope: Any) ->
 
     from bot.analysis.export import alignment_csv, review_as_dict, review_csv
     from bot.analysis.review import review_cycle
-    from bot.analysis.service import find_cycle, open_week
+    from bot.analysis.weekly_analysis import find_cycle, open_week
     from bot.clock import SystemClock
-    from bot.services.turn import UseCaseError
+    from bot.use_cases.turn import UseCaseError
     from storage.analysis_store import analysis_store_for
 
     place = argparse.Namespace(platform=scope.platform, workspace=scope.workspace,

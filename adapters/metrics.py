@@ -3,7 +3,7 @@ stays free of Prometheus):
 
 - HTTP requests and their latency, by route (the server's middleware);
 - the weekly loop's work by event and outcome, and prompts sent (from each run's
-  :class:`bot.loop.service.RunReport`, in :class:`adapters.scheduler.LoopScheduler`);
+  :class:`bot.loop.runner.RunReport`, in :class:`adapters.loop_scheduler.LoopScheduler`);
 - drift warnings and zombie nudges sent (from the analyse step's ``WeekOutcome``, wrapped
   around ``WeeklyAnalysis.analyse`` by the composition root);
 - 429s seen and retries made, by platform (the Slack and Teams clients' retry paths);
@@ -71,7 +71,7 @@ class Metrics:
         self.latency.labels(method=method, route=route).observe(seconds)
 
     def count_run(self, report: Any) -> None:
-        """A weekly loop run's :class:`bot.loop.service.RunReport`."""
+        """A weekly loop run's :class:`bot.loop.runner.RunReport`."""
         for what, n in report.done.items():
             event, _, outcome = what.partition(" ")
             self.loop_work.labels(event=event, outcome=outcome).inc(n)
@@ -79,7 +79,7 @@ class Metrics:
                 self.prompts.inc(n)
 
     def count_analysis(self, outcome: Any) -> None:
-        """The analyse step's :class:`bot.analysis.service.WeekOutcome`."""
+        """The analyse step's :class:`bot.analysis.weekly_analysis.WeekOutcome`."""
         self.drift_warnings.inc(1 if outcome.drift_sent else 0)
         self.zombie_nudges.inc(len(outcome.nudged))
 

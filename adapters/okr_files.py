@@ -3,7 +3,7 @@
 Every key result goes through the same grammar as `kr add`, so a file accepts exactly
 what the command accepts and its errors read the same. All problems of a file are
 reported together, with what only the database can tell (see
-:mod:`bot.services.importing`); nothing is imported unless the whole file is valid.
+:mod:`bot.use_cases.importing`); nothing is imported unless the whole file is valid.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import yaml
 from bot import requests as rq
 from bot.commands import CommandError, parse
 from bot.format import folded
-from bot.services.importing import ImportOkrs, KeyResultPlan, ObjectivePlan
+from bot.use_cases.importing import ImportOkrs, KeyResultPlan, ObjectivePlan
 
 CSV_COLUMNS = ("objective", "because", "action", "metric", "from", "to", "unit", "owner")
 

@@ -34,9 +34,9 @@ from aiohttp.test_utils import TestClient, TestServer  # noqa: E402
 from adapters.charts.draw import png_of  # noqa: E402
 from adapters.dashboard.links import DashboardLinks, derive_keys  # noqa: E402
 from adapters.dashboard.web import DashboardPages  # noqa: E402
-from bot.app import OkrBot  # noqa: E402
 from bot.clock import ManualClock  # noqa: E402
 from bot.context import Actor, Place  # noqa: E402
+from bot.front_door import OkrBot  # noqa: E402
 from storage.analysis_store import analysis_store_for  # noqa: E402
 from storage.database import open_database  # noqa: E402
 

@@ -46,7 +46,7 @@ from aiohttp import web  # noqa: E402
 
 from adapters.jobs.queue import JobDispatcher, job_app  # noqa: E402
 from bot.clock import ManualClock  # noqa: E402
-from bot.loop.service import LoopRunner  # noqa: E402
+from bot.loop.runner import LoopRunner  # noqa: E402
 from storage.database import Database  # noqa: E402
 from storage.engine import create_engine, normalize_database_url  # noqa: E402
 from storage.loop_store import loop_store_for  # noqa: E402

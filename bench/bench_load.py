@@ -318,8 +318,8 @@ time.sleep(3600)
 
 LIBRARIES_OF_SERVE = """
 import sys
-import adapters.cli, adapters.server, adapters.scheduler, adapters.routing
-import adapters.teams.app, adapters.slack.app, storage.database, bot.app
+import adapters.cli, adapters.server, adapters.loop_scheduler, adapters.routing
+import adapters.teams.app, adapters.slack.app, storage.database, bot.front_door
 own = ("adapters", "bot", "storage", "tests", "bench", "__main__")
 print(" ".join(sorted(n for n in sys.modules if n.split(".")[0] not in own
                       and not n.startswith("_") and "._" not in n)))

@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 from adapters.backpressure import BUSY_TEXT  # noqa: E402
 from bench.bare_bolt import SECRET, TOKEN  # noqa: E402
 from bench.bench_load import OKRBOT, PYTHON, Child, free_port, row, started  # noqa: E402
-from bot.app import DATABASE_UNREACHABLE  # noqa: E402
+from bot.front_door import DATABASE_UNREACHABLE  # noqa: E402
 from tests.fakes.slack_api import FakeSlack  # noqa: E402
 
 CHANNELS = 20

@@ -90,8 +90,8 @@ def replay(history: History) -> Score:
 async def demo_history() -> History:
     from adapters.console.demo import DEMO_CHANNEL, seed_demo
     from adapters.console.repl import PLATFORM, WORKSPACE
-    from bot.app import OkrBot
     from bot.clock import ManualClock
+    from bot.front_door import OkrBot
     from storage.database import open_database
     from storage.engine import sqlite_url
 

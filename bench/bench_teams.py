@@ -35,8 +35,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from adapters.teams.app import build_teams_messenger, mount_teams  # noqa: E402
 from adapters.teams.render import render_form, size_of  # noqa: E402
 from adapters.teams.settings import TeamsSettings  # noqa: E402
-from bot.app import OkrBot  # noqa: E402
 from bot.clock import SystemClock  # noqa: E402
+from bot.front_door import OkrBot  # noqa: E402
 from bot.loop.answer import Answer, CurrentAnswer, ItemAnswer, KrChoices  # noqa: E402
 from bot.loop.form import build_form  # noqa: E402
 from bot.messages import Address, Heading, Text, message  # noqa: E402

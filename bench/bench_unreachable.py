@@ -24,7 +24,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.app import DATABASE_UNREACHABLE  # noqa: E402
+from bot.front_door import DATABASE_UNREACHABLE  # noqa: E402
 from storage.availability import DatabaseTimeouts  # noqa: E402
 from storage.database import Database  # noqa: E402
 from storage.engine import create_engine, normalize_database_url  # noqa: E402

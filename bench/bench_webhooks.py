@@ -38,13 +38,13 @@ sys.path.insert(0, str(ROOT))
 
 from adapters.server import base_app  # noqa: E402
 from adapters.webhooks import mount_webhooks  # noqa: E402
-from bot.app import OkrBot  # noqa: E402
 from bot.clock import ManualClock  # noqa: E402
 from bot.context import Actor, Place  # noqa: E402
 from bot.evidence.commands import EvidenceCommands  # noqa: E402
 from bot.evidence.model import Source  # noqa: E402
-from bot.loop.entry import WeeklyLoop  # noqa: E402
+from bot.front_door import OkrBot  # noqa: E402
 from bot.loop.form import FormState  # noqa: E402
+from bot.loop.weekly_loop import WeeklyLoop  # noqa: E402
 from storage.database import Database, open_database  # noqa: E402
 from storage.engine import sqlite_url  # noqa: E402
 from storage.evidence_store import connections, evidence_stores  # noqa: E402

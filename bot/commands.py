@@ -4,7 +4,7 @@
 with its usage, who may use it, a description, examples and the reader that parses it.
 :func:`parse` dispatches through this same table, so the help and the parser cannot
 drift apart (and a test parses every example). The readers are in
-:mod:`bot.grammar.forms`, the values they read (codes, numbers, days, dates, zones) in
+:mod:`bot.grammar.readers`, the values they read (codes, numbers, days, dates, zones) in
 :mod:`bot.grammar.values`.
 
 Everything here is pure: no I/O, no clock (``today`` is passed in).

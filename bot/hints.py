@@ -3,7 +3,7 @@
 The core writes a hint bare (`` `skip` ``, `` `tag "<item>" KR-3` ``): right in a console
 and in a 1:1 chat with the bot, wrong in a Slack channel (``/okr skip``) or a Teams channel
 (``@okrbot skip``), where a bare line does nothing. :func:`with_prefix` puts the place's
-prefix (:func:`bot.app.command_prefix`) before every code span that starts with a command.
+prefix (:func:`bot.front_door.command_prefix`) before every code span that starts with a command.
 """
 
 from __future__ import annotations

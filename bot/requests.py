@@ -1,7 +1,7 @@
 """Parsed commands: small frozen dataclasses, one per command of PRODUCT.md § Commands.
 
 The grammar in :mod:`bot.commands` turns a line of text into one of these; the use cases
-in :mod:`bot.services` carry them out. A mention is kept as the reference the user wrote
+in :mod:`bot.use_cases` carry them out. A mention is kept as the reference the user wrote
 (a platform id or a name) and resolved by the use case.
 """
 

@@ -22,7 +22,7 @@ from sqlalchemy.pool import NullPool
 
 from bot.ports import StorageUnavailable
 from storage.engine import create_engine
-from storage.loops import run_sync_in_fresh_loop
+from storage.sync_bridge import run_sync_in_fresh_loop
 
 log = logging.getLogger(__name__)
 

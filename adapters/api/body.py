@@ -2,7 +2,7 @@
 
 Bounded before it is read (:data:`MAX_BODY`), parsed as JSON, and checked field by field:
 each problem answers what was wrong with which field, and nothing is stored. The KR's own
-rules (its unit, its state) are the core's (:mod:`bot.services.measuring`).
+rules (its unit, its state) are the core's (:mod:`bot.use_cases.measuring`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import math
 from datetime import datetime
 from typing import Any
 
-from bot.services.measuring import MAX_NOTE, NewMeasurement
+from bot.use_cases.measuring import MAX_NOTE, NewMeasurement
 
 #: A measurement is a few dozen bytes; anything near this is not one.
 MAX_BODY = 4096

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from adapters.api.body import MAX_BODY, MAX_UNIT
-from bot.services.measuring import MAX_NOTE
+from bot.use_cases.measuring import MAX_NOTE
 
 _NUMBER = {"type": "number"}
 _NULLABLE_NUMBER = {"type": ["number", "null"]}

@@ -27,8 +27,8 @@ from adapters.api.body import MAX_BODY, BodyProblem, body_hash, json_object, new
 from adapters.api.openapi import document
 from adapters.backpressure import BUSY_TEXT, RETRY_AFTER_SECONDS, limit_of
 from bot.ports import Clock, Repository, StorageUnavailable, UnitOfWorkFactory
-from bot.services.kr_status import channel_status
-from bot.services.measuring import MeasurementRefused, record_measurement, recorded_by_api
+from bot.use_cases.kr_status import channel_status
+from bot.use_cases.measuring import MeasurementRefused, record_measurement, recorded_by_api
 from storage.api_store import MAX_KEY, ApiToken, SqlApiStore, api_store_for
 
 log = logging.getLogger(__name__)

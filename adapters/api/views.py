@@ -1,12 +1,12 @@
 """The measurement API's answers as JSON: what ``openapi.py`` describes, built from the
-core's figures (:mod:`bot.services.kr_status`)."""
+core's figures (:mod:`bot.use_cases.kr_status`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from bot.model import Channel, KeyResult, Measurement
-from bot.services.kr_status import ChannelStatus, KrStatus
+from bot.use_cases.kr_status import ChannelStatus, KrStatus
 
 
 def problem(status: int, title: str, detail: str) -> dict[str, Any]:

@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from adapters.console.repl import PLATFORM, WORKSPACE
-from bot.app import OkrBot
 from bot.clock import ManualClock
 from bot.context import Actor, Place
+from bot.front_door import OkrBot
 
 DEMO_CHANNEL = "team-web"
 DEMO_OWNER = "carol"

@@ -21,12 +21,12 @@ from typing import TextIO
 
 from adapters.console.charts import with_written_charts
 from adapters.console.render import render
-from bot.app import OkrBot
 from bot.clock import ManualClock
 from bot.context import Actor, Place
-from bot.loop.entry import WeeklyLoop
+from bot.front_door import OkrBot
+from bot.loop.runner import RunReport
 from bot.loop.schedule import WeekSchedule
-from bot.loop.service import RunReport
+from bot.loop.weekly_loop import WeeklyLoop
 from bot.messages import Address, Message
 from bot.ports import Delivery
 

@@ -29,7 +29,7 @@ from adapters.dashboard.links import (
     links_from_env,
 )
 from bot.messages import Chart
-from bot.services.dashboard import Dashboard, dashboard
+from bot.use_cases.dashboard import Dashboard, dashboard
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ from procrastinate.jobs import Job
 from sqlalchemy.engine import make_url
 
 from bot.loop.ports import OutboxEntry
-from bot.loop.service import LoopRunner, TryLater
+from bot.loop.runner import LoopRunner, TryLater
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from procrastinate import App
 
 from adapters.jobs.pacing import SharedSlackPacer, SharedTeamsPacer
 from adapters.jobs.queue import QUEUE, job_app, recover_stalled
-from bot.loop.service import LoopSettings
+from bot.loop.runner import LoopSettings
 from storage.send_rates import SendRates
 
 log = logging.getLogger(__name__)
@@ -77,8 +77,8 @@ async def run_worker(*, database_url: str, options: WorkerOptions | None = None)
         start_messengers,
         warn_of_plaintext_secrets,
     )
+    from adapters.loop_scheduler import ClockMessenger
     from adapters.routing import RoutingMessenger
-    from adapters.scheduler import ClockMessenger
     from bot.clock import SystemClock
     from storage.database import open_database
     from storage.rows import engine_of

@@ -59,7 +59,7 @@ from adapters.slack.render import message_payloads
 from adapters.slack.runtime import DEFAULT_ACK_BUDGET, SlackRuntime, ack_budget_from_env
 from adapters.slack.settings import SlackSettings
 from adapters.slack.socket import GuardedSocketModeHandler
-from bot.app import OkrBot
+from bot.front_door import OkrBot
 from bot.ports import Clock, StorageUnavailable
 from storage.rows import engine_of
 from storage.slack_store import SlackStore

@@ -34,9 +34,9 @@ from adapters.slack.render import message_payloads
 from adapters.slack.roster import register_channel_members
 from adapters.slack.runtime import RESPONSE_URL_ANSWERS, SORRY, SlackRuntime, split_forms
 from bot import requests as rq
-from bot.app import unreachable_reply
 from bot.commands import CommandError, parse
 from bot.context import Place
+from bot.front_door import unreachable_reply
 from bot.messages import Reply, Visibility, text_reply
 from bot.ports import StorageUnavailable
 

@@ -12,8 +12,8 @@ import logging
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.profiles import Profiles, actor_of
-from bot.app import OkrBot
 from bot.context import Place
+from bot.front_door import OkrBot
 
 log = logging.getLogger(__name__)
 

@@ -25,8 +25,8 @@ from adapters.slack.client import SlackClients
 from adapters.slack.profiles import Profiles
 from adapters.slack.render import message_payloads
 from adapters.slack.views import error_response, home_view, modal_view, result_view
-from bot.app import OkrBot
 from bot.context import Actor, Place
+from bot.front_door import OkrBot
 from bot.messages import Form, FormErrors, Message, Reply, Visibility
 from storage.slack_store import SlackStore
 

@@ -68,7 +68,7 @@ from adapters.teams.settings import (
 )
 from adapters.teams.tab import tab_fetch
 from adapters.teams.validation import Invalid, check_activity
-from bot.app import OkrBot
+from bot.front_door import OkrBot
 from bot.messages import text_reply
 from bot.ports import Undeliverable
 from storage.teams_store import TeamsStore, engine_of

@@ -33,7 +33,7 @@ from adapters.teams import inbound
 from adapters.teams.connector import ConnectorError
 from adapters.teams.conversations import Conversations
 from adapters.teams.render import CHART_SCALE, render_form, render_message, render_reply
-from bot.app import OkrBot, unreachable_reply
+from bot.front_door import OkrBot, unreachable_reply
 from bot.messages import Form, FormErrors, Reply, Text, message, text_reply
 from bot.ports import StorageUnavailable, Undeliverable
 from storage.teams_store import CHANNEL, USER

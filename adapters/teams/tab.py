@@ -14,7 +14,7 @@ from adapters.teams import inbound
 from adapters.teams.cards import Mentions
 from adapters.teams.package import TAB_ENTITY
 from adapters.teams.render import body_of, card
-from bot.app import OkrBot, unreachable_reply
+from bot.front_door import OkrBot, unreachable_reply
 from bot.messages import Actions, Form, Message, Note, message
 from bot.ports import StorageUnavailable
 

@@ -1,4 +1,4 @@
-"""The evidence loop's commands as use cases of :class:`bot.app.OkrBot`, wired with the
+"""The evidence loop's commands as use cases of :class:`bot.front_door.OkrBot`, wired with the
 store and the server's public address once by the composition root."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from bot import requests as rq
 from bot.evidence import connecting, linking
 from bot.evidence.ports import EvidenceStoreFactory
 from bot.messages import Reply
-from bot.services.turn import Turn
+from bot.use_cases.turn import Turn
 
 UseCase = Callable[[Any, Turn], Awaitable[Reply]]
 

@@ -14,7 +14,7 @@ from datetime import date
 from enum import StrEnum
 
 from bot.evidence.grammar import parse_connect, parse_link
-from bot.grammar import forms
+from bot.grammar import readers
 from bot.grammar.errors import CommandError
 from bot.grammar.rating import parse_rate
 from bot.grammar.tokens import Line
@@ -108,7 +108,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         summary="make this channel a team: its owner and time zone",
         who=Who.OWNER,
         examples=("setup", "setup @alice Europe/Berlin"),
-        read=forms.parse_setup,
+        read=readers.parse_setup,
         group=_SETUP,
         description="The owner defaults to whoever runs setup; the time zone to the owner's.",
     ),
@@ -118,7 +118,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         summary="when the weekly check-in opens",
         who=Who.OWNER,
         examples=("schedule monday 10:00", "schedule mon 9:30am Europe/Berlin"),
-        read=forms.parse_schedule,
+        read=readers.parse_schedule,
         group=_SETUP,
         description=_DAYS_AND_TIMES,
     ),
@@ -128,7 +128,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         summary="when the week closes and the digest is posted",
         who=Who.OWNER,
         examples=("close wednesday 17:00", "close wed 5pm"),
-        read=forms.parse_close,
+        read=readers.parse_close,
         group=_SETUP,
         description=_DAYS_AND_TIMES,
     ),
@@ -138,7 +138,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         summary="your own time zone, where the platform does not tell us",
         who=Who.MEMBER,
         examples=("tz Europe/Berlin", "tz America/New_York"),
-        read=forms.parse_timezone,
+        read=readers.parse_timezone,
         group=_SETUP,
         description="Zone names are the IANA ones: Area/City, like Europe/Berlin.",
         aliases=("timezone",),
@@ -150,7 +150,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         who=Who.OWNER,
         examples=("settings alignment-floor 0.4", "settings", "settings reminder-delay 36",
                   "settings keep-snooze default"),
-        read=forms.parse_settings,
+        read=readers.parse_settings,
         group=_SETUP,
         description=_settings_help(),
     ),
@@ -160,7 +160,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         summary="a new objective in the current cycle",
         who=Who.OWNER,
         examples=('objective add "self-serve onboarding" because "teams drop out in week one"',),
-        read=forms.parse_add_objective,
+        read=readers.parse_add_objective,
         group=_OKRS,
         description="What we are working on, because we believe it leads somewhere; its key "
         "results say how we measure it. Each objective gets a code: O1, O2, …",
@@ -180,7 +180,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
             'kr add O2 reach "ARR" from $1.2M to $2M',
             'kr add O2 keep "uptime" at 99.9%',
         ),
-        read=forms.parse_add_key_result,
+        read=readers.parse_add_key_result,
         group=_OKRS,
         description="Numbers: 12, -3.5, 1,000 (commas group thousands; decimals take a "
         "point), 1.5k (thousand), 2M (million; a small m is a unit, like minutes). A unit "
@@ -195,7 +195,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         summary="the OKRs with progress, pace and state",
         who=Who.ALL,
         examples=("list",),
-        read=forms.parse_list,
+        read=readers.parse_list,
         group=_OKRS,
     ),
     CommandSpec(
@@ -204,7 +204,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         summary="one key result: progress, pace, history",
         who=Who.ALL,
         examples=("show KR-3",),
-        read=forms.parse_show,
+        read=readers.parse_show,
         group=_OKRS,
         description="KR-3, kr-3, KR3 and kr3 are the same.",
     ),
@@ -214,7 +214,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         summary="record a new value of a key result's metric",
         who=Who.KR_OWNER,
         examples=("update KR-3 240", "update KR-1 38% after the pricing page launch"),
-        read=forms.parse_update,
+        read=readers.parse_update,
         group=_OKRS,
         description="The value is in the key result's unit: a unit written with it (30h, "
         "30 hours, 45%) must be that unit — values are never converted — and durations "
@@ -226,7 +226,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         summary="open (or edit) this week's check-in now",
         who=Who.MEMBER,
         examples=("checkin",),
-        read=forms.parse_checkin,
+        read=readers.parse_checkin,
         group=_WEEK,
         aliases=("check-in",),
     ),
@@ -240,7 +240,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
             'tag "Docs for the API" KR-2 indirect',
             'tag "Upgrade the database" none "security patch"',
         ),
-        read=forms.parse_tag,
+        read=readers.parse_tag,
         group=_WEEK,
         description="direct: the item moves the key result's metric (the default); "
         "indirect: it supports it; none: necessary but it moves no key result (give a "
@@ -253,7 +253,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         summary="remove an item's tag to one key result, or all its tags",
         who=Who.MEMBER,
         examples=('untag "New signup flow" KR-3', 'untag "New signup flow"'),
-        read=forms.parse_untag,
+        read=readers.parse_untag,
         group=_WEEK,
     ),
     CommandSpec(
@@ -262,7 +262,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         summary="holiday or leave: no prompt, no reminder",
         who=Who.MEMBER,
         examples=("skip", "skip this week", "skip until 24 Dec"),
-        read=forms.parse_skip,
+        read=readers.parse_skip,
         group=_WEEK,
         description="Dates: 2026-12-24, 24 Dec, Dec 24, December 24 (the next one from "
         "today), tomorrow. You are skipped up to and including that day.",
@@ -273,7 +273,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         summary="stop a key result; it is kept for the review",
         who=Who.OWNER,
         examples=('kill KR-3 "the market moved, nobody asks for it"',),
-        read=forms.parse_kill,
+        read=readers.parse_kill,
         group=_DECIDE,
     ),
     CommandSpec(
@@ -282,7 +282,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         summary="keep a key result the bot called a zombie",
         who=Who.OWNER,
         examples=('keep KR-3 "the work lands next sprint"',),
-        read=forms.parse_keep,
+        read=readers.parse_keep,
         group=_DECIDE,
         description="Snoozes the zombie nudge for the next two weekly closes (the keep-snooze "
         "setting).",
@@ -293,7 +293,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         summary="make a killed key result active again",
         who=Who.OWNER,
         examples=("revive KR-3",),
-        read=forms.parse_revive,
+        read=readers.parse_revive,
         group=_DECIDE,
     ),
     CommandSpec(
@@ -302,7 +302,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         summary="give a key result a new target, or merge it into another",
         who=Who.OWNER,
         examples=("redirect KR-3 to 250", "redirect KR-3 into KR-5"),
-        read=forms.parse_redirect,
+        read=readers.parse_redirect,
         group=_DECIDE,
         description="A new target keeps the key result's direction (above the baseline to "
         "increase, below it to decrease) and its unit, and differs from the current one.",
@@ -313,7 +313,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         summary="this week's drift report, now",
         who=Who.ALL,
         examples=("drift",),
-        read=forms.parse_drift,
+        read=readers.parse_drift,
         group=_REPORTS,
     ),
     CommandSpec(
@@ -322,7 +322,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         summary="the outcome review of a cycle (default: the current one)",
         who=Who.ALL,
         examples=("review", "review 2026-Q1"),
-        read=forms.parse_review,
+        read=readers.parse_review,
         group=_REPORTS,
     ),
     CommandSpec(

@@ -5,8 +5,9 @@
 - :mod:`bot.loop.form` — the answer as a form (Slack modal, Teams card).
 - :mod:`bot.loop.conversation` — the answer as a turn-by-turn dialogue (the console).
 - :mod:`bot.loop.digest` — the channel digest at close.
-- :mod:`bot.loop.service` — the clock's use case: run the work that is due, exactly once.
+- :mod:`bot.loop.runner` — the clock's use case: run the work that is due, exactly once.
 - :mod:`bot.loop.checkin` — the members' use cases: open, answer, submit.
 - :mod:`bot.loop.ports` — what the loop needs stored beyond :class:`bot.ports.Repository`.
-- :mod:`bot.loop.entry` — :class:`~bot.loop.entry.WeeklyLoop`, the one object adapters call.
+- :mod:`bot.loop.weekly_loop` — :class:`~bot.loop.weekly_loop.WeeklyLoop`,
+  the one object adapters call.
 """

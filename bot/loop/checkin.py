@@ -26,8 +26,8 @@ from bot.loop.ports import Conversation, LoopStore, Outcome
 from bot.loop.schedule import Event, WeekSchedule
 from bot.messages import Form, FormErrors, Reply, Text, message, text_reply
 from bot.model import Channel, CheckIn
-from bot.services.suggesting import team_suggester
-from bot.services.turn import Turn, UseCaseError
+from bot.use_cases.suggesting import team_suggester
+from bot.use_cases.turn import Turn, UseCaseError
 from bot.weeks import shift_week
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ and keeps the draft; so does the timeout (:data:`TIMEOUT`): ``checkin`` resumes 
 A line that is a command of the grammar is never taken as an answer
 (docs/decisions.md § Commands inside a check-in): a command that only shows something
 (``list``, ``show KR-2``, ``drift``, ``review``, ``help tag``) is run by
-:meth:`bot.app.OkrBot.answer_line` and the question is asked again (what a line is:
+:meth:`bot.front_door.OkrBot.answer_line` and the question is asked again (what a line is:
 :mod:`bot.loop.conversation_lines`); ``tag`` and ``untag``
 act on the check-in being answered (the draft); any other command is refused with a hint
 (``pause`` first) and changes nothing. A line in quotes is always an answer, as typed.

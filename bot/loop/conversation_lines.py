@@ -27,7 +27,7 @@ HELP = {"help", "?"}
 ANSWER_WORDS = DONE | NOTHING | STOP | SKIP | SAME | NO_BLOCKERS | HELP
 
 #: Commands that only show something: inside a conversation they run and the question is
-#: asked again (by :meth:`bot.app.OkrBot.answer_line`, which has the use cases).
+#: asked again (by :meth:`bot.front_door.OkrBot.answer_line`, which has the use cases).
 SHOWN = (rq.Help, rq.ListOkrs, rq.ShowKeyResult, rq.ShowDrift, rq.ShowReview)
 # Whether a line is a command must not depend on the day; the only dates in the grammar
 # (`skip until …`) are accepted from any day on, so this reads them all as commands.

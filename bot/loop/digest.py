@@ -35,8 +35,8 @@ from bot.messages import (
     message,
 )
 from bot.model import Channel, Cycle, KeyResult, KrAction, KrState, Tier
-from bot.services.okrs import kr_progress
 from bot.thresholds import DIGEST_MENTIONS
+from bot.use_cases.okrs import kr_progress
 from bot.weeks import week_label
 
 MAX_LISTED = 15  # items per list before "… and N more": a digest must stay readable

@@ -1,6 +1,6 @@
 """Weeks a whole team does not run (a company holiday): no prompt, reminder or digest.
 
-There is no command for it in PRODUCT.md yet; :meth:`bot.loop.entry.WeeklyLoop.skip_week`
+There is no command for it in PRODUCT.md yet; :meth:`bot.loop.weekly_loop.WeeklyLoop.skip_week`
 is ready for one (e.g. ``skip team this week`` / ``skip team <date>``, owner only).
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from bot.loop.ports import LoopStore
 from bot.loop.schedule import WeekSchedule
 from bot.messages import Reply, text_reply
-from bot.services.turn import Turn, UseCaseError
+from bot.use_cases.turn import Turn, UseCaseError
 from bot.weeks import is_week_key
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.pool import NullPool
 
 from storage.engine import create_engine, default_database_url
-from storage.loops import run_sync_in_fresh_loop
+from storage.sync_bridge import run_sync_in_fresh_loop
 from storage.tables import metadata
 
 log = logging.getLogger(__name__)

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from adapters.cli import main
-from bot.app import OkrBot
 from bot.clock import ManualClock
 from bot.context import Actor, Place
+from bot.front_door import OkrBot
 from storage.database import Database
 from storage.engine import create_engine, sqlite_url
 from tests.harness import RecordingMessenger

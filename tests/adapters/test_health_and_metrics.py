@@ -15,8 +15,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from adapters.metrics import Metrics
 from adapters.server import base_app
-from bot.analysis.service import WeekOutcome
-from bot.loop.service import RunReport
+from bot.analysis.weekly_analysis import WeekOutcome
+from bot.loop.runner import RunReport
 from storage.database import Database
 from storage.engine import create_engine, sqlite_url
 from tests.support.db import POSTGRES_SKIP_REASON, empty_postgres_database, postgres_server_url

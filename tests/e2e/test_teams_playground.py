@@ -21,9 +21,9 @@ from aiohttp.test_utils import TestServer
 
 from adapters.teams.app import build_teams_messenger, mount_teams
 from adapters.teams.settings import TeamsSettings
-from bot.app import OkrBot
 from bot.clock import SystemClock
-from bot.loop.entry import WeeklyLoop
+from bot.front_door import OkrBot
+from bot.loop.weekly_loop import WeeklyLoop
 from storage.database import Database
 from storage.loop_store import loop_store_for
 from tests.e2e import teams_playground

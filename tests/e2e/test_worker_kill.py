@@ -26,7 +26,7 @@ import sqlalchemy as sa
 
 from adapters.jobs.queue import JobDispatcher, job_app
 from bot.clock import ManualClock
-from bot.loop.service import LoopRunner, RunReport
+from bot.loop.runner import LoopRunner, RunReport
 from storage.loop_store import loop_store_for
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
 from tests.harness import RecordingMessenger, Team

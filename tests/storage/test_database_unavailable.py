@@ -1,5 +1,5 @@
 """A database that refuses, stalls or stays locked: the command is answered with
-:data:`bot.app.DATABASE_UNREACHABLE` once a time limit runs out, and nothing of it is
+:data:`bot.front_door.DATABASE_UNREACHABLE` once a time limit runs out, and nothing of it is
 written.
 
 The stall is a TCP proxy on loopback that stops forwarding (``tests/support``); the time
@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bot.app import DATABASE_UNREACHABLE
+from bot.front_door import DATABASE_UNREACHABLE
 from bot.ports import StorageUnavailable
 from storage.availability import DEFAULTS, DatabaseTimeouts
 from storage.database import Database, open_database

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 
 from adapters.console.render import render
 from bot.analysis.ratings import RATE_NOT_USEFUL, RATE_USEFUL
-from bot.app import OkrBot
 from bot.clock import ManualClock
 from bot.context import Actor, Place
+from bot.front_door import OkrBot
 from bot.messages import Actions, BulletList, Message
 from storage.analysis_store import analysis_store_for
 from storage.database import Database

@@ -12,9 +12,9 @@ from datetime import UTC, datetime, timedelta
 
 from adapters.console.render import render
 from bot.context import Actor, Place
-from bot.loop.entry import WeeklyLoop
 from bot.loop.ports import WeekClosed
-from bot.loop.service import LoopSettings, RunReport
+from bot.loop.runner import LoopSettings, RunReport
+from bot.loop.weekly_loop import WeeklyLoop
 from bot.messages import Actions, Address, Form, Message, Reply
 from bot.model import CheckIn, Item
 from bot.ports import Delivery, Undeliverable

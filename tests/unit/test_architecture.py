@@ -27,7 +27,7 @@ def core_modules() -> list[str]:
 
 
 def test_the_core_has_modules_to_check() -> None:
-    assert {"bot.app", "bot.model", "bot.ports", "bot.messages"} <= set(core_modules())
+    assert {"bot.front_door", "bot.model", "bot.ports", "bot.messages"} <= set(core_modules())
 
 
 def test_importing_the_core_pulls_in_no_platform_or_storage_library() -> None:

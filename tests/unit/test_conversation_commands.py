@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from adapters.console.render import render
-from bot.app import OkrBot
 from bot.context import Place
+from bot.front_door import OkrBot
 from storage.analysis_store import analysis_store_for
 from storage.database import Database
 from tests.unit.loop_world import World, standard_team

@@ -1,4 +1,4 @@
-"""Members answering the check-in (bot.loop.checkin, bot.loop.entry): the form, the
+"""Members answering the check-in (bot.loop.checkin, bot.loop.weekly_loop): the form, the
 conversation, edits until the close, late answers, redeliveries — on a real database."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The clock's work (bot.loop.service) driven by a controlled clock on a real database:
+"""The clock's work (bot.loop.runner) driven by a controlled clock on a real database:
 open in every time zone, remind once, close with a digest — exactly once, whatever happens."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 
 from adapters.console.render import render
 from bot.context import Place
-from bot.loop.service import LoopSettings
+from bot.loop.runner import LoopSettings
 from storage.database import Database
 from storage.loop_store import loop_store_for
 from tests.unit.loop_world import Crash, World, standard_team, utc

@@ -1,12 +1,12 @@
-"""The order the clock queues work in when workers send it (bot.loop.service.interleaved)."""
+"""The order the clock queues work in when workers send it (bot.loop.runner.interleaved)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 from bot.loop.ports import OutboxEntry
+from bot.loop.runner import interleaved
 from bot.loop.schedule import Event
-from bot.loop.service import interleaved
 
 DUE = datetime(2027, 1, 4, 10, 0, tzinfo=UTC)
 

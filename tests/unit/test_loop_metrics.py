@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from adapters.loop_scheduler import LoopScheduler
 from adapters.metrics import METRICS
-from adapters.scheduler import LoopScheduler
 from storage.database import Database
 from tests.unit.loop_world import World, standard_team, utc
 

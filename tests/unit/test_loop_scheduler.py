@@ -1,4 +1,4 @@
-"""The clock's APScheduler jobs (adapters.scheduler) derived from our tables, with a
+"""The clock's APScheduler jobs (adapters.loop_scheduler) derived from our tables, with a
 controlled clock: each channel wakes at its next moment, re-planned when a schedule changes."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from adapters.scheduler import ClockMessenger, LoopScheduler
+from adapters.loop_scheduler import ClockMessenger, LoopScheduler
 from bot.messages import Address, Text, message
 from storage.database import Database
 from tests.unit.loop_world import World, standard_team, utc

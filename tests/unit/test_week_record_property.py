@@ -29,13 +29,13 @@ from sqlalchemy import select
 
 from adapters.console.render import render
 from bot.analysis.review import review_cycle
-from bot.app import OkrBot
 from bot.clock import ManualClock
 from bot.context import Actor, Place
+from bot.front_door import OkrBot
 from bot.loop.digest import DigestData
-from bot.loop.entry import WeeklyLoop
+from bot.loop.runner import LoopSettings
 from bot.loop.schedule import WeekSchedule
-from bot.loop.service import LoopSettings
+from bot.loop.weekly_loop import WeeklyLoop
 from bot.messages import Address, Message
 from bot.ports import Delivery
 from storage.analysis_store import analysis_store_for

@@ -18,9 +18,9 @@ from adapters.api.openapi import document
 from adapters.api.routes import mount_api
 from adapters.metrics import Metrics
 from adapters.server import base_app
-from bot.app import OkrBot
 from bot.clock import ManualClock
 from bot.context import Actor, Place
+from bot.front_door import OkrBot
 from storage.api_store import api_store_for
 from storage.database import Database
 

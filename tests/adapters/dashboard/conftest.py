@@ -13,10 +13,10 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.dashboard.links import DashboardLinks, derive_keys
 from adapters.dashboard.web import DashboardPages
-from bot.app import OkrBot
 from bot.clock import ManualClock
 from bot.context import Actor, Place
-from bot.loop.entry import WeeklyLoop
+from bot.front_door import OkrBot
+from bot.loop.weekly_loop import WeeklyLoop
 from storage.analysis_store import analysis_store_for
 from storage.database import Database
 from storage.loop_store import loop_store_for

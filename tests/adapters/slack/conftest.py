@@ -16,10 +16,10 @@ from adapters.slack.app import build_messenger, mount_slack
 from adapters.slack.messenger import SlackMessenger
 from adapters.slack.pacing import Limits
 from adapters.slack.settings import SlackSettings
-from bot.app import OkrBot
 from bot.clock import ManualClock
 from bot.evidence.commands import EvidenceCommands
-from bot.loop.entry import WeeklyLoop
+from bot.front_door import OkrBot
+from bot.loop.weekly_loop import WeeklyLoop
 from storage.analysis_store import analysis_store_for
 from storage.database import Database
 from storage.evidence_store import evidence_stores

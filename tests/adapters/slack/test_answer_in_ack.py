@@ -17,8 +17,8 @@ import pytest
 
 from adapters.backpressure import BUSY_TEXT, limit_of
 from adapters.metrics import METRICS
-from bot.app import DATABASE_UNREACHABLE
 from bot.context import Actor, Place
+from bot.front_door import DATABASE_UNREACHABLE
 from bot.messages import Reply
 from bot.ports import StorageUnavailable
 from tests.adapters.slack.conftest import SlackWorld

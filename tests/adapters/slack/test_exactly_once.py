@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from adapters.slack.messenger import METADATA_EVENT, SlackMessenger
-from bot.loop.entry import WeeklyLoop
-from bot.loop.service import LoopSettings
+from bot.loop.runner import LoopSettings
+from bot.loop.weekly_loop import WeeklyLoop
 from bot.messages import Address, Message
 from bot.ports import Delivery
 from storage.loop_store import loop_store_for

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from adapters.slack.app import build_messenger, run_socket_mode
 from adapters.slack.settings import SlackSettings
-from bot.app import OkrBot
 from bot.clock import ManualClock
+from bot.front_door import OkrBot
 from storage.database import Database
 from tests.adapters.slack.conftest import QUICK, START
 from tests.adapters.slack.fuzzing import Probe, fuzz_settings, socket_payloads

@@ -14,8 +14,8 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.slack.app import build_messenger, mount_slack
 from adapters.slack.settings import SlackSettings
-from bot.app import OkrBot
 from bot.clock import ManualClock
+from bot.front_door import OkrBot
 from bot.messages import Address, Text, message
 from storage.database import Database
 from storage.slack_store import STATE_LIFETIME

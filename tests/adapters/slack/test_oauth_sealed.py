@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestClient
 
-from bot.app import OkrBot
+from bot.front_door import OkrBot
 from bot.messages import Address, Text, message
 from storage.database import Database
 from tests.adapters.slack.test_oauth import allowed_teams, install, installable  # noqa: F401

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.analysis.service import WeeklyAnalysis
+from bot.analysis.weekly_analysis import WeeklyAnalysis
 from bot.loop.ports import WeekClosed
 from storage.analysis_store import analysis_store_for
 from tests.adapters.slack.conftest import SlackWorld

@@ -9,9 +9,9 @@ from typing import Any
 from adapters.backpressure import BUSY_TEXT, InFlightLimit
 from adapters.slack.app import build_messenger, run_socket_mode
 from adapters.slack.settings import SlackSettings
-from bot.app import OkrBot
 from bot.clock import ManualClock
 from bot.context import Actor, Place
+from bot.front_door import OkrBot
 from bot.messages import Reply
 from storage.database import Database
 from tests.adapters.slack.conftest import QUICK, START

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from adapters.slack.app import build_messenger
-from bot.loop.entry import WeeklyLoop
+from bot.loop.weekly_loop import WeeklyLoop
 from storage.loop_store import loop_store_for
 from tests.adapters.slack.conftest import QUICK, SlackWorld
 from tests.adapters.slack.support import eventually, eventually_async

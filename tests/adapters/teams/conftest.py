@@ -19,10 +19,10 @@ from adapters.teams.connector import RetryPolicy
 from adapters.teams.messenger import TeamsMessenger
 from adapters.teams.pacing import Limits, Window
 from adapters.teams.settings import TeamsSettings
-from bot.app import OkrBot
 from bot.clock import ManualClock
 from bot.evidence.commands import EvidenceCommands
-from bot.loop.entry import WeeklyLoop
+from bot.front_door import OkrBot
+from bot.loop.weekly_loop import WeeklyLoop
 from storage.analysis_store import analysis_store_for
 from storage.database import Database
 from storage.evidence_store import evidence_stores

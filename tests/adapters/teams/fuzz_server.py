@@ -25,9 +25,9 @@ from aiohttp import web
 
 from adapters.teams.app import build_teams_messenger, mount_teams
 from adapters.teams.settings import TeamsSettings
-from bot.app import OkrBot
 from bot.clock import ManualClock
-from bot.loop.entry import WeeklyLoop
+from bot.front_door import OkrBot
+from bot.loop.weekly_loop import WeeklyLoop
 from storage.analysis_store import analysis_store_for
 from storage.database import Database
 from storage.loop_store import loop_store_for

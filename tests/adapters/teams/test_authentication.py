@@ -13,8 +13,8 @@ import pytest
 from aiohttp import web
 
 from adapters.teams.app import mount_teams
-from bot.app import OkrBot
 from bot.clock import ManualClock
+from bot.front_door import OkrBot
 from storage.database import Database
 from tests.adapters.teams.conftest import APP_ID, DEV_SETTINGS, START, TeamsWorld
 from tests.adapters.teams.support import recorded

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bot.app import DATABASE_UNREACHABLE
+from bot.front_door import DATABASE_UNREACHABLE
 from storage.availability import DatabaseTimeouts
 from storage.database import Database
 from storage.engine import create_engine

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.loop.entry import WeeklyLoop
+from bot.loop.weekly_loop import WeeklyLoop
 from storage.loop_store import loop_store_for
 from tests.adapters.teams.conftest import TeamsWorld
 from tests.adapters.teams.test_weekly_prompts import team_in_teams

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.analysis.service import WeeklyAnalysis
+from bot.analysis.weekly_analysis import WeeklyAnalysis
 from bot.loop.ports import WeekClosed
 from storage.analysis_store import analysis_store_for
 from tests.adapters.teams.conftest import TeamsWorld

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime
 
-from bot.loop.entry import WeeklyLoop
+from bot.loop.weekly_loop import WeeklyLoop
 from storage.loop_store import loop_store_for
 from tests.adapters.teams.conftest import TeamsWorld
 

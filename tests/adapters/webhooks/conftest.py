@@ -14,9 +14,9 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.server import base_app
 from adapters.webhooks import mount_webhooks
-from bot.app import OkrBot
 from bot.evidence.commands import EvidenceCommands
-from bot.loop.entry import WeeklyLoop
+from bot.front_door import OkrBot
+from bot.loop.weekly_loop import WeeklyLoop
 from storage.database import Database
 from storage.evidence_store import evidence_stores
 from storage.loop_store import loop_store_for

@@ -27,7 +27,7 @@ from bot.loop.schedule import WeekSchedule
 from bot.messages import Chart, Message
 from bot.model import Channel, Cycle, iso_week
 from bot.ports import Clock, Messenger, Repository, Undeliverable, UnitOfWorkFactory
-from bot.services.turn import UseCaseError
+from bot.use_cases.turn import UseCaseError
 from bot.weeks import shift_week
 
 from .findings import Rule, WeekAnalysis

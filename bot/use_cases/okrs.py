@@ -25,7 +25,7 @@ from bot.messages import (
 )
 from bot.model import Cycle, KeyResult, KrAction, KrState, Objective
 from bot.ports import KrConfidence
-from bot.services.turn import Turn, UseCaseError
+from bot.use_cases.turn import Turn, UseCaseError
 from bot.weeks import week_label
 
 _MAX_OBJECTIVE_TEXT = 300

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.analysis.ports import AnalysisStore, AnalysisStoreFactory
-from bot.analysis.service import drift_now
+from bot.analysis.weekly_analysis import drift_now
 from bot.context import Actor
 from bot.loop.schedule import WeekSchedule
 from bot.messages import (
@@ -24,7 +24,7 @@ from bot.messages import (
 )
 from bot.model import Channel, KrState
 from bot.ports import Clock, Repository, UnitOfWork
-from bot.services.okrs import kr_progress
+from bot.use_cases.okrs import kr_progress
 from bot.weeks import week_label
 
 

@@ -10,7 +10,7 @@ from bot.grammar.amounts import direction_problem, same_unit, unit_problem
 from bot.loop.schedule import WeekSchedule
 from bot.messages import Reply, text_reply
 from bot.model import Decision, DecisionKind, KeyResult, KrAction, KrState, Measurement
-from bot.services.turn import Turn, UseCaseError
+from bot.use_cases.turn import Turn, UseCaseError
 
 MAX_REASON = 500
 

@@ -9,7 +9,7 @@ from datetime import date
 from bot import format as fmt
 from bot.model import Channel, Cycle, KeyResult, KrState
 from bot.ports import Repository
-from bot.services.okrs import ConfidenceTrend, confidence_trends
+from bot.use_cases.okrs import ConfidenceTrend, confidence_trends
 
 
 @dataclass(frozen=True)

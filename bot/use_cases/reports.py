@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from bot import requests as rq
 from bot.analysis.ports import AnalysisStoreFactory
-from bot.analysis.service import drift_message, review_message_for
+from bot.analysis.weekly_analysis import drift_message, review_message_for
 from bot.messages import Reply
-from bot.services.turn import Turn
+from bot.use_cases.turn import Turn
 
 
 class Reports:

@@ -7,8 +7,8 @@ from bot.loop.schedule import WeekSchedule
 from bot.messages import BulletList, Heading, Note, Part, Reply, Text, Visibility, message
 from bot.model import WEEKDAYS, Channel
 from bot.ports import SettingChange
-from bot.services.turn import Turn, UseCaseError
 from bot.thresholds import SETTINGS, Setting, find_setting
+from bot.use_cases.turn import Turn, UseCaseError
 
 
 async def show_settings(cmd: rq.ShowSettings, turn: Turn) -> Reply:

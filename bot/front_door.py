@@ -23,7 +23,7 @@ from bot.grammar.team_suffix import split_team
 from bot.hints import prefix_for, with_prefix
 from bot.loop.checkin import choices_for
 from bot.loop.conversation_lines import shown_command
-from bot.loop.entry import WeeklyLoop
+from bot.loop.weekly_loop import WeeklyLoop
 from bot.messages import (
     Choice,
     Divider,
@@ -37,7 +37,7 @@ from bot.messages import (
     text_reply,
 )
 from bot.ports import Clock, Messenger, StorageUnavailable, UnitOfWorkFactory
-from bot.services import (
+from bot.use_cases import (
     decisions,
     decisions_by_button,
     importing,
@@ -47,11 +47,11 @@ from bot.services import (
     team,
     team_choice,
 )
-from bot.services.home import home_message
-from bot.services.rating import Ratings
-from bot.services.reports import Reports
-from bot.services.suggesting import suggested_for_item
-from bot.services.turn import Turn, UseCaseError
+from bot.use_cases.home import home_message
+from bot.use_cases.rating import Ratings
+from bot.use_cases.reports import Reports
+from bot.use_cases.suggesting import suggested_for_item
+from bot.use_cases.turn import Turn, UseCaseError
 
 log = logging.getLogger(__name__)
 

@@ -15,10 +15,10 @@ from bot import requests as rq
 from bot.context import Actor, Place
 from bot.drift_report import DECISION_FORMS, ZOMBIE_KEEP, ZOMBIE_KILL, decision_form
 from bot.messages import Form, FormErrors, Reply, Text, message
-from bot.services.turn import Turn, UseCaseError
+from bot.use_cases.turn import Turn, UseCaseError
 
 if TYPE_CHECKING:
-    from bot.app import FormValue, OkrBot
+    from bot.front_door import FormValue, OkrBot
 
 FORMS = set(DECISION_FORMS.values())
 _CODE = re.compile(r"^KR-?(\d+)$", re.IGNORECASE)

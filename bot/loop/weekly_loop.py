@@ -27,11 +27,11 @@ from bot.loop import checkin
 from bot.loop.form import FORM_ID, FormState
 from bot.loop.ports import Dispatcher, LoopStoreFactory, WeekClosedHandler
 from bot.loop.prompts import read_button_value
-from bot.loop.service import LoopRunner, LoopSettings, RunReport
+from bot.loop.runner import LoopRunner, LoopSettings, RunReport
 from bot.loop.skipping import skip_team_week
 from bot.messages import Form, FormErrors, Reply, Text, message, text_reply
 from bot.ports import Clock, Messenger, UnitOfWork, UnitOfWorkFactory
-from bot.services.turn import Turn, UseCaseError
+from bot.use_cases.turn import Turn, UseCaseError
 
 log = logging.getLogger(__name__)
 

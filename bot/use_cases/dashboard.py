@@ -18,13 +18,13 @@ from zoneinfo import ZoneInfo
 
 from bot import format as fmt
 from bot.analysis.ports import AnalysisStoreFactory
-from bot.analysis.service import drift_message, review_message_for
+from bot.analysis.weekly_analysis import drift_message, review_message_for
 from bot.charts import chart_of, kr_series
 from bot.messages import Chart, DashboardLink, Message, Progress, Text, with_parts
 from bot.model import Channel, Workspace
 from bot.ports import Clock, UnitOfWork
-from bot.services.okrs import confidence_trends, kr_progress
-from bot.services.turn import UseCaseError
+from bot.use_cases.okrs import confidence_trends, kr_progress
+from bot.use_cases.turn import UseCaseError
 from bot.weeks import week_label
 
 

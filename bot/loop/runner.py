@@ -66,7 +66,7 @@ from bot.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
-from bot.services.dashboard import with_dashboard_link
+from bot.use_cases.dashboard import with_dashboard_link
 from bot.weeks import shift_week
 
 log = logging.getLogger(__name__)

@@ -37,10 +37,10 @@ from apscheduler.triggers.interval import IntervalTrigger
 from adapters.console.repl import ConsoleMessenger
 from adapters.metrics import METRICS
 from bot.clock import SystemClock
-from bot.loop.entry import WeeklyLoop
 from bot.loop.ports import WeekClosedHandler
+from bot.loop.runner import RunReport
 from bot.loop.schedule import DEFAULT_GRACE, WeekSchedule
-from bot.loop.service import RunReport
+from bot.loop.weekly_loop import WeeklyLoop
 from bot.messages import Address, Message
 from bot.ports import Clock, Delivery, Messenger
 from storage.leadership import Election, while_leading
