@@ -4,6 +4,8 @@ report and the ``review`` message, as neutral messages every adapter renders."""
 from __future__ import annotations
 
 from bot import format as fmt
+from bot.action_ids import DECISION_FORMS, ZOMBIE_KEEP, ZOMBIE_KILL, ZOMBIE_REDIRECT, zombie_value
+from bot.action_ids import ZOMBIE_ACTIONS as ZOMBIE_ACTIONS  # where older callers look
 from bot.analysis import Finding, Review, WeekAnalysis, ZombieStatus
 from bot.analysis import wording as say
 from bot.analysis.ratings import RuleRatings, rating_parts
@@ -25,18 +27,6 @@ from bot.messages import (
     message,
 )
 from bot.weeks import week_label
-
-ZOMBIE_KEEP = "zombie.keep"
-ZOMBIE_KILL = "zombie.kill"
-ZOMBIE_REDIRECT = "zombie.redirect"
-ZOMBIE_ACTIONS = (ZOMBIE_KEEP, ZOMBIE_KILL, ZOMBIE_REDIRECT)
-
-#: The form each nudge button opens; ``Form.state`` carries the KR code.
-DECISION_FORMS = {
-    ZOMBIE_KEEP: "decision.keep",
-    ZOMBIE_KILL: "decision.kill",
-    ZOMBIE_REDIRECT: "decision.redirect",
-}
 
 
 def _mentions(findings: tuple[Finding, ...]) -> tuple[tuple[str, str], ...]:
@@ -95,7 +85,7 @@ def zombie_nudge(zombie: ZombieStatus | Finding, *, channel: str, channel_id: st
     KR-3s (the same choice is open by command everywhere)."""
     finding = zombie.finding if isinstance(zombie, ZombieStatus) else zombie
     code = finding.kr_codes[0]
-    value = f"{channel_id}|{code}" if channel_id else code
+    value = zombie_value(code, channel=channel_id)
     return message(
         Heading(f"{code} in {channel} looks like a zombie"),
         Text(finding.headline),

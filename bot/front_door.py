@@ -12,12 +12,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
+from bot import actions
 from bot import requests as rq
 from bot.analysis.ports import AnalysisStoreFactory
-from bot.analysis.ratings import RATE_USEFUL, RATING_ACTIONS
 from bot.commands import CommandError, help_message, parse
 from bot.context import Actor, Place
-from bot.drift_report import ZOMBIE_ACTIONS
 from bot.evidence.commands import EvidenceCommands
 from bot.grammar.team_suffix import split_team
 from bot.hints import prefix_for, with_prefix
@@ -29,6 +28,7 @@ from bot.messages import (
     Divider,
     Form,
     FormErrors,
+    FormValue,
     Message,
     Note,
     Reply,
@@ -39,7 +39,6 @@ from bot.messages import (
 from bot.ports import Clock, Messenger, StorageUnavailable, UnitOfWorkFactory
 from bot.use_cases import (
     decisions,
-    decisions_by_button,
     importing,
     okrs,
     settings,
@@ -55,8 +54,11 @@ from bot.use_cases.turn import Turn, UseCaseError
 
 log = logging.getLogger(__name__)
 
-FormValue = str | list[str]
 UseCase = Callable[[Any, Turn], Awaitable[Reply]]
+#: A platform's look at a parsed command before the core carries it out: a reply refuses
+#: it (and nothing changes), None lets it go on. Slack asks users.info about the owner a
+#: ``setup`` names; the platform gets the request the core parsed, never the text to parse.
+Vetting = Callable[[rq.Request], Awaitable[Reply | None]]
 
 #: The answer when the database cannot be reached in time (refused, dropped, stalled):
 #: storage raised :class:`bot.ports.StorageUnavailable` and nothing was committed.
@@ -160,11 +162,14 @@ class OkrBot:
         if evidence is not None:
             self.use_cases.update(evidence.use_cases())
 
-    async def handle_command(self, *, actor: Actor, place: Place, text: str) -> Reply:
+    async def handle_command(self, *, actor: Actor, place: Place, text: str,
+                             vet: Vetting | None = None) -> Reply:
         """Carry out one line of the command grammar (as typed after ``/okr``).
 
         Wrong input answers what was wrong, the usage line and an example, and changes
-        nothing: the transaction is only committed when the use case succeeded.
+        nothing: the transaction is only committed when the use case succeeded. ``vet``
+        sees the parsed request first and may refuse it (:data:`Vetting`). What the
+        command did is in the reply's ``events``.
         """
         prefix = command_prefix(actor, place)
         text, named = split_team(text)  # `list in #team-web`: the team it is for
@@ -175,8 +180,17 @@ class OkrBot:
             return Reply(error.message(prefix=prefix), error=True)
         if isinstance(request, rq.Help):
             return Reply(help_message(request.topic, prefix=prefix))
+        if vet is not None and (refused := await vet(request)) is not None:
+            return refused
         reply = await self.execute(actor=actor, place=place, request=request, text=text)
         return _hinted(reply, prefix)
+
+    async def handle_request(self, *, actor: Actor, place: Place, request: rq.Request) -> Reply:
+        """Carry out a request a platform built from its own form (Slack's "Tag to key
+        result" shortcut) exactly as the typed command: the same use case, the same checks,
+        the same wording of what was wrong."""
+        reply = await self.execute(actor=actor, place=place, request=request)
+        return _hinted(reply, command_prefix(actor, place))
 
     @_answers_unreachable
     async def execute(self, *, actor: Actor, place: Place, request: Any, text: str = "") -> Reply:
@@ -215,22 +229,10 @@ class OkrBot:
     async def handle_action(
         self, *, actor: Actor, place: Place, action_id: str, value: str
     ) -> Reply | Form:
-        """A button was pressed. The answer is a reply, or a form to open (a modal)."""
-        if action_id in ("checkin.open", "checkin") and self.loop is not None:
-            # "checkin": a platform that could not open the form shows it as a button
-            return await self.loop.checkin_form(actor=actor, place=place, value=value)
-        if action_id in RATING_ACTIONS:  # Useful / Not useful under a warning
-            return await self.execute(actor=actor, place=place, request=rq.RateFinding(
-                ref=value.strip().upper()[:40], useful=action_id == RATE_USEFUL))
-        if action_id == team_choice.ACTION and (chosen := team_choice.read_choice(value)):
-            return team_choice.form_alone(await self.handle_command(  # the command, for it
-                actor=actor, place=replace(place, team=chosen[0]), text=chosen[1]))
-        if action_id in ZOMBIE_ACTIONS:
-            return await decisions_by_button.form_for(
-                self, actor=actor, place=place, action_id=action_id, value=value)
-        log.warning("unknown action %r", action_id)
-        return text_reply("That button is no longer supported; type `help` for the commands.",
-                          error=True)
+        """A button was pressed. The answer is a reply, or a form to open (a modal);
+        what each button does is in :mod:`bot.actions`."""
+        return await actions.press(self, actions.Press(
+            actor=actor, place=place, action_id=action_id, value=value))
 
     @_answers_unreachable
     async def handle_form(
@@ -238,17 +240,11 @@ class OkrBot:
         values: dict[str, FormValue], delivery_id: str | None = None,
     ) -> Reply | FormErrors:
         """A form was submitted. Invalid input answers :class:`FormErrors` and stores nothing.
-        ``delivery_id`` (the platform's id of this submission) makes redeliveries no-ops."""
-        if self.loop is not None and form_id == self.loop.form_id:
-            result = await self.loop.submit_form(actor=actor, place=place, state=state,
-                                                 values=values, delivery_id=delivery_id)
-            return _hinted(result, command_prefix(actor, place))
-        if form_id in decisions_by_button.FORMS:
-            return await decisions_by_button.submit(
-                self, actor=actor, place=place, form_id=form_id, state=state, values=values)
-        log.warning("unknown form %r", form_id)
-        return text_reply("That form is no longer supported; type `help` for the commands.",
-                          error=True)
+        ``delivery_id`` (the platform's id of this submission) makes redeliveries no-ops;
+        what each form does is in :mod:`bot.actions`."""
+        return await actions.submit(self, actions.Submission(
+            actor=actor, place=place, form_id=form_id, state=state, values=values,
+            delivery_id=delivery_id))
 
     @_answers_unreachable
     async def checkin_form(self, *, actor: Actor, place: Place) -> Form | Reply:
@@ -283,7 +279,7 @@ class OkrBot:
         return Reply(
             message(*result.message.parts, *hint, Divider(), *answer.message.parts,
                     summary=result.message.fallback, mentions=result.message.mentions),
-            error=result.error,
+            error=result.error, events=result.events,
         )
 
     async def team_key_results(self, *, actor: Actor, place: Place) -> tuple[Choice, ...] | None:

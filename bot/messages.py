@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from bot.charts import ChartData
+from bot.events import Event
 
 
 class Visibility(StrEnum):
@@ -182,11 +183,17 @@ class Message:
 
 @dataclass(frozen=True)
 class Reply:
-    """The answer to a command or an action, for the person who asked."""
+    """The answer to a command or an action, for the person who asked, and what happened
+    (``events``: what adapters react to, so none reads the command's text again)."""
 
     message: Message
     visibility: Visibility = Visibility.EPHEMERAL
     error: bool = False  # the input was wrong and nothing was changed
+    events: tuple[Event, ...] = ()
+
+
+#: What one input of a submitted form answers: a text, or the values chosen.
+FormValue = str | list[str]
 
 
 @dataclass(frozen=True)
@@ -210,6 +217,7 @@ def with_parts(found: Message, *parts: Part) -> Message:
     return Message(parts=found.parts + parts, summary=found.summary, mentions=found.mentions)
 
 
-def text_reply(text: str, *, public: bool = False, error: bool = False) -> Reply:
+def text_reply(text: str, *, public: bool = False, error: bool = False,
+               events: tuple[Event, ...] = ()) -> Reply:
     visibility = Visibility.PUBLIC if public else Visibility.EPHEMERAL
-    return Reply(message(Text(text)), visibility=visibility, error=error)
+    return Reply(message(Text(text)), visibility=visibility, error=error, events=events)

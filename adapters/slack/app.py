@@ -48,7 +48,6 @@ from adapters.slack import (
     interactions,
     oauth,
     replays,
-    setup_checks,
     shortcut,
 )
 from adapters.slack.client import RATE_LIMIT_RETRIES, SlackClients
@@ -140,7 +139,6 @@ def build_bolt_app(
     app = AsyncApp(**options)
     replays.register(app, runtime)
     events.register(app, runtime)
-    setup_checks.register(app, runtime, command=settings.command)
     commands.register(app, runtime, command=settings.command)
     interactions.register(app, runtime)
     shortcut.register(app, runtime)
@@ -167,7 +165,6 @@ def build_command_app(*, runtime: SlackRuntime, settings: SlackSettings) -> Asyn
     app = AsyncApp(**_bolt_options(runtime, settings, socket_mode=False),
                    process_before_response=True)
     replays.register(app, runtime)
-    setup_checks.register(app, runtime, command=settings.command)
     commands.register(app, runtime, command=settings.command)
     busy.hold_while_listeners_run(app)
 

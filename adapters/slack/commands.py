@@ -6,8 +6,10 @@ own body: no response_url call, and the user sees the answer as soon as Slack se
 Slower work (a busy database, users.info on a cold cache, a long review) is acked empty at
 the budget and answered through response_url when done. A reply holding a form
 (``/okr checkin``) acks at once too, and the form opens as a modal with the command's
-trigger_id (valid for 3 s). What follows an answer (the channel's members after
-``setup``) runs after the ack.
+trigger_id (valid for 3 s). What follows an answer runs after the ack: a reply saying the
+channel is a team (:class:`bot.events.TeamSetUp`) is followed by joining its members.
+The command's text is parsed once, by the core; what Slack must check first (a setup's
+owner) sees the parsed request (:func:`adapters.slack.setup_checks.vetting`).
 
 The app serving commands processes before responding (bolt's ``process_before_response``):
 the listener decides what the ack says, and bolt sends it as soon as the listener returns.
@@ -27,15 +29,14 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.charts.drawn import charts_of
-from adapters.slack import inbound
+from adapters.slack import inbound, setup_checks
 from adapters.slack.busy import Slot, slot_of
 from adapters.slack.charts import follow_with_charts, with_uploaded_charts
 from adapters.slack.render import message_payloads
 from adapters.slack.roster import register_channel_members
 from adapters.slack.runtime import RESPONSE_URL_ANSWERS, SORRY, SlackRuntime, split_forms
-from bot import requests as rq
-from bot.commands import CommandError, parse
 from bot.context import Place
+from bot.events import TeamSetUp
 from bot.front_door import unreachable_reply
 from bot.messages import Reply, Visibility, text_reply
 from bot.ports import StorageUnavailable
@@ -54,7 +55,7 @@ def register(app: AsyncApp, runtime: SlackRuntime, *, command: str = "/okr") -> 
     ) -> None:
         text = inbound.command_text(body)
         place = inbound.command_place(body)
-        work = asyncio.ensure_future(_reply_to(runtime, client, body, place, text))
+        work = asyncio.ensure_future(_reply_to(runtime, client, respond, body, place, text))
         slot = slot_of(context)
         done, _ = await asyncio.wait({work}, timeout=_budget_left(runtime, slot))
         if not done:
@@ -76,7 +77,7 @@ def register(app: AsyncApp, runtime: SlackRuntime, *, command: str = "/okr") -> 
                 runtime.after_ack(follow_with_charts(
                     client, respond, reply.message, response_type=_response_type(reply)),
                     slot=slot)
-        if not reply.error and _made_a_team(text, place, runtime):
+        if _made_a_team(reply, place):
             runtime.after_ack(_join_everyone(runtime, client, body, place, context), slot=slot)
 
 
@@ -89,10 +90,13 @@ def _budget_left(runtime: SlackRuntime, slot: Slot | None) -> float:
 
 
 async def _reply_to(
-    runtime: SlackRuntime, client: AsyncWebClient, body: dict[str, Any], place: Place, text: str
+    runtime: SlackRuntime, client: AsyncWebClient, respond: AsyncRespond, body: dict[str, Any],
+    place: Place, text: str,
 ) -> Reply:
     actor = await runtime.actor(client, body)
-    return await runtime.bot.handle_command(actor=actor, place=place, text=text)
+    return await runtime.bot.handle_command(
+        actor=actor, place=place, text=text,
+        vet=setup_checks.vetting(runtime, client, respond, body))
 
 
 def _result(work: asyncio.Future[Reply], text: str) -> Reply:
@@ -141,7 +145,7 @@ async def _answer_later(
         log.exception("answering /okr %s failed", text)
         return
     place = inbound.command_place(body)
-    if not reply.error and _made_a_team(text, place, runtime):
+    if _made_a_team(reply, place):
         await _join_everyone(runtime, client, body, place, context)
 
 
@@ -151,13 +155,10 @@ async def _respond_parts(respond: AsyncRespond, reply: Reply, parts: list[dict[s
         await respond(response_type=_response_type(reply), replace_original=False, **payload)
 
 
-def _made_a_team(text: str, place: Place, runtime: SlackRuntime) -> bool:
-    if place.is_direct:
-        return False
-    try:
-        return isinstance(parse(text, today=runtime.bot.clock.now().date()), rq.Setup)
-    except CommandError:
-        return False
+def _made_a_team(reply: Reply, place: Place) -> bool:
+    """Whether the command made (or set up again) the channel a team, as its reply says."""
+    return not place.is_direct and not reply.error and any(
+        isinstance(event, TeamSetUp) for event in reply.events)
 
 
 async def _join_everyone(

@@ -2,9 +2,12 @@
 
 The core cannot see Slack: an owner mentioned as ``<@U…>`` becomes a member whether or not
 Slack knows that user, and a channel the bot is not in takes the setup and then fails every
-digest with ``not_in_channel``. This middleware asks Slack first: an owner Slack does not
-know (or a bot, or a deactivated account) is refused before anything changes; when the bot
-is not in the channel, the setup goes ahead and the person is told how to invite it.
+digest with ``not_in_channel``. So Slack is asked first: an owner Slack does not know (or a
+bot, or a deactivated account) is refused before anything changes; when the bot is not in
+the channel, the setup goes ahead and the person is told how to invite it.
+
+The check is the command's :data:`bot.front_door.Vetting`: the core parses ``/okr …`` once
+and shows this the request before it carries it out, so the text is never parsed twice.
 """
 
 from __future__ import annotations
@@ -12,20 +15,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.respond.async_respond import AsyncRespond
-from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import inbound
 from adapters.slack.runtime import SlackRuntime
 from bot import requests as rq
-from bot.commands import CommandError, parse
-from bot.messages import text_reply
+from bot.front_door import Vetting
+from bot.messages import Reply, text_reply
 
 log = logging.getLogger(__name__)
 
@@ -41,27 +41,26 @@ INVITE = (
 RUNNING: set[asyncio.Task[None]] = set()
 
 
-def register(app: AsyncApp, runtime: SlackRuntime, *, command: str = "/okr") -> None:
-    @app.use
-    async def check_setup(
-        body: dict[str, Any],
-        client: AsyncWebClient,
-        respond: AsyncRespond,
-        next: Callable[[], Awaitable[None]],  # noqa: A002 - bolt passes it by this name
-    ) -> Any:
-        request = _setup_request(body, command=command, runtime=runtime)
-        if request is None:
-            return await next()
-        # Only a setup naming its owner by id waits for Slack (users.info, Tier 4) before
-        # the ack; the membership check runs beside the setup, off the ack's path.
+def vetting(
+    runtime: SlackRuntime, client: AsyncWebClient, respond: AsyncRespond, body: dict[str, Any]
+) -> Vetting:
+    """The check of ``/okr <body's text>`` once the core has parsed it: a ``setup`` in a
+    channel naming an owner Slack refuses is answered here and changes nothing."""
+
+    async def vet(request: rq.Request) -> Reply | None:
+        if not isinstance(request, rq.Setup) or inbound.command_place(body).is_direct:
+            return None
+        # Only a setup naming its owner by id waits for Slack (users.info, Tier 4); the
+        # membership check runs beside the setup, off the answer's path.
         problem = await _owner_problem(client, request.owner)
         if problem:
-            await runtime.respond(respond, text_reply(problem, error=True))
-            return BoltResponse(status=200, body="")
+            return text_reply(problem, error=True)
         task = asyncio.create_task(_tell_if_not_member(runtime, client, respond, body))
         RUNNING.add(task)
         task.add_done_callback(RUNNING.discard)
-        return await next()
+        return None
+
+    return vet
 
 
 async def _tell_if_not_member(
@@ -74,18 +73,6 @@ async def _tell_if_not_member(
         await runtime.respond(respond, text_reply(INVITE.format(name=name)))
     except Exception:  # noqa: BLE001 - a hint that could not be given; the setup stands
         log.warning("could not check the bot's membership at setup", exc_info=True)
-
-
-def _setup_request(
-    body: dict[str, Any], *, command: str, runtime: SlackRuntime
-) -> rq.Setup | None:
-    if body.get("command") != command or inbound.command_place(body).is_direct:
-        return None
-    try:
-        request = parse(inbound.command_text(body), today=runtime.bot.clock.now().date())
-    except CommandError:
-        return None
-    return request if isinstance(request, rq.Setup) else None
 
 
 async def _owner_problem(client: AsyncWebClient, owner: str | None) -> str:

@@ -1,9 +1,10 @@
 """The "Tag to key result" message shortcut: any message becomes a shipped item.
 
 The shortcut opens a small modal prefilled with the message's text and permalink; its
-submission runs the core's own ``tag`` command, so the rules (default tier direct, a
-reason for ``none``, the item added to this week's check-in) are the core's, and a
-wrong answer (an unknown KR) comes back as an error on the modal with nothing lost.
+submission is handed to the core as the ``tag`` command's own request
+(:class:`bot.requests.TagItem`, never text to be parsed back), so the rules (default tier
+direct, a reason for ``none``, the item added to this week's check-in) are the core's, and
+a wrong answer (an unknown KR) comes back as an error on the modal with nothing lost.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack import inbound
 from adapters.slack.runtime import SlackRuntime
 from adapters.slack.views import ModalContext, error_response, result_view
+from bot import requests as rq
 from bot.messages import (
     BulletList,
     Choice,
@@ -33,14 +35,15 @@ from bot.messages import (
     TextInput,
     message,
 )
+from bot.model import Tier
 
 log = logging.getLogger(__name__)
 
 SHORTCUT_CALLBACK_ID = "tag_to_kr"  # manifest.yml › shortcuts
 TAG_FORM_ID = "okrbot.tag"
 _KR_CODE = re.compile(r"^(?:kr-?)?\s*(\d+)$", re.IGNORECASE)
-# Quote pairs the grammar accepts, tried in turn until one does not occur in the text.
-_QUOTES = (('"', '"'), ("“", "”"), ("«", "»"), ("‹", "›"))
+_KR_NUMBERS = range(1, 1_000_000)  # the codes the grammar reads: KR-1 … KR-999999
+_TIERS = {tier.value: tier for tier in (Tier.DIRECT, Tier.INDIRECT)}
 
 
 def tag_form(*, item: str, key_results: tuple[Choice, ...],
@@ -93,16 +96,8 @@ NOT_A_TEAM = message(
 )
 
 
-def quoted(text: str) -> str:
-    """``text`` in the first pair of quotes it does not itself contain."""
-    for opening, closing in _QUOTES:
-        if opening not in text and closing not in text:
-            return f"{opening}{text}{closing}"
-    return '"' + text.replace('"', "'") + '"'
-
-
-def tag_command(values: dict[str, Any]) -> str | FormErrors:
-    """The ``tag`` command line the modal's answers stand for, or what is wrong with them."""
+def tag_request(values: dict[str, Any]) -> rq.TagItem | FormErrors:
+    """The ``tag`` request the modal's answers stand for, or what is wrong with them."""
     item = " ".join(str(values.get("item", "")).split())
     tier = str(values.get("tier") or "direct")
     code = str(values.get("kr", "")).strip()
@@ -115,18 +110,19 @@ def tag_command(values: dict[str, Any]) -> str | FormErrors:
             errors["reason"] = "Tier none needs a one-line reason."
         if errors:
             return FormErrors(errors)
-        return f"tag {quoted(item)} none {quoted(reason)}"
+        return rq.TagItem(item=item, kr=None, tier=Tier.NONE, reason=reason)
     match = _KR_CODE.match(code)
-    if not match:
+    if not match or int(match.group(1)) not in _KR_NUMBERS:
         errors["kr"] = (
             "Which key result? Choose one, or tier none."
             if not code
             else f"“{code}” is not a key result code; write it like KR-3."
         )
-    if errors:
+    if tier not in _TIERS:  # a forged answer: the choice offers these only
+        errors["tier"] = f"“{tier}” is not a tier — use direct or indirect"
+    if errors or match is None:
         return FormErrors(errors)
-    assert match is not None
-    return f"tag {quoted(item)} KR-{match.group(1)} {tier}"
+    return rq.TagItem(item=item, kr=int(match.group(1)), tier=_TIERS[tier])
 
 
 def plain_lines(message: Message) -> str:
@@ -179,14 +175,14 @@ def register(app: AsyncApp, runtime: SlackRuntime) -> None:
     @app.view_submission(TAG_FORM_ID)
     async def tag_submitted(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         view = body["view"]
-        command = tag_command(inbound.form_values(view))
-        if isinstance(command, FormErrors):
-            await ack(**error_response(command, view))
+        request = tag_request(inbound.form_values(view))
+        if isinstance(request, FormErrors):
+            await ack(**error_response(request, view))
             return
         actor = await runtime.actor(client, body)
         context = ModalContext.decode(str(view.get("private_metadata", "")))
         place = context.place if context else await runtime.dm_place(client, actor)
-        reply = await runtime.bot.handle_command(actor=actor, place=place, text=command)
+        reply = await runtime.bot.handle_request(actor=actor, place=place, request=request)
         result: Reply | FormErrors = (
             FormErrors({"kr": plain_lines(reply.message)}) if reply.error else reply
         )

@@ -33,6 +33,7 @@ from adapters.teams import inbound
 from adapters.teams.connector import ConnectorError
 from adapters.teams.conversations import Conversations
 from adapters.teams.render import CHART_SCALE, render_form, render_message, render_reply
+from bot.events import TeamSetUp
 from bot.front_door import OkrBot, unreachable_reply
 from bot.messages import Form, FormErrors, Reply, Text, message, text_reply
 from bot.ports import StorageUnavailable, Undeliverable
@@ -117,7 +118,7 @@ class TeamsBot:
                                                                scale=CHART_SCALE))
         has_form = any(isinstance(part, Form) for part in reply.message.parts)
         await self._answer(activity, render_reply(reply), private=has_form)
-        if _is_setup(request) and not reply.error:
+        if _made_a_team(request, reply):
             # The channel is a team now: everyone on the roster belongs to it.
             await self._enrol(activity, await self.conversations.roster(activity))
 
@@ -262,8 +263,10 @@ def undelivered(activity: Json, error: Exception) -> None:
                 error or "no answer in time")
 
 
-def _is_setup(request: inbound.Command) -> bool:
-    return not request.place.is_direct and request.text.split(" ", 1)[0].lower() == "setup"
+def _made_a_team(request: inbound.Command, reply: Reply) -> bool:
+    """Whether the command made (or set up again) the channel a team, as its reply says."""
+    return not request.place.is_direct and not reply.error and any(
+        isinstance(event, TeamSetUp) for event in reply.events)
 
 
 __all__ = ["TeamsBot"]

@@ -17,12 +17,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from bot.action_ids import RATE_NOT_USEFUL, RATE_USEFUL, RATING_ACTIONS
 from bot.analysis.findings import RULE_TITLES, Rule
 from bot.messages import Actions, Button, Note, Part
-
-RATE_USEFUL = "rating.useful"
-RATE_NOT_USEFUL = "rating.not_useful"
-RATING_ACTIONS = (RATE_USEFUL, RATE_NOT_USEFUL)
 
 _REF = re.compile(r"^F(\d{1,12})\.(\d{1,3})$", re.IGNORECASE)
 

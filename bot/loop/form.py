@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from bot import format as fmt
+from bot.action_ids import CHECKIN_FORM
 from bot.evidence.model import Suggestion
 from bot.loop.answer import (
     MAX_BLOCKERS_TEXT,
@@ -36,7 +37,7 @@ from bot.messages import Choice, ChoiceInput, Form, FormErrors, Input, TextInput
 from bot.model import Tier
 from bot.weeks import is_week_key
 
-FORM_ID = "checkin"
+FORM_ID = CHECKIN_FORM
 MIN_ROWS = 5
 #: Empty rows are added up to this many rows in all; past it, one empty row after the items.
 MAX_ROWS = 8

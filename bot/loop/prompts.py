@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.action_ids import CHECKIN_OPEN
 from bot.loop.answer import Answer, KrChoices
 from bot.loop.conversation import describe
 from bot.loop.schedule import WeekSchedule
@@ -96,7 +97,7 @@ def prompt(
                 (
                     Button(
                         "Answer check-in",
-                        "checkin.open",
+                        CHECKIN_OPEN,
                         value=button_value(channel, week),
                         style="primary",
                     ),

@@ -6,6 +6,7 @@ from bot import format as fmt
 from bot import requests as rq
 from bot.analysis import wording as say
 from bot.analysis.zombies import snoozed_until
+from bot.events import KeyResultKept, KeyResultKilled, KeyResultRedirected
 from bot.grammar.amounts import direction_problem, same_unit, unit_problem
 from bot.loop.schedule import WeekSchedule
 from bot.messages import Reply, text_reply
@@ -107,7 +108,8 @@ async def kill(cmd: rq.KillKeyResult, turn: Turn) -> Reply:
     return text_reply(
         f"{kr.code} ({kr.metric}) is killed: {reason}. It stays in the outcome review; "
         f"`revive {kr.code}` undoes this.",
-        public=True,
+        public=True, events=(KeyResultKilled(channel=channel.external_id, kr=kr.code,
+                                             reason=reason),),
     )
 
 
@@ -122,12 +124,14 @@ async def keep(cmd: rq.KeepKeyResult, turn: Turn) -> Reply:
             command="keep",
         )
     weeks = int(channel.threshold("keep_snooze_weeks"))
-    kr.snoozed_until = snoozed_until(decided_at=turn.now, schedule=WeekSchedule.of(channel),
-                                     weeks=weeks)
+    until = snoozed_until(decided_at=turn.now, schedule=WeekSchedule.of(channel), weeks=weeks)
+    kr.snoozed_until = until
     await _decide(turn, kr, DecisionKind.KEEP, reason=reason)
     return text_reply(f"{kr.code} is kept: {reason}. No zombie nudge for it until "
-                      f"{kr.snoozed_until:%d %b} ({say.plural(weeks, 'weekly close')}).",
-                      public=True)
+                      f"{until:%d %b} ({say.plural(weeks, 'weekly close')}).",
+                      public=True, events=(KeyResultKept(
+                          channel=channel.external_id, kr=kr.code, reason=reason,
+                          snoozed_until=until),))
 
 
 async def revive(cmd: rq.ReviveKeyResult, turn: Turn) -> Reply:
@@ -165,7 +169,9 @@ async def redirect_target(cmd: rq.RedirectTarget, turn: Turn) -> Reply:
     await _decide(turn, kr, DecisionKind.REDIRECT, new_target=cmd.target,
                   reason=f"target {fmt.number(old, kr.unit)} → {fmt.number(cmd.target, kr.unit)}")
     return text_reply(f"{kr.code} now aims for {fmt.number(cmd.target, kr.unit)} "
-                      f"(was {fmt.number(old, kr.unit)}).", public=True)
+                      f"(was {fmt.number(old, kr.unit)}).", public=True,
+                      events=(KeyResultRedirected(channel=channel.external_id, kr=kr.code,
+                                                  target=cmd.target),))
 
 
 async def redirect_merge(cmd: rq.RedirectMerge, turn: Turn) -> Reply:
@@ -181,4 +187,6 @@ async def redirect_merge(cmd: rq.RedirectMerge, turn: Turn) -> Reply:
     await _decide(turn, kr, DecisionKind.REDIRECT, merged_into_id=into.id,
                   reason=f"merged into {into.code}")
     return text_reply(f"{kr.code} is merged into {into.code} ({into.metric}); tag its work to "
-                      f"{into.code} from now on.", public=True)
+                      f"{into.code} from now on.", public=True,
+                      events=(KeyResultRedirected(channel=channel.external_id, kr=kr.code,
+                                                  into=into.code),))

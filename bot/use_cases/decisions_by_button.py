@@ -4,31 +4,48 @@ target), then the same use cases as the `keep`, `kill` and `redirect` commands.
 A button's value is ``"<channel id>|KR-3"`` (the nudge is a DM, and an owner of two teams
 has two KR-3s) or a bare ``"KR-3"`` (the team of the place it was pressed in). Only the
 channel owner's choice counts: anyone else pressing is told so before any form opens.
+
+The handlers get what they use of the core as :class:`Deciding` (OkrBot is one), so this
+module does not know the front door; :mod:`bot.actions` routes the buttons here.
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from bot import requests as rq
+from bot.action_ids import DECISION_FORMS, ZOMBIE_KEEP, ZOMBIE_KILL, read_zombie_value
 from bot.context import Actor, Place
-from bot.drift_report import DECISION_FORMS, ZOMBIE_KEEP, ZOMBIE_KILL, decision_form
-from bot.messages import Form, FormErrors, Reply, Text, message
+from bot.drift_report import decision_form
+from bot.messages import Form, FormErrors, FormValue, Reply, Text, message
+from bot.ports import Clock, UnitOfWorkFactory
 from bot.use_cases.turn import Turn, UseCaseError
-
-if TYPE_CHECKING:
-    from bot.front_door import FormValue, OkrBot
 
 FORMS = set(DECISION_FORMS.values())
 _CODE = re.compile(r"^KR-?(\d+)$", re.IGNORECASE)
 _NUMBER = re.compile(r"^[-+]?\d[\d,]*(\.\d+)?$")
 
 
+class Deciding(Protocol):
+    """What a decision button needs of the core: a unit of work and the clock, to check
+    who pressed before a form opens, and the commands' own path (one transaction, the
+    same use cases) to carry the decision out. :class:`bot.front_door.OkrBot` is one."""
+
+    @property
+    def uow(self) -> UnitOfWorkFactory: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+    async def carry_out(self, *, actor: Actor, place: Place, request: Any,
+                        text: str = "") -> Reply: ...
+
+
 def target_of(value: str, place: Place) -> tuple[Place, str]:
     """The team (as a place) and the KR code a button or form state names."""
-    channel, _, code = value.rpartition("|")
-    return (Place(channel=channel) if channel else place), code.strip()
+    channel, code = read_zombie_value(value)
+    return (Place(channel=channel) if channel else place), code
 
 
 def _kr_number(code: str) -> int:
@@ -38,7 +55,7 @@ def _kr_number(code: str) -> int:
     return int(match.group(1))
 
 
-async def form_for(bot: OkrBot, *, actor: Actor, place: Place, action_id: str,
+async def form_for(bot: Deciding, *, actor: Actor, place: Place, action_id: str,
                    value: str) -> Form | Reply:
     team_place, code = target_of(value, place)
     async with bot.uow() as uow:
@@ -90,7 +107,7 @@ class _FieldError(Exception):
         self.field, self.problem = field, problem
 
 
-async def submit(bot: OkrBot, *, actor: Actor, place: Place, form_id: str, state: str,
+async def submit(bot: Deciding, *, actor: Actor, place: Place, form_id: str, state: str,
                  values: dict[str, FormValue]) -> Reply | FormErrors:
     team_place, code = target_of(state, place)
     try:

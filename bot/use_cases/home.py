@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from bot.action_ids import CHECKIN_OPEN
 from bot.analysis.ports import AnalysisStore, AnalysisStoreFactory
 from bot.analysis.weekly_analysis import drift_now
 from bot.context import Actor
@@ -56,7 +57,7 @@ async def home_message(*, uow: UnitOfWork, clock: Clock, actor: Actor,
         )
         parts.append(Text(status))
         parts.append(Actions((Button(
-            "Edit check-in" if answered else "Answer check-in", "checkin.open",
+            "Edit check-in" if answered else "Answer check-in", CHECKIN_OPEN,
             value=channel.external_id, style="" if answered else "primary"),)))
         cycle = await repo.cycle_on(channel.id, today)
         if cycle is None or cycle.id is None:

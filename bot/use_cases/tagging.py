@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot import format as fmt
 from bot import requests as rq
+from bot.events import ItemTagged
 from bot.loop.answer import same_item
 from bot.loop.schedule import WeekSchedule
 from bot.messages import Reply, text_reply
@@ -72,7 +73,12 @@ async def tag(cmd: rq.TagItem, turn: Turn) -> Reply:
         if added
         else f"in your check-in for {week_label(checkin.week)}"
     )
-    return text_reply(f"Tagged {fmt.quote(text)} → {target}; {where}{opens(turn, checkin.week)}.")
+    return text_reply(
+        f"Tagged {fmt.quote(text)} → {target}; {where}{opens(turn, checkin.week)}.",
+        events=(ItemTagged(channel=channel.external_id, member=turn.member.external_id,
+                           item=text, week=checkin.week, kr=kr.code if kr else None,
+                           tier=cmd.tier.value),),
+    )
 
 
 def opens(turn: Turn, week: str) -> str:

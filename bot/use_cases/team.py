@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot import requests as rq
+from bot.events import TeamCreated, TeamSetUpChanged
 from bot.messages import (
     Fields,
     Heading,
@@ -68,7 +69,10 @@ async def setup(cmd: rq.Setup, turn: Turn) -> Reply:
              "`help` lists every command."),
         summary=f"#{channel.name} {title}",
         mentions=tuple((m.external_id, m.label) for m in (owner, previous) if m is not None),
-    ), visibility=Visibility.PUBLIC)
+    ), visibility=Visibility.PUBLIC, events=(
+        (TeamCreated if created else TeamSetUpChanged)(
+            channel=channel.external_id, owner=owner.external_id),
+    ))
 
 
 def schedule_text(day: int, time: str) -> str:

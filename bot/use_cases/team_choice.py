@@ -8,16 +8,16 @@ remembered on the member (``member.last_team_id``).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.action_ids import TEAM_CHOOSE, read_team_choice, team_choice_value
 from bot.messages import Actions, Button, Form, Message, Note, Reply, Text, message
 from bot.model import Channel, Member
 from bot.ports import Repository
 from bot.use_cases.errors import UseCaseError
 
-ACTION = "team.choose"
+ACTION = TEAM_CHOOSE
 #: A button's value carries the command; Slack takes 2,000 characters of it.
 MAX_VALUE = 1900
 
@@ -104,8 +104,7 @@ def choice_message(choice: TeamChoice, *, text: str) -> Message:
     buttons = tuple(
         Button(name_of(team), ACTION, value)
         for team in choice.teams
-        if len(value := json.dumps({"t": team.external_id, "c": command},
-                                   ensure_ascii=False)) <= MAX_VALUE
+        if len(value := team_choice_value(team=team.external_id, command=command)) <= MAX_VALUE
     )
     if buttons:
         parts.append(Actions(buttons))
@@ -120,19 +119,10 @@ def noted(reply: Reply, remembered: Remembered, *, text: str) -> Reply:
     return Reply(
         Message(parts=(*reply.message.parts, note), summary=reply.message.summary,
                 mentions=reply.message.mentions),
-        visibility=reply.visibility, error=reply.error)
+        visibility=reply.visibility, error=reply.error, events=reply.events)
 
 
-def read_choice(value: str) -> tuple[str, str] | None:
-    """(team, command) from a choice button's value; None if it is not one of ours."""
-    try:
-        data = json.loads(value)
-        team, command = data["t"], data["c"]
-    except (ValueError, TypeError, KeyError):
-        return None
-    if not isinstance(team, str) or not isinstance(command, str) or not team:
-        return None
-    return team, command
+read_choice = read_team_choice  # (team, command) of a choice button's value, or None
 
 
 def form_alone(reply: Reply) -> Form | Reply:
