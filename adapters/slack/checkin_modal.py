@@ -31,8 +31,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack import inbound, limits
 from adapters.slack.render import mrkdwn, plain_text
 from adapters.slack.views import ModalContext, View, input_block, modal_title
+from bot.actions import CHECKIN_FORM, CHECKIN_OPEN
 from bot.context import Actor, Place
-from bot.loop.form import FORM_ID, FormState
+from bot.loop.form import FormState
 from bot.messages import ChoiceInput, Form, FormErrors, Input, Reply, text_reply
 
 if TYPE_CHECKING:
@@ -81,7 +82,7 @@ def groups(form: Form) -> list[Group]:
 def is_long(form: Form) -> bool:
     """Whether the check-in needs pages: more inputs, or more bytes of them, than a page
     holds."""
-    return form.form_id == FORM_ID and _pages(groups(form)) > 1
+    return form.form_id == CHECKIN_FORM and _pages(groups(form)) > 1
 
 
 def _size(group: Group) -> int:
@@ -250,7 +251,7 @@ async def submit_page(
     result = await runtime.bot.handle_form(
         actor=actor,
         place=place,
-        form_id=FORM_ID,
+        form_id=CHECKIN_FORM,
         state=stored.state,
         values=answer.whole(stored),
         delivery_id=inbound.submission_id(view, {**answer.page, "okrbot_page": str(start)}),
@@ -277,7 +278,7 @@ async def _rebuilt(
     if FormState.load(state) is None:
         return None
     return await runtime.bot.handle_action(
-        actor=actor, place=context.place, action_id="checkin.open", value=state
+        actor=actor, place=context.place, action_id=CHECKIN_OPEN, value=state
     )
 
 

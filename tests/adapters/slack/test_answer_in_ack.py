@@ -37,10 +37,10 @@ class HeldCore:
         self.released = asyncio.Event()
         real = world.bot.handle_command
 
-        async def held(*, actor: Actor, place: Place, text: str) -> Reply:
+        async def held(*, actor: Actor, place: Place, text: str, **options: Any) -> Reply:
             self.entered += 1
             await self.released.wait()
-            return await real(actor=actor, place=place, text=text)
+            return await real(actor=actor, place=place, text=text, **options)
 
         world.bot.handle_command = held  # type: ignore[method-assign]
 

@@ -81,8 +81,8 @@ class RecordingBot:
         self.replies: list[Reply] = []
         real = world.bot.handle_command
 
-        async def handle_command(*, actor: Actor, place: Place, text: str) -> Reply:
-            reply = await real(actor=actor, place=place, text=text)
+        async def handle_command(*, actor: Actor, place: Place, text: str, **options: Any) -> Reply:
+            reply = await real(actor=actor, place=place, text=text, **options)
             self.replies.append(reply)
             return reply
 
@@ -194,9 +194,9 @@ async def test_the_speaker_is_known_by_name_time_zone_and_admin_rights(world: Sl
     seen: list[Actor] = []
     real = world.bot.handle_command
 
-    async def spy(*, actor: Actor, place: Place, text: str) -> Reply:
+    async def spy(*, actor: Actor, place: Place, text: str, **options: Any) -> Reply:
         seen.append(actor)
-        return await real(actor=actor, place=place, text=text)
+        return await real(actor=actor, place=place, text=text, **options)
 
     world.bot.handle_command = spy  # type: ignore[method-assign]
     await run(world, OWNER, "help")
@@ -217,7 +217,7 @@ async def test_the_speaker_is_known_by_name_time_zone_and_admin_rights(world: Sl
 
 
 async def test_a_failure_in_the_core_answers_with_what_was_typed(world: SlackWorld) -> None:
-    async def broken(*, actor: Actor, place: Place, text: str) -> Reply:
+    async def broken(*, actor: Actor, place: Place, text: str, **options: Any) -> Reply:
         raise RuntimeError("database on fire")
 
     world.bot.handle_command = broken  # type: ignore[method-assign]

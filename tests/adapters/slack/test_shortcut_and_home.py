@@ -9,6 +9,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from adapters.slack.shortcut import plain_lines
+from bot.context import Actor, Place
 from tests.adapters.slack.conftest import SlackWorld
 from tests.adapters.slack.support import eventually, eventually_async
 from tests.fakes.slack_block_kit import check_view
@@ -99,6 +101,30 @@ async def test_a_tag_modal_naming_an_unknown_kr_shows_the_cores_answer_on_the_kr
     assert answer["response_action"] == "errors"
     assert "KR-9" in answer["errors"]["kr"]
     assert await rows(world, "SELECT id FROM item") == []
+
+
+async def test_the_modals_error_is_worded_as_the_typed_tags(world: SlackWorld) -> None:
+    await set_up_team(world)
+    view = await open_tag_modal(world, "Refactor CSS")
+    await world.slack.command('kill KR-1 "replaced"')  # while the modal is open
+    answer = await (await world.slack.submit(
+        view, {"item": "Refactor CSS", "kr": "KR-1", "tier": "direct"})).json()
+    typed = await world.bot.handle_command(
+        actor=Actor(platform="slack", workspace=world.fake.team_id, user="U0ALICE"),
+        place=Place(channel="C0TEAMWEB", channel_name="team-web"),
+        text='tag "Refactor CSS" KR-1 direct')
+    assert typed.error and "KR-1 is killed" in plain_lines(typed.message)
+    assert answer["errors"] == {"kr": plain_lines(typed.message)}
+
+
+async def test_an_item_is_tagged_as_written_whatever_quotes_it_holds(world: SlackWorld) -> None:
+    await set_up_team(world)
+    item = """Fixed "smart" “curly” «angle» ‹single› quotes"""
+    view = await open_tag_modal(world, item)
+    answer = await (await world.slack.submit(
+        view, {"item": item, "kr": "KR-1", "tier": "direct"})).json()
+    assert answer["response_action"] == "update"
+    assert await rows(world, "SELECT text FROM item") == [(item,)]
 
 
 async def test_tier_none_needs_a_reason_in_the_modal(world: SlackWorld) -> None:

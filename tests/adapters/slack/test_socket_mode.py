@@ -132,10 +132,10 @@ async def test_past_the_bound_an_envelope_is_told_busy_in_its_ack(
     entered, released = [], asyncio.Event()
     real = bot.handle_command
 
-    async def held(*, actor: Actor, place: Place, text: str) -> Reply:
+    async def held(*, actor: Actor, place: Place, text: str, **options: Any) -> Reply:
         entered.append(text)
         await released.wait()
-        return await real(actor=actor, place=place, text=text)
+        return await real(actor=actor, place=place, text=text, **options)
 
     bot.handle_command = held  # type: ignore[method-assign]
     limit = InFlightLimit(limit=1)
