@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.action_ids import TEAM_CHOOSE, read_team_choice, team_choice_value
+from bot.action_ids import TEAM_CHOOSE, team_choice_value
 from bot.messages import Actions, Button, Form, Message, Note, Reply, Text, message
 from bot.model import Channel, Member
 from bot.ports import Repository
@@ -122,9 +122,6 @@ def noted(reply: Reply, remembered: Remembered, *, text: str) -> Reply:
         visibility=reply.visibility, error=reply.error, events=reply.events)
 
 
-read_choice = read_team_choice  # (team, command) of a choice button's value, or None
-
-
 def form_alone(reply: Reply) -> Form | Reply:
     """A reply that is only a form (`checkin`) as the form, for a button to open it."""
     if len(reply.message.parts) == 1 and isinstance(reply.message.parts[0], Form):
@@ -133,4 +130,4 @@ def form_alone(reply: Reply) -> Form | Reply:
 
 
 __all__ = ["ACTION", "Remembered", "TeamChoice", "UnknownTeam", "choice_message",
-           "form_alone", "noted", "read_choice", "team_for"]
+           "form_alone", "noted", "team_for"]

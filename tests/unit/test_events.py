@@ -3,7 +3,9 @@ reading the command's text again. A refused command carries none."""
 
 from __future__ import annotations
 
+import ast
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 
@@ -106,3 +108,16 @@ async def test_keep_and_redirect_say_what_was_decided(okrs: Team) -> None:
 async def test_commands_that_change_nothing_say_nothing_happened(okrs: Team) -> None:
     for line in ("list", "show KR-1", "help"):
         assert (await okrs.say("alice", line)).reply.events == (), line
+
+
+def test_no_adapter_parses_a_command_the_core_parses() -> None:
+    """The adapters learn what a command did from its reply's events: only the OKR file
+    import reads lines with the grammar (lines the core never sees as commands)."""
+    root = Path(__file__).resolve().parents[2]
+    parsing = set()
+    for path in sorted((root / "adapters").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.ImportFrom) and node.module == "bot.commands"
+                    and any(alias.name == "parse" for alias in node.names)):
+                parsing.add(path.relative_to(root).as_posix())
+    assert parsing == {"adapters/okr_files.py"}
