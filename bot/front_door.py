@@ -149,6 +149,7 @@ class OkrBot:
         self.messenger = messenger
         self.loop = loop
         self.analysis = analysis
+        self.evidence = evidence
         self.use_cases: dict[type, UseCase] = dict(USE_CASES)
         if loop is not None:
             self.use_cases[rq.OpenCheckIn] = loop.checkin_command
@@ -196,6 +197,7 @@ class OkrBot:
         async with self.uow() as uow:
             try:
                 turn = await Turn.begin(uow=uow, clock=self.clock, actor=actor, place=place)
+                await self._note_email(turn)
                 reply = await use_case(request, turn)
             except UseCaseError:
                 await uow.rollback()
@@ -320,7 +322,13 @@ class OkrBot:
         """The platform told us this person is in this conversation (install, roster)."""
         async with self.uow() as uow:
             try:
-                await Turn.begin(uow=uow, clock=self.clock, actor=actor, place=place)
+                turn = await Turn.begin(uow=uow, clock=self.clock, actor=actor, place=place)
             except UseCaseError:
                 return  # a DM of someone in several teams: nothing to join
+            await self._note_email(turn)
             await uow.commit()
+
+    async def _note_email(self, turn: Turn) -> None:
+        """The speaker's e-mail, where their platform gave it: work is matched by it."""
+        if self.evidence is not None:
+            await self.evidence.note_email(turn)

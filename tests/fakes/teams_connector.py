@@ -37,6 +37,22 @@ from jwt.algorithms import RSAAlgorithm
 ISSUED_TOKEN = "fake-connector-access-token"
 
 
+def roster_member(member_id: str, *, name: str, aad: str, email: str = "", upn: str = "",
+                  tenant: str = "") -> dict[str, Any]:
+    """One entry of ``pagedmembers`` as Teams answers it (a ``TeamsChannelAccount``): the
+    user's e-mail and userPrincipalName included where Entra has them."""
+    given, _, surname = name.partition(" ")
+    member: dict[str, Any] = {"id": member_id, "name": name, "aadObjectId": aad,
+                              "givenName": given, "surname": surname, "userRole": "user"}
+    if email:
+        member["email"] = email
+    if upn:
+        member["userPrincipalName"] = upn
+    if tenant:
+        member["tenantId"] = tenant
+    return member
+
+
 def teams_size(activity: Any) -> int:
     """An activity's weight as Teams counts it: its JSON in UTF-16."""
     return len(json.dumps(activity, ensure_ascii=False).encode("utf-16-le"))
