@@ -88,7 +88,8 @@ async def connect(cmd: rq.Connect, turn: Turn, *, stores: EvidenceStoreFactory,
                           f"a token signed with the secret: "
                           f"{webhook_url(public_url, connection, with_token=True)}"))
     parts.append(Note(
-        f"Merged and done work becomes a suggestion in its author's check-in once they "
+        f"Merged and done work becomes a suggestion in its author's check-in: found by "
+        f"e-mail where {source.label} and the chat give one, else once they "
         f"`link {source.value} <{source.account_word}>`. {said}".strip()))
     if not public_url:
         parts.append(Note("Set OKRBOT_PUBLIC_URL to the address the server is reached at "
