@@ -60,7 +60,8 @@ def teams_size(activity: Any) -> int:
 
 @dataclass
 class Call:
-    kind: str  # "send" | "reply" | "update" | "create" | "members" | "channels" | "token"
+    # "send" | "reply" | "update" | "create" | "members" | "member" | "channels" | "token"
+    kind: str
     method: str
     path: str
     conversation_id: str = ""
@@ -184,6 +185,7 @@ class FakeConnector:
         app.router.add_post("/v3/conversations/{cid}/activities/{aid}", self._reply)
         app.router.add_put("/v3/conversations/{cid}/activities/{aid}", self._update)
         app.router.add_get("/v3/conversations/{cid}/pagedmembers", self._members)
+        app.router.add_get("/v3/conversations/{cid}/members/{mid}", self._member)
         app.router.add_get("/v3/teams/{tid}/conversations", self._channels)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
@@ -312,6 +314,20 @@ class FakeConnector:
         if start + self.page_size < len(roster):
             answer["continuationToken"] = str(start + self.page_size)
         return web.json_response(answer)
+
+    async def _member(self, request: web.Request) -> web.Response:
+        """``TeamsInfo.get_member``: the roster's entry (by id or Entra object id), or 404
+        as Teams answers for someone not in the conversation."""
+        _call, refusal = await self._record(request, "member")
+        if refusal:
+            return refusal
+        wanted = request.match_info["mid"]
+        for member in self.rosters.get(request.match_info["cid"], []):
+            if wanted in (member.get("id"), member.get("aadObjectId")):
+                return web.json_response(member)
+        return web.json_response({"error": {"code": "MemberNotFoundInConversation",
+                                            "message": "The member is not in the conversation"}},
+                                 status=404)
 
     async def _channels(self, request: web.Request) -> web.Response:
         _call, refusal = await self._record(request, "channels")

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from bot.evidence.model import Source
 from storage.database import Database
 from tests.adapters.teams.conftest import DEV_SETTINGS, TeamsWorld, start_world
+from tests.adapters.teams.support import recorded
 from tests.adapters.teams.test_checkin_flow import set_up_team
 from tests.adapters.webhooks.support import authored_by, connected, deliver, webhook_server
 from tests.fakes.teams_connector import FakeConnector, roster_member
@@ -109,3 +110,38 @@ async def test_two_roster_members_with_the_address_and_the_issue_waits(
         assert (await response.json())["status"] == "waiting"
     assert ISSUE not in await said(world, "checkin", as_member=MEGAN)
     assert "No accounts linked" in await said(world, "link", as_member=MEGAN)
+
+
+async def test_a_member_added_later_is_looked_up_and_the_work_waiting_for_them_is_theirs(
+    world: TeamsWorld,
+) -> None:
+    path, secret = await jira_team(world, [ALEX])
+    async with webhook_server(world.database, world.clock) as platforms:
+        response = await deliver(platforms, Source.JIRA, path, secret,
+                                 authored_by(Source.JIRA, "meganb@contoso.example"),
+                                 delivery="d-1")
+        assert (await response.json())["status"] == "waiting"  # nobody has the address yet
+
+    # Megan is added to the team: Teams' membersAdded names her by id only
+    world.fake.rosters["team-id"] = [ALEX, MEGAN]
+    update = recorded("playground_team_conversation_update")
+    update["membersAdded"] = [{"id": MEGAN["id"], "aadObjectId": MEGAN["aadObjectId"]}]
+    assert (await world.teams.post(update)).status in (200, 201)
+
+    [lookup] = world.fake.of("member")
+    assert lookup.path == "/v3/conversations/team-id/members/29:megan"
+    assert (await emails_known(world))["aad-megan"] == "meganb@contoso.example"
+    assert ISSUE in await said(world, "checkin", as_member=MEGAN)
+    assert "linked by e-mail" in await said(world, "link", as_member=MEGAN)
+
+
+async def test_a_member_teams_will_not_describe_is_still_enrolled(world: TeamsWorld) -> None:
+    await jira_team(world, [ALEX])
+    update = recorded("playground_team_conversation_update")
+    update["membersAdded"] = [{"id": "29:ghost", "aadObjectId": "aad-ghost"}]  # 404 below
+    assert (await world.teams.post(update)).status in (200, 201)
+    assert len(world.fake.of("member")) == 1
+    assert "aad-ghost" not in await emails_known(world)
+    async with world.database.engine.connect() as connection:
+        known = await connection.execute(sa.text("SELECT external_id FROM member"))
+        assert "aad-ghost" in {row[0] for row in known}
