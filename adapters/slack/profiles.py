@@ -10,9 +10,10 @@ so that a command does not spend a database round trip on who is asking; it expi
 the same moment as the stored one.
 
 The member's e-mail (``user.profile.email``, given only with the ``users:read.email``
-scope; absent without it) goes to the core on the :class:`Actor` of a fresh answer, which
-stores it once (:mod:`bot.evidence.by_email`): it is not kept in the profile cache, and
-never logged.
+scope; absent without it) goes to the core on the :class:`Actor` built from a fresh
+answer (while it is remembered in memory), and the core stores it
+(:mod:`bot.evidence.by_email`): the profile table does not keep it, and it is never
+logged.
 """
 
 from __future__ import annotations
