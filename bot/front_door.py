@@ -13,11 +13,12 @@ from dataclasses import replace
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from bot import requests as rq
+from bot import team_choice
 from bot.analysis.ports import AnalysisStoreFactory
 from bot.analysis.ratings import RATE_USEFUL, RATING_ACTIONS
-from bot.commands import CommandError, help_message, parse
+from bot.commands import CommandError, error_answer, help_message, parse
 from bot.context import Actor, Place
-from bot.drift_report import ZOMBIE_ACTIONS
+from bot.analysis.drift_report import ZOMBIE_ACTIONS
 from bot.evidence.commands import EvidenceCommands
 from bot.grammar.team_suffix import split_team
 from bot.hints import prefix_for, with_prefix
@@ -45,13 +46,12 @@ from bot.use_cases import (
     settings,
     tagging,
     team,
-    team_choice,
 )
 from bot.use_cases.home import home_message
 from bot.use_cases.rating import Ratings
 from bot.use_cases.reports import Reports
 from bot.use_cases.suggesting import suggested_for_item
-from bot.use_cases.turn import Turn, UseCaseError
+from bot.request_context import Turn, UseCaseError
 
 log = logging.getLogger(__name__)
 
@@ -172,7 +172,7 @@ class OkrBot:
         try:
             request = parse(text, today=self.clock.now().date())
         except CommandError as error:
-            return Reply(error.message(prefix=prefix), error=True)
+            return Reply(error_answer(error, prefix=prefix), error=True)
         if isinstance(request, rq.Help):
             return Reply(help_message(request.topic, prefix=prefix))
         reply = await self.execute(actor=actor, place=place, request=request, text=text)
@@ -209,7 +209,7 @@ class OkrBot:
     def _problem(error: UseCaseError, *, prefix: str) -> Message:
         if error.command is None:
             return message(Text(error.problem))
-        return CommandError(error.problem, command=error.command).message(prefix=prefix)
+        return error_answer(CommandError(error.problem, command=error.command), prefix=prefix)
 
     @_answers_unreachable
     async def handle_action(

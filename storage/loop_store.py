@@ -24,7 +24,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.loop.ports import Conversation, OutboxEntry, Outcome, ScheduledChannel
-from bot.loop.schedule import Event
+from bot.week_schedule import Event
 from bot.loop.snapshot_figures import RECORD
 from bot.model import Channel, Workspace
 from storage.mapping import to_domain

@@ -2,7 +2,7 @@
 § Outcome review): pure functions over plain data.
 
 Storage fills the inputs (:class:`ChannelWeek`, :class:`ReviewInputs`) with aggregate SQL;
-:func:`analyse_week` and :func:`review_cycle` compute; :mod:`bot.drift_report` words the
+:func:`analyse_week` and :func:`review_cycle` compute; :mod:`bot.analysis.drift_report` words the
 results as neutral messages.
 """
 

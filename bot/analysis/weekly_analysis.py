@@ -20,14 +20,14 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.charts import AlignmentSeries, chart_of
-from bot.drift_report import drift_dm, drift_report, review_message, zombie_nudge
+from bot.analysis.drift_report import drift_dm, drift_report, review_message, zombie_nudge
 from bot.loop.ports import WeekClosed
 from bot.loop.prompts import closes_text, dm
-from bot.loop.schedule import WeekSchedule
+from bot.week_schedule import WeekSchedule
 from bot.messages import Chart, Message
 from bot.model import Channel, Cycle, iso_week
 from bot.ports import Clock, Messenger, Repository, Undeliverable, UnitOfWorkFactory
-from bot.use_cases.turn import UseCaseError
+from bot.request_context import UseCaseError
 from bot.weeks import shift_week
 
 from .findings import Rule, WeekAnalysis

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
 
-from bot.loop.schedule import WeekSchedule
+from bot.week_schedule import WeekSchedule
 from bot.model import find_reference
 from bot.weeks import shift_week, weeks_between, weeks_ending
 

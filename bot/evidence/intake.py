@@ -1,7 +1,7 @@
 """Finished work arriving from a connected source becomes a suggested item.
 
 :func:`take_in` is what a verified webhook ends in: the suggestion goes to the channel's
-week open at arrival (:meth:`bot.loop.schedule.WeekSchedule.week_at`: work belongs to the
+week open at arrival (:meth:`bot.week_schedule.WeekSchedule.week_at`: work belongs to the
 week open when it happens) and to its author when one of their handles has a confirmed
 link; else it waits, unattached, until someone links that account. A delivery seen
 before (the platform's redelivery) stores nothing new.
@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from bot.evidence.model import Connection, Suggestion, WorkDone
 from bot.evidence.ports import EvidenceStore
-from bot.loop.schedule import WeekSchedule
+from bot.week_schedule import WeekSchedule
 from bot.ports import Clock, UnitOfWork
 
 log = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """The weekly check-in loop (PRODUCT.md § The weekly loop): open, remind, close, digest.
 
-- :mod:`bot.loop.schedule` — pure: when each event of a week falls, in every time zone.
+- :mod:`bot.week_schedule` — pure: when each event of a week falls, in every time zone.
 - :mod:`bot.loop.answer` — a check-in's answer: read it, validate it, store it.
 - :mod:`bot.loop.form` — the answer as a form (Slack modal, Teams card).
 - :mod:`bot.loop.conversation` — the answer as a turn-by-turn dialogue (the console).

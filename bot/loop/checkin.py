@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from bot.evidence import suggestions
+from bot.loop import suggested_items as suggestions
 from bot.evidence.model import Suggestion
 from bot.evidence.ports import EvidenceStore
 from bot.loop import conversation as talk
@@ -23,11 +23,11 @@ from bot.loop import form as forms
 from bot.loop import prompts
 from bot.loop.answer import Answer, CurrentAnswer, KrChoices, load_answer, store_answer
 from bot.loop.ports import Conversation, LoopStore, Outcome
-from bot.loop.schedule import Event, WeekSchedule
+from bot.week_schedule import Event, WeekSchedule
 from bot.messages import Form, FormErrors, Reply, Text, message, text_reply
 from bot.model import Channel, CheckIn
 from bot.use_cases.suggesting import team_suggester
-from bot.use_cases.turn import Turn, UseCaseError
+from bot.request_context import Turn, UseCaseError
 from bot.weeks import shift_week
 
 log = logging.getLogger(__name__)

@@ -110,7 +110,7 @@ def build_form(
     suggested: Sequence[Suggestion] = (),
 ) -> Form:
     """The form prefilled with what the member saved (``closes``: when the week closes),
-    then a row per ``suggested`` item (bot.evidence.suggestions): kept unless cleared."""
+    then a row per ``suggested`` item (bot.loop.suggested_items): kept unless cleared."""
     answer = current.answer
     saved = len(answer.items)
     rows = row_count(saved + len(suggested))

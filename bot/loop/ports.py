@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
-from bot.loop.schedule import Event
+from bot.week_schedule import Event
 from bot.model import Channel, Workspace
 from bot.ports import UnitOfWork
 

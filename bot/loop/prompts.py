@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.loop.answer import Answer, KrChoices
 from bot.loop.conversation import describe
-from bot.loop.schedule import WeekSchedule
+from bot.week_schedule import WeekSchedule
 from bot.messages import (
     Actions,
     Address,

@@ -45,7 +45,7 @@ from bot.loop.ports import (
     WeekClosed,
     WeekClosedHandler,
 )
-from bot.loop.schedule import (
+from bot.week_schedule import (
     DEFAULT_CLOSE_GRACE,
     DEFAULT_GRACE,
     Event,

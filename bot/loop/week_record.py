@@ -28,7 +28,7 @@ from bot.loop.digest import (
     ShippedItem,
     alignment,
 )
-from bot.loop.schedule import WeekSchedule, on_leave
+from bot.week_schedule import WeekSchedule, on_leave
 from bot.model import (
     Channel,
     CheckIn,

@@ -31,7 +31,7 @@ from bot.loop.runner import LoopRunner, LoopSettings, RunReport
 from bot.loop.skipping import skip_team_week
 from bot.messages import Form, FormErrors, Reply, Text, message, text_reply
 from bot.ports import Clock, Messenger, UnitOfWork, UnitOfWorkFactory
-from bot.use_cases.turn import Turn, UseCaseError
+from bot.request_context import Turn, UseCaseError
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from bot.messages import Chart, DashboardLink, Message, Progress, Text, with_par
 from bot.model import Channel, Workspace
 from bot.ports import Clock, UnitOfWork
 from bot.use_cases.okrs import confidence_trends, kr_progress
-from bot.use_cases.turn import UseCaseError
+from bot.request_context import UseCaseError
 from bot.weeks import week_label
 
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from bot.analysis.ports import AnalysisStore, AnalysisStoreFactory
 from bot.analysis.weekly_analysis import drift_now
 from bot.context import Actor
-from bot.loop.schedule import WeekSchedule
+from bot.week_schedule import WeekSchedule
 from bot.messages import (
     Actions,
     BulletList,

@@ -17,7 +17,7 @@ from bot import requests as rq
 from bot.messages import Note, Reply, Text, message
 from bot.model import Cycle, KeyResult, KrAction, Objective
 from bot.use_cases.okrs import add_key_result, create_objective
-from bot.use_cases.turn import Turn, UseCaseError
+from bot.request_context import Turn, UseCaseError
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from bot.messages import (
 )
 from bot.model import Cycle, KeyResult, KrAction, KrState, Objective
 from bot.ports import KrConfidence
-from bot.use_cases.turn import Turn, UseCaseError
+from bot.request_context import Turn, UseCaseError
 from bot.weeks import week_label
 
 _MAX_OBJECTIVE_TEXT = 300

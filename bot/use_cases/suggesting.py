@@ -9,7 +9,7 @@ from bot.context import Actor, Place
 from bot.model import Channel, Cycle, KeyResult, KrState
 from bot.ports import Clock, Repository, UnitOfWork
 from bot.suggestions import KrSuggester, Suggestion
-from bot.use_cases.turn import Turn, UseCaseError
+from bot.request_context import Turn, UseCaseError
 
 #: The most recent tags a suggester learns from: a year of a busy team's work, read and
 #: turned into vectors in a few milliseconds; older habits count for little anyway.

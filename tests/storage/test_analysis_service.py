@@ -30,7 +30,7 @@ from bot.model import (
     Workspace,
 )
 from bot.ports import Delivery, Undeliverable
-from bot.use_cases.turn import UseCaseError
+from bot.request_context import UseCaseError
 from bot.weeks import week_start
 from storage.analysis_store import analysis_store_for
 from storage.database import Database

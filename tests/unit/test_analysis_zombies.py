@@ -25,7 +25,7 @@ from bot.analysis import (
     zombie_items,
     zombie_krs,
 )
-from bot.loop.schedule import WeekSchedule
+from bot.week_schedule import WeekSchedule
 from bot.model import KrAction, KrState, Tier, find_reference
 from bot.weeks import shift_week
 

@@ -12,7 +12,7 @@ from adapters.slack.checkin_modal import _page_end, groups, is_long, page_view
 from adapters.slack.views import modal_view
 from adapters.teams.render import render_form, teams_size
 from bot.evidence.model import Source, Suggestion
-from bot.evidence.suggestions import FORM_ROWS, MAX_IN_FORM, room_in_form
+from bot.loop.suggested_items import FORM_ROWS, MAX_IN_FORM, room_in_form
 from bot.loop.answer import Answer, CurrentAnswer, ItemAnswer, KrChoices
 from bot.loop.form import FormState, build_form, row_text
 from bot.model import Member, Tier

@@ -34,7 +34,7 @@ from bot.context import Actor, Place
 from bot.front_door import OkrBot
 from bot.loop.digest import DigestData
 from bot.loop.runner import LoopSettings
-from bot.loop.schedule import WeekSchedule
+from bot.week_schedule import WeekSchedule
 from bot.loop.weekly_loop import WeeklyLoop
 from bot.messages import Address, Message
 from bot.ports import Delivery
