@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.grammar.errors import CommandError, sentence
 from bot.command_table import (
     COMMANDS,
     LEADING_WORDS,
@@ -25,6 +24,7 @@ from bot.command_table import (
     suggestion,
     unknown_topic,
 )
+from bot.grammar.errors import CommandError, sentence
 from bot.grammar.tokens import Line, Token
 from bot.grammar.values import is_kr_code
 from bot.messages import BulletList, Fields, Heading, Message, Note, Text, message

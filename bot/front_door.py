@@ -14,11 +14,11 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from bot import requests as rq
 from bot import team_choice
+from bot.analysis.drift_report import ZOMBIE_ACTIONS
 from bot.analysis.ports import AnalysisStoreFactory
 from bot.analysis.ratings import RATE_USEFUL, RATING_ACTIONS
 from bot.commands import CommandError, error_answer, help_message, parse
 from bot.context import Actor, Place
-from bot.analysis.drift_report import ZOMBIE_ACTIONS
 from bot.evidence.commands import EvidenceCommands
 from bot.grammar.team_suffix import split_team
 from bot.hints import prefix_for, with_prefix
@@ -38,6 +38,7 @@ from bot.messages import (
     text_reply,
 )
 from bot.ports import Clock, Messenger, StorageUnavailable, UnitOfWorkFactory
+from bot.request_context import Turn, UseCaseError
 from bot.use_cases import (
     decisions,
     decisions_by_button,
@@ -51,7 +52,6 @@ from bot.use_cases.home import home_message
 from bot.use_cases.rating import Ratings
 from bot.use_cases.reports import Reports
 from bot.use_cases.suggesting import suggested_for_item
-from bot.request_context import Turn, UseCaseError
 
 log = logging.getLogger(__name__)
 

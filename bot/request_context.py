@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 from bot.context import Actor, Place
 from bot.model import Channel, Cycle, KeyResult, Member, Workspace
 from bot.ports import Clock, Known, Repository, UnitOfWork
-from bot.use_case_error import UseCaseError
 from bot.team_choice import Remembered, team_for
+from bot.use_case_error import UseCaseError
 
 __all__ = ["Turn", "UseCaseError"]
 

@@ -27,7 +27,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.week_schedule import WeekSchedule
 from bot.model import (
     Channel,
     CheckIn,
@@ -44,6 +43,7 @@ from bot.model import (
     Tag,
     Tier,
 )
+from bot.week_schedule import WeekSchedule
 from bot.weeks import weeks_ending, zone_of
 
 from .inputs import (

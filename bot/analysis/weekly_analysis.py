@@ -19,19 +19,18 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.charts import AlignmentSeries, chart_of
+from bot.addresses import dm
 from bot.analysis.drift_report import drift_dm, drift_report, review_message, zombie_nudge
-from bot.loop.ports import WeekClosed
-from bot.loop.prompts import closes_text, dm
-from bot.week_schedule import WeekSchedule
+from bot.charts import AlignmentSeries, chart_of
 from bot.messages import Chart, Message
 from bot.model import Channel, Cycle, iso_week
 from bot.ports import Clock, Messenger, Repository, Undeliverable, UnitOfWorkFactory
 from bot.request_context import UseCaseError
+from bot.week_schedule import WeekSchedule, closes_text
 from bot.weeks import shift_week
 
 from .findings import Rule, WeekAnalysis
-from .ports import AnalysisStore, AnalysisStoreFactory, NoticeKind
+from .ports import AnalysisStore, AnalysisStoreFactory, NoticeKind, WeekClosed
 from .ratings import RuleRatings, finding_ref, per_rule
 from .review import Review, ReviewInputs, review_cycle
 from .weekly import analyse_week

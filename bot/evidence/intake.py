@@ -14,8 +14,8 @@ from enum import StrEnum
 
 from bot.evidence.model import Connection, Suggestion, WorkDone
 from bot.evidence.ports import EvidenceStore
-from bot.week_schedule import WeekSchedule
 from bot.ports import Clock, UnitOfWork
+from bot.week_schedule import WeekSchedule
 
 log = logging.getLogger(__name__)
 

@@ -15,19 +15,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from bot.loop import suggested_items as suggestions
 from bot.evidence.model import Suggestion
 from bot.evidence.ports import EvidenceStore
 from bot.loop import conversation as talk
 from bot.loop import form as forms
 from bot.loop import prompts
+from bot.loop import suggested_items as suggestions
 from bot.loop.answer import Answer, CurrentAnswer, KrChoices, load_answer, store_answer
 from bot.loop.ports import Conversation, LoopStore, Outcome
-from bot.week_schedule import Event, WeekSchedule
 from bot.messages import Form, FormErrors, Reply, Text, message, text_reply
 from bot.model import Channel, CheckIn
-from bot.use_cases.suggesting import team_suggester
 from bot.request_context import Turn, UseCaseError
+from bot.suggestions import team_suggester
+from bot.week_schedule import Event, WeekSchedule, closes_text
 from bot.weeks import shift_week
 
 log = logging.getLogger(__name__)
@@ -86,7 +86,7 @@ async def _was_prompted(store: LoopStore, channel_id: int, member_id: int, week:
 
 
 def _closed_problem(week: Week) -> str:
-    closes = prompts.closes_text(week.schedule, week.week)
+    closes = closes_text(week.schedule, week.week)
     following = week.schedule.open_at(shift_week(week.week, 1)).astimezone(week.schedule.zone)
     return (
         f"Your check-in for {week.week} was saved and closed {closes}; it can no longer be "
@@ -154,7 +154,7 @@ async def _form(turn: Turn, week: Week, evidence: EvidenceStore | None = None) -
         current=saved,
         choices=await choices_for(turn, week.channel,
                                   suggest=_untagged(saved.answer) or bool(rows)),
-        closes=prompts.closes_text(week.schedule, week.week),
+        closes=closes_text(week.schedule, week.week),
         suggested=rows,
     )
 

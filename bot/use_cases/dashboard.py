@@ -20,10 +20,9 @@ from bot import format as fmt
 from bot.analysis.ports import AnalysisStoreFactory
 from bot.analysis.weekly_analysis import drift_message, review_message_for
 from bot.charts import chart_of, kr_series
-from bot.messages import Chart, DashboardLink, Message, Progress, Text, with_parts
-from bot.model import Channel, Workspace
+from bot.kr_progress import confidence_trends, kr_progress
+from bot.messages import Chart, Message, Progress, Text
 from bot.ports import Clock, UnitOfWork
-from bot.use_cases.okrs import confidence_trends, kr_progress
 from bot.request_context import UseCaseError
 from bot.weeks import week_label
 
@@ -53,16 +52,6 @@ class Dashboard:
     review: Message | None  # with the alignment chart at its end when there are weeks
     drift: Message | None
     generated: datetime
-
-
-def link_to(workspace: Workspace, channel: Channel) -> DashboardLink:
-    """The "Open dashboard" button of a channel."""
-    return DashboardLink(platform=workspace.platform, workspace=workspace.external_id,
-                         channel=channel.external_id)
-
-
-def with_dashboard_link(found: Message, workspace: Workspace, channel: Channel) -> Message:
-    return with_parts(found, link_to(workspace, channel))
 
 
 async def dashboard(*, uow: UnitOfWork, clock: Clock, analysis: AnalysisStoreFactory | None,
@@ -160,4 +149,4 @@ def _progress(part: object) -> Progress | Text:
     return part
 
 
-__all__ = ["Dashboard", "KrPanel", "dashboard", "link_to", "with_dashboard_link"]
+__all__ = ["Dashboard", "KrPanel", "dashboard"]

@@ -12,8 +12,8 @@ import re
 from typing import TYPE_CHECKING
 
 from bot import requests as rq
-from bot.context import Actor, Place
 from bot.analysis.drift_report import DECISION_FORMS, ZOMBIE_KEEP, ZOMBIE_KILL, decision_form
+from bot.context import Actor, Place
 from bot.messages import Form, FormErrors, Reply, Text, message
 from bot.request_context import Turn, UseCaseError
 

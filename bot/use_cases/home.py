@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from bot.analysis.ports import AnalysisStore, AnalysisStoreFactory
 from bot.analysis.weekly_analysis import drift_now
 from bot.context import Actor
-from bot.week_schedule import WeekSchedule
+from bot.kr_progress import kr_progress
 from bot.messages import (
     Actions,
     BulletList,
@@ -24,7 +24,7 @@ from bot.messages import (
 )
 from bot.model import Channel, KrState
 from bot.ports import Clock, Repository, UnitOfWork
-from bot.use_cases.okrs import kr_progress
+from bot.week_schedule import WeekSchedule
 from bot.weeks import week_label
 
 

@@ -1,32 +1,13 @@
-"""The suggester of a team: its active KRs, their objectives and what it tagged before
-(:mod:`bot.suggestions`), read in three statements."""
+"""The KR suggested for one item typed in a team's channel, read in one transaction
+(the suggester itself is :func:`bot.suggestions.team_suggester`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from bot.context import Actor, Place
-from bot.model import Channel, Cycle, KeyResult, KrState
-from bot.ports import Clock, Repository, UnitOfWork
-from bot.suggestions import KrSuggester, Suggestion
+from bot.model import KrState
+from bot.ports import Clock, UnitOfWork
 from bot.request_context import Turn, UseCaseError
-
-#: The most recent tags a suggester learns from: a year of a busy team's work, read and
-#: turned into vectors in a few milliseconds; older habits count for little anyway.
-HISTORY_LIMIT = 600
-
-
-async def team_suggester(repo: Repository, channel: Channel, *, cycle: Cycle | None,
-                         active: Sequence[KeyResult]) -> KrSuggester | None:
-    """None when there is nothing to suggest (no active KR)."""
-    if not active or channel.id is None:
-        return None
-    objectives = await repo.objectives(channel.id, cycle.id) if cycle and cycle.id else []
-    tagged = (await repo.channel_kr_items(channel.id))[-HISTORY_LIMIT:]
-    return KrSuggester.build(krs=active, objectives=objectives,
-                             tagged=[(item.kr_id, item.text) for item in tagged])
-
-
+from bot.suggestions import Suggestion, team_suggester
 
 
 async def suggested_for_item(*, uow: UnitOfWork, clock: Clock, actor: Actor, place: Place,
@@ -51,4 +32,4 @@ async def suggested_for_item(*, uow: UnitOfWork, clock: Clock, actor: Actor, pla
     return suggester.suggest(item) if suggester is not None else None
 
 
-__all__ = ["HISTORY_LIMIT", "suggested_for_item", "team_suggester"]
+__all__ = ["suggested_for_item"]

@@ -9,9 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.analysis.ports import NoticeKind
+from bot.analysis.ports import NoticeKind, WeekClosed
 from bot.analysis.weekly_analysis import WeeklyAnalysis, drift_message, review_message_for
-from bot.loop.ports import WeekClosed
 from bot.messages import Actions, Address, BulletList, Heading, Message, Note, Text
 from bot.model import (
     Channel,
