@@ -37,8 +37,9 @@ from bot.messages import (
     message,
     text_reply,
 )
+from bot.model import KeyResult
 from bot.ports import Clock, Messenger, StorageUnavailable, UnitOfWorkFactory
-from bot.request_context import Turn, UseCaseError
+from bot.request_context import Turn, UseCaseError, in_turn, never
 from bot.use_cases import (
     decisions,
     decisions_by_button,
@@ -193,14 +194,8 @@ class OkrBot:
                         text: str = "") -> Reply:
         """Like :meth:`execute`, but a use-case error is raised (after the rollback)."""
         use_case = self.use_cases[type(request)]
-        async with self.uow() as uow:
-            try:
-                turn = await Turn.begin(uow=uow, clock=self.clock, actor=actor, place=place)
-                reply = await use_case(request, turn)
-            except UseCaseError:
-                await uow.rollback()
-                raise
-            await uow.commit()
+        reply, turn = await in_turn(self.uow(), clock=self.clock, actor=actor, place=place,
+                                    work=lambda turn: use_case(request, turn))
         if turn.remembered is not None and text:  # the member's last team: say so
             reply = team_choice.noted(reply, turn.remembered, text=text)
         return reply
@@ -291,16 +286,18 @@ class OkrBot:
         metric; value: the code), for a platform's picker. None: ``place`` is no team."""
         if place.is_direct:
             return None
-        async with self.uow() as uow:  # read only: never committed
-            try:
-                turn = await Turn.begin(uow=uow, clock=self.clock, actor=actor, place=place)
-            except UseCaseError:
-                return None
-            if turn.channel is None:
-                return None
-            choices = await choices_for(turn, turn.channel)
-            await uow.rollback()
-        return tuple(Choice(f"{kr.code} {kr.metric}", kr.code) for kr in choices.active)
+
+        async def active(turn: Turn) -> tuple[KeyResult, ...]:
+            return (await choices_for(turn, turn.channel)).active if turn.channel else ()
+
+        try:  # read only: never committed
+            krs, turn = await in_turn(self.uow(), clock=self.clock, actor=actor, place=place,
+                                      work=active, commit_when=never)
+        except UseCaseError:
+            return None
+        if turn.channel is None:
+            return None
+        return tuple(Choice(f"{kr.code} {kr.metric}", kr.code) for kr in krs)
 
     async def suggested_key_result(self, *, actor: Actor, place: Place,
                                    item: str) -> Choice | None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from bot.addresses import dm
 from bot.analysis.drift_report import drift_dm, drift_report, review_message, zombie_nudge
@@ -27,7 +26,7 @@ from bot.model import Channel, Cycle, iso_week
 from bot.ports import Clock, Messenger, Repository, Undeliverable, UnitOfWorkFactory
 from bot.request_context import UseCaseError
 from bot.week_schedule import WeekSchedule, closes_text
-from bot.weeks import shift_week
+from bot.weeks import shift_week, zone_of
 
 from .findings import Rule, WeekAnalysis
 from .ports import AnalysisStore, AnalysisStoreFactory, NoticeKind, WeekClosed
@@ -71,7 +70,7 @@ class WeeklyAnalysis:
     async def analyse(self, event: WeekClosed) -> WeekOutcome:
         workspace, channel = event.workspace, event.channel
         assert workspace.id is not None and channel.id is not None
-        as_of = event.closed_at.astimezone(ZoneInfo(channel.tz)).date()
+        as_of = event.closed_at.astimezone(zone_of(channel.tz)).date()
         async with self.uow() as uow:
             repo = uow.scoped(workspace.id)
             store = self.store(uow)

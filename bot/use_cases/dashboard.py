@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, TypeVar
-from zoneinfo import ZoneInfo
 
 from bot import format as fmt
 from bot.analysis.ports import AnalysisStoreFactory
@@ -24,7 +23,7 @@ from bot.kr_progress import confidence_trends, kr_progress
 from bot.messages import Chart, Message, Progress, Text
 from bot.ports import Clock, UnitOfWork
 from bot.request_context import UseCaseError
-from bot.weeks import week_label
+from bot.weeks import week_label, zone_of
 
 
 @dataclass(frozen=True)
@@ -64,7 +63,7 @@ async def dashboard(*, uow: UnitOfWork, clock: Clock, analysis: AnalysisStoreFac
     team = known.channel
     assert team.id is not None
     now = clock.now()
-    today = now.astimezone(ZoneInfo(team.tz)).date()
+    today = now.astimezone(zone_of(team.tz)).date()
     cycles = await repo.cycles(team.id)
     cycle = await repo.cycle_on(team.id, today) or (cycles[-1] if cycles else None)
     label = f"#{team.name or team.external_id}"
