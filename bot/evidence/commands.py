@@ -10,7 +10,7 @@ from bot import requests as rq
 from bot.evidence import by_email, connecting, linking
 from bot.evidence.ports import EvidenceStoreFactory
 from bot.messages import Reply
-from bot.use_cases.turn import Turn
+from bot.request_context import Turn
 
 UseCase = Callable[[Any, Turn], Awaitable[Reply]]
 

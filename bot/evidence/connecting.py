@@ -17,7 +17,7 @@ from bot import requests as rq
 from bot.evidence.model import Connection, Source
 from bot.evidence.ports import EvidenceStoreFactory
 from bot.messages import Fields, Heading, Note, Reply, Text, message
-from bot.use_cases.turn import Turn, UseCaseError
+from bot.request_context import Turn, UseCaseError
 
 #: What the URL shows when the server's public address is not configured.
 UNSET_BASE = "https://<OKRBOT_PUBLIC_URL>"

@@ -1,7 +1,7 @@
 """Finished work arriving from a connected source becomes a suggested item.
 
 :func:`take_in` is what a verified webhook ends in: the suggestion goes to the channel's
-week open at arrival (:meth:`bot.loop.schedule.WeekSchedule.week_at`: work belongs to the
+week open at arrival (:meth:`bot.week_schedule.WeekSchedule.week_at`: work belongs to the
 week open when it happens) and to its author when one of their handles has a confirmed
 link, else when its author e-mail is exactly one team member's
 (:mod:`bot.evidence.by_email`); else it waits, unattached, until someone links that
@@ -17,8 +17,8 @@ from enum import StrEnum
 from bot.evidence.by_email import author_by_email, link_by_email
 from bot.evidence.model import Connection, Suggestion, WorkDone, email_address
 from bot.evidence.ports import EvidenceStore
-from bot.loop.schedule import WeekSchedule
 from bot.ports import Clock, UnitOfWork
+from bot.week_schedule import WeekSchedule
 
 log = logging.getLogger(__name__)
 

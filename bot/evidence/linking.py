@@ -19,7 +19,7 @@ from bot import requests as rq
 from bot.evidence.model import Link, Source, Suggestion, folded_account
 from bot.evidence.ports import EvidenceStore, EvidenceStoreFactory
 from bot.messages import BulletList, Reply, Text, message, text_reply
-from bot.use_cases.turn import Turn, UseCaseError
+from bot.request_context import Turn, UseCaseError
 
 #: Waiting work listed in an answer; the rest is counted.
 SHOWN = 5
