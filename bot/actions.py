@@ -1,6 +1,6 @@
 """What happens when a button is pressed or a form is submitted: one table.
 
-The commands are listed in :mod:`bot.grammar.table`; the core's buttons and forms are
+The commands are listed in :mod:`bot.command_table`; the core's buttons and forms are
 listed here, each id with its handler and a line on what it does. :class:`OkrBot`
 dispatches ``handle_action`` and ``handle_form`` through :func:`press` and :func:`submit`.
 The ids and the values they carry are defined in :mod:`bot.action_ids` (the messages that
@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from bot import requests as rq
+from bot import team_choice
 from bot.action_ids import (
     CHECKIN_FORM,
     CHECKIN_OPEN,
@@ -36,7 +37,7 @@ from bot.context import Actor, Place
 from bot.hints import prefix_for, with_prefix
 from bot.loop.weekly_loop import WeeklyLoop
 from bot.messages import Form, FormErrors, FormValue, Reply, text_reply
-from bot.use_cases import decisions_by_button, team_choice
+from bot.use_cases import decisions_by_button
 
 log = logging.getLogger(__name__)
 

@@ -16,11 +16,11 @@ from typing import Any, Protocol
 
 from bot import requests as rq
 from bot.action_ids import DECISION_FORMS, ZOMBIE_KEEP, ZOMBIE_KILL, read_zombie_value
+from bot.analysis.drift_report import decision_form
 from bot.context import Actor, Place
-from bot.drift_report import decision_form
 from bot.messages import Form, FormErrors, FormValue, Reply, Text, message
 from bot.ports import Clock, UnitOfWorkFactory
-from bot.use_cases.turn import Turn, UseCaseError
+from bot.request_context import Turn, UseCaseError
 
 FORMS = set(DECISION_FORMS.values())
 _CODE = re.compile(r"^KR-?(\d+)$", re.IGNORECASE)

@@ -13,10 +13,10 @@ from adapters.slack.render import DASHBOARD_ACTION, message_payloads
 from adapters.slack.views import modal_view
 from adapters.teams.render import render_form, render_message
 from bot import actions
+from bot.analysis.drift_report import zombie_nudge
 from bot.analysis.findings import Finding, Rule
 from bot.analysis.ratings import rating_parts
 from bot.context import Place
-from bot.drift_report import zombie_nudge
 from bot.messages import Actions, Form, Message, Reply, message
 from storage.database import Database
 from tests.unit.loop_world import FRIDAY_BEFORE, World, standard_team, utc
