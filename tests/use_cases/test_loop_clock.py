@@ -13,7 +13,7 @@ from bot.context import Place
 from bot.loop.runner import LoopSettings
 from storage.database import Database
 from storage.loop_store import loop_store_for
-from tests.unit.loop_world import Crash, World, standard_team, utc
+from tests.use_cases.loop_world import Crash, World, standard_team, utc
 
 MONDAY = utc(2027, 1, 4, 0, 0)
 TOKYO_OPEN = utc(2027, 1, 4, 1, 0)  # Monday 10:00 in Tokyo

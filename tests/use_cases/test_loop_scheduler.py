@@ -11,7 +11,7 @@ import pytest
 from adapters.loop_scheduler import ClockMessenger, LoopScheduler
 from bot.messages import Address, Text, message
 from storage.database import Database
-from tests.unit.loop_world import World, standard_team, utc
+from tests.use_cases.loop_world import World, standard_team, utc
 
 SUNDAY = utc(2027, 1, 3, 12, 0)
 
