@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.analysis.drift_report import ZOMBIE_ACTIONS
 from bot.analysis.weekly_analysis import WeeklyAnalysis
 from bot.clock import ManualClock
 from bot.context import Actor, Place
-from bot.drift_report import ZOMBIE_ACTIONS
 from bot.front_door import OkrBot
 from bot.loop.weekly_loop import WeeklyLoop
 from bot.messages import Actions, Address, Form, Message, Reply

@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from adapters.console.render import render
+from bot.analysis.ports import WeekClosed
 from bot.context import Actor, Place
-from bot.loop.ports import WeekClosed
 from bot.loop.runner import LoopSettings, RunReport
 from bot.loop.weekly_loop import WeeklyLoop
 from bot.messages import Actions, Form, Reply

@@ -12,8 +12,8 @@ import pytest
 from adapters.slack import inbound
 from adapters.slack.render import core_action_id, message_payloads
 from adapters.slack.views import modal_view
+from bot.analysis.drift_report import ZOMBIE_ACTIONS
 from bot.context import Place
-from bot.drift_report import ZOMBIE_ACTIONS
 from bot.messages import BulletList
 from tests.fakes.slack_block_kit import check_message, check_view
 from tests.support.core_messages import SLACK, CoreMessages, core_messages
