@@ -478,6 +478,10 @@ class FakeSlack:
                 self.socket_acks.append(json.loads(message.data))
         return socket
 
+    async def socket_connected(self, *, timeout: float = 10) -> None:
+        """Until a Socket Mode client has connected and been greeted."""
+        await asyncio.wait_for(self._socket_connected.wait(), timeout)
+
     async def socket_send_raw(self, frame: str, *, timeout: float = 10) -> None:
         """Push any text frame to the connected Socket Mode client (no ack awaited)."""
         await asyncio.wait_for(self._socket_connected.wait(), timeout)
