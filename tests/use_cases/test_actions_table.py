@@ -19,7 +19,7 @@ from bot.analysis.ratings import rating_parts
 from bot.context import Place
 from bot.messages import Actions, Form, Message, Reply, message
 from storage.database import Database
-from tests.unit.loop_world import FRIDAY_BEFORE, World, standard_team, utc
+from tests.use_cases.loop_world import FRIDAY_BEFORE, World, standard_team, utc
 
 DM = Place(channel="D-carol", is_direct=True)
 BERLIN_OPEN = utc(2027, 1, 4, 9, 0)  # Monday 10:00 in Berlin: the weekly prompts go out
