@@ -9,6 +9,7 @@ every later slot past it.
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
@@ -115,13 +116,16 @@ async def test_senders_waiting_for_a_full_window_are_booked_a_window_apart(
 ) -> None:
     rates = SendRates(postgres_database.engine)
     window = Window("teams:t8", limit=3, period=1.0)
-    turns = [await rates.take([Limit(f"teams:conversation:{n}", 0.001)], window)
-             for n in range(7)]
+    turns, slots = [], []
+    for n in range(7):
+        asked = time.monotonic()
+        turn = await rates.take([Limit(f"teams:conversation:{n}", 0.001)], window)
+        turns.append(turn)
+        slots.append(asked + turn.wait)  # when the slot is, give or take a round trip
     assert [t.go for t in turns] == [True] * 3 + [False] * 4
-    waits = [t.wait for t in turns[3:]]
-    # The 4th to 6th a window after the first three, the 7th a window after those.
-    assert all(0.9 < w < 1.3 for w in waits[:3])
-    assert 1.5 < waits[3] < 2.6 and waits[3] > waits[2] + 0.5
+    # The 4th to 6th a window after the first three, the 7th a window after the 4th.
+    for later, earlier in [(3, 0), (4, 1), (5, 2), (6, 3)]:
+        assert slots[later] - slots[earlier] == pytest.approx(1.0, abs=0.3)
     await rates.hold("teams:t8", 5.0)  # a 429's Retry-After holds the window too
     held = await rates.take([Limit("teams:conversation:x", 0.001)], window)
     assert not held.go and held.wait == pytest.approx(5.0, abs=0.3)
