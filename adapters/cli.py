@@ -626,7 +626,7 @@ async def _export_review(database: Any, args: argparse.Namespace, scope: Any) ->
     from bot.analysis.review import review_cycle
     from bot.analysis.weekly_analysis import find_cycle, open_week
     from bot.clock import SystemClock
-    from bot.use_cases.turn import UseCaseError
+    from bot.request_context import UseCaseError
     from storage.analysis_store import analysis_store_for
 
     place = argparse.Namespace(platform=scope.platform, workspace=scope.workspace,

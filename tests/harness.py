@@ -3,25 +3,15 @@ a clock the test moves, and a messenger that records what was sent elsewhere."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from adapters.console.render import render
 from bot.clock import ManualClock
 from bot.context import Actor, Place
 from bot.front_door import OkrBot
-from bot.messages import Address, Message, Reply
-from bot.ports import Delivery
-
-
-@dataclass
-class RecordingMessenger:
-    sent: list[tuple[Address, Message]] = field(default_factory=list)
-
-    async def send(
-        self, address: Address, message: Message, *, delivery: Delivery | None = None
-    ) -> None:
-        self.sent.append((address, message))
+from bot.messages import Reply
+from tests.fakes.recording_messenger import RecordingMessenger
 
 
 @dataclass
