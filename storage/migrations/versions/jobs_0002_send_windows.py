@@ -159,7 +159,8 @@ def _run_script(sql: str) -> None:
     """A multi-statement script with ``$$`` bodies, as in ``jobs_0001_procrastinate``."""
     connection = op.get_bind()
     driver = connection.connection.driver_connection
-    if hasattr(driver, "fetchval"):  # asyncpg, under SQLAlchemy's greenlet bridge
+    # asyncpg, under SQLAlchemy's greenlet bridge
+    if driver is not None and hasattr(driver, "fetchval"):
         await_only(driver.execute(sql))
     else:
         connection.exec_driver_sql(sql)
