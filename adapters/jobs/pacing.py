@@ -6,83 +6,111 @@ send reserves its slot in :class:`storage.send_rates.SendRates`, so three worker
 keep to one workspace's 600 a minute instead of each taking 600. A 429's Retry-After holds
 the scope for every worker.
 
-The limits, smooth (no bursts), a little under the platforms' own:
+The limits:
 
-- Slack ``chat.postMessage``: one a second per channel, 600 a minute per workspace;
-  ``conversations.open`` (Web API tier 3, 50+ a minute) at 50 a minute per workspace.
+- Slack ``chat.postMessage``: one a second per channel (an interval, a little over a
+  second); 600 in any 60 s per workspace, the window the platform counts, exactly (a
+  :class:`storage.send_rates.Window`: a send counts from the moment it leaves until a
+  minute after its answer); ``conversations.open`` (Web API tier 3, 50+ a minute) at 50 a
+  minute per workspace.
 - Teams: per conversation 7 a second and 60 in 30 s, i.e. one every half second; per
-  tenant 30 requests a second (Microsoft's published figure for a bot).
+  tenant 30 in any second (Microsoft's published figure for a bot), exactly, as a window.
+
+A send's answer is reported from synchronous code (the messengers' ``sent``) and written
+behind, as holds are; the token of the send in flight travels in a context variable,
+which is the job's own (procrastinate runs each job in a task of its own).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from contextvars import ContextVar
+from typing import Any
 
 from adapters.slack.pacing import Pacer as SlackPacer
 from adapters.teams.pacing import Pacer as TeamsPacer
-from storage.send_rates import Limit, SendRates
+from storage.send_rates import Limit, SendRates, Window
 
 log = logging.getLogger(__name__)
 
-#: Slack's per-minute limit is counted in a 60 s window: 0.4 % under it leaves 240 ms of
-#: network jitter before two sends could fall in one window with 600 others.
+#: Intervals a little over the platforms' figures: they are counted from the moment a
+#: slot is booked, not from the moment a message arrives.
 SLACK_SAFETY = 1.004
-#: Teams counts per second: 3 % under 30/s leaves 30 ms of jitter on the way.
 TEAMS_SAFETY = 1.03
 
 SLACK_CHANNEL_INTERVAL = 1.0 * SLACK_SAFETY
-SLACK_WORKSPACE_INTERVAL = 60.0 / 600 * SLACK_SAFETY
+SLACK_WORKSPACE_LIMIT, SLACK_WORKSPACE_PERIOD = 600, 60.0
 SLACK_OPEN_INTERVAL = 60.0 / 50 * SLACK_SAFETY
 TEAMS_CONVERSATION_INTERVAL = max(1 / 7, 30 / 60) * TEAMS_SAFETY
-TEAMS_TENANT_INTERVAL = 1 / 30 * TEAMS_SAFETY
+TEAMS_TENANT_LIMIT, TEAMS_TENANT_PERIOD = 30, 1.0
+
+#: The send of this job that left and whose answer is not reported yet.
+_in_flight: ContextVar[tuple[Window, float] | None] = ContextVar("okrbot_send_in_flight",
+                                                                 default=None)
 
 
-class _Holds:
-    """Retry-After holds are reported from synchronous callbacks: write them behind."""
+class _Behind:
+    """Holds (Retry-After) and answers are reported from synchronous callbacks: write
+    them behind, without keeping the send waiting."""
 
     def __init__(self, rates: SendRates) -> None:
         self.rates = rates
-        self._pending: set[asyncio.Task[None]] = set()
+        self._pending: set[asyncio.Task[Any]] = set()
 
-    def hold(self, scope: str, seconds: float) -> None:
-        task = asyncio.get_running_loop().create_task(self._write(scope, seconds))
+    def _later(self, work: Coroutine[Any, Any, Any], what: str) -> None:
+        async def run() -> None:
+            try:
+                await work
+            except Exception as error:  # the budget errs on the safe side without it
+                log.warning("could not share %s: %r", what, error)
+
+        task = asyncio.get_running_loop().create_task(run())
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
 
-    async def _write(self, scope: str, seconds: float) -> None:
-        try:
-            await self.rates.hold(scope, seconds)
-        except Exception as error:  # the send retries after its own Retry-After anyway
-            log.warning("could not share a %.1fs hold of %s: %r", seconds, scope, error)
+    def hold(self, scope: str, seconds: float) -> None:
+        self._later(self.rates.hold(scope, seconds), f"a {seconds:.1f}s hold of {scope}")
+
+    def answered(self) -> None:
+        """The send of this job in flight (if any) was answered, or failed: either way
+        it has reached the platform if it ever will."""
+        going = _in_flight.get()
+        if going is None:
+            return
+        _in_flight.set(None)
+        window, token = going
+        self._later(self.rates.sent(window, token), f"the answer to a send under {window.scope}")
 
 
-async def _wait_for_slot(rates: SendRates, limits: list[Limit], *,
-                         confirm: tuple[str, int, float],
-                         sleep: Callable[[float], Awaitable[None]]) -> None:
-    """Sleep until the reserved slot, then until the send fits the scope's window of real
-    send moments (a late wake-up must not crowd the sends after it)."""
-    delay = await rates.reserve(limits)
-    if delay > 0:
-        await sleep(delay)
-    scope, limit, period = confirm
-    while (delay := await rates.confirm(scope, limit=limit, period=period)) > 0:
-        await sleep(delay)
+async def _take_turn(rates: SendRates, limits: list[Limit], window: Window, *,
+                     sleep: Callable[[float], Awaitable[None]]) -> None:
+    """Book a slot, sleep until it, then until the window has room (a late wake-up is
+    checked against the window as it is then, not as it was booked)."""
+    turn = await rates.take(limits, window)
+    while not turn.go:
+        await sleep(turn.wait)
+        turn = await rates.enter(window)
+    _in_flight.set((window, turn.token))
 
 
 class SharedSlackPacer(SlackPacer):
     def __init__(self, rates: SendRates) -> None:
         super().__init__()
         self.rates = rates
-        self._holds = _Holds(rates)
+        self._behind = _Behind(rates)
 
     async def wait(self, *, workspace: str, channel: str) -> None:
-        scope = f"slack:{workspace}"
-        await _wait_for_slot(self.rates, [
-            Limit(scope, SLACK_WORKSPACE_INTERVAL),
+        self._behind.answered()  # a send before this one in the job: past it, so done
+        await _take_turn(self.rates, [
             Limit(f"slack:{workspace}:{channel}", SLACK_CHANNEL_INTERVAL),
-        ], confirm=(scope, 600, 60.0 * SLACK_SAFETY), sleep=self._sleep)
+        ], Window(f"slack:{workspace}", SLACK_WORKSPACE_LIMIT, SLACK_WORKSPACE_PERIOD),
+            sleep=self._sleep)
+
+    def sent(self, *, workspace: str, channel: str) -> None:
+        super().sent(workspace=workspace, channel=channel)
+        self._behind.answered()
 
     async def wait_to_open(self, *, workspace: str) -> None:
         """Before a ``conversations.open`` (tier 3)."""
@@ -92,26 +120,29 @@ class SharedSlackPacer(SlackPacer):
 
     def hold(self, *, workspace: str, seconds: float) -> None:
         super().hold(workspace=workspace, seconds=seconds)
-        self._holds.hold(f"slack:{workspace}", seconds)
+        self._behind.hold(f"slack:{workspace}", seconds)
 
 
 class SharedTeamsPacer(TeamsPacer):
     def __init__(self, rates: SendRates) -> None:
         super().__init__()
         self.rates = rates
-        self._holds = _Holds(rates)
+        self._behind = _Behind(rates)
 
     async def wait(self, *, tenant: str, conversation: str) -> None:
-        scope = f"teams:{tenant}"
-        await _wait_for_slot(self.rates, [
-            Limit(scope, TEAMS_TENANT_INTERVAL),
+        self._behind.answered()  # a retry of a send: the first try was answered
+        await _take_turn(self.rates, [
             Limit(f"teams:conversation:{conversation}", TEAMS_CONVERSATION_INTERVAL),
-        ], confirm=(scope, 30, 1.0 * TEAMS_SAFETY), sleep=self._sleep)
+        ], Window(f"teams:{tenant}", TEAMS_TENANT_LIMIT, TEAMS_TENANT_PERIOD),
+            sleep=self._sleep)
+
+    def sent(self, *, tenant: str, conversation: str) -> None:
+        self._behind.answered()
 
     def hold(self, conversation: str, seconds: float) -> None:
         super().hold(conversation, seconds)
         # The connector names only the conversation here: its tenant's budget goes on.
-        self._holds.hold(f"teams:conversation:{conversation}", seconds)
+        self._behind.hold(f"teams:conversation:{conversation}", seconds)
 
 
 __all__ = ["SharedSlackPacer", "SharedTeamsPacer"]

@@ -94,7 +94,7 @@ class JobDispatcher:
     async def _waiting(self, keys: list[str]) -> set[str]:
         rows = await self.app.connector.execute_query_all_async(
             "SELECT queueing_lock FROM procrastinate_jobs "
-            "WHERE status = 'todo' AND queueing_lock = ANY(%(keys)s)", keys=keys)
+            "WHERE status IN ('todo', 'doing') AND queueing_lock = ANY(%(keys)s)", keys=keys)
         return {row["queueing_lock"] for row in rows}
 
     async def enqueue(self, entries: Sequence[OutboxEntry]) -> int:
@@ -102,7 +102,10 @@ class JobDispatcher:
         for start in range(0, len(entries), BATCH):
             chunk = [e for e in entries[start : start + BATCH] if e.id is not None]
             # A sweep during a long fan-out finds most entries waiting already: skip those
-            # in one query instead of one refused insert each.
+            # in one query instead of one refused insert each. Skip those being worked too:
+            # a second job for an entry whose send waits for its budget (up to a Slack
+            # window, a minute) would otherwise claim it as soon as the first claim's lease
+            # ran out, and send it twice.
             waiting = await self._waiting([outbox_key(e) for e in chunk])
             jobs = [self._job(e) for e in chunk if outbox_key(e) not in waiting]
             if not jobs:

@@ -266,6 +266,7 @@ class Connector:
                 status = response.status
                 text = await response.text()
                 retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+            self.pacer.sent(tenant=tenant, conversation=pace)  # answered: it has arrived
             if status < 300:
                 if not text.strip():
                     return None

@@ -117,6 +117,10 @@ class Pacer:
                 await self._sleep(delay)
             self.take(tenant=tenant, conversation=conversation)
 
+    def sent(self, *, tenant: str, conversation: str) -> None:
+        """A call was answered. This pacer counts the moments calls leave; one whose
+        budget is shared counts from the answer (:mod:`adapters.jobs.pacing`)."""
+
     def hold(self, conversation: str, seconds: float) -> None:
         """Teams said 429: send nothing more to this conversation for ``seconds``."""
         until = self._monotonic() + seconds

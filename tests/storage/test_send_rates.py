@@ -9,12 +9,13 @@ every later slot past it.
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
 from storage.database import Database
 from storage.engine import create_engine
-from storage.send_rates import Limit, SendRates
+from storage.send_rates import Limit, SendRates, Window
 
 pytestmark = pytest.mark.postgres
 
@@ -74,3 +75,57 @@ async def test_a_hold_moves_every_later_slot_past_it(postgres_database: Database
     wait = await rates.reserve([Limit("slack:T2", 0.01), Limit("slack:T2:C9", 1.0)])
     assert wait == pytest.approx(5.0, abs=0.2)
     assert await rates.prune(idle=0.0) == 0  # both still ahead: nothing forgotten
+
+
+# --- windows counted from the platform's answers ----------------------------------------
+
+
+async def test_a_window_counts_sends_in_flight_and_from_their_answers(
+    postgres_database: Database,
+) -> None:
+    rates = SendRates(postgres_database.engine)
+    window = Window("teams:t9", limit=2, period=0.5)
+    first = await rates.take([Limit("teams:conversation:a", 0.001)], window)
+    second = await rates.take([Limit("teams:conversation:b", 0.001)], window)
+    assert first.go and second.go and second.token > first.token
+    # Both still unanswered: a third send waits, however long ago they left.
+    await asyncio.sleep(0.6)
+    assert not (await rates.enter(window)).go
+    took = await rates.sent(window, first.token)
+    assert took >= 0.6  # from leaving to the answer
+    # The first now counts as sent at its answer: a period later there is room.
+    refused = await rates.enter(window)
+    assert not refused.go and 0.3 < refused.wait <= 0.55
+    await asyncio.sleep(refused.wait)
+    assert (await rates.enter(window)).go
+
+
+async def test_a_send_never_answered_leaves_the_window_after_stuck_and_a_period(
+    postgres_database: Database,
+) -> None:
+    rates = SendRates(postgres_database.engine)
+    window = Window("slack:T9", limit=1, period=0.2, stuck=0.3)
+    assert (await rates.enter(window)).go  # its worker dies before the answer
+    assert not (await rates.enter(window)).go
+    await asyncio.sleep(0.55)
+    assert (await rates.enter(window)).go
+
+
+async def test_senders_waiting_for_a_full_window_are_booked_a_window_apart(
+    postgres_database: Database,
+) -> None:
+    rates = SendRates(postgres_database.engine)
+    window = Window("teams:t8", limit=3, period=1.0)
+    turns, slots = [], []
+    for n in range(7):
+        asked = time.monotonic()
+        turn = await rates.take([Limit(f"teams:conversation:{n}", 0.001)], window)
+        turns.append(turn)
+        slots.append(asked + turn.wait)  # when the slot is, give or take a round trip
+    assert [t.go for t in turns] == [True] * 3 + [False] * 4
+    # The 4th to 6th a window after the first three, the 7th a window after the 4th.
+    for later, earlier in [(3, 0), (4, 1), (5, 2), (6, 3)]:
+        assert slots[later] - slots[earlier] == pytest.approx(1.0, abs=0.3)
+    await rates.hold("teams:t8", 5.0)  # a 429's Retry-After holds the window too
+    held = await rates.take([Limit("teams:conversation:x", 0.001)], window)
+    assert not held.go and held.wait == pytest.approx(5.0, abs=0.3)
