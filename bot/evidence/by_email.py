@@ -22,7 +22,7 @@ from bot.evidence.model import Link, Source, Suggestion, email_address
 from bot.evidence.ports import EvidenceStore
 
 if TYPE_CHECKING:  # intake (a webhook's path) needs no turn: keep it out of its imports
-    from bot.use_cases.turn import Turn
+    from bot.request_context import Turn
 
 log = logging.getLogger(__name__)
 
