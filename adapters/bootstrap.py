@@ -276,7 +276,7 @@ def build_graph(
                           slack_client_id=platforms.slack.client_id if platforms.slack else "")
     slack = _slack_messenger(platforms, stores, clock)
     teams = _teams_messenger(platforms, stores)
-    routed: Messenger = messenger or RoutingMessenger(
+    routed: Messenger = messenger if messenger is not None else RoutingMessenger(
         {name: m for name, m in (("teams", teams), ("slack", slack)) if m is not None})
     if wrap is not None:
         routed = wrap(routed)

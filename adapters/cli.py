@@ -1,5 +1,5 @@
-"""`okrbot`: the command line, and the composition root — the one module that wires the
-core, storage and the platform adapters together."""
+"""`okrbot`: the command line. Each command takes its objects from the one composition
+root, :mod:`adapters.bootstrap`; this module reads options and runs the processes."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def build_core(*, database: Database, clock: Clock,
     return graph.bot, graph.loop
 
 
-async def _production_database(args: argparse.Namespace) -> tuple[str, bool]:
+def _production_database(args: argparse.Namespace) -> tuple[str, bool]:
     """The URL ``serve``, ``clock`` and ``worker`` open, and whether they migrate it: the
     embedded SQLite default migrates itself; a shared PostgreSQL is migrated by the release
     step, and a process refuses to start on an un-migrated one."""
@@ -151,7 +151,7 @@ async def run_serve(args: argparse.Namespace) -> int:
                     "served; see README § Connect Microsoft Teams")
     host = serve_host(host=args.host, env=os.environ)
     require_secret_key(os.environ)
-    url, migrate = await _production_database(args)
+    url, migrate = _production_database(args)
     graph = await open_graph(url, migrate=migrate, clock=SystemClock(), platforms=platforms)
     try:
         await warn_of_plaintext_secrets(graph.database)
@@ -245,7 +245,7 @@ async def run_clock(args: argparse.Namespace) -> int:
 
     require_secret_key(os.environ)
     platforms = Platforms.from_env(os.environ)
-    url, migrate = await _production_database(args)
+    url, migrate = _production_database(args)
     database = await open_database(url, migrate=migrate)
     runner = None
     queue = None
@@ -289,7 +289,7 @@ async def run_worker(args: argparse.Namespace) -> int:
     from storage.secrets import require_secret_key
 
     require_secret_key(os.environ)
-    url, migrate = await _production_database(args)
+    url, migrate = _production_database(args)
     if migrate:  # SQLite
         print("okrbot worker needs PostgreSQL (DATABASE_URL): on SQLite `okrbot clock` "
               "sends everything itself", file=sys.stderr)

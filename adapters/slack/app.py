@@ -1,6 +1,6 @@
 """Slack, assembled: slack-bolt's AsyncApp with our listeners, served over HTTP or Socket Mode.
 
-The composition root (``adapters/cli.py``) calls:
+The composition root (:mod:`adapters.bootstrap`, for ``adapters/cli.py``) calls:
 
 - :func:`build_messenger` — the :class:`SlackMessenger` to give the core (the weekly
   fan-out, drift DMs); build it first, the core needs it;

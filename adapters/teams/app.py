@@ -1,6 +1,6 @@
 """Teams, assembled: Bot Framework activities at ``POST /api/messages`` on the one server.
 
-The composition root (``adapters/cli.py``) calls:
+The composition root (:mod:`adapters.bootstrap`, for ``adapters/cli.py``) calls:
 
 - :func:`build_teams_messenger` — the :class:`TeamsMessenger` to give the core (through
   the routing messenger); build it first, the core needs it;
