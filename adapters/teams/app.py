@@ -241,7 +241,9 @@ def mount_teams(
     limit: InFlightLimit | None = None,
 ) -> None:
     """Add ``POST /api/messages`` to ``web_app``. ``limit`` bounds the activities in
-    flight (default: the web app's, :func:`adapters.backpressure.limit_of`).
+    flight (default: the web app's, :func:`adapters.backpressure.limit_of`). Pass the
+    graph's ``messenger``; ``database`` only builds one when none is given (a test's
+    shorthand).
 
     Each request, in order: a JSON content type; a token present (unless open); the
     body read up to :data:`MAX_BODY_BYTES` (413 beyond); the JWT checked (401); the
