@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_suggestions.py
 	$(BIN)/python bench/bench_fanout.py --members $(FANOUT_MEMBERS)
 
+# ruff over the code and tests; mypy strict over bot/, adapters/ and storage/ (pyproject.toml)
 lint: $(STAMP)
 	$(BIN)/ruff check bot adapters storage tests bench
 	$(BIN)/mypy

@@ -22,12 +22,12 @@ from typing import TYPE_CHECKING
 
 from adapters.metrics import METRICS
 from adapters.routing import RoutingMessenger
-from bot.analysis.ports import AnalysisStoreFactory
+from bot.analysis.ports import AnalysisStoreFactory, WeekClosed
 from bot.analysis.weekly_analysis import WeeklyAnalysis
 from bot.evidence.commands import EvidenceCommands
 from bot.evidence.ports import EvidenceStoreFactory
 from bot.front_door import OkrBot
-from bot.loop.ports import Dispatcher, LoopStoreFactory, WeekClosed
+from bot.loop.ports import Dispatcher, LoopStoreFactory
 from bot.loop.runner import LoopSettings
 from bot.loop.weekly_loop import WeeklyLoop
 from bot.ports import Clock, Messenger, UnitOfWorkFactory

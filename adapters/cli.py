@@ -573,7 +573,7 @@ async def _export_review(database: Database, args: argparse.Namespace,
     from bot.analysis.review import review_cycle
     from bot.analysis.weekly_analysis import find_cycle, open_week
     from bot.clock import SystemClock
-    from bot.use_cases.turn import UseCaseError
+    from bot.request_context import UseCaseError
 
     place = argparse.Namespace(platform=scope.platform, workspace=scope.workspace,
                                channel=scope.channel)

@@ -37,10 +37,10 @@ from adapters.console.repl import ConsoleMessenger
 from adapters.metrics import METRICS
 from bot.clock import SystemClock
 from bot.loop.runner import RunReport
-from bot.loop.schedule import DEFAULT_GRACE, WeekSchedule
 from bot.loop.weekly_loop import WeeklyLoop
 from bot.messages import Address, Message
 from bot.ports import Clock, Delivery, Messenger
+from bot.week_schedule import DEFAULT_GRACE, WeekSchedule
 from storage.leadership import Election, while_leading
 
 log = logging.getLogger(__name__)

@@ -219,12 +219,10 @@ def _from_export(text: str, *, today: date) -> ImportOkrs:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise OkrFileError([(error.lineno, f"not valid JSON: {error.msg}")]) from None
-    rows = {kind: data.get(kind) if isinstance(data, dict) else None
-            for kind in ("objectives", "key_results")}
-    if not all(isinstance(r, list) and all(isinstance(x, dict) for x in r) for r in rows.values()):
+    objectives, krs = _dict_rows(data, "objectives"), _dict_rows(data, "key_results")
+    if objectives is None or krs is None:
         raise OkrFileError([(None, "a JSON file must be what `okrbot export --format json "
                                    "--channel …` writes: objectives and key_results lists")])
-    objectives, krs = rows["objectives"], rows["key_results"]
     channels = {(o.get("platform"), o.get("workspace"), o.get("channel")) for o in objectives}
     if len(channels) > 1:
         raise OkrFileError([(None, f"the export holds {len(channels)} channels: export one with "
@@ -266,6 +264,14 @@ def _from_export(text: str, *, today: date) -> ImportOkrs:
     if left_out:
         notes.append(f"{left_out} killed or merged key result{'s' * (left_out != 1)} left out.")
     return ImportOkrs(objectives=tuple(plans), problems=tuple(problems), note=" ".join(notes))
+
+
+def _dict_rows(data: object, kind: str) -> list[dict[str, Any]] | None:
+    """``data[kind]`` if ``data`` is an object whose ``kind`` is a list of objects."""
+    rows = data.get(kind) if isinstance(data, dict) else None
+    if isinstance(rows, list) and all(isinstance(row, dict) for row in rows):
+        return rows
+    return None
 
 
 def _row_lines(text: str) -> dict[tuple[str, int], int]:

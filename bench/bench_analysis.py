@@ -10,7 +10,7 @@ PostgreSQL database (bulk: ``executemany`` / ``COPY``), then times, in the same 
 - *analysis*: the weekly analysis of every channel for the last week — the current cycle of
   each channel, ``storage.analysis_snapshots.stream_frozen_channel_weeks`` (aggregate SQL,
   closed weeks' figures from their snapshots), every
-  rule (``bot.analysis.analyse_week``) and the owner's messages (``bot.drift_report``).
+  rule (``bot.analysis.analyse_week``) and the owner's messages (``bot.analysis.drift_report``).
 
 Each is run ``--repeat`` times after a warm-up, alternating, and the median is reported;
 memory is measured in a separate analysis run under ``tracemalloc`` (its peak Python heap)
@@ -54,7 +54,7 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.analysis import analyse_week  # noqa: E402
-from bot.drift_report import drift_dm, zombie_nudge  # noqa: E402
+from bot.analysis.drift_report import drift_dm, zombie_nudge  # noqa: E402
 from bot.loop.snapshot_figures import figures_of, figures_record  # noqa: E402
 from bot.model import Channel, Cycle, iso_week  # noqa: E402
 from storage.analysis_queries import CHUNK, WeekTarget, stream_channel_weeks  # noqa: E402

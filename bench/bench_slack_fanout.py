@@ -26,9 +26,9 @@ from adapters.slack.app import build_messenger  # noqa: E402
 from adapters.slack.settings import SlackSettings  # noqa: E402
 from bot.clock import SystemClock  # noqa: E402
 from bot.loop.prompts import prompt  # noqa: E402
-from bot.loop.schedule import WeekSchedule  # noqa: E402
 from bot.messages import Address  # noqa: E402
 from bot.model import Channel, Workspace  # noqa: E402
+from bot.week_schedule import WeekSchedule  # noqa: E402
 from storage.database import open_database  # noqa: E402
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlack  # noqa: E402
 

@@ -11,59 +11,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
 
 from bot import format as fmt
+from bot.chart_data import AlignmentSeries, ChartData, KrSeries
+from bot.messages import Chart
 from bot.model import Cycle, Decision, KeyResult, Measurement
+from bot.ports import KrConfidence
 from bot.weeks import week_start
-
-if TYPE_CHECKING:  # bot.ports and bot.messages import this module's types
-    from bot.messages import Chart
-    from bot.ports import KrConfidence
-
-
-@dataclass(frozen=True)
-class KrSeries:
-    """One KR over its cycle: baseline → target, the pace line between them from the
-    cycle's start to its end, the measurements recorded, the decisions taken, and the
-    team's mean confidence (1..10) per week as a second series."""
-
-    code: str
-    metric: str
-    unit: str
-    start: date
-    end: date
-    baseline: float
-    target: float
-    measurements: tuple[tuple[date, float], ...] = ()
-    decisions: tuple[tuple[date, str], ...] = ()  # (day, "kill" | "keep" | "redirect" | …)
-    confidence: tuple[tuple[date, float], ...] = ()  # (mid-week day, the team's mean)
-    today: date | None = None  # where "now" is, for an ongoing cycle
-
-    def pace_at(self, day: date) -> float:
-        """Where the pace line is on ``day``: baseline at the start, target at the end."""
-        span = (self.end - self.start).days or 1
-        share = min(max((day - self.start).days / span, 0.0), 1.0)
-        return self.baseline + (self.target - self.baseline) * share
-
-
-@dataclass(frozen=True)
-class AlignmentSeries:
-    """A channel's weeks: the alignment ratio (None: nothing shipped) against the floor
-    (``low_alignment``, 0.5), and the items tagged to each KR per week."""
-
-    channel: str
-    weeks: tuple[str, ...]
-    ratios: tuple[float | None, ...]
-    floor: float = 0.5
-    #: (KR code, items tagged direct or indirect per week; None where it is not known,
-    #: e.g. the digest's earlier weeks, of which only the ratio is kept)
-    items_by_kr: tuple[tuple[str, tuple[int | None, ...]], ...] = ()
-
-
-ChartData = KrSeries | AlignmentSeries
 
 
 def kr_series(kr: KeyResult, cycle: Cycle, *, measurements: Sequence[Measurement],
@@ -124,8 +79,6 @@ def alignment_alt(series: AlignmentSeries) -> str:
 
 def chart_of(data: ChartData, title: str = "") -> Chart:
     """The message part for ``data``, its alt text written for it."""
-    from bot.messages import Chart
-
     alt = kr_alt(data) if isinstance(data, KrSeries) else alignment_alt(data)
     return Chart(data=data, alt=alt, title=title)
 

@@ -1,6 +1,6 @@
 """The one command grammar of every platform (PRODUCT.md § Commands) and its help.
 
-:data:`COMMANDS` is the help table (:mod:`bot.grammar.table`): one entry per command
+:data:`COMMANDS` is the help table (:mod:`bot.command_table`): one entry per command
 with its usage, who may use it, a description, examples and the reader that parses it.
 :func:`parse` dispatches through this same table, so the help and the parser cannot
 drift apart (and a test parses every example). The readers are in
@@ -14,8 +14,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.grammar.errors import CommandError
-from bot.grammar.table import (
+from bot.command_table import (
     COMMANDS,
     LEADING_WORDS,
     CommandSpec,
@@ -25,6 +24,7 @@ from bot.grammar.table import (
     suggestion,
     unknown_topic,
 )
+from bot.grammar.errors import CommandError, sentence
 from bot.grammar.tokens import Line, Token
 from bot.grammar.values import is_kr_code
 from bot.messages import BulletList, Fields, Heading, Message, Note, Text, message
@@ -32,7 +32,7 @@ from bot.requests import Help, Request
 
 __all__ = [
     "COMMANDS", "MAX_LENGTH", "CommandError", "CommandSpec", "Who", "find_command",
-    "help_message", "parse",
+    "error_answer", "help_message", "parse",
 ]
 
 #: A line longer than this is refused rather than stored (Slack allows 4,000 too).
@@ -79,7 +79,7 @@ def _spec_for(word: Token, line: Line) -> CommandSpec:
                 )
         return spec
     # The answer shows the usage and an example of the command most likely meant; with no
-    # likely one, the generic usage line and an example (CommandError.message).
+    # likely one, the generic usage line and an example (error_answer).
     meant: str | None = None
     if is_kr_code(word):  # "/okr KR-3": most likely wants to see it
         hint, meant = f" — did you mean “show {word.text}”?", "show"
@@ -92,6 +92,27 @@ def _spec_for(word: Token, line: Line) -> CommandSpec:
     raise CommandError(f"unknown command “{word.raw}”{hint}", command=meant)
 
 
+def error_answer(error: CommandError, *, prefix: str) -> Message:
+    """The answer for the user: the problem, the usage line and an example.
+
+    ``prefix`` is what the user types before a command on their platform:
+    ``"/okr "`` on Slack, ``"@okrbot "`` on Teams, ``""`` in the console.
+    """
+    parts = [Text(sentence(error.problem))]
+    spec = find_command(error.command) if error.command else None
+    if spec is not None:
+        parts.append(Text(f"Usage: {spec.usage_with(prefix)}"))
+        parts.append(Text(f"Example: `{prefix}{spec.examples[0]}`"))
+        if spec.name != "help":
+            parts.append(Text(f"More: `{prefix}help {spec.name}`"))
+    else:
+        # No command to show: the grammar's own usage line, and the commonest command.
+        parts.append(Text(f"Usage: `{prefix}<command> [arguments]`"))
+        parts.append(Text(f"Example: `{prefix}list`"))
+        parts.append(Text(f"Type `{prefix}help` to see every command."))
+    return message(*parts, summary=sentence(error.problem))
+
+
 def help_message(topic: str | None, *, prefix: str) -> Message:
     """``help``: every command by group; ``help <command>``: usage, who, description,
     examples. An unknown topic answers like a wrong command, with a suggestion."""
@@ -99,7 +120,7 @@ def help_message(topic: str | None, *, prefix: str) -> Message:
         return _overview(prefix)
     spec = find_command(topic)
     if spec is None:
-        return unknown_topic(topic).message(prefix=prefix)
+        return error_answer(unknown_topic(topic), prefix=prefix)
     return _one_command(spec, prefix)
 
 

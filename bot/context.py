@@ -16,6 +16,7 @@ class Actor:
     is_admin: bool = False  # a workspace admin may act as any channel's owner
     tz: str | None = None  # IANA zone from the platform profile, if known
     workspace_name: str = ""
+    email: str = ""  # the address the platform's profile gives, if it gives one
 
 
 @dataclass(frozen=True)

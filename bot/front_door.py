@@ -13,11 +13,12 @@ from dataclasses import replace
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from bot import requests as rq
+from bot import team_choice
+from bot.analysis.drift_report import ZOMBIE_ACTIONS
 from bot.analysis.ports import AnalysisStoreFactory
 from bot.analysis.ratings import RATE_USEFUL, RATING_ACTIONS
-from bot.commands import CommandError, help_message, parse
+from bot.commands import CommandError, error_answer, help_message, parse
 from bot.context import Actor, Place
-from bot.drift_report import ZOMBIE_ACTIONS
 from bot.evidence.commands import EvidenceCommands
 from bot.grammar.team_suffix import split_team
 from bot.hints import prefix_for, with_prefix
@@ -36,7 +37,9 @@ from bot.messages import (
     message,
     text_reply,
 )
+from bot.model import KeyResult
 from bot.ports import Clock, Messenger, StorageUnavailable, UnitOfWorkFactory
+from bot.request_context import Turn, UseCaseError, in_turn, never
 from bot.use_cases import (
     decisions,
     decisions_by_button,
@@ -45,13 +48,11 @@ from bot.use_cases import (
     settings,
     tagging,
     team,
-    team_choice,
 )
 from bot.use_cases.home import home_message
 from bot.use_cases.rating import Ratings
 from bot.use_cases.reports import Reports
 from bot.use_cases.suggesting import suggested_for_item
-from bot.use_cases.turn import Turn, UseCaseError
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +150,7 @@ class OkrBot:
         self.messenger = messenger
         self.loop = loop
         self.analysis = analysis
+        self.evidence = evidence
         self.use_cases: dict[type, UseCase] = dict(USE_CASES)
         if loop is not None:
             self.use_cases[rq.OpenCheckIn] = loop.checkin_command
@@ -172,7 +174,7 @@ class OkrBot:
         try:
             request = parse(text, today=self.clock.now().date())
         except CommandError as error:
-            return Reply(error.message(prefix=prefix), error=True)
+            return Reply(error_answer(error, prefix=prefix), error=True)
         if isinstance(request, rq.Help):
             return Reply(help_message(request.topic, prefix=prefix))
         reply = await self.execute(actor=actor, place=place, request=request, text=text)
@@ -193,14 +195,12 @@ class OkrBot:
                         text: str = "") -> Reply:
         """Like :meth:`execute`, but a use-case error is raised (after the rollback)."""
         use_case = self.use_cases[type(request)]
-        async with self.uow() as uow:
-            try:
-                turn = await Turn.begin(uow=uow, clock=self.clock, actor=actor, place=place)
-                reply = await use_case(request, turn)
-            except UseCaseError:
-                await uow.rollback()
-                raise
-            await uow.commit()
+        async def noted_then_done(turn: Turn) -> Reply:
+            await self._note_email(turn)
+            return await use_case(request, turn)
+
+        reply, turn = await in_turn(self.uow(), clock=self.clock, actor=actor, place=place,
+                                    work=noted_then_done)
         if turn.remembered is not None and text:  # the member's last team: say so
             reply = team_choice.noted(reply, turn.remembered, text=text)
         return reply
@@ -209,7 +209,7 @@ class OkrBot:
     def _problem(error: UseCaseError, *, prefix: str) -> Message:
         if error.command is None:
             return message(Text(error.problem))
-        return CommandError(error.problem, command=error.command).message(prefix=prefix)
+        return error_answer(CommandError(error.problem, command=error.command), prefix=prefix)
 
     @_answers_unreachable
     async def handle_action(
@@ -291,16 +291,18 @@ class OkrBot:
         metric; value: the code), for a platform's picker. None: ``place`` is no team."""
         if place.is_direct:
             return None
-        async with self.uow() as uow:  # read only: never committed
-            try:
-                turn = await Turn.begin(uow=uow, clock=self.clock, actor=actor, place=place)
-            except UseCaseError:
-                return None
-            if turn.channel is None:
-                return None
-            choices = await choices_for(turn, turn.channel)
-            await uow.rollback()
-        return tuple(Choice(f"{kr.code} {kr.metric}", kr.code) for kr in choices.active)
+
+        async def active(turn: Turn) -> tuple[KeyResult, ...]:
+            return (await choices_for(turn, turn.channel)).active if turn.channel else ()
+
+        try:  # read only: never committed
+            krs, turn = await in_turn(self.uow(), clock=self.clock, actor=actor, place=place,
+                                      work=active, commit_when=never)
+        except UseCaseError:
+            return None
+        if turn.channel is None:
+            return None
+        return tuple(Choice(f"{kr.code} {kr.metric}", kr.code) for kr in krs)
 
     async def suggested_key_result(self, *, actor: Actor, place: Place,
                                    item: str) -> Choice | None:
@@ -320,7 +322,13 @@ class OkrBot:
         """The platform told us this person is in this conversation (install, roster)."""
         async with self.uow() as uow:
             try:
-                await Turn.begin(uow=uow, clock=self.clock, actor=actor, place=place)
+                turn = await Turn.begin(uow=uow, clock=self.clock, actor=actor, place=place)
             except UseCaseError:
                 return  # a DM of someone in several teams: nothing to join
+            await self._note_email(turn)
             await uow.commit()
+
+    async def _note_email(self, turn: Turn) -> None:
+        """The speaker's e-mail, where their platform gave it: work is matched by it."""
+        if self.evidence is not None:
+            await self.evidence.note_email(turn)

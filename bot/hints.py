@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from bot.grammar.table import COMMANDS
+from bot.command_table import COMMANDS
 from bot.messages import BulletList, Fields, Message, Note, Part, Text
 
 #: The first word of every command and alias: ``checkin``, ``skip``, ``kr``, ``check-in``…

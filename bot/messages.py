@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from bot.charts import ChartData
+from bot.chart_data import ChartData
 
 
 class Visibility(StrEnum):

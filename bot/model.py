@@ -62,6 +62,16 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
     "digest_mentions": 0,  # bot.thresholds.DIGEST_MENTIONS[0]: "blockers"
 }
 
+#: Settings the analysis rules read beyond ``DEFAULT_THRESHOLDS`` (same per-channel
+#: override: ``Channel.thresholds[name]``), with the values PRODUCT.md states in words.
+EXTRA_THRESHOLDS: dict[str, float] = {
+    "stuck_blocker_weeks": 2,  # "the same member reports a blocker two weeks running"
+    "alignment_fall_weeks": 2,  # "a fall of 0.15 or more over two weeks"
+    "nudge_interval_weeks": 2,  # "one nudge per zombie KR per two weeks"
+    "near_identical": 0.9,  # zombie items: difflib ratio of normalised texts
+    "review_attainment": 0.6,  # the review calls out a mean attainment below this
+}
+
 
 @dataclass
 class Workspace:

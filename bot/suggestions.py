@@ -22,7 +22,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from bot.model import KeyResult, Objective
+from bot.model import Channel, Cycle, KeyResult, Objective
+from bot.ports import Repository
 
 #: Below this score an item is unlike every KR: no suggestion is better than a guess (in
 #: bench/bench_suggestions.py, 0.15 leaves 6 % of items without one and lifts the share
@@ -159,4 +160,21 @@ class KrSuggester:
         return ranked[0]
 
 
-__all__ = ["MIN_SCORE", "KrSuggester", "Suggestion", "features"]
+#: The most recent tags a suggester learns from: a year of a busy team's work, read and
+#: turned into vectors in a few milliseconds; older habits count for little anyway.
+HISTORY_LIMIT = 600
+
+
+async def team_suggester(repo: Repository, channel: Channel, *, cycle: Cycle | None,
+                         active: Sequence[KeyResult]) -> KrSuggester | None:
+    """A team's suggester: its active KRs, their objectives and what it tagged before, read
+    in three statements; None when there is nothing to suggest (no active KR)."""
+    if not active or channel.id is None:
+        return None
+    objectives = await repo.objectives(channel.id, cycle.id) if cycle and cycle.id else []
+    tagged = (await repo.channel_kr_items(channel.id))[-HISTORY_LIMIT:]
+    return KrSuggester.build(krs=active, objectives=objectives,
+                             tagged=[(item.kr_id, item.text) for item in tagged])
+
+
+__all__ = ["HISTORY_LIMIT", "MIN_SCORE", "KrSuggester", "Suggestion", "features", "team_suggester"]

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.analysis.inputs import EXTRA_THRESHOLDS
 from bot.format import number
-from bot.model import DEFAULT_THRESHOLDS, Channel
+from bot.model import DEFAULT_THRESHOLDS, EXTRA_THRESHOLDS, Channel
 
 LOOP = "The weekly loop"
 DRIFT = "Drift"

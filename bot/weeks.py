@@ -1,7 +1,7 @@
 """Week keys (``"2027-W01"``) and time zones: the one place for week arithmetic.
 
 A check-in week is labelled by an ISO week key; where it starts and ends — from one
-close of the channel to the next — is :class:`bot.loop.schedule.WeekSchedule`'s business.
+close of the channel to the next — is :class:`bot.week_schedule.WeekSchedule`'s business.
 Keys compare correctly as strings (four-digit year, zero-padded week), so the rules sort
 and compare them directly; these helpers do what string order cannot: step back and forth,
 count the weeks between two keys, and place a week inside a cycle.

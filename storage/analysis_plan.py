@@ -15,8 +15,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from bot.analysis import CycleSpan, Thresholds
-from bot.loop.schedule import WeekSchedule
 from bot.model import Channel, Cycle
+from bot.week_schedule import WeekSchedule
 from bot.weeks import weeks_ending, weeks_from
 from storage.tables import UtcDateTime
 

@@ -93,7 +93,7 @@ async def week_figures(
             sa.select(snapshots.c.channel_id, snapshots.c.week.label("snapshot_week"), *parts)
             .where(*where, sa.tuple_(snapshots.c.channel_id, snapshots.c.week).in_(uncounted)))
         for row in rows.mappings():
-            found[row["channel_id"]][row["snapshot_week"]] = figures_of(row)
+            found[row["channel_id"]][row["snapshot_week"]] = figures_of(dict(row))
     return found
 
 

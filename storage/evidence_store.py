@@ -6,7 +6,13 @@
 - ``evidence_suggestion`` — finished work that arrived: unique per channel, source and
   delivery id, so a redelivery loses the insert and stores nothing. ``accounts`` holds the
   author's handles folded, as ``|login|id|`` (matched when someone links one of them).
-- ``evidence_link`` — a member's account on a source, one row per account (any case).
+- ``evidence_link`` — a member's account on a source, one row per account (any case);
+  ``by_email`` marks the links okrbot made itself, the work's author e-mail being the
+  member's.
+- ``evidence_member_email`` — a member's address as the chat platform's profile gives it
+  (Slack's ``users.info`` with ``users:read.email``, Teams' roster), lower-cased; one per
+  member. Plain, like names: it grants nothing, and it is looked up by equality
+  (docs/decisions.md § People are matched by e-mail).
 
 The store works inside a unit of work's session, like :mod:`storage.loop_store`.
 """
@@ -14,6 +20,7 @@ The store works inside a unit of work's session, like :mod:`storage.loop_store`.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.evidence.model import (
     MAX_ACCOUNT,
+    MAX_EMAIL,
     MAX_REFERENCE,
     MAX_TITLE,
     Connection,
@@ -30,7 +38,7 @@ from bot.evidence.model import (
     SuggestionState,
     folded_account,
 )
-from storage.repository import CHANNEL, MEMBER
+from storage.repository import CHANNEL, MEMBER, MEMBERSHIP
 from storage.repository_base import dialect_insert
 from storage.secrets import SecretBox
 from storage.tables import NAMING_CONVENTION, UtcDateTime
@@ -90,8 +98,19 @@ links = sa.Table(
     _fk("member_id", MEMBER),
     sa.Column("confirmed", sa.Boolean, nullable=False),
     sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("by_email", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.PrimaryKeyConstraint("workspace_id", "source", "account_key"),
     sa.Index("ix_evidence_link_member_id", "member_id"),
+)
+
+member_emails = sa.Table(
+    "evidence_member_email",
+    metadata,
+    sa.Column("member_id", sa.Integer, sa.ForeignKey(MEMBER.c.id), primary_key=True),
+    _fk("workspace_id", WORKSPACE),
+    sa.Column("email", sa.String(MAX_EMAIL), nullable=False),
+    sa.Column("learned_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_evidence_member_email_workspace_id_email", "workspace_id", "email"),
 )
 
 
@@ -122,7 +141,8 @@ def _link(row: Any) -> Link:
     m = row._mapping
     return Link(workspace_id=m["workspace_id"], member_id=m["member_id"],
                 source=Source(m["source"]), account=m["account"],
-                confirmed=bool(m["confirmed"]), created_at=m["created_at"])
+                confirmed=bool(m["confirmed"]), created_at=m["created_at"],
+                by_email=bool(m["by_email"]))
 
 
 class SqlEvidenceStore:
@@ -251,7 +271,7 @@ class SqlEvidenceStore:
         await self._execute(links.insert().values(
             workspace_id=link.workspace_id, source=link.source.value, account_key=key,
             account=link.account, member_id=link.member_id, confirmed=link.confirmed,
-            created_at=link.created_at,
+            created_at=link.created_at, by_email=link.by_email,
         ))
 
     async def linked_member(self, workspace_id: int, source: Source,
@@ -264,6 +284,47 @@ class SqlEvidenceStore:
             k.workspace_id == workspace_id, k.source == source.value,
             k.account_key.in_(keys), k.confirmed.is_(True)).limit(1))).first()
         return None if row is None else int(row[0])
+
+    # --- members' e-mail --------------------------------------------------------------
+
+    async def save_member_email(self, workspace_id: int, member_id: int, email: str, *,
+                                at: datetime) -> bool:
+        e = member_emails.c
+        dialect = self._session.get_bind().dialect.name
+        statement = dialect_insert(dialect, member_emails).values(
+            member_id=member_id, workspace_id=workspace_id, email=email[:MAX_EMAIL],
+            learned_at=at)
+        # one statement, and no write when the address is the one stored
+        result = await self._execute(statement.on_conflict_do_update(
+            index_elements=["member_id"],
+            set_={"email": statement.excluded.email, "learned_at": statement.excluded.learned_at},
+            where=e.email != statement.excluded.email))
+        return bool(result.rowcount == 1)
+
+    async def member_email(self, member_id: int) -> str:
+        e = member_emails.c
+        row = (await self._execute(sa.select(e.email).where(e.member_id == member_id))).first()
+        return "" if row is None else str(row[0])
+
+    async def members_with_email(self, channel_id: int, email: str) -> list[int]:
+        if not email:
+            return []
+        e, j = member_emails.c, MEMBERSHIP.c
+        rows = (await self._execute(
+            sa.select(e.member_id).join(MEMBERSHIP, j.member_id == e.member_id)
+            .where(j.channel_id == channel_id, e.email == email).order_by(e.member_id)
+        )).all()
+        return [int(row[0]) for row in rows]
+
+    async def waiting_for_email(self, workspace_id: int, email: str) -> list[Suggestion]:
+        if not email:
+            return []
+        s = suggestions.c
+        rows = (await self._execute(suggestions.select().where(
+            s.workspace_id == workspace_id, s.member_id.is_(None),
+            sa.func.lower(s.email) == email,
+        ).order_by(s.received_at, s.id))).all()
+        return [_suggestion(row) for row in rows]
 
 
 def evidence_stores(secrets: SecretBox | None = None) -> Callable[[Any], SqlEvidenceStore]:
@@ -278,4 +339,4 @@ def evidence_stores(secrets: SecretBox | None = None) -> Callable[[Any], SqlEvid
 
 
 __all__ = ["SqlEvidenceStore", "accounts_key", "connections", "evidence_stores", "links",
-           "metadata", "suggestions"]
+           "member_emails", "metadata", "suggestions"]

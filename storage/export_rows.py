@@ -12,9 +12,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from sqlalchemy import Select, String, func, literal, select
+from sqlalchemy import ColumnElement, Select, String, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlalchemy.orm import aliased
 
 from storage import ratings_store
 from storage.tables import (
@@ -30,98 +29,106 @@ from storage.tables import (
     ObjectiveRow,
     TagRow,
     WorkspaceRow,
+    table_of,
 )
+
+# Core tables, not the row classes: their columns are typed SQL expressions.
+WORKSPACE, CHANNEL, MEMBER = table_of(WorkspaceRow), table_of(ChannelRow), table_of(MemberRow)
+CYCLE, OBJECTIVE, KEY_RESULT = table_of(CycleRow), table_of(ObjectiveRow), table_of(KeyResultRow)
+DECISION, CHECKIN, ITEM = table_of(DecisionRow), table_of(CheckInRow), table_of(ItemRow)
+TAG, CONFIDENCE = table_of(TagRow), table_of(ConfidenceRow)
+MEASUREMENT = table_of(MeasurementRow)
 
 #: The OKRs themselves first (what `okrbot import` reads back), then the weekly history.
 KINDS = ("objectives", "key_results", "decisions", "checkins", "items", "tags", "confidences",
          "measurements", "ratings")
 
 
-def _code(prefix: str, number: Any) -> Any:
+def _code(prefix: str, number: ColumnElement[Any]) -> ColumnElement[str]:
     return (literal(prefix) + func.cast(number, String()))
 
 
 def _query(kind: str) -> Select[Any]:
-    ws, ch, m = WorkspaceRow, ChannelRow, MemberRow
+    ws, ch, m = WORKSPACE, CHANNEL, MEMBER
     okrs = _okr_query(kind)
     if okrs is not None:
         return okrs
     if kind == "checkins":
         return (select(
-            ws.platform, ws.external_id.label("workspace"), ch.name.label("channel"),
-            m.external_id.label("member_id"), m.name.label("member"), CheckInRow.week,
-            CheckInRow.submitted_at, CheckInRow.late, CheckInRow.blockers)
-            .join(ws, ws.id == CheckInRow.workspace_id).join(ch, ch.id == CheckInRow.channel_id)
-            .join(m, m.id == CheckInRow.member_id)
-            .order_by(CheckInRow.id))
+            ws.c.platform, ws.c.external_id.label("workspace"), ch.c.name.label("channel"),
+            m.c.external_id.label("member_id"), m.c.name.label("member"), CHECKIN.c.week,
+            CHECKIN.c.submitted_at, CHECKIN.c.late, CHECKIN.c.blockers)
+            .join(ws, ws.c.id == CHECKIN.c.workspace_id).join(ch, ch.c.id == CHECKIN.c.channel_id)
+            .join(m, m.c.id == CHECKIN.c.member_id)
+            .order_by(CHECKIN.c.id))
     if kind == "items":
         return (select(
-            ws.platform, ws.external_id.label("workspace"), ch.name.label("channel"),
-            m.external_id.label("member_id"), m.name.label("member"), CheckInRow.week,
-            ItemRow.position, ItemRow.text, ItemRow.reference, ItemRow.late)
-            .join(CheckInRow, CheckInRow.id == ItemRow.checkin_id)
-            .join(ws, ws.id == ItemRow.workspace_id).join(ch, ch.id == CheckInRow.channel_id)
-            .join(m, m.id == CheckInRow.member_id)
-            .order_by(ItemRow.id))
+            ws.c.platform, ws.c.external_id.label("workspace"), ch.c.name.label("channel"),
+            m.c.external_id.label("member_id"), m.c.name.label("member"), CHECKIN.c.week,
+            ITEM.c.position, ITEM.c.text, ITEM.c.reference, ITEM.c.late)
+            .join(CHECKIN, CHECKIN.c.id == ITEM.c.checkin_id)
+            .join(ws, ws.c.id == ITEM.c.workspace_id).join(ch, ch.c.id == CHECKIN.c.channel_id)
+            .join(m, m.c.id == CHECKIN.c.member_id)
+            .order_by(ITEM.c.id))
     if kind == "tags":
-        kr = aliased(KeyResultRow)
+        kr = KEY_RESULT.alias()
         return (
             select(
-                ws.platform,
-                ws.external_id.label("workspace"),
-                ch.name.label("channel"),
-                m.external_id.label("member_id"),
-                m.name.label("member"),
-                CheckInRow.week,
-                ItemRow.text.label("item"),
-                (literal("KR-") + func.cast(kr.number, String())).label("kr"),
-                TagRow.tier,
-                TagRow.reason,
+                ws.c.platform,
+                ws.c.external_id.label("workspace"),
+                ch.c.name.label("channel"),
+                m.c.external_id.label("member_id"),
+                m.c.name.label("member"),
+                CHECKIN.c.week,
+                ITEM.c.text.label("item"),
+                (literal("KR-") + func.cast(kr.c.number, String())).label("kr"),
+                TAG.c.tier,
+                TAG.c.reason,
             )
-            .join(ItemRow, ItemRow.id == TagRow.item_id)
-            .join(CheckInRow, CheckInRow.id == ItemRow.checkin_id)
-            .join(ws, ws.id == TagRow.workspace_id)
-            .join(ch, ch.id == CheckInRow.channel_id)
-            .join(m, m.id == CheckInRow.member_id)
-            .outerjoin(kr, kr.id == TagRow.kr_id)
-            .order_by(TagRow.id)
+            .join(ITEM, ITEM.c.id == TAG.c.item_id)
+            .join(CHECKIN, CHECKIN.c.id == ITEM.c.checkin_id)
+            .join(ws, ws.c.id == TAG.c.workspace_id)
+            .join(ch, ch.c.id == CHECKIN.c.channel_id)
+            .join(m, m.c.id == CHECKIN.c.member_id)
+            .outerjoin(kr, kr.c.id == TAG.c.kr_id)
+            .order_by(TAG.c.id)
         )
     if kind == "confidences":
-        kr = aliased(KeyResultRow)
+        kr = KEY_RESULT.alias()
         return (select(
-            ws.platform, ws.external_id.label("workspace"), ch.name.label("channel"),
-            m.external_id.label("member_id"), m.name.label("member"), CheckInRow.week,
-            (literal("KR-") + func.cast(kr.number, String())).label("kr"),
-            ConfidenceRow.value.label("confidence"), CheckInRow.late)
-            .join(CheckInRow, CheckInRow.id == ConfidenceRow.checkin_id)
-            .join(ws, ws.id == ConfidenceRow.workspace_id)
-            .join(ch, ch.id == CheckInRow.channel_id)
-            .join(m, m.id == CheckInRow.member_id)
-            .join(kr, kr.id == ConfidenceRow.kr_id)
-            .order_by(ConfidenceRow.id))
+            ws.c.platform, ws.c.external_id.label("workspace"), ch.c.name.label("channel"),
+            m.c.external_id.label("member_id"), m.c.name.label("member"), CHECKIN.c.week,
+            (literal("KR-") + func.cast(kr.c.number, String())).label("kr"),
+            CONFIDENCE.c.value.label("confidence"), CHECKIN.c.late)
+            .join(CHECKIN, CHECKIN.c.id == CONFIDENCE.c.checkin_id)
+            .join(ws, ws.c.id == CONFIDENCE.c.workspace_id)
+            .join(ch, ch.c.id == CHECKIN.c.channel_id)
+            .join(m, m.c.id == CHECKIN.c.member_id)
+            .join(kr, kr.c.id == CONFIDENCE.c.kr_id)
+            .order_by(CONFIDENCE.c.id))
     if kind == "measurements":
         return (select(
-            ws.platform, ws.external_id.label("workspace"), ch.name.label("channel"),
-            (literal("KR-") + func.cast(KeyResultRow.number, String())).label("kr"),
-            KeyResultRow.metric, MeasurementRow.value, KeyResultRow.unit,
-            MeasurementRow.recorded_at,
+            ws.c.platform, ws.c.external_id.label("workspace"), ch.c.name.label("channel"),
+            (literal("KR-") + func.cast(KEY_RESULT.c.number, String())).label("kr"),
+            KEY_RESULT.c.metric, MEASUREMENT.c.value, KEY_RESULT.c.unit,
+            MEASUREMENT.c.recorded_at,
             # a member's name, or what recorded it without one: "the API (ci)"
-            func.coalesce(func.nullif(MeasurementRow.recorded_via, ""), m.name)
-            .label("recorded_by"), MeasurementRow.note)
-            .join(KeyResultRow, KeyResultRow.id == MeasurementRow.kr_id)
-            .join(ws, ws.id == MeasurementRow.workspace_id)
-            .join(ch, ch.id == KeyResultRow.channel_id)
-            .outerjoin(m, m.id == MeasurementRow.recorded_by)
-            .order_by(MeasurementRow.id))
+            func.coalesce(func.nullif(MEASUREMENT.c.recorded_via, ""), m.c.name)
+            .label("recorded_by"), MEASUREMENT.c.note)
+            .join(KEY_RESULT, KEY_RESULT.c.id == MEASUREMENT.c.kr_id)
+            .join(ws, ws.c.id == MEASUREMENT.c.workspace_id)
+            .join(ch, ch.c.id == KEY_RESULT.c.channel_id)
+            .outerjoin(m, m.c.id == MEASUREMENT.c.recorded_by)
+            .order_by(MEASUREMENT.c.id))
     if kind == "ratings":  # the owners' word on each drift finding and zombie nudge
         r = ratings_store.ratings
         return (select(
-            ws.platform, ws.external_id.label("workspace"), ch.name.label("channel"),
+            ws.c.platform, ws.c.external_id.label("workspace"), ch.c.name.label("channel"),
             r.c.week, (literal("F") + func.cast(r.c.notice_id, String()) + literal(".")
                        + func.cast(r.c.finding, String())).label("finding"),
-            r.c.rule, r.c.rating, m.name.label("rated_by"), r.c.rated_at)
-            .join(ws, ws.id == r.c.workspace_id).join(ch, ch.id == r.c.channel_id)
-            .outerjoin(m, m.id == r.c.rated_by)
+            r.c.rule, r.c.rating, m.c.name.label("rated_by"), r.c.rated_at)
+            .join(ws, ws.c.id == r.c.workspace_id).join(ch, ch.c.id == r.c.channel_id)
+            .outerjoin(m, m.c.id == r.c.rated_by)
             .order_by(r.c.id))
     raise ValueError(f"unknown export kind {kind!r}; one of {', '.join(KINDS)}")
 
@@ -129,50 +136,51 @@ def _query(kind: str) -> Select[Any]:
 def _okr_query(kind: str) -> Select[Any] | None:
     """The channel's objectives, key results (definition, value, state, owner) and the
     owner's decisions: with them an export is a backup of the OKRs, not only the history."""
-    ws, ch, m = WorkspaceRow, ChannelRow, MemberRow
-    o, kr = ObjectiveRow, KeyResultRow
+    ws, ch, m = WORKSPACE, CHANNEL, MEMBER
+    o, kr = OBJECTIVE, KEY_RESULT
     if kind == "objectives":
         return (select(
-            ws.platform, ws.external_id.label("workspace"), ch.name.label("channel"),
-            CycleRow.name.label("cycle"), CycleRow.start.label("cycle_start"),
-            CycleRow.end.label("cycle_end"), _code("O", o.number).label("objective"),
-            o.initiative.label("working_on"), o.because)
-            .join(ws, ws.id == o.workspace_id).join(ch, ch.id == o.channel_id)
-            .join(CycleRow, CycleRow.id == o.cycle_id)
-            .order_by(o.id))
+            ws.c.platform, ws.c.external_id.label("workspace"), ch.c.name.label("channel"),
+            CYCLE.c.name.label("cycle"), CYCLE.c.start.label("cycle_start"),
+            CYCLE.c.end.label("cycle_end"), _code("O", o.c.number).label("objective"),
+            o.c.initiative.label("working_on"), o.c.because)
+            .join(ws, ws.c.id == o.c.workspace_id).join(ch, ch.c.id == o.c.channel_id)
+            .join(CYCLE, CYCLE.c.id == o.c.cycle_id)
+            .order_by(o.c.id))
     if kind == "key_results":
-        into = aliased(KeyResultRow)
+        into = KEY_RESULT.alias()
         return (select(
-            ws.platform, ws.external_id.label("workspace"), ch.name.label("channel"),
-            CycleRow.name.label("cycle"), _code("O", o.number).label("objective"),
-            _code("KR-", kr.number).label("kr"), kr.action, kr.metric,
-            kr.baseline.label("from"), kr.target.label("to"), kr.unit, kr.current, kr.state,
-            m.external_id.label("owner_id"), m.name.label("owner"), kr.snoozed_until,
-            _code("KR-", into.number).label("merged_into"), kr.created_at)
-            .join(o, o.id == kr.objective_id).join(CycleRow, CycleRow.id == o.cycle_id)
-            .join(ws, ws.id == kr.workspace_id).join(ch, ch.id == kr.channel_id)
-            .outerjoin(m, m.id == kr.owner_id).outerjoin(into, into.id == kr.merged_into_id)
-            .order_by(kr.id))
+            ws.c.platform, ws.c.external_id.label("workspace"), ch.c.name.label("channel"),
+            CYCLE.c.name.label("cycle"), _code("O", o.c.number).label("objective"),
+            _code("KR-", kr.c.number).label("kr"), kr.c.action, kr.c.metric,
+            kr.c.baseline.label("from"), kr.c.target.label("to"), kr.c.unit, kr.c.current,
+            kr.c.state,
+            m.c.external_id.label("owner_id"), m.c.name.label("owner"), kr.c.snoozed_until,
+            _code("KR-", into.c.number).label("merged_into"), kr.c.created_at)
+            .join(o, o.c.id == kr.c.objective_id).join(CYCLE, CYCLE.c.id == o.c.cycle_id)
+            .join(ws, ws.c.id == kr.c.workspace_id).join(ch, ch.c.id == kr.c.channel_id)
+            .outerjoin(m, m.c.id == kr.c.owner_id).outerjoin(into, into.c.id == kr.c.merged_into_id)
+            .order_by(kr.c.id))
     if kind == "decisions":
-        into = aliased(KeyResultRow)
+        into = KEY_RESULT.alias()
         return (select(
-            ws.platform, ws.external_id.label("workspace"), ch.name.label("channel"),
-            _code("KR-", kr.number).label("kr"), DecisionRow.kind.label("decision"),
-            DecisionRow.decided_at, m.name.label("decided_by"), DecisionRow.reason,
-            DecisionRow.new_target, _code("KR-", into.number).label("merged_into"))
-            .join(kr, kr.id == DecisionRow.kr_id)
-            .join(ws, ws.id == DecisionRow.workspace_id).join(ch, ch.id == kr.channel_id)
-            .outerjoin(m, m.id == DecisionRow.decided_by)
-            .outerjoin(into, into.id == DecisionRow.merged_into_id)
-            .order_by(DecisionRow.id))
+            ws.c.platform, ws.c.external_id.label("workspace"), ch.c.name.label("channel"),
+            _code("KR-", kr.c.number).label("kr"), DECISION.c.kind.label("decision"),
+            DECISION.c.decided_at, m.c.name.label("decided_by"), DECISION.c.reason,
+            DECISION.c.new_target, _code("KR-", into.c.number).label("merged_into"))
+            .join(kr, kr.c.id == DECISION.c.kr_id)
+            .join(ws, ws.c.id == DECISION.c.workspace_id).join(ch, ch.c.id == kr.c.channel_id)
+            .outerjoin(m, m.c.id == DECISION.c.decided_by)
+            .outerjoin(into, into.c.id == DECISION.c.merged_into_id)
+            .order_by(DECISION.c.id))
     return None
 
 
 def _scoped(query: Select[Any], *, workspace: str | None, channel: str | None) -> Select[Any]:
     if workspace:
-        query = query.where(WorkspaceRow.external_id == workspace)
+        query = query.where(WORKSPACE.c.external_id == workspace)
     if channel:
-        query = query.where((ChannelRow.name == channel) | (ChannelRow.external_id == channel))
+        query = query.where((CHANNEL.c.name == channel) | (CHANNEL.c.external_id == channel))
     return query
 
 

@@ -14,7 +14,10 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.tables import ChannelRow, WorkspaceRow
+from storage.tables import ChannelRow, WorkspaceRow, table_of
+
+# Core tables: their columns are typed SQL expressions, the row classes' attributes are not.
+WORKSPACE, CHANNEL = table_of(WorkspaceRow), table_of(ChannelRow)
 
 
 class ScopeError(ValueError):
@@ -50,7 +53,7 @@ async def export_scopes(engine: AsyncEngine, *, platform: str | None = None,
                         workspace: str | None = None,
                         channel: str | None = None) -> list[ExportScope]:
     """The scopes the options select (see the module's docstring), or :class:`ScopeError`."""
-    ws, ch = WorkspaceRow, ChannelRow
+    ws, ch = WORKSPACE.c, CHANNEL.c
     async with engine.connect() as conn:
         if channel is None:
             query = select(ws.platform, ws.external_id).order_by(ws.platform, ws.external_id)
@@ -60,15 +63,16 @@ async def export_scopes(engine: AsyncEngine, *, platform: str | None = None,
                 query = query.where(ws.external_id == workspace)
             scopes = [ExportScope(p, w) for p, w in (await conn.execute(query)).all()]
         else:
-            query = (select(ws.platform, ws.external_id, ch.external_id, ch.name)
-                     .join(ws, ws.id == ch.workspace_id)
-                     .where(or_(ch.external_id == channel, ch.name == channel))
-                     .order_by(ws.platform, ws.external_id, ch.external_id))
+            channels = (select(ws.platform, ws.external_id, ch.external_id, ch.name)
+                        .join(WORKSPACE, ws.id == ch.workspace_id)
+                        .where(or_(ch.external_id == channel, ch.name == channel))
+                        .order_by(ws.platform, ws.external_id, ch.external_id))
             if platform:
-                query = query.where(ws.platform == platform)
+                channels = channels.where(ws.platform == platform)
             if workspace:
-                query = query.where(ws.external_id == workspace)
-            scopes = [ExportScope(p, w, c, n) for p, w, c, n in (await conn.execute(query)).all()]
+                channels = channels.where(ws.external_id == workspace)
+            scopes = [ExportScope(p, w, c, n)
+                      for p, w, c, n in (await conn.execute(channels)).all()]
     asked = " ".join(f"--{name} {value}" for name, value in
                      (("platform", platform), ("workspace", workspace), ("channel", channel))
                      if value)

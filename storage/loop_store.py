@@ -24,9 +24,9 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.loop.ports import Conversation, OutboxEntry, Outcome, ScheduledChannel
-from bot.loop.schedule import Event
 from bot.loop.snapshot_figures import RECORD
 from bot.model import Channel, Workspace
+from bot.week_schedule import Event
 from storage.mapping import to_domain
 from storage.repository import CHANNEL, MEMBER, MEMBERSHIP
 from storage.repository_base import dialect_insert

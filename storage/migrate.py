@@ -92,10 +92,11 @@ async def require_reachable(engine: AsyncEngine) -> None:
         async with engine.connect():
             pass
     except (OSError, TimeoutError, DBAPIError, StorageUnavailable) as error:
+        told: BaseException = error
         if isinstance(error, StorageUnavailable) and error.__cause__ is not None:
-            error = error.__cause__  # the driver's own words
+            told = error.__cause__  # the driver's own words
         raise DatabaseUnreachable(
-            f"cannot reach the database at {_safe_url(engine)}: {_reason(error)}"
+            f"cannot reach the database at {_safe_url(engine)}: {_reason(told)}"
         ) from None
 
 

@@ -18,7 +18,8 @@ from typing import Any
 from sqlalchemy import JSON, Column, DateTime, Index, MetaData, UniqueConstraint, text
 from sqlalchemy import false as sa_false
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import registry
+from sqlalchemy.orm import class_mapper, registry
+from sqlalchemy.sql.expression import FromClause
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -290,6 +291,12 @@ class SettingChangeRow(TableBase, table=True):
     changed_by: int | None = Field(default=None, foreign_key="member.id")
 
 
+def table_of(row_class: type[TableBase]) -> FromClause:
+    """The Core table a row class maps: its ``.c`` columns are typed SQL expressions,
+    where the class's attributes read as plain values to a type checker."""
+    return class_mapper(row_class).local_table
+
+
 __all__ = [
     "ChannelRow",
     "CheckInRow",
@@ -308,4 +315,5 @@ __all__ = [
     "UtcDateTime",
     "WorkspaceRow",
     "metadata",
+    "table_of",
 ]

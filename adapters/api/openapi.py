@@ -34,7 +34,7 @@ _COMMON_ERRORS = {
     "503": _problem("The database did not answer; nothing was stored."),
 }
 
-_KEY_RESULT = {
+_KEY_RESULT: dict[str, Any] = {  # JSON Schema: values of every JSON type
     "type": "object",
     "required": ["code", "action", "metric", "baseline", "target", "current", "unit",
                  "state", "progress"],

@@ -26,6 +26,7 @@ from adapters.api import views
 from adapters.api.body import MAX_BODY, BodyProblem, body_hash, json_object, new_measurement
 from adapters.api.openapi import document
 from adapters.backpressure import BUSY_TEXT, RETRY_AFTER_SECONDS, limit_of
+from bot.codes import kr_number
 from bot.ports import Clock, Repository, StorageUnavailable, UnitOfWorkFactory
 from bot.use_cases.kr_status import channel_status
 from bot.use_cases.measuring import MeasurementRefused, record_measurement, recorded_by_api
@@ -92,7 +93,7 @@ class Api:
             token = await _authorised(store, request)
             repo = uow.scoped(token.workspace_id)
             channel = await _channel(repo, token, request)
-            number = _kr_number(request.match_info["code"])
+            number = kr_number(request.match_info["code"])
             kr = await repo.key_result_by_number(channel.id or 0, number) if number else None
             if kr is None:
                 raise Refused(404, *NOT_FOUND)
@@ -164,14 +165,6 @@ async def _channel(repo: Repository, token: ApiToken, request: web.Request) -> A
     if channel is None or channel.external_id != request.match_info["channel"]:
         raise Refused(404, *NOT_FOUND)  # another channel's: its existence is not told
     return channel
-
-
-def _kr_number(code: str) -> int | None:
-    """``KR-3`` (any case) → 3."""
-    head, _, digits = code.partition("-")
-    if head.upper() != "KR" or not digits.isdigit() or len(digits) > 9:
-        return None
-    return int(digits)
 
 
 # --- the wiring -------------------------------------------------------------------------

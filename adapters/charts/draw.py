@@ -17,6 +17,7 @@ from bot.charts import AlignmentSeries, ChartData, KrSeries
 from bot.messages import Chart
 
 if TYPE_CHECKING:  # matplotlib is imported when the first chart is drawn: it takes 0.3 s
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 #: Okabe–Ito colours: told apart with every common colour blindness, and dark enough on
@@ -88,29 +89,36 @@ def _draw_kr(figure: Figure, series: KrSeries) -> None:
     unit = f" ({series.unit})" if series.unit else ""
     axes.set_title(f"{series.code} {series.metric}"[:70], loc="left", fontsize=14, color=INK)
     axes.set_ylabel(f"value{unit}", fontsize=12, color=INK)
-    axes.plot([series.start, series.end], [series.baseline, series.target], linestyle="--",
-              color=PACE, linewidth=1.8, label="pace", gid="pace")
+    # The x values are dates: matplotlib plots them through its date converter
+    # (matplotlib.dates), which its stubs do not know of, hence the arg-type ignores below.
+    axes.plot([series.start, series.end],  # type: ignore[arg-type]  # dates (see above)
+              [series.baseline, series.target], linestyle="--", color=PACE, linewidth=1.8,
+              label="pace", gid="pace")
     axes.axhline(series.target, color=TARGET, linewidth=1.5, label="target", gid="target")
     if series.measurements:
         days = [series.start] + [day for day, _v in series.measurements]
         values = [series.baseline] + [value for _d, value in series.measurements]
-        axes.plot(days, values, color=MEASURED, linewidth=3, marker="o", markersize=6,
+        axes.plot(days, values,  # type: ignore[arg-type]  # dates
+                  color=MEASURED, linewidth=3, marker="o", markersize=6,
                   drawstyle="steps-post", label="measured", gid="measured")
     for day, kind in series.decisions:
-        axes.axvline(day, color=FLOOR, linewidth=1.2, linestyle=":", gid=f"decision-{kind}")
+        axes.axvline(day,  # type: ignore[arg-type]  # a date
+                     color=FLOOR, linewidth=1.2, linestyle=":", gid=f"decision-{kind}")
         axes.annotate(kind, (day, 1.0), xycoords=("data", "axes fraction"), color=FLOOR,
                       fontsize=11, ha="left", va="top", xytext=(3, -2),
                       textcoords="offset points")
     if series.today is not None:
-        axes.axvline(series.today, color="#999999", linewidth=1, gid="today")
-    axes.set_xlim(series.start, series.end + timedelta(days=1))
+        axes.axvline(series.today,  # type: ignore[arg-type]  # a date
+                     color="#999999", linewidth=1, gid="today")
+    axes.set_xlim(series.start, series.end + timedelta(days=1))  # type: ignore[arg-type]  # dates
     if series.confidence:
         second = axes.twinx()
         second.set_ylim(0, 10.5)
         second.set_ylabel("confidence /10", fontsize=12, color=CONFIDENCE)
         second.tick_params(colors=CONFIDENCE, labelsize=11)
         second.spines["top"].set_visible(False)
-        second.plot([d for d, _v in series.confidence], [v for _d, v in series.confidence],
+        second.plot([d for d, _v in series.confidence],  # type: ignore[arg-type]  # dates
+                    [v for _d, v in series.confidence],
                     color=CONFIDENCE, marker="s", markersize=6, linewidth=2,
                     label="confidence", gid="confidence")
     _date_axis(axes, series.start, series.end)
@@ -123,12 +131,12 @@ def _draw_kr(figure: Figure, series: KrSeries) -> None:
     figure.subplots_adjust(left=0.1, right=0.9, top=0.9, bottom=0.24)
 
 
-def _date_axis(axes: object, start: date, end: date) -> None:
+def _date_axis(axes: Axes, start: date, end: date) -> None:
     from matplotlib.dates import DateFormatter, WeekdayLocator
 
     interval = max(1, ((end - start).days // 7) // 6)  # about six labels whatever the span
-    axes.xaxis.set_major_locator(WeekdayLocator(interval=interval))  # type: ignore[attr-defined]
-    axes.xaxis.set_major_formatter(DateFormatter("%d %b"))  # type: ignore[attr-defined]
+    axes.xaxis.set_major_locator(WeekdayLocator(interval=interval))
+    axes.xaxis.set_major_formatter(DateFormatter("%d %b"))
 
 
 def _draw_alignment(figure: Figure, series: AlignmentSeries) -> None:

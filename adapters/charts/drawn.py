@@ -39,7 +39,8 @@ async def draw(chart: Chart, *, scale: float = 1.0) -> bytes:
 def replaced(message: Message, found: Mapping[Chart, object]) -> Message:
     """``message`` with each chart replaced by what ``found`` holds for it (a chart not
     found stays, and renderers show nothing for it)."""
-    parts = tuple(found.get(p, p) for p in message.parts)
+    parts = tuple(found.get(p, p) if isinstance(p, Chart) else p for p in message.parts)
+    # a DrawnChart stands in for its Chart: only the renderers that embed images see one
     return replace(message, parts=parts)  # type: ignore[arg-type]
 
 

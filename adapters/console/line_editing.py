@@ -22,7 +22,7 @@ DIRECTIVE_WORDS = (":as", ":in", ":clock", ":advance", ":home", ":quit")
 
 def command_words() -> list[str]:
     """Every command's first word(s) as typed, from the one grammar table."""
-    from bot.grammar.table import COMMANDS
+    from bot.command_table import COMMANDS
 
     return sorted({spec.name for spec in COMMANDS})
 

@@ -25,10 +25,10 @@ from bot.clock import ManualClock
 from bot.context import Actor, Place
 from bot.front_door import OkrBot
 from bot.loop.runner import RunReport
-from bot.loop.schedule import WeekSchedule
 from bot.loop.weekly_loop import WeeklyLoop
 from bot.messages import Address, Message
 from bot.ports import Delivery
+from bot.week_schedule import WeekSchedule
 
 log = logging.getLogger(__name__)
 

@@ -33,7 +33,7 @@ from aiohttp import web
 from slack_bolt.request.internals import extract_team_id
 
 from adapters.slack import inbound, payloads
-from adapters.slack.payloads import Refused
+from adapters.slack.payloads import Refused as Refused  # re-exported: callers catch edge.Refused
 
 #: No Slack payload of ours comes near this: a modal of a few inputs, a message's blocks.
 MAX_BODY_BYTES = 256 * 1024
@@ -168,6 +168,8 @@ def check_envelope(envelope: Any, *, allowed_teams: frozenset[str]) -> None:
         raise Refused("envelope type not served")
     payload = envelope.get("payload")
     check_payload(kind, payload)
+    if not isinstance(payload, dict):  # check_payload refused it already; this tells mypy
+        raise Refused("the payload is not an object")
     allow(payload, allowed_teams)
 
 

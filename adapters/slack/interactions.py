@@ -23,9 +23,9 @@ from adapters.slack.render import DASHBOARD_ACTION, message_payloads, mrkdwn
 from adapters.slack.runtime import SlackRuntime
 from adapters.slack.shortcut import TAG_FORM_ID
 from adapters.slack.views import ModalContext, error_response, modal_view
+from bot.analysis.drift_report import DECISION_FORMS
 from bot.analysis.ratings import RATE_USEFUL, parse_ref, rating_parts
 from bot.context import Actor, Place
-from bot.drift_report import DECISION_FORMS
 from bot.messages import Form, FormErrors, Reply, message, text_reply
 
 log = logging.getLogger(__name__)

@@ -8,12 +8,19 @@ are kept for :data:`storage.slack_store.PROFILE_TTL`, and a stale one is used wh
 cannot be asked. A fresh profile is also kept in memory (at most :data:`MEMORY_PROFILES`),
 so that a command does not spend a database round trip on who is asking; it expires at
 the same moment as the stored one.
+
+The member's e-mail (``user.profile.email``, given only with the ``users:read.email``
+scope; absent without it) goes to the core on the :class:`Actor` built from a fresh
+answer (while it is remembered in memory), and the core stores it
+(:mod:`bot.evidence.by_email`): the profile table does not keep it, and it is never
+logged.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -28,6 +35,13 @@ log = logging.getLogger(__name__)
 MEMORY_PROFILES = 10_000
 
 
+@dataclass(frozen=True)
+class FetchedProfile(SlackProfile):
+    """A profile as ``users.info`` just gave it, with the e-mail the stored one lacks."""
+
+    email: str = ""
+
+
 def actor_of(profile: SlackProfile, *, name_hint: str = "") -> Actor:
     return Actor(
         platform="slack",
@@ -36,6 +50,7 @@ def actor_of(profile: SlackProfile, *, name_hint: str = "") -> Actor:
         name=profile.name or name_hint,
         is_admin=profile.is_admin,
         tz=profile.tz,
+        email=profile.email if isinstance(profile, FetchedProfile) else "",
     )
 
 
@@ -66,7 +81,7 @@ class Profiles:
             return cached or SlackProfile(team_id=team_id, user_id=user_id)
         user = response.get("user") or {}
         details = user.get("profile") or {}
-        profile = SlackProfile(
+        profile = FetchedProfile(
             team_id=team_id,
             user_id=user_id,
             name=str(
@@ -82,6 +97,7 @@ class Profiles:
             deleted=bool(user.get("deleted")),
             dm_channel=cached.dm_channel if cached else None,
             fetched_at=now,
+            email=str(details.get("email") or "").strip(),
         )
         await self.store.save_profile(profile)
         return self._remember(profile)

@@ -25,6 +25,7 @@ BOT_SCOPES = (
     "im:write",
     "im:history",  # finds a prompt already in the DM before resending it after a crash
     "users:read",
+    "users:read.email",  # matches GitHub, GitLab and Jira work to its author by e-mail
     "channels:read",
     "groups:read",
 )

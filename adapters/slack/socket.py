@@ -48,7 +48,8 @@ class GuardedSocketModeClient(SocketModeClient):
 
     def _background(self, work: Any) -> None:
         task = asyncio.ensure_future(work)
-        self._tasks = getattr(self, "_tasks", set())
+        # set on first use: slack_sdk's __init__ is not ours to extend
+        self._tasks: set[asyncio.Future[Any]] = getattr(self, "_tasks", set())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 

@@ -174,7 +174,8 @@ class TeamsBot:
         if any(member.get("id") == bot_id for member in added):
             await self._installed(activity)
         else:
-            await self._enrol(activity, added)
+            await self._enrol(activity, [await self.conversations.with_details(activity, member)
+                                         for member in added])
 
     async def on_installation_add(self, activity: Json) -> None:
         await self.conversations.remember(activity)

@@ -217,6 +217,18 @@ class Connector:
             if not token:
                 return found
 
+    async def member(self, *, service_url: str, conversation_id: str, member_id: str,
+                     tenant: str) -> dict[str, Any]:
+        """One member of a team or chat (``TeamsInfo.get_member``): their ``email`` and
+        ``userPrincipalName`` too, which a ``membersAdded`` entry lacks."""
+        answer = await self._call(
+            "GET", service_url,
+            f"v3/conversations/{quote(conversation_id, safe='')}/members/"
+            f"{quote(member_id, safe='')}",
+            None, tenant=tenant, pace=conversation_id, operation="member",
+        )
+        return dict(answer) if isinstance(answer, dict) else {}
+
     async def channels(self, *, service_url: str, team_id: str, tenant: str
                        ) -> list[dict[str, Any]]:
         """The channels of a team: ``[{"id", "name"}]`` (the General channel has no name

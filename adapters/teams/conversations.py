@@ -132,6 +132,25 @@ class Conversations:
             log.warning("could not read the roster of %s: %s", roster_id, error)
             return [activity.get("from") or {}]
 
+    async def with_details(self, activity: Json, member: Json) -> Json:
+        """A ``membersAdded`` entry with what Teams knows of the member (their e-mail and
+        UPN: people are matched to their GitHub, GitLab and Jira work by it); the entry as
+        it was if Teams will not say."""
+        if member.get("email") or member.get("userPrincipalName") or not member.get("id"):
+            return member
+        team = (activity.get("channelData") or {}).get("team") or {}
+        roster_id = team.get("id") or _conversation_id(activity)
+        try:
+            found = await self.connector.member(
+                service_url=str(activity["serviceUrl"]), conversation_id=roster_id,
+                member_id=str(member["id"]), tenant=inbound.tenant_of(activity),
+            )
+        except (ConnectorError, Undeliverable) as error:
+            log.info("could not read member %s of %s: %s", member.get("id"), roster_id, error)
+            return member
+        return {**found, **member, **{k: found[k] for k in ("email", "userPrincipalName")
+                                      if found.get(k)}}
+
     async def mentioned(self, activity: Json) -> dict[str, str]:
         """Our user ids of the people @mentioned (other than the bot) that we know."""
         tenant = inbound.tenant_of(activity)

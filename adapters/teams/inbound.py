@@ -6,7 +6,10 @@ without the SDK in between.
 
 - ``Actor``: the tenant is the workspace; the user is the member's Entra object id
   (``from.aadObjectId``, the same in every team and chat) or, where Teams gives none,
-  ``from.id``. The client's time zone comes from the ``clientInfo`` entity.
+  ``from.id``. The client's time zone comes from the ``clientInfo`` entity. A roster's
+  member carries ``email`` and ``userPrincipalName``: the e-mail (else a UPN that is an
+  address of the tenant's, not a guest's ``…#EXT#@…``) goes to the core, which matches
+  GitHub, GitLab and Jira work by it; a message's ``from`` carries neither.
 - ``Place``: a channel message's ``conversation.id`` is the *thread*
   (``19:…@thread.tacv2;messageid=…``), so the channel is ``channelData.channel.id`` (else
   the conversation id without its ``;messageid=`` suffix): every thread of a channel is the
@@ -108,6 +111,16 @@ def client_timezone(activity: Json) -> str | None:
     return None
 
 
+def email_of(account: Json) -> str:
+    """The member's address as Teams gives it (validated by the core), "" if none."""
+    email = str(account.get("email") or "").strip()
+    if email:
+        return email
+    upn = str(account.get("userPrincipalName") or "").strip()
+    # a guest's UPN names the tenant's copy of them, not a mailbox they read
+    return "" if "#ext#" in upn.lower() else upn
+
+
 def actor_of(activity: Json, account: Json | None = None) -> Actor:
     account = account if account is not None else (activity.get("from") or {})
     return Actor(
@@ -117,6 +130,7 @@ def actor_of(activity: Json, account: Json | None = None) -> Actor:
         name=str(account.get("name") or ""),
         tz=client_timezone(activity) if account is activity.get("from") else None,
         workspace_name="",
+        email=email_of(account),
     )
 
 

@@ -81,6 +81,8 @@ def github(headers: Mapping[str, str], data: Any) -> WorkDone | Ignored:
         reference=_text(pull, "html_url", limit=MAX_REFERENCE),
         title=_text(pull, "title", limit=MAX_TITLE),
         accounts=_accounts(author.get("login"), author.get("id")),
+        # GitHub's user object has ``email`` only for an address its owner made public
+        email=str(author.get("email") or "")[:320],
         occurred_at=_moment(pull.get("merged_at")),
     )
 

@@ -2,13 +2,11 @@
 § Outcome review): pure functions over plain data.
 
 Storage fills the inputs (:class:`ChannelWeek`, :class:`ReviewInputs`) with aggregate SQL;
-:func:`analyse_week` and :func:`review_cycle` compute; :mod:`bot.drift_report` words the
+:func:`analyse_week` and :func:`review_cycle` compute; :mod:`bot.analysis.drift_report` words the
 results as neutral messages.
 """
 
 from __future__ import annotations
-
-from bot.weeks import shift_week, week_end, week_start, weeks_between, weeks_ending
 
 from .drift import (
     attainment_against_pace,
@@ -61,7 +59,7 @@ __all__ = [
     "WeekAnalysis", "WeekTotals", "ZombieStatus", "alignment_csv", "analyse_week",
     "attainment_against_pace", "blocker_lines", "busy_not_moving", "catch_all_tagging",
     "low_alignment", "near_identical", "normalised_text", "nudge_due", "off_pace", "progress",
-    "review_as_dict", "review_csv", "review_cycle", "shift_week", "snoozed_until",
-    "stuck_blockers", "uncovered_krs", "warning_due", "week_end", "week_start",
-    "weeks_between", "weeks_ending", "zombie_items", "zombie_krs",
+    "review_as_dict", "review_csv", "review_cycle", "snoozed_until",
+    "stuck_blockers", "uncovered_krs", "warning_due",
+    "zombie_items", "zombie_krs",
 ]

@@ -13,13 +13,23 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
-from bot.model import Channel, Cycle
+from bot.model import Channel, Cycle, Workspace
 from bot.ports import UnitOfWork
 
 from .findings import NudgeRecord, Rule
 from .inputs import ChannelWeek
 from .ratings import FindingRating, Rating
 from .review import ReviewInputs
+
+
+@dataclass(frozen=True)
+class WeekClosed:
+    """Handed to analysis once per closed channel week (after the digest was posted)."""
+
+    workspace: Workspace
+    channel: Channel
+    week: str
+    closed_at: datetime
 
 
 class NoticeKind(StrEnum):
@@ -102,4 +112,4 @@ class AnalysisStore(Protocol):
 
 AnalysisStoreFactory = Callable[[UnitOfWork], AnalysisStore]
 
-__all__ = ["AnalysisStore", "AnalysisStoreFactory", "Notice", "NoticeKind"]
+__all__ = ["AnalysisStore", "AnalysisStoreFactory", "Notice", "NoticeKind", "WeekClosed"]

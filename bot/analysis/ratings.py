@@ -10,7 +10,6 @@ measured in the field.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -18,14 +17,12 @@ from datetime import datetime
 from enum import StrEnum
 
 from bot.analysis.findings import RULE_TITLES, Rule
+from bot.finding_refs import finding_ref, parse_ref
 from bot.messages import Actions, Button, Note, Part
 
 RATE_USEFUL = "rating.useful"
 RATE_NOT_USEFUL = "rating.not_useful"
 RATING_ACTIONS = (RATE_USEFUL, RATE_NOT_USEFUL)
-
-_REF = re.compile(r"^F(\d{1,12})\.(\d{1,3})$", re.IGNORECASE)
-
 
 class Rating(StrEnum):
     USEFUL = "useful"
@@ -34,19 +31,6 @@ class Rating(StrEnum):
     @property
     def words(self) -> str:
         return "useful" if self is Rating.USEFUL else "not useful"
-
-
-def finding_ref(notice_id: int, index: int) -> str:
-    """``F41.2``: the second finding of notice 41 (``index`` from 1)."""
-    return f"F{notice_id}.{index}"
-
-
-def parse_ref(text: str) -> tuple[int, int] | None:
-    """(notice id, finding index) of ``F41.2``; None when it is not a reference."""
-    match = _REF.match(text.strip())
-    if match is None or int(match.group(2)) < 1:
-        return None
-    return int(match.group(1)), int(match.group(2))
 
 
 def rating_parts(ref: str) -> list[Part]:

@@ -5,7 +5,7 @@ This is the reference definition of every aggregate the rules read; the SQL in
 against this module on the same history. Tests and in-memory fakes can use it directly.
 
 Definitions (a week runs from one close of the channel to the next, in its time zone, and
-is labelled by an ISO week key: :meth:`bot.loop.schedule.WeekSchedule.bounds`):
+is labelled by an ISO week key: :meth:`bot.week_schedule.WeekSchedule.bounds`):
 - a KR belongs to the cycle through its objective; it is active in a week unless it was
   killed or merged in or before that week (the week open when its last kill / merge
   decision was taken), and exists from the week open when it was added;
@@ -27,7 +27,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.loop.schedule import WeekSchedule
 from bot.model import (
     Channel,
     CheckIn,
@@ -44,6 +43,7 @@ from bot.model import (
     Tag,
     Tier,
 )
+from bot.week_schedule import WeekSchedule
 from bot.weeks import weeks_ending, zone_of
 
 from .inputs import (

@@ -17,21 +17,19 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
+from bot.addresses import dm
+from bot.analysis.drift_report import drift_dm, drift_report, review_message, zombie_nudge
 from bot.charts import AlignmentSeries, chart_of
-from bot.drift_report import drift_dm, drift_report, review_message, zombie_nudge
-from bot.loop.ports import WeekClosed
-from bot.loop.prompts import closes_text, dm
-from bot.loop.schedule import WeekSchedule
 from bot.messages import Chart, Message
 from bot.model import Channel, Cycle, iso_week
 from bot.ports import Clock, Messenger, Repository, Undeliverable, UnitOfWorkFactory
-from bot.use_cases.turn import UseCaseError
-from bot.weeks import shift_week
+from bot.request_context import UseCaseError
+from bot.week_schedule import WeekSchedule, closes_text
+from bot.weeks import shift_week, zone_of
 
 from .findings import Rule, WeekAnalysis
-from .ports import AnalysisStore, AnalysisStoreFactory, NoticeKind
+from .ports import AnalysisStore, AnalysisStoreFactory, NoticeKind, WeekClosed
 from .ratings import RuleRatings, finding_ref, per_rule
 from .review import Review, ReviewInputs, review_cycle
 from .weekly import analyse_week
@@ -72,7 +70,7 @@ class WeeklyAnalysis:
     async def analyse(self, event: WeekClosed) -> WeekOutcome:
         workspace, channel = event.workspace, event.channel
         assert workspace.id is not None and channel.id is not None
-        as_of = event.closed_at.astimezone(ZoneInfo(channel.tz)).date()
+        as_of = event.closed_at.astimezone(zone_of(channel.tz)).date()
         async with self.uow() as uow:
             repo = uow.scoped(workspace.id)
             store = self.store(uow)

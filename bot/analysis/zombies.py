@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
 
-from bot.loop.schedule import WeekSchedule
 from bot.model import find_reference
+from bot.week_schedule import WeekSchedule
 from bot.weeks import shift_week, weeks_between, weeks_ending
 
 from . import wording as say

@@ -7,10 +7,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot import requests as rq
-from bot.evidence import connecting, linking
+from bot.evidence import by_email, connecting, linking
 from bot.evidence.ports import EvidenceStoreFactory
 from bot.messages import Reply
-from bot.use_cases.turn import Turn
+from bot.request_context import Turn
 
 UseCase = Callable[[Any, Turn], Awaitable[Reply]]
 
@@ -31,6 +31,12 @@ class EvidenceCommands:
 
     async def show(self, cmd: rq.ShowLinks, turn: Turn) -> Reply:
         return await linking.show(cmd, turn, stores=self.stores)
+
+    async def note_email(self, turn: Turn) -> None:
+        """Every turn whose speaker's platform gave an e-mail address: store it (and attach
+        the work that was waiting for it). Nothing is read without an address."""
+        if turn.actor.email:
+            await by_email.remember_email(turn, self.stores(turn.uow))
 
     def use_cases(self) -> dict[type, UseCase]:
         return {rq.Connect: self.connect, rq.LinkAccount: self.link,

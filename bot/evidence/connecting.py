@@ -17,7 +17,7 @@ from bot import requests as rq
 from bot.evidence.model import Connection, Source
 from bot.evidence.ports import EvidenceStoreFactory
 from bot.messages import Fields, Heading, Note, Reply, Text, message
-from bot.use_cases.turn import Turn, UseCaseError
+from bot.request_context import Turn, UseCaseError
 
 #: What the URL shows when the server's public address is not configured.
 UNSET_BASE = "https://<OKRBOT_PUBLIC_URL>"
@@ -88,7 +88,8 @@ async def connect(cmd: rq.Connect, turn: Turn, *, stores: EvidenceStoreFactory,
                           f"a token signed with the secret: "
                           f"{webhook_url(public_url, connection, with_token=True)}"))
     parts.append(Note(
-        f"Merged and done work becomes a suggestion in its author's check-in once they "
+        f"Merged and done work becomes a suggestion in its author's check-in: found by "
+        f"e-mail where {source.label} and the chat give one, else once they "
         f"`link {source.value} <{source.account_word}>`. {said}".strip()))
     if not public_url:
         parts.append(Note("Set OKRBOT_PUBLIC_URL to the address the server is reached at "

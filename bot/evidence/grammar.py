@@ -1,4 +1,4 @@
-"""The readers of ``connect`` and ``link`` for the command table (:mod:`bot.grammar.table`)."""
+"""The readers of ``connect`` and ``link`` for the command table (:mod:`bot.command_table`)."""
 
 from __future__ import annotations
 

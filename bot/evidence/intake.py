@@ -1,10 +1,12 @@
 """Finished work arriving from a connected source becomes a suggested item.
 
 :func:`take_in` is what a verified webhook ends in: the suggestion goes to the channel's
-week open at arrival (:meth:`bot.loop.schedule.WeekSchedule.week_at`: work belongs to the
+week open at arrival (:meth:`bot.week_schedule.WeekSchedule.week_at`: work belongs to the
 week open when it happens) and to its author when one of their handles has a confirmed
-link; else it waits, unattached, until someone links that account. A delivery seen
-before (the platform's redelivery) stores nothing new.
+link, else when its author e-mail is exactly one team member's
+(:mod:`bot.evidence.by_email`); else it waits, unattached, until someone links that
+account (or the member's address becomes known). A delivery seen before (the platform's
+redelivery) stores nothing new.
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ from __future__ import annotations
 import logging
 from enum import StrEnum
 
-from bot.evidence.model import Connection, Suggestion, WorkDone
+from bot.evidence.by_email import author_by_email, link_by_email
+from bot.evidence.model import Connection, Suggestion, WorkDone, email_address
 from bot.evidence.ports import EvidenceStore
-from bot.loop.schedule import WeekSchedule
 from bot.ports import Clock, UnitOfWork
+from bot.week_schedule import WeekSchedule
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +40,11 @@ async def take_in(*, uow: UnitOfWork, store: EvidenceStore, clock: Clock,
         return Intake.GONE
     now = clock.now()
     member_id = await store.linked_member(connection.workspace_id, work.source, work.accounts)
+    email = email_address(work.email)
+    by_email = member_id is None and bool(email)
+    if by_email:
+        member_id = await author_by_email(store, channel_id=connection.channel_id, email=email)
+        by_email = member_id is not None
     suggestion = Suggestion(
         workspace_id=connection.workspace_id,
         channel_id=connection.channel_id,
@@ -49,12 +57,18 @@ async def take_in(*, uow: UnitOfWork, store: EvidenceStore, clock: Clock,
         week=WeekSchedule.of(channel).week_at(now),
         received_at=now,
         member_id=member_id,
-        email=work.email,
+        email=email,
     )
     if not await store.add_suggestion(suggestion):
         log.info("%s delivery %s: seen before, nothing stored", work.source.value,
                  work.delivery_id)
         return Intake.REPEATED
+    if by_email:
+        assert member_id is not None
+        await link_by_email(store, workspace_id=connection.workspace_id, member_id=member_id,
+                            source=work.source, accounts=work.accounts, at=now)
+        log.info("%s delivery %s: its author e-mail is member %s's", work.source.value,
+                 work.delivery_id, member_id)
     return Intake.SUGGESTED if member_id is not None else Intake.WAITING
 
 

@@ -1,11 +1,14 @@
 """``link github|gitlab|jira <account>``, ``link confirm`` and ``link``: who is who.
 
-okrbot does not know its members' e-mail addresses (neither the Slack nor the Teams
-adapter stores them), so the author of a merged pull request or a done issue is matched
-by the account a member links. Linking takes the member's word twice: ``link`` records
-the account and shows what is waiting for it; ``link confirm`` makes it count and
-attaches that waiting work to the member's check-in. A typo thus never quietly claims a
-colleague's work, and an account is linked to one member at a time.
+Where the platforms give an e-mail address (the member's from Slack or Teams, the author's
+from the webhook) and exactly one team member has the author's, the work is matched by it
+and the account is recorded as *linked by e-mail* (:mod:`bot.evidence.by_email`). Else
+the author of a merged pull request or a done issue is matched by the account a member
+links. Linking takes the member's word twice: ``link`` records the account and shows what
+is waiting for it; ``link confirm`` makes it count and attaches that waiting work to the
+member's check-in. A typo thus never quietly claims a colleague's work, and an account is
+linked to one member at a time (a link made by e-mail counts as confirmed: whoever else
+types that account is told whose it is).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from bot import requests as rq
 from bot.evidence.model import Link, Source, Suggestion, folded_account
 from bot.evidence.ports import EvidenceStore, EvidenceStoreFactory
 from bot.messages import BulletList, Reply, Text, message, text_reply
-from bot.use_cases.turn import Turn, UseCaseError
+from bot.request_context import Turn, UseCaseError
 
 #: Waiting work listed in an answer; the rest is counted.
 SHOWN = 5
@@ -94,7 +97,8 @@ async def show(_cmd: rq.ShowLinks, turn: Turn, *, stores: EvidenceStoreFactory) 
     return Reply(message(BulletList(
         title="Your linked accounts",
         items=tuple(f"{k.source.label} {k.account}"
-                    + ("" if k.confirmed else " — not confirmed: `link confirm`")
+                    + (" — linked by e-mail" if k.by_email
+                       else "" if k.confirmed else " — not confirmed: `link confirm`")
                     for k in sorted(links, key=lambda k: (k.source.value,
                                                           folded_account(k.account)))),
     ), summary="Your linked accounts"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -32,6 +33,14 @@ class SuggestionState(StrEnum):
 MAX_TITLE = 300
 MAX_ACCOUNT = 128
 MAX_REFERENCE = 500
+#: RFC 5321's longest forward path, and the column's width.
+MAX_EMAIL = 320
+
+# The address forms the platforms hand out (a dot-atom local part, a DNS domain): quoted
+# local parts and IP-literal domains are valid mail but no platform's profile carries them.
+_EMAIL = re.compile(
+    r"^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
 
 @dataclass(frozen=True)
@@ -104,6 +113,20 @@ class Link:
     account: str  # as the member typed it
     confirmed: bool = False
     created_at: datetime | None = None
+    by_email: bool = False  # made by okrbot: the work's author e-mail is the member's
+
+
+def email_address(text: object) -> str:
+    """``text`` as an address okrbot matches people by: trimmed and lower-cased; "" when
+    it is none (absent, malformed, longer than :data:`MAX_EMAIL`). Lower-cased whole: the
+    platforms compare addresses without case, and so must two of them naming one person."""
+    if not isinstance(text, str):
+        return ""
+    address = text.strip().lower()
+    if len(address) > MAX_EMAIL or not _EMAIL.match(address):
+        return ""
+    local, _, _domain = address.partition("@")
+    return address if len(local) <= 64 else ""
 
 
 def folded_account(account: str) -> str:
@@ -112,6 +135,6 @@ def folded_account(account: str) -> str:
 
 
 __all__ = [
-    "MAX_ACCOUNT", "MAX_REFERENCE", "MAX_TITLE", "Connection", "Link", "Source", "Suggestion",
-    "SuggestionState", "WorkDone", "folded_account",
+    "MAX_ACCOUNT", "MAX_EMAIL", "MAX_REFERENCE", "MAX_TITLE", "Connection", "Link", "Source",
+    "Suggestion", "SuggestionState", "WorkDone", "email_address", "folded_account",
 ]

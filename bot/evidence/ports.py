@@ -1,4 +1,4 @@
-"""What the evidence loop needs stored: connections, suggestions and links.
+"""What the evidence loop needs stored: connections, suggestions, links and e-mails.
 
 An :class:`EvidenceStore` is bound to one :class:`bot.ports.UnitOfWork` and works in its
 transaction, like :class:`bot.loop.ports.LoopStore`: a suggestion and the record of its
@@ -8,6 +8,7 @@ delivery commit together. ``storage/evidence_store.py`` implements it.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
+from datetime import datetime
 from typing import Protocol
 
 from bot.evidence.model import Connection, Link, Source, Suggestion, SuggestionState
@@ -69,6 +70,27 @@ class EvidenceStore(Protocol):
     async def linked_member(self, workspace_id: int, source: Source,
                             accounts: Sequence[str]) -> int | None:
         """The member with a confirmed link to any of ``accounts``, if one has."""
+        ...
+
+    # --- members' e-mail (as the chat platform's profile gives it) ----------------------
+
+    async def save_member_email(self, workspace_id: int, member_id: int, email: str, *,
+                                at: datetime) -> bool:
+        """Store the member's address (already :func:`bot.evidence.model.email_address`);
+        False: it was stored already, nothing was written."""
+        ...
+
+    async def member_email(self, member_id: int) -> str:
+        """The member's stored address, "" if none."""
+        ...
+
+    async def members_with_email(self, channel_id: int, email: str) -> list[int]:
+        """The members of the channel's team whose stored address is ``email``."""
+        ...
+
+    async def waiting_for_email(self, workspace_id: int, email: str) -> list[Suggestion]:
+        """Suggestions of the workspace not attached to anyone whose author e-mail is
+        ``email``, oldest first."""
         ...
 
 

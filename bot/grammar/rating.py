@@ -1,10 +1,10 @@
-"""The reader of ``rate <finding> useful|not-useful`` (:mod:`bot.analysis.ratings`)."""
+"""The reader of ``rate <finding> useful|not-useful`` (:mod:`bot.analysis.ratings` keeps it)."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from bot.analysis.ratings import parse_ref
+from bot.finding_refs import parse_ref
 from bot.grammar.errors import CommandError
 from bot.grammar.tokens import Line
 from bot.requests import RateFinding, Request

@@ -10,37 +10,34 @@ import zoneinfo
 from datetime import date, timedelta
 from functools import lru_cache
 
+from bot.codes import kr_number, objective_number
 from bot.grammar.errors import CommandError
 from bot.grammar.tokens import Token
 from bot.model import WEEKDAYS, KrAction
-
-# Dashes that autocorrect puts into "KR-3".
-_DASH = "-‐‑‒–—"
-_KR_CODE = re.compile(rf"^kr[{_DASH}]?0*([1-9]\d{{0,5}})$", re.IGNORECASE)
-_OBJECTIVE_CODE = re.compile(rf"^o[{_DASH}]?0*([1-9]\d{{0,5}})$", re.IGNORECASE)
+from bot.numbers import NotANumber, read_number
 
 
 def is_kr_code(token: Token) -> bool:
-    return not token.quoted and _KR_CODE.match(token.text) is not None
+    return not token.quoted and kr_number(token.text) is not None
 
 
 def kr_code(token: Token) -> int:
-    match = _KR_CODE.match(token.text)
-    if match is None:
+    number = kr_number(token.text)
+    if number is None:
         raise CommandError(f"“{token.text}” is not a key result code — codes look like KR-3")
-    return int(match.group(1))
+    return number
 
 
 def objective_code(token: Token) -> int:
-    match = _OBJECTIVE_CODE.match(token.text)
-    if match is None and token.text.isdigit():
+    number = objective_number(token.text)
+    if number is None and token.text.isdigit():
         raise CommandError(
             f"“{token.text}” is not an objective code — codes start with the letter O: "
             f"O{int(token.text)}"
         )
-    if match is None:
+    if number is None:
         raise CommandError(f"“{token.text}” is not an objective code — codes look like O1")
-    return int(match.group(1))
+    return number
 
 
 def kr_action(token: Token) -> KrAction:
@@ -57,55 +54,12 @@ def kr_action(token: Token) -> KrAction:
 
 # --- numbers ---------------------------------------------------------------------------
 
-_CURRENCIES = "$€£¥₹"
-_NUMBER = re.compile(
-    r"^(?P<sign>[+\-−]?)(?P<currency>[" + _CURRENCIES + r"]?)(?P<sign2>[+\-−]?)"
-    r"(?P<digits>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)(?P<suffix>.*)$"
-)
-# A unit written onto a number starts with a letter or one of these: 12%, 5°C, 3/wk, 5€.
-_UNIT_SIGNS = "%‰°/" + _CURRENCIES
-# Metric values are floats: past this they lose whole units (and 10**400 is infinity).
-MAX_MAGNITUDE = 1e15
-# Only these stand for a multiplier; a lowercase "m" is a unit (minutes, metres).
-_MULTIPLIERS = {"k": 1_000.0, "K": 1_000.0, "M": 1_000_000.0}
-
-
 def number(token: Token) -> tuple[float, str]:
-    """A number and the unit written onto it: ``12``, ``-3.5``, ``1,000``, ``1.5k``,
-    ``$1.2M``, ``12%``, ``300ms``. The unit is ``""`` when none is written."""
-    text = token.text.strip()
-    match = _NUMBER.match(text)
-    if match is None or (match["sign"] and match["sign2"]):
-        raise CommandError(f"“{token.text}” is not a number")
-    suffix = match["suffix"]
-    value = float(match["digits"].replace(",", ""))
-    unit = match["currency"]
-    if suffix in _MULTIPLIERS:
-        value *= _MULTIPLIERS[suffix]
-    elif re.match(r"^[eE][+\-]?\d+$", suffix):
-        raise CommandError(f"“{token.text}” — write the number in full, like 1000 or 1k")
-    elif suffix:
-        if re.match(r"^,\d{1,2}$", suffix):
-            raise CommandError(
-                f"“{token.text}” is not a number — write decimals with a point: "
-                f"{text.replace(',', '.')}"
-            )
-        if not (suffix[0].isalpha() or suffix[0] in _UNIT_SIGNS):
-            raise CommandError(f"“{token.text}” is not a number")
-        if unit:
-            raise CommandError(f"“{token.text}” has two units: {unit} and {suffix}")
-        unit = suffix
-    sign = match["sign"] or match["sign2"]
-    if sign in ("-", "−"):
-        value = -value
-    if not abs(value) < MAX_MAGNITUDE:  # also catches the infinity of a 400-digit number
-        raise CommandError(f"“{_shorten(token.text)}” is too large — okrbot keeps numbers "
-                           "below a thousand trillion (1e15)")
-    return value, unit
-
-
-def _shorten(text: str, limit: int = 24) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """A number and the unit written onto it (:func:`bot.numbers.read_number`)."""
+    try:
+        return read_number(token.text)
+    except NotANumber as problem:
+        raise CommandError(str(problem)) from None
 
 
 def show_number(value: float) -> str:

@@ -8,7 +8,6 @@ same answer stored twice (a platform redelivering a submission) leaves one copy.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,25 +32,6 @@ from bot.suggestions import KrSuggester, Suggestion
 MAX_ITEM_TEXT = 3000  # Slack's section limit; the `tag` command keeps the same rule
 MAX_BLOCKERS_TEXT = 3000
 MAX_ITEMS = 50
-
-_KR_CODE = re.compile(r"^kr[-‐‑‒–—]?0*([1-9]\d{0,5})$", re.IGNORECASE)
-_NUMBER = re.compile(
-    r"^([+\-−]?)[$€£¥]?(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)\s*(%|[^\d\s]*)$"
-)
-
-
-def kr_number(text: str) -> int | None:
-    match = _KR_CODE.match(text.strip())
-    return int(match.group(1)) if match else None
-
-
-def read_number(text: str) -> float | None:
-    """``1250``, ``1,250``, ``12.5%``, ``$3.2``, ``-4``; None for anything else."""
-    match = _NUMBER.match(text.strip())
-    if match is None:
-        return None
-    value = float(match.group(2).replace(",", ""))
-    return -value if match.group(1) in ("-", "−") else value
 
 
 def same_item(a: str, b: str) -> bool:
@@ -373,9 +353,7 @@ __all__ = [
     "ItemAnswer",
     "KrChoices",
     "Stored",
-    "kr_number",
     "load_answer",
-    "read_number",
     "same_item",
     "store_answer",
 ]

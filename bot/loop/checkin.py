@@ -15,19 +15,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from bot.evidence import suggestions
 from bot.evidence.model import Suggestion
 from bot.evidence.ports import EvidenceStore
 from bot.loop import conversation as talk
 from bot.loop import form as forms
-from bot.loop import prompts
+from bot.loop import prompts, suggested_items
 from bot.loop.answer import Answer, CurrentAnswer, KrChoices, load_answer, store_answer
 from bot.loop.ports import Conversation, LoopStore, Outcome
-from bot.loop.schedule import Event, WeekSchedule
 from bot.messages import Form, FormErrors, Reply, Text, message, text_reply
 from bot.model import Channel, CheckIn
-from bot.use_cases.suggesting import team_suggester
-from bot.use_cases.turn import Turn, UseCaseError
+from bot.request_context import Turn, UseCaseError
+from bot.suggestions import team_suggester
+from bot.week_schedule import Event, WeekSchedule, closes_text
 from bot.weeks import shift_week
 
 log = logging.getLogger(__name__)
@@ -86,7 +85,7 @@ async def _was_prompted(store: LoopStore, channel_id: int, member_id: int, week:
 
 
 def _closed_problem(week: Week) -> str:
-    closes = prompts.closes_text(week.schedule, week.week)
+    closes = closes_text(week.schedule, week.week)
     following = week.schedule.open_at(shift_week(week.week, 1)).astimezone(week.schedule.zone)
     return (
         f"Your check-in for {week.week} was saved and closed {closes}; it can no longer be "
@@ -138,7 +137,7 @@ async def open_checkin(turn: Turn, *, store: LoopStore,
 async def _suggested(turn: Turn, week: Week, answer: Answer, evidence: EvidenceStore | None,
                      *, limit: int) -> tuple[Suggestion, ...]:
     assert week.channel.id is not None and turn.member.id is not None
-    return await suggestions.waiting(evidence, channel_id=week.channel.id,
+    return await suggested_items.waiting(evidence, channel_id=week.channel.id,
                                      member_id=turn.member.id, week=week.week, answer=answer,
                                      limit=limit)
 
@@ -146,7 +145,7 @@ async def _suggested(turn: Turn, week: Week, answer: Answer, evidence: EvidenceS
 async def _form(turn: Turn, week: Week, evidence: EvidenceStore | None = None) -> Form:
     saved = await current(turn, week)
     rows = await _suggested(turn, week, saved.answer, evidence,
-                            limit=suggestions.room_in_form(len(saved.answer.items)))
+                            limit=suggested_items.room_in_form(len(saved.answer.items)))
     return forms.build_form(
         channel_name=week.channel.name or week.channel.external_id,
         state_channel=week.channel.external_id,
@@ -154,7 +153,7 @@ async def _form(turn: Turn, week: Week, evidence: EvidenceStore | None = None) -
         current=saved,
         choices=await choices_for(turn, week.channel,
                                   suggest=_untagged(saved.answer) or bool(rows)),
-        closes=prompts.closes_text(week.schedule, week.week),
+        closes=closes_text(week.schedule, week.week),
         suggested=rows,
     )
 
@@ -218,11 +217,11 @@ async def _settle_rows(turn: Turn, week: Week, evidence: EvidenceStore,
         found = shown.get(sid)
         if found is None:
             continue
-        if forms.row_text(values, row) or suggestions.already_there(found, stored):
+        if forms.row_text(values, row) or suggested_items.already_there(found, stored):
             kept.append(sid)
         elif f"item_{row}" in values:
             dropped.append(sid)
-    await suggestions.settle(evidence, channel_id=week.channel.id,
+    await suggested_items.settle(evidence, channel_id=week.channel.id,
                              member_id=turn.member.id or 0, kept=kept, dropped=dropped)
 
 
@@ -276,7 +275,7 @@ async def start_conversation(turn: Turn, week: Week, *, store: LoopStore,
     else:
         saved = (await current(turn, week)).answer
         waiting = await _suggested(turn, week, saved, evidence,
-                                   limit=suggestions.MAX_IN_CONVERSATION)
+                                   limit=suggested_items.MAX_IN_CONVERSATION)
         dialogue, _ = talk.start(current=saved, choices=choices, suggested=tuple(
             (s.id, s.text) for s in waiting if s.id is not None))
         resumed = ""
@@ -350,7 +349,7 @@ async def answer_line(
         if not week.editable:  # an edit begun before the close, finished after it
             return text_reply(_closed_problem(week) + " Nothing was changed.", error=True)
         reply = await _store(turn, week, move.dialogue.answer(), choices=choices)
-        await suggestions.settle(evidence, channel_id=channel.id or 0,
+        await suggested_items.settle(evidence, channel_id=channel.id or 0,
                                  member_id=turn.member.id or 0, kept=move.dialogue.kept,
                                  dropped=move.dialogue.dropped)
         return reply

@@ -33,6 +33,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot import requests as rq
+from bot.codes import kr_number
 from bot.grammar.amounts import unit_problem
 from bot.loop import conversation_lines as lines
 from bot.loop.answer import (
@@ -42,7 +43,6 @@ from bot.loop.answer import (
     Answer,
     ItemAnswer,
     KrChoices,
-    kr_number,
     same_item,
 )
 from bot.model import Tier

@@ -22,6 +22,7 @@ from bot import format as fmt
 from bot.analysis import wording as say
 from bot.analysis.frozen import WeekFigures
 from bot.charts import AlignmentSeries, chart_of
+from bot.kr_progress import kr_progress
 from bot.loop.snapshot_figures import RECORD, figures_of, figures_record
 from bot.messages import (
     BulletList,
@@ -36,7 +37,6 @@ from bot.messages import (
 )
 from bot.model import Channel, Cycle, KeyResult, KrAction, KrState, Tier
 from bot.thresholds import DIGEST_MENTIONS
-from bot.use_cases.okrs import kr_progress
 from bot.weeks import week_label
 
 MAX_LISTED = 15  # items per list before "… and N more": a digest must stay readable

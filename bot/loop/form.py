@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from bot import format as fmt
+from bot.codes import kr_number
 from bot.evidence.model import Suggestion
 from bot.loop.answer import (
     MAX_BLOCKERS_TEXT,
@@ -29,11 +30,11 @@ from bot.loop.answer import (
     CurrentAnswer,
     ItemAnswer,
     KrChoices,
-    read_number,
     same_item,
 )
 from bot.messages import Choice, ChoiceInput, Form, FormErrors, Input, TextInput
 from bot.model import Tier
+from bot.numbers import typed_value
 from bot.weeks import is_week_key
 
 FORM_ID = "checkin"
@@ -41,7 +42,6 @@ MIN_ROWS = 5
 #: Empty rows are added up to this many rows in all; past it, one empty row after the items.
 MAX_ROWS = 8
 NONE_CHOICE = "none"
-_KR_CODE = re.compile(r"kr-?(\d+)", re.IGNORECASE)
 _CHOICE_SEPARATORS = re.compile(r"[,;\s]+")
 
 FormValue = str | list[str]
@@ -110,7 +110,7 @@ def build_form(
     suggested: Sequence[Suggestion] = (),
 ) -> Form:
     """The form prefilled with what the member saved (``closes``: when the week closes),
-    then a row per ``suggested`` item (bot.evidence.suggestions): kept unless cleared."""
+    then a row per ``suggested`` item (bot.loop.suggested_items): kept unless cleared."""
     answer = current.answer
     saved = len(answer.items)
     rows = row_count(saved + len(suggested))
@@ -251,10 +251,7 @@ def _choices(values: Mapping[str, FormValue], name: str) -> list[str]:
 
 def _kr_number(value: str) -> int | None:
     """A KR choice's number: its value (``2``) or its code as typed (``KR-2``, ``kr2``)."""
-    if value.isdigit():
-        return int(value)
-    code = _KR_CODE.fullmatch(value)
-    return int(code.group(1)) if code else None
+    return int(value) if value.isdigit() else kr_number(value)
 
 
 def row_text(values: Mapping[str, FormValue], row: int) -> str:
@@ -296,7 +293,7 @@ def parse_form(values: Mapping[str, FormValue], *, choices: KrChoices) -> Answer
                 confidence.append((kr.number, value))
         typed = _text(values, f"value_{kr.number}").strip()
         if typed and kr.number in choices.recordable:
-            number = read_number(typed)
+            number = typed_value(typed)
             if number is None:
                 errors[f"value_{kr.number}"] = (
                     f"“{typed}” is not a number: write it like 1250 or 12.5."

@@ -14,9 +14,10 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
-from bot.loop.schedule import Event
+from bot.analysis.ports import WeekClosed
 from bot.model import Channel, Workspace
 from bot.ports import UnitOfWork
+from bot.week_schedule import Event
 
 
 class Outcome(StrEnum):
@@ -173,16 +174,6 @@ class LoopStore(Protocol):
 LoopStoreFactory = Callable[[UnitOfWork], LoopStore]
 
 
-@dataclass(frozen=True)
-class WeekClosed:
-    """Handed to analysis once per closed channel week (after the digest was posted)."""
-
-    workspace: Workspace
-    channel: Channel
-    week: str
-    closed_at: datetime
-
-
 WeekClosedHandler = Callable[[WeekClosed], Awaitable[None]]
 
 
@@ -202,6 +193,5 @@ __all__ = [
     "OutboxEntry",
     "Outcome",
     "ScheduledChannel",
-    "WeekClosed",
     "WeekClosedHandler",
 ]

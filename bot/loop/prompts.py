@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from bot.loop.answer import Answer, KrChoices
 from bot.loop.conversation import describe
-from bot.loop.schedule import WeekSchedule
 from bot.messages import (
     Actions,
-    Address,
     BulletList,
     Button,
     Heading,
@@ -17,7 +15,8 @@ from bot.messages import (
     Text,
     message,
 )
-from bot.model import Channel, Member, Workspace
+from bot.model import Channel, Workspace
+from bot.week_schedule import WeekSchedule, closes_text
 from bot.weeks import is_week_key
 
 #: Platforms that show a form (a Slack modal, a Teams card); the others get a conversation.
@@ -26,32 +25,6 @@ FORM_PLATFORMS = frozenset({"slack", "teams"})
 
 def has_forms(platform: str) -> bool:
     return platform in FORM_PLATFORMS
-
-
-def dm(workspace: Workspace, member: Member) -> Address:
-    return Address(
-        platform=workspace.platform,
-        workspace=workspace.external_id,
-        kind="dm",
-        target=member.external_id,
-        label=f"@{member.label}",
-    )
-
-
-def channel_address(workspace: Workspace, channel: Channel) -> Address:
-    return Address(
-        platform=workspace.platform,
-        workspace=workspace.external_id,
-        kind="channel",
-        target=channel.external_id,
-        label=f"#{channel.name or channel.external_id}",
-    )
-
-
-def closes_text(schedule: WeekSchedule, week: str) -> str:
-    """``Wednesday 13 Jan 17:00 (Europe/Berlin)``: when ``week`` closes, in the channel's zone."""
-    at = schedule.close_at(week).astimezone(schedule.zone)
-    return f"{at:%A %d %b %H:%M} ({schedule.tz})"
 
 
 def button_value(channel: Channel, week: str) -> str:
@@ -153,9 +126,6 @@ def saved(
 __all__ = [
     "FORM_PLATFORMS",
     "button_value",
-    "channel_address",
-    "closes_text",
-    "dm",
     "has_forms",
     "prompt",
     "read_button_value",

@@ -32,6 +32,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from bot.addresses import channel_address, dm, with_dashboard_link
+from bot.analysis.ports import WeekClosed
 from bot.hints import prefix_for, with_prefix
 from bot.loop import digest, prompts
 from bot.loop.drafts import draft_of, keep_drafts, progress_note
@@ -42,17 +44,7 @@ from bot.loop.ports import (
     OutboxEntry,
     Outcome,
     ScheduledChannel,
-    WeekClosed,
     WeekClosedHandler,
-)
-from bot.loop.schedule import (
-    DEFAULT_CLOSE_GRACE,
-    DEFAULT_GRACE,
-    Event,
-    Recipient,
-    WeekSchedule,
-    due_events,
-    on_leave,
 )
 from bot.loop.week_record import take_snapshot
 from bot.messages import Address, Message
@@ -66,7 +58,15 @@ from bot.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
-from bot.use_cases.dashboard import with_dashboard_link
+from bot.week_schedule import (
+    DEFAULT_CLOSE_GRACE,
+    DEFAULT_GRACE,
+    Event,
+    Recipient,
+    WeekSchedule,
+    due_events,
+    on_leave,
+)
 from bot.weeks import shift_week
 
 log = logging.getLogger(__name__)
@@ -403,7 +403,7 @@ class LoopRunner:
             data = await _closed_week(repo, store, channel=channel, week=entry.week,
                                       schedule=schedule, now=now)
             return _Work(
-                address=prompts.channel_address(workspace, channel),
+                address=channel_address(workspace, channel),
                 message=with_prefix(
                     with_dashboard_link(
                         digest.digest_message(data, mentions=digest.digest_mentions(channel)),
@@ -440,7 +440,7 @@ class LoopRunner:
             reminder=entry.event is Event.REMIND,
             progress=progress,
         )
-        return _Work(address=prompts.dm(workspace, member), message=message, member=member)
+        return _Work(address=dm(workspace, member), message=message, member=member)
 
     async def _unreachable(
         self, scheduled: ScheduledChannel, entry: OutboxEntry, member: Member | None, detail: str

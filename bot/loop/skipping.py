@@ -7,9 +7,9 @@ is ready for one (e.g. ``skip team this week`` / ``skip team <date>``, owner onl
 from __future__ import annotations
 
 from bot.loop.ports import LoopStore
-from bot.loop.schedule import WeekSchedule
 from bot.messages import Reply, text_reply
-from bot.use_cases.turn import Turn, UseCaseError
+from bot.request_context import Turn, UseCaseError
+from bot.week_schedule import WeekSchedule
 from bot.weeks import is_week_key
 
 

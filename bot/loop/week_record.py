@@ -28,7 +28,6 @@ from bot.loop.digest import (
     ShippedItem,
     alignment,
 )
-from bot.loop.schedule import WeekSchedule, on_leave
 from bot.model import (
     Channel,
     CheckIn,
@@ -42,6 +41,7 @@ from bot.model import (
     Tier,
 )
 from bot.ports import Repository
+from bot.week_schedule import WeekSchedule, on_leave
 from bot.weeks import shift_week
 
 

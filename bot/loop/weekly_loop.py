@@ -31,7 +31,7 @@ from bot.loop.runner import LoopRunner, LoopSettings, RunReport
 from bot.loop.skipping import skip_team_week
 from bot.messages import Form, FormErrors, Reply, Text, message, text_reply
 from bot.ports import Clock, Messenger, UnitOfWork, UnitOfWorkFactory
-from bot.use_cases.turn import Turn, UseCaseError
+from bot.request_context import Turn, UseCaseError, in_turn
 
 log = logging.getLogger(__name__)
 
@@ -188,18 +188,14 @@ class WeeklyLoop:
     async def _in_turn(
         self, actor: Actor, place: Place, use: Callable[[Turn, UnitOfWork], Awaitable[T]]
     ) -> T | Reply:
-        async with self.uow() as uow:
-            try:
-                turn = await Turn.begin(uow=uow, clock=self.clock, actor=actor, place=place)
-                result = await use(turn, uow)
-            except UseCaseError as error:
-                await uow.rollback()
-                return Reply(message(Text(error.problem)), error=True)
-            if isinstance(result, FormErrors):
-                await uow.rollback()
-            else:
-                await uow.commit()
-            return result
+        try:  # a form answered with errors keeps nothing: it is shown again to fix
+            result, _ = await in_turn(
+                self.uow(), clock=self.clock, actor=actor, place=place,
+                work=lambda turn: use(turn, turn.uow),
+                commit_when=lambda result: not isinstance(result, FormErrors))
+        except UseCaseError as error:
+            return Reply(message(Text(error.problem)), error=True)
+        return result
 
 
 def _target(value: str, place: Place) -> tuple[Place, str | None]:

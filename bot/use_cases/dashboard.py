@@ -14,18 +14,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, TypeVar
-from zoneinfo import ZoneInfo
 
 from bot import format as fmt
 from bot.analysis.ports import AnalysisStoreFactory
 from bot.analysis.weekly_analysis import drift_message, review_message_for
 from bot.charts import chart_of, kr_series
-from bot.messages import Chart, DashboardLink, Message, Progress, Text, with_parts
-from bot.model import Channel, Workspace
+from bot.kr_progress import confidence_trends, kr_progress
+from bot.messages import Chart, Message, Progress, Text
 from bot.ports import Clock, UnitOfWork
-from bot.use_cases.okrs import confidence_trends, kr_progress
-from bot.use_cases.turn import UseCaseError
-from bot.weeks import week_label
+from bot.request_context import UseCaseError
+from bot.weeks import week_label, zone_of
 
 
 @dataclass(frozen=True)
@@ -55,16 +53,6 @@ class Dashboard:
     generated: datetime
 
 
-def link_to(workspace: Workspace, channel: Channel) -> DashboardLink:
-    """The "Open dashboard" button of a channel."""
-    return DashboardLink(platform=workspace.platform, workspace=workspace.external_id,
-                         channel=channel.external_id)
-
-
-def with_dashboard_link(found: Message, workspace: Workspace, channel: Channel) -> Message:
-    return with_parts(found, link_to(workspace, channel))
-
-
 async def dashboard(*, uow: UnitOfWork, clock: Clock, analysis: AnalysisStoreFactory | None,
                     platform: str, workspace: str, channel: str) -> Dashboard | None:
     """The dashboard of one channel, or None when okrbot has no team there."""
@@ -75,7 +63,7 @@ async def dashboard(*, uow: UnitOfWork, clock: Clock, analysis: AnalysisStoreFac
     team = known.channel
     assert team.id is not None
     now = clock.now()
-    today = now.astimezone(ZoneInfo(team.tz)).date()
+    today = now.astimezone(zone_of(team.tz)).date()
     cycles = await repo.cycles(team.id)
     cycle = await repo.cycle_on(team.id, today) or (cycles[-1] if cycles else None)
     label = f"#{team.name or team.external_id}"
@@ -160,4 +148,4 @@ def _progress(part: object) -> Progress | Text:
     return part
 
 
-__all__ = ["Dashboard", "KrPanel", "dashboard", "link_to", "with_dashboard_link"]
+__all__ = ["Dashboard", "KrPanel", "dashboard"]

@@ -7,10 +7,10 @@ from bot import requests as rq
 from bot.analysis import wording as say
 from bot.analysis.zombies import snoozed_until
 from bot.grammar.amounts import direction_problem, same_unit, unit_problem
-from bot.loop.schedule import WeekSchedule
 from bot.messages import Reply, text_reply
 from bot.model import Decision, DecisionKind, KeyResult, KrAction, KrState, Measurement
-from bot.use_cases.turn import Turn, UseCaseError
+from bot.request_context import Turn, UseCaseError
+from bot.week_schedule import WeekSchedule
 
 MAX_REASON = 500
 

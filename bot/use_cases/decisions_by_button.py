@@ -12,10 +12,10 @@ import re
 from typing import TYPE_CHECKING
 
 from bot import requests as rq
+from bot.analysis.drift_report import DECISION_FORMS, ZOMBIE_KEEP, ZOMBIE_KILL, decision_form
 from bot.context import Actor, Place
-from bot.drift_report import DECISION_FORMS, ZOMBIE_KEEP, ZOMBIE_KILL, decision_form
 from bot.messages import Form, FormErrors, Reply, Text, message
-from bot.use_cases.turn import Turn, UseCaseError
+from bot.request_context import Turn, UseCaseError
 
 if TYPE_CHECKING:
     from bot.front_door import FormValue, OkrBot

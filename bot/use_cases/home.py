@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from bot.analysis.ports import AnalysisStore, AnalysisStoreFactory
 from bot.analysis.weekly_analysis import drift_now
 from bot.context import Actor
-from bot.loop.schedule import WeekSchedule
+from bot.kr_progress import kr_progress
 from bot.messages import (
     Actions,
     BulletList,
@@ -24,8 +23,8 @@ from bot.messages import (
 )
 from bot.model import Channel, KrState
 from bot.ports import Clock, Repository, UnitOfWork
-from bot.use_cases.okrs import kr_progress
-from bot.weeks import week_label
+from bot.week_schedule import WeekSchedule
+from bot.weeks import week_label, zone_of
 
 
 async def home_message(*, uow: UnitOfWork, clock: Clock, actor: Actor,
@@ -44,7 +43,7 @@ async def home_message(*, uow: UnitOfWork, clock: Clock, actor: Actor,
         return message(*parts, summary="okrbot home")
     for channel in channels:
         assert channel.id is not None
-        today = clock.now().astimezone(ZoneInfo(channel.tz)).date()
+        today = clock.now().astimezone(zone_of(channel.tz)).date()
         week = WeekSchedule.of(channel).week_at(clock.now())
         checkin = await repo.checkin(channel.id, member.id, week)
         answered = checkin is not None and checkin.answered

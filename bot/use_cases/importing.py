@@ -16,8 +16,8 @@ from bot import format as fmt
 from bot import requests as rq
 from bot.messages import Note, Reply, Text, message
 from bot.model import Cycle, KeyResult, KrAction, Objective
+from bot.request_context import Turn, UseCaseError
 from bot.use_cases.okrs import add_key_result, create_objective
-from bot.use_cases.turn import Turn, UseCaseError
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot import format as fmt
+from bot.kr_progress import ConfidenceTrend, confidence_trends
 from bot.model import Channel, Cycle, KeyResult, KrState
 from bot.ports import Repository
-from bot.use_cases.okrs import ConfidenceTrend, confidence_trends
 
 
 @dataclass(frozen=True)

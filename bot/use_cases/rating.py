@@ -9,7 +9,7 @@ from bot.analysis.findings import RULE_TITLES, Rule
 from bot.analysis.ports import AnalysisStoreFactory
 from bot.analysis.ratings import Rating, parse_ref
 from bot.messages import Reply, text_reply
-from bot.use_cases.turn import Turn, UseCaseError
+from bot.request_context import Turn, UseCaseError
 
 
 class Ratings:

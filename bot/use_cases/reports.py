@@ -6,7 +6,7 @@ from bot import requests as rq
 from bot.analysis.ports import AnalysisStoreFactory
 from bot.analysis.weekly_analysis import drift_message, review_message_for
 from bot.messages import Reply
-from bot.use_cases.turn import Turn
+from bot.request_context import Turn
 
 
 class Reports:

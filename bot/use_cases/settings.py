@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from bot import requests as rq
-from bot.loop.schedule import WeekSchedule
 from bot.messages import BulletList, Heading, Note, Part, Reply, Text, Visibility, message
 from bot.model import WEEKDAYS, Channel
 from bot.ports import SettingChange
+from bot.request_context import Turn, UseCaseError
 from bot.thresholds import SETTINGS, Setting, find_setting
-from bot.use_cases.turn import Turn, UseCaseError
+from bot.week_schedule import WeekSchedule
 
 
 async def show_settings(cmd: rq.ShowSettings, turn: Turn) -> Reply:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from bot import format as fmt
 from bot import requests as rq
 from bot.loop.answer import same_item
-from bot.loop.schedule import WeekSchedule
 from bot.messages import Reply, text_reply
 from bot.model import CheckIn, Item, KrState, Tag, Tier, find_reference
-from bot.use_cases.turn import Turn, UseCaseError
+from bot.request_context import Turn, UseCaseError
+from bot.week_schedule import WeekSchedule
 from bot.weeks import week_label
 
 MAX_ITEM_TEXT = 3000  # Slack's section limit; Teams allows more, we keep one rule

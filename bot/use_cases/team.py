@@ -17,7 +17,7 @@ from bot.messages import (
     text_reply,
 )
 from bot.model import WEEKDAYS, Channel, Member
-from bot.use_cases.turn import Turn, UseCaseError
+from bot.request_context import Turn, UseCaseError
 
 
 async def setup(cmd: rq.Setup, turn: Turn) -> Reply:

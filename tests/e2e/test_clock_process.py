@@ -57,6 +57,7 @@ class ClockProcess:
         env = dict(os.environ, TZ="UTC", PYTHONUNBUFFERED="1", LOG_LEVEL="INFO")
         env.pop("DATABASE_URL", None)
         self.lines: list[str] = []
+        self.log: list[str] = []  # stderr read while it runs (see started)
         self.command = [FAKETIME or "faketime", "-f", f"@{start} x60", str(OKRBOT), "clock",
                         "--db", str(db)]
         self.env = env
@@ -81,6 +82,16 @@ class ClockProcess:
                 break
             self.lines.append(raw.decode())
 
+    async def started(self, *, timeout: float = 60) -> bool:
+        """Read its log until the clock says it started (True) or the process ends (False)."""
+        assert self.process is not None and self.process.stderr is not None
+        async with asyncio.timeout(timeout):
+            while raw := await self.process.stderr.readline():
+                self.log.append(raw.decode())
+                if "clock started" in self.log[-1]:
+                    return True
+        return False
+
     def prompts(self) -> int:
         return sum(1 for line in self.lines if PROMPT.match(line))
 
@@ -101,7 +112,7 @@ class ClockProcess:
             os.kill(pid, sig)
         out, err = await asyncio.wait_for(self.process.communicate(), timeout=30)
         self.lines += out.decode().splitlines(keepends=True)
-        self.stderr = err.decode()
+        self.stderr = "".join(self.log) + err.decode()
         return self.process.returncode or 0
 
 
@@ -121,9 +132,7 @@ async def unsupported(db: Path) -> str | None:
         return f"{OKRBOT} is not installed (make install)"
     probe = ClockProcess(db, "2027-01-01 00:00:00")
     await probe.start()
-    await asyncio.sleep(3)
-    assert probe.process is not None
-    crashed = probe.process.returncode not in (None, 0)
+    crashed = not await probe.started()  # its log's "clock started", or its end
     await probe.stop(signal.SIGTERM)
     # a clock that cannot start is a failure of ours, never a reason to skip
     assert not crashed, f"`okrbot clock` failed to start: {probe.stderr.strip()[-2000:]}"

@@ -164,12 +164,33 @@ async def test_a_week_through_the_procfiles_processes_prompts_everyone_once(
         async with Sitting(env, web_at=wednesday_close + timedelta(seconds=20),
                            clock_at=wednesday_close - timedelta(seconds=10)):
             await until(lambda: digests(fake_slack), timeout=90, what="the digest")
-            await asyncio.sleep(3)  # a second clock or a retry would post another by now
+            # Done, as the outbox says: no clock (this one or a second) and no retry has the
+            # close left to send; and leaving the sitting stops every process gracefully, so
+            # a post in flight would still reach the fake before the count below.
+            await _close_recorded(database_url)
 
     assert prompts(fake_slack) == Counter({"D" + m.removeprefix("U"): 1 for m in MEMBERS})
     [digest] = digests(fake_slack)
     assert await _answers(database_url) == ANSWERING
     assert f"{len(ANSWERING)} of {len(MEMBERS)} checked in" in digest, digest
+
+
+async def _close_recorded(url: str, *, timeout: float = 60) -> None:
+    """Until every close (the digest) in the loop's outbox is recorded as done."""
+    engine = create_engine(url)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            async with engine.connect() as connection:
+                done, left = (await connection.execute(sa.text(
+                    "SELECT count(outcome), count(*) - count(outcome) FROM loop_outbox "
+                    "WHERE event = 'close'"))).one()
+            if done and not left:
+                return
+            assert time.monotonic() < deadline, f"the close never finished: {left} of {done + left}"
+            await asyncio.sleep(0.1)
+    finally:
+        await engine.dispose()
 
 
 async def _answers(url: str) -> list[str]:

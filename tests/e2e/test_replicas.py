@@ -23,7 +23,7 @@ from tests.adapters.slack.test_checkin_flow import ANSWER as SLACK_ANSWER
 from tests.adapters.teams.support import TeamsDriver, recorded
 from tests.adapters.teams.test_checkin_flow import ANSWER as TEAMS_ANSWER
 from tests.adapters.teams.test_checkin_flow import CHANNEL_FIXTURE, PERSONAL_CHAT, submit_value
-from tests.e2e.processes import OKRBOT, Process, okrbot_env, serve, slack_driver
+from tests.e2e.processes import OKRBOT, Process, okrbot_env, serve, slack_driver, until
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.teams_connector import FakeConnector
 from tests.support.db import postgres_database  # noqa: F401 - the fixture
@@ -89,9 +89,15 @@ async def rows(database: Database, sql: str) -> list[Any]:
         return list((await connection.execute(sa.text(sql))).all())
 
 
-async def quiet(seconds: float = 1.5) -> None:
-    """Give a second delivery the time to do what it would have done."""
-    await asyncio.sleep(seconds)
+async def dropped(world: Replicas, words: str, *, count: int) -> None:
+    """Until the replicas have logged ``count`` copies as already handled, each at the end
+    of its path (Slack: adapters/slack/replays.py; Teams: the bot's first-delivery check):
+    the copies are done, so what a test then finds was not done twice never will be."""
+    def logged() -> int:
+        return sum(process.stderr.count(words) for process in world.processes)
+
+    await until(lambda: logged() >= count, timeout=30, what=f"{count} × {words!r} logged")
+    assert logged() == count, [process.stderr[-2000:] for process in world.processes]
 
 
 async def slack_team(world: Replicas) -> None:
@@ -119,7 +125,7 @@ async def test_a_slack_event_and_its_retries_sent_to_both_replicas_are_handled_o
         first.event("message_im", event_id="Ev0SAMEHELP", text="help", retry=2))
     assert [r.status for r in sent] == [200] * 4
     await eventually(lambda: replicas.fake.posted("D0ALICE"))
-    await quiet()
+    await dropped(replicas, "event Ev0SAMEHELP delivered again: already handled", count=3)
     assert len(replicas.fake.posted("D0ALICE")) == 1
     assert await rows(replicas.database,
                       "SELECT event_id FROM slack_processed_events") == [("Ev0SAMEHELP",)]
@@ -138,8 +144,11 @@ async def test_a_slash_command_replayed_to_both_replicas_runs_once(replicas: Rep
         driver.post(body, content_type="application/x-www-form-urlencoded", timestamp=at)
         for driver in (*replicas.slack, *replicas.slack)))  # the same bytes, twice each
     assert [a.status for a in answers] == [200] * 4
-    await quiet()
     in_acks = [body for body in [await a.read() for a in answers] if body.strip()]
+    posted = await eventually(lambda: in_acks or [
+        b for name, b in replicas.fake.response_url_posts if name == "replayed"])
+    await dropped(replicas, "command trigger trigger-replayed delivered again: already handled",
+                  count=3)
     posted = [b for name, b in replicas.fake.response_url_posts if name == "replayed"]
     assert len(in_acks) + len(posted) == 1  # answered once, in an ack or at its response_url
     assert await rows(replicas.database,
@@ -157,11 +166,14 @@ async def test_a_checkin_opened_on_one_replica_is_submitted_once_through_both(
     view = opened[-1]["view"]
 
     # the same submission (a double click, a retried request) reaches both replicas
+    homes = len(replicas.fake.calls_to("views.publish"))
     answers = await asyncio.gather(second.submit(view, SLACK_ANSWER, user="U0BOB"),
                                    first.submit(view, SLACK_ANSWER, user="U0BOB"))
     assert [a.status for a in answers] == [200, 200]
     assert [(await a.json())["response_action"] for a in answers] == ["update", "update"]
-    await quiet()
+    # Each submission is saved before its ack and ends, after it, with a refresh of Bob's
+    # Home tab (SlackRuntime.finish_submission): both refreshes in, both are done.
+    await eventually(lambda: len(replicas.fake.calls_to("views.publish")) >= homes + 2)
     assert await rows(replicas.database, """
         SELECT item.text FROM item JOIN checkin ON checkin.id = item.checkin_id
         JOIN member ON member.id = checkin.member_id
@@ -173,7 +185,10 @@ async def test_a_teams_activity_sent_to_both_replicas_is_answered_once(replicas:
     activity = recorded("playground_personal_message", text="help", id="msg-same-help")
     answers = await asyncio.gather(*(driver.post(activity) for driver in replicas.teams))
     assert sorted(a.status for a in answers)[0] in (200, 201)
-    await quiet()
+    await eventually(lambda: [c for c in replicas.connector.of("reply")
+                              if c.conversation_id == PERSONAL_CHAT])
+    await dropped(replicas, "ignored a redelivered Teams message msg-same-help",
+                  count=sum(a.status < 300 for a in answers) - 1)
     replies = [c for c in replicas.connector.of("reply") if c.conversation_id == PERSONAL_CHAT]
     assert len(replies) == 1, [c.text[:80] for c in replies]
 
@@ -196,7 +211,7 @@ async def test_a_teams_checkin_card_from_one_replica_is_saved_once_through_both(
     answers = await asyncio.gather(second.post(press), first.post(press))
     assert all(a.status in (200, 201) for a in answers)
     await replicas.connector.wait_for(1, "update")
-    await quiet()
+    await dropped(replicas, "ignored a redelivered Teams message submit-same-press", count=1)
     assert len(replicas.connector.of("update")) == 1
     saved = await eventually_async(lambda: rows(replicas.database, """
         SELECT item.text FROM item JOIN workspace ON workspace.id = item.workspace_id

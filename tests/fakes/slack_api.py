@@ -148,7 +148,10 @@ class FakeSlack:
         is_owner: bool = False,
         deleted: bool = False,
         is_bot: bool = False,
+        email: str = "",
     ) -> None:
+        """``email``: what ``users.info`` answers with ``users:read.email`` granted (Slack
+        leaves ``profile.email`` out without it, as here when empty)."""
         self.users[user_id] = {
             "id": user_id,
             "team_id": self.team_id,
@@ -166,7 +169,8 @@ class FakeSlack:
             "is_bot": is_bot,
             "is_app_user": False,
             "updated": 1700000000,
-            "profile": {"real_name": name, "display_name": name, "team": self.team_id},
+            "profile": {"real_name": name, "display_name": name, "team": self.team_id,
+                        **({"email": email} if email else {})},
         }
 
     def storm(self, method: str, *, count: int, retry_after: int = 1) -> None:
@@ -473,6 +477,10 @@ class FakeSlack:
             if message.type == WSMsgType.TEXT:
                 self.socket_acks.append(json.loads(message.data))
         return socket
+
+    async def socket_connected(self, *, timeout: float = 10) -> None:
+        """Until a Socket Mode client has connected and been greeted."""
+        await asyncio.wait_for(self._socket_connected.wait(), timeout)
 
     async def socket_send_raw(self, frame: str, *, timeout: float = 10) -> None:
         """Push any text frame to the connected Socket Mode client (no ack awaited)."""

@@ -37,6 +37,22 @@ from jwt.algorithms import RSAAlgorithm
 ISSUED_TOKEN = "fake-connector-access-token"
 
 
+def roster_member(member_id: str, *, name: str, aad: str, email: str = "", upn: str = "",
+                  tenant: str = "") -> dict[str, Any]:
+    """One entry of ``pagedmembers`` as Teams answers it (a ``TeamsChannelAccount``): the
+    user's e-mail and userPrincipalName included where Entra has them."""
+    given, _, surname = name.partition(" ")
+    member: dict[str, Any] = {"id": member_id, "name": name, "aadObjectId": aad,
+                              "givenName": given, "surname": surname, "userRole": "user"}
+    if email:
+        member["email"] = email
+    if upn:
+        member["userPrincipalName"] = upn
+    if tenant:
+        member["tenantId"] = tenant
+    return member
+
+
 def teams_size(activity: Any) -> int:
     """An activity's weight as Teams counts it: its JSON in UTF-16."""
     return len(json.dumps(activity, ensure_ascii=False).encode("utf-16-le"))
@@ -44,7 +60,8 @@ def teams_size(activity: Any) -> int:
 
 @dataclass
 class Call:
-    kind: str  # "send" | "reply" | "update" | "create" | "members" | "channels" | "token"
+    # "send" | "reply" | "update" | "create" | "members" | "member" | "channels" | "token"
+    kind: str
     method: str
     path: str
     conversation_id: str = ""
@@ -168,6 +185,7 @@ class FakeConnector:
         app.router.add_post("/v3/conversations/{cid}/activities/{aid}", self._reply)
         app.router.add_put("/v3/conversations/{cid}/activities/{aid}", self._update)
         app.router.add_get("/v3/conversations/{cid}/pagedmembers", self._members)
+        app.router.add_get("/v3/conversations/{cid}/members/{mid}", self._member)
         app.router.add_get("/v3/teams/{tid}/conversations", self._channels)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
@@ -296,6 +314,20 @@ class FakeConnector:
         if start + self.page_size < len(roster):
             answer["continuationToken"] = str(start + self.page_size)
         return web.json_response(answer)
+
+    async def _member(self, request: web.Request) -> web.Response:
+        """``TeamsInfo.get_member``: the roster's entry (by id or Entra object id), or 404
+        as Teams answers for someone not in the conversation."""
+        _call, refusal = await self._record(request, "member")
+        if refusal:
+            return refusal
+        wanted = request.match_info["mid"]
+        for member in self.rosters.get(request.match_info["cid"], []):
+            if wanted in (member.get("id"), member.get("aadObjectId")):
+                return web.json_response(member)
+        return web.json_response({"error": {"code": "MemberNotFoundInConversation",
+                                            "message": "The member is not in the conversation"}},
+                                 status=404)
 
     async def _channels(self, request: web.Request) -> web.Response:
         _call, refusal = await self._record(request, "channels")

@@ -9,9 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.analysis.ports import NoticeKind
+from bot.analysis.ports import NoticeKind, WeekClosed
 from bot.analysis.weekly_analysis import WeeklyAnalysis, drift_message, review_message_for
-from bot.loop.ports import WeekClosed
 from bot.messages import Actions, Address, BulletList, Heading, Message, Note, Text
 from bot.model import (
     Channel,
@@ -30,7 +29,7 @@ from bot.model import (
     Workspace,
 )
 from bot.ports import Delivery, Undeliverable
-from bot.use_cases.turn import UseCaseError
+from bot.request_context import UseCaseError
 from bot.weeks import week_start
 from storage.analysis_store import analysis_store_for
 from storage.database import Database

@@ -11,8 +11,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Connection
 
 from bot.loop.ports import Conversation, OutboxEntry, Outcome
-from bot.loop.schedule import Event
 from bot.model import Channel
+from bot.week_schedule import Event
 from storage.database import Database
 from storage.loop_store import loop_store_for, metadata
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from bot import team_choice
 from bot.context import Place
 from bot.messages import Actions, Reply
-from bot.use_cases import team_choice
 from storage.database import Database
 from tests.harness import Team
 

@@ -10,7 +10,7 @@ from sqlalchemy import event
 from bot.clock import ManualClock
 from bot.context import Actor, Place
 from bot.model import Channel
-from bot.use_cases.turn import Turn
+from bot.request_context import Turn
 from storage.database import Database
 
 NOW = datetime(2026, 11, 17, 10, 0, tzinfo=UTC)

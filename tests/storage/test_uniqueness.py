@@ -181,7 +181,7 @@ async def test_concurrent_first_sight_of_a_workspace_and_member_creates_one_each
             workspace = await uow.workspace(platform="teams", external_id="tenant-9")
             assert workspace.id is not None
             member = await uow.scoped(workspace.id).member("29:alice", name=f"Alice {n % 2}")
-            await asyncio.sleep(0.005)
+            await asyncio.sleep(0.005)  # hold the transaction while the others try
             await uow.commit()
             return workspace.id, member.id
 
@@ -201,7 +201,7 @@ async def test_concurrent_tagging_of_the_same_item_and_kr_keeps_one_tag(
             await uow.scoped(ids["ws"]).add_tag(Tag(
                 workspace_id=ids["ws"], item_id=ids["item"], tier=Tier.DIRECT,
                 kr_id=ids["kr"], reason=reason))
-            await asyncio.sleep(0.005)
+            await asyncio.sleep(0.005)  # hold the transaction while the others try
             await uow.commit()
 
     await asyncio.gather(*(tag(f"reason {n}") for n in range(5)))

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from adapters.console.render import render
+from bot.analysis.ports import WeekClosed
 from bot.context import Actor, Place
-from bot.loop.ports import WeekClosed
 from bot.loop.runner import LoopSettings, RunReport
 from bot.loop.weekly_loop import WeeklyLoop
 from bot.messages import Actions, Address, Form, Message, Reply

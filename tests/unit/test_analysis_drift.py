@@ -26,9 +26,9 @@ from bot.analysis import (
     off_pace,
     stuck_blockers,
     uncovered_krs,
-    week_start,
 )
 from bot.model import KrAction, KrState, Tier
+from bot.weeks import week_start
 
 # 100 days, so the elapsed share on day d is d / 100: Monday 2026-01-05 (W02) to W16.
 CYCLE = CycleSpan("Q1 2026", date(2026, 1, 5), date(2026, 4, 14))

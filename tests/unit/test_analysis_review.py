@@ -23,7 +23,7 @@ from bot.analysis import (
     review_csv,
     review_cycle,
 )
-from bot.drift_report import review_message
+from bot.analysis.drift_report import review_message
 from bot.messages import BulletList, Progress, Text
 from bot.model import DecisionKind, KrAction, KrState
 

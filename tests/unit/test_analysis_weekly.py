@@ -25,7 +25,7 @@ from bot.analysis import (
     progress,
     zombie_krs,
 )
-from bot.drift_report import (
+from bot.analysis.drift_report import (
     ZOMBIE_ACTIONS,
     decision_form,
     drift_dm,

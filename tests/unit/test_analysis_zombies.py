@@ -25,8 +25,8 @@ from bot.analysis import (
     zombie_items,
     zombie_krs,
 )
-from bot.loop.schedule import WeekSchedule
 from bot.model import KrAction, KrState, Tier, find_reference
+from bot.week_schedule import WeekSchedule
 from bot.weeks import shift_week
 
 # 100 days, so the elapsed share on day d is d / 100: Monday 2026-01-05 (W02) to W16.

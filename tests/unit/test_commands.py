@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from bot.commands import MAX_LENGTH, CommandError, parse
+from bot.commands import MAX_LENGTH, CommandError, error_answer, parse
 from bot.messages import Text
 from bot.model import KrAction, Tier
 from bot.requests import (
@@ -402,7 +402,7 @@ def test_every_wrong_input_answers_with_a_usage_line_and_an_example(line: str,
                                                                     prefix: str) -> None:
     with pytest.raises(CommandError) as caught:
         parse(line, today=TODAY)
-    texts = [part.text for part in caught.value.message(prefix=prefix).parts
+    texts = [part.text for part in error_answer(caught.value, prefix=prefix).parts
              if isinstance(part, Text)]
     usage = next(t for t in texts if t.startswith("Usage: "))
     example = next(t for t in texts if t.startswith("Example: "))

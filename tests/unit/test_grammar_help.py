@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from bot.commands import COMMANDS, CommandError, Who, help_message, parse
+from bot.commands import COMMANDS, CommandError, Who, error_answer, help_message, parse
 from bot.messages import BulletList, Fields, Heading, Message, Note, Text
 from bot.requests import Help
 
@@ -101,7 +101,7 @@ def test_the_overview_groups_commands_and_points_to_help_for_one() -> None:
 def test_an_error_answer_shows_problem_usage_and_example(prefix: str) -> None:
     with pytest.raises(CommandError) as caught:
         parse("kill KR-3", today=TODAY)
-    shown = text_of(caught.value.message(prefix=prefix))
+    shown = text_of(error_answer(caught.value, prefix=prefix))
     assert shown.startswith("Missing the reason in quotes")
     assert f'Usage: `{prefix}kill KR-3 "<reason>"`' in shown
     assert f'Example: `{prefix}kill KR-3 "the market moved, nobody asks for it"`' in shown
@@ -110,7 +110,7 @@ def test_an_error_answer_shows_problem_usage_and_example(prefix: str) -> None:
 def test_an_error_answer_shows_every_form_of_a_command_with_several() -> None:
     with pytest.raises(CommandError) as caught:
         parse('tag "Item"', today=TODAY)
-    shown = text_of(caught.value.message(prefix="@okrbot "))
+    shown = text_of(error_answer(caught.value, prefix="@okrbot "))
     assert '`@okrbot tag "<item>" KR-3 [direct|indirect]`' in shown
     assert '`@okrbot tag "<item>" none "<reason>"`' in shown
 
@@ -118,14 +118,14 @@ def test_an_error_answer_shows_every_form_of_a_command_with_several() -> None:
 def test_an_unknown_command_answer_points_to_help() -> None:
     with pytest.raises(CommandError) as caught:
         parse("lsit", today=TODAY)
-    answer = caught.value.message(prefix="/okr ")
+    answer = error_answer(caught.value, prefix="/okr ")
     assert text_of(answer) == (
         "Unknown command “lsit” — did you mean “list”?\nUsage: `/okr list`\n"
         "Example: `/okr list`\nMore: `/okr help list`"
     )
     with pytest.raises(CommandError) as caught:
         parse("frobnicate", today=TODAY)
-    assert text_of(caught.value.message(prefix="/okr ")) == (
+    assert text_of(error_answer(caught.value, prefix="/okr ")) == (
         "Unknown command “frobnicate”\nUsage: `/okr <command> [arguments]`\n"
         "Example: `/okr list`\nType `/okr help` to see every command."
     )

@@ -12,7 +12,7 @@ from datetime import date
 
 import pytest
 
-from bot.commands import COMMANDS, CommandError, parse
+from bot.commands import COMMANDS, CommandError, error_answer, parse
 from bot.requests import Help
 
 FRAGMENTS = (
@@ -54,7 +54,7 @@ def test_any_line_gets_a_request_or_a_specific_error(seed: int) -> None:
         except CommandError as error:
             assert error.problem.strip(), line
             for prefix in ("/okr ", ""):
-                assert error.message(prefix=prefix).parts, line
+                assert error_answer(error, prefix=prefix).parts, line
             refused += 1
         else:
             assert request is not None, line

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from bot.loop.ports import OutboxEntry
 from bot.loop.runner import interleaved
-from bot.loop.schedule import Event
+from bot.week_schedule import Event
 
 DUE = datetime(2027, 1, 4, 10, 0, tzinfo=UTC)
 

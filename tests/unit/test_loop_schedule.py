@@ -1,10 +1,10 @@
-"""When the events of a check-in week fall, in every time zone (bot.loop.schedule)."""
+"""When the events of a check-in week fall, in every time zone (bot.week_schedule)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.loop.schedule import (
+from bot.week_schedule import (
     Due,
     Event,
     Recipient,

@@ -13,9 +13,9 @@ from bot.analysis.inputs import Thresholds
 from bot.commands import parse
 from bot.grammar.errors import CommandError
 from bot.loop.digest import digest_mentions
-from bot.loop.schedule import WeekSchedule
 from bot.model import Channel
 from bot.thresholds import SETTINGS, find_setting
+from bot.week_schedule import WeekSchedule
 from tests.harness import Team
 
 MONDAY = datetime(2027, 1, 4, 10, 0, tzinfo=UTC)

@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.kr_progress import confidence_trends
 from bot.model import CheckIn, Confidence
 from bot.ports import KrConfidence
-from bot.use_cases.okrs import MAX_SHOWN_ITEMS, confidence_trends
+from bot.use_cases.okrs import MAX_SHOWN_ITEMS
 from tests.harness import Team
 
 MONDAY = datetime(2027, 1, 4, 10, 0, tzinfo=UTC)  # 2027-W01

@@ -12,9 +12,9 @@ from adapters.slack.checkin_modal import _page_end, groups, is_long, page_view
 from adapters.slack.views import modal_view
 from adapters.teams.render import render_form, teams_size
 from bot.evidence.model import Source, Suggestion
-from bot.evidence.suggestions import FORM_ROWS, MAX_IN_FORM, room_in_form
 from bot.loop.answer import Answer, CurrentAnswer, ItemAnswer, KrChoices
 from bot.loop.form import FormState, build_form, row_text
+from bot.loop.suggested_items import FORM_ROWS, MAX_IN_FORM, room_in_form
 from bot.model import Member, Tier
 from tests.adapters.slack.test_checkin_modal import PLACE, key_results
 from tests.adapters.teams.test_big_checkin_card import TEAMS_LIMIT

@@ -34,10 +34,10 @@ from bot.context import Actor, Place
 from bot.front_door import OkrBot
 from bot.loop.digest import DigestData
 from bot.loop.runner import LoopSettings
-from bot.loop.schedule import WeekSchedule
 from bot.loop.weekly_loop import WeeklyLoop
 from bot.messages import Address, Message
 from bot.ports import Delivery
+from bot.week_schedule import WeekSchedule
 from storage.analysis_store import analysis_store_for
 from storage.database import Database
 from storage.export_rows import export_rows

@@ -22,11 +22,11 @@ depends_on = None
 _NOW = sa.DateTime(timezone=True)
 
 
-def _id() -> sa.Column:
+def _id() -> sa.Column[int]:
     return sa.Column("id", sa.Integer(), primary_key=True)
 
 
-def _workspace_id(table: str) -> sa.Column:
+def _workspace_id(table: str) -> sa.Column[int]:
     return sa.Column(
         "workspace_id",
         sa.Integer(),
@@ -35,7 +35,7 @@ def _workspace_id(table: str) -> sa.Column:
     )
 
 
-def _fk(table: str, column: str, target: str, *, nullable: bool = False) -> sa.Column:
+def _fk(table: str, column: str, target: str, *, nullable: bool = False) -> sa.Column[int]:
     return sa.Column(
         column,
         sa.Integer(),

@@ -21,7 +21,7 @@ depends_on = None
 _NOW = sa.DateTime(timezone=True)
 
 
-def _fk(table: str, column: str, target: str, *, nullable: bool = False) -> sa.Column:
+def _fk(table: str, column: str, target: str, *, nullable: bool = False) -> sa.Column[int]:
     return sa.Column(column, sa.Integer(),
                      sa.ForeignKey(f"{target}.id", name=f"fk_{table}_{column}_{target}"),
                      nullable=nullable)

@@ -93,7 +93,8 @@ def _run_script(sql: str) -> None:
     asyncpg's simple-query path, on the migration's own connection and transaction."""
     connection = op.get_bind()
     driver = connection.connection.driver_connection
-    if hasattr(driver, "fetchval"):  # asyncpg, under SQLAlchemy's greenlet bridge
+    # asyncpg, under SQLAlchemy's greenlet bridge
+    if driver is not None and hasattr(driver, "fetchval"):
         await_only(driver.execute(sql))
     else:  # a synchronous driver (offline or psycopg): one statement per call is enough
         connection.exec_driver_sql(sql)

@@ -21,7 +21,7 @@ depends_on = None
 _NOW = sa.DateTime(timezone=True)
 
 
-def _fk(table: str, column: str, target: str) -> sa.Column:
+def _fk(table: str, column: str, target: str) -> sa.Column[int]:
     return sa.Column(
         column,
         sa.Integer(),

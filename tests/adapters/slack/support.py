@@ -10,7 +10,7 @@ import hmac
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlencode
@@ -62,6 +62,31 @@ async def eventually_async(probe: Callable[[], Awaitable[T]], *, timeout: float 
         if time.monotonic() > deadline:
             raise AssertionError("timed out waiting for the expected change")
         await asyncio.sleep(0.02)
+
+
+def _serves_a_connection(task: asyncio.Task[Any]) -> bool:
+    """aiohttp's loop over one kept-alive connection: it lives until the connection
+    closes, and runs each request on it to its end before reading the next one."""
+    return getattr(task.get_coro(), "__qualname__", "") == "RequestHandler.start"
+
+
+async def idle(*, besides: Collection[asyncio.Task[Any]] = (), timeout: float = 10.0) -> None:
+    """Wait until the work a request started is done: every task but this one, the
+    servers' connection loops and ``besides`` (long-lived tasks the test started, taken
+    before the request) has finished. The signal a test waits for before it checks that
+    something did *not* happen; a task still running after ``timeout`` fails the test."""
+    deadline = time.monotonic() + timeout
+    while True:
+        running = [task for task in asyncio.all_tasks()
+                   if task is not asyncio.current_task() and task not in besides
+                   and not _serves_a_connection(task) and not task.done()]
+        if not running:
+            return
+        left = deadline - time.monotonic()
+        if left <= 0:
+            names = sorted(getattr(t.get_coro(), "__qualname__", repr(t)) for t in running)
+            raise AssertionError(f"work still running after {timeout} s: {names}")
+        await asyncio.wait(running, timeout=left)
 
 
 async def settle(*, timeout: float = 15.0) -> None:

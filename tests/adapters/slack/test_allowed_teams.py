@@ -3,7 +3,6 @@ and nothing is stored; the listed workspace is served as before."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from urllib.parse import urlencode
 
@@ -11,7 +10,7 @@ import pytest
 
 from adapters.slack.settings import SlackSettings
 from tests.adapters.slack.conftest import SlackWorld
-from tests.adapters.slack.support import LogWatch, eventually, fixture, row_counts
+from tests.adapters.slack.support import LogWatch, eventually, fixture, idle, row_counts
 from tests.fakes.slack_api import BOT_TOKEN, TEAM_ID, FakeSlack
 
 FORM = "application/x-www-form-urlencoded"
@@ -62,7 +61,7 @@ async def test_a_workspace_not_allowed_gets_403_and_nothing_is_stored(
     before = await row_counts(world.database.engine)
     with LogWatch() as logs:
         response = await world.slack.post(body, content_type=content_type)
-        await asyncio.sleep(0.1)
+        await idle()  # whatever the request started has finished: now look
     assert response.status == 403
     assert await row_counts(world.database.engine) == before
     assert world.fake.calls == [] and world.fake.responses == []

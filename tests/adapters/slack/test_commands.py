@@ -18,7 +18,7 @@ from adapters.slack.views import modal_view
 from bot.context import Actor, Place
 from bot.messages import Reply, Visibility
 from tests.adapters.slack.conftest import SlackWorld
-from tests.adapters.slack.support import eventually
+from tests.adapters.slack.support import eventually, idle
 
 OWNER = ("U0ALICE", "alice")
 MEMBER = ("U0BOB", "bob")
@@ -122,7 +122,7 @@ async def run(
     await eventually(
         lambda: [b for n, b in world.fake.responses if n == name] or modals_opened(world, name)
     )
-    await asyncio.sleep(0.05)  # any further parts of a long answer
+    await idle()  # the command's work has finished: every part of a long answer is in
     bodies = [body for n, body in world.fake.responses if n == name]
     return bodies, acked_in, modals_opened(world, name)
 
@@ -144,6 +144,7 @@ async def test_every_command_is_answered_with_the_cores_reply(world: SlackWorld)
     for who, text, words in SESSION:
         posts = len(world.fake.response_url_posts)
         bodies, acked_in, modals = await run(world, who, text)
+        # a product rule, not a speed test: Slack gives up on an ack after 3 s
         assert acked_in < 3.0, f"/okr {text} took {acked_in:.2f}s to ack"
         reply = recorder.replies[-1]
         assert not reply.error, f"/okr {text}: {answer_text(bodies[0])}"
@@ -151,7 +152,9 @@ async def test_every_command_is_answered_with_the_cores_reply(world: SlackWorld)
         place = Place(channel="C0TEAMWEB", channel_name="team-web")
         assert modals == [modal_view(form, place=place) for form in forms[:1]], text
         rest_reply = Reply(rest, visibility=reply.visibility)
-        assert [{k: b.get(k) for k in ("text", "blocks", "response_type")} for b in bodies] == (
+        # a chart follows its answer on its own (checked below), once the work is done
+        answers = [b for b in bodies if not is_chart(b)]
+        assert [{k: b.get(k) for k in ("text", "blocks", "response_type")} for b in answers] == (
             expected_bodies(rest_reply) if rest.parts or not forms else []
         ), text
         if not forms:  # answered in the ack: nothing went to the response_url but a chart

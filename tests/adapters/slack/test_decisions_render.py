@@ -8,9 +8,9 @@ import pytest
 from adapters.slack import inbound
 from adapters.slack.render import message_payloads
 from adapters.slack.views import modal_view
+from bot.analysis.drift_report import ZOMBIE_ACTIONS, decision_form, zombie_nudge
 from bot.analysis.findings import Finding, Rule
 from bot.context import Place
-from bot.drift_report import ZOMBIE_ACTIONS, decision_form, zombie_nudge
 from tests.fakes.slack_block_kit import check_message, check_view
 
 DM = Place(channel="D0ALICE", is_direct=True)

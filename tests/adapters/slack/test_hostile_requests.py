@@ -3,7 +3,6 @@ be a 500 (or ran twice); now each gets its 4xx, changes no row and logs no trace
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from collections.abc import Iterator
@@ -13,7 +12,7 @@ import pytest
 
 from adapters.slack.edge import MAX_BODY_BYTES
 from tests.adapters.slack.conftest import SlackWorld
-from tests.adapters.slack.support import LogWatch, eventually, fixture, row_counts, sign
+from tests.adapters.slack.support import LogWatch, eventually, fixture, idle, row_counts, sign
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
@@ -60,7 +59,7 @@ async def refused(
         "/slack/events", data=raw, headers=all_headers | (headers or {})
     )
     assert response.status == status, await response.text()
-    await asyncio.sleep(0.05)  # time for any background work to show
+    await idle()  # whatever the request started has finished: now look
     assert await row_counts(world.database.engine) == before
     assert world.fake.calls == [] and world.fake.responses == []
     assert logs.tracebacks() == []
@@ -254,7 +253,7 @@ async def test_a_signed_slash_command_sent_three_times_adds_one_key_result(world
     first, *again = [await a.text() for a in answers]
     assert "KR-1" in first  # answered in its ack
     assert again == ["", ""]  # the replays run nothing
-    await asyncio.sleep(0.3)  # time for a second run to show, if there were one
+    await idle()  # the copies' work, if any ran, has finished: a second run would show
     assert await key_result_count(world) == 1
     assert not [b for n, b in world.fake.responses if n == "kr"]
     assert logs.tracebacks() == []
@@ -283,5 +282,5 @@ async def test_an_event_redelivered_is_handled_once(world, logs) -> None:
         response = await world.slack.event("app_home_opened", event_id="Ev0ONCE", retry=retry)
         assert response.status == 200
     await eventually(lambda: world.fake.accepted("views.publish"))
-    await asyncio.sleep(0.2)
+    await idle()  # the redeliveries' work, if any ran, has finished
     assert len(world.fake.calls_to("views.publish")) == 1

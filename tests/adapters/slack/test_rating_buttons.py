@@ -8,8 +8,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.analysis.ports import WeekClosed
 from bot.analysis.weekly_analysis import WeeklyAnalysis
-from bot.loop.ports import WeekClosed
 from storage.analysis_store import analysis_store_for
 from tests.adapters.slack.conftest import SlackWorld
 from tests.adapters.slack.support import eventually

@@ -3,7 +3,6 @@ before anything runs — no Slack call, no database row, no answer."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from urllib.parse import urlencode
@@ -12,11 +11,11 @@ import pytest
 import sqlalchemy as sa
 
 from tests.adapters.slack.conftest import SlackWorld
-from tests.adapters.slack.support import fixture, sign
+from tests.adapters.slack.support import fixture, idle, sign
 
 
 async def nothing_touched(world: SlackWorld) -> None:
-    await asyncio.sleep(0.2)  # time for any background work to show
+    await idle()  # whatever the request started has finished: now look
     assert world.fake.calls == []
     assert world.fake.responses == []
     async with world.database.engine.connect() as connection:

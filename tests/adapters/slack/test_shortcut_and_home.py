@@ -3,14 +3,13 @@ redeliveries — through the real HTTP server, answered by the real core."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
 import sqlalchemy as sa
 
 from tests.adapters.slack.conftest import SlackWorld
-from tests.adapters.slack.support import eventually, eventually_async
+from tests.adapters.slack.support import eventually, eventually_async, idle
 from tests.fakes.slack_block_kit import check_view
 
 
@@ -134,7 +133,7 @@ async def test_opening_the_app_home_publishes_the_members_overview(world: SlackW
 async def test_the_messages_tab_publishes_nothing(world: SlackWorld) -> None:
     response = await world.slack.event("app_home_opened", user="U0ALICE", tab="messages")
     assert response.status == 200
-    await asyncio.sleep(0.2)
+    await idle()  # the event's work has finished, and published nothing
     assert world.fake.calls_to("views.publish") == []
 
 
@@ -146,7 +145,7 @@ async def test_a_redelivered_event_is_handled_once(world: SlackWorld) -> None:
         )
         assert response.status == 200
     await eventually(lambda: world.fake.accepted("views.publish"))
-    await asyncio.sleep(0.3)
+    await idle()  # the redeliveries' work, if any ran, has finished
     assert len(world.fake.calls_to("views.publish")) == 1
     # a new event is a new event
     await world.slack.event("app_home_opened", event_id="Ev0OTHER", user="U0ALICE")

@@ -15,7 +15,7 @@ from bot.front_door import OkrBot
 from bot.messages import Reply
 from storage.database import Database
 from tests.adapters.slack.conftest import QUICK, START
-from tests.adapters.slack.support import LogWatch, eventually, fixture, row_counts
+from tests.adapters.slack.support import LogWatch, eventually, fixture, idle, row_counts
 from tests.adapters.slack.test_answer_in_ack import busy_count
 from tests.adapters.slack.test_commands import answer_text
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
@@ -64,6 +64,7 @@ async def test_commands_and_events_work_over_socket_mode(
         assert opened and opened[0].token == "xapp-1-socket"
 
         event = {**fixture("app_home_opened"), "event_id": "Ev0SOCKET"}
+        connected = asyncio.all_tasks()  # the client's own loops, which run until the end
         for attempt in (0, 1):  # Slack's redelivery over Socket Mode carries retry_attempt
             await fake_slack.socket_send(
                 {
@@ -76,7 +77,7 @@ async def test_commands_and_events_work_over_socket_mode(
                 }
             )
         await eventually(lambda: fake_slack.accepted("views.publish"))
-        await asyncio.sleep(0.2)
+        await idle(besides=connected)  # the redelivery's work, if any ran, has finished
         assert len(fake_slack.calls_to("views.publish")) == 1
     finally:
         running.cancel()
@@ -106,11 +107,13 @@ async def test_malformed_envelopes_are_acked_and_run_nothing(
     try:
         with LogWatch() as logs:
             before = await row_counts(sqlite_database.engine)
+            await fake_slack.socket_connected()
+            connected = asyncio.all_tasks()  # the client's own loops, which run until the end
             for number, (kind, payload) in enumerate(bad_payloads):
                 envelope = {"envelope_id": f"bad-{number}", "type": kind, "payload": payload}
                 ack = await fake_slack.socket_send(envelope)
                 assert ack == {"envelope_id": f"bad-{number}"}  # acked empty: not redelivered
-            await asyncio.sleep(0.2)
+            await idle(besides=connected)  # what the envelopes started has finished
             assert await row_counts(sqlite_database.engine) == before
             assert fake_slack.responses == []
             assert not fake_slack.calls_to("users.info")

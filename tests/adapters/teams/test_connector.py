@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
 
@@ -36,7 +35,6 @@ async def test_a_429_is_retried_after_the_retry_after_it_gave(
     client = connector()
     fake_connector.fail_next("send", 429, retry_after=0.3)
     try:
-        started = time.monotonic()
         activity_id = await send(client, fake_connector)
     finally:
         await client.close()
@@ -44,9 +42,10 @@ async def test_a_429_is_retried_after_the_retry_after_it_gave(
     attempts = fake_connector.attempts("send")
     assert [c.status < 300 for c in attempts] == [False, True]
     assert attempts[0].status == 429 and activity_id.startswith("act-")
-    # Measured at the fake, where arrivals jitter a little under load.
-    assert attempts[1].at - attempts[0].at >= 0.25
-    assert time.monotonic() - started < 3
+    # Measured at the fake, where arrivals jitter a little under load. The product rule is
+    # "wait what Retry-After says": at least its 0.3 s, and not a long backoff of our own
+    # (the upper bound is ten times that, generous for a loaded machine).
+    assert 0.25 <= attempts[1].at - attempts[0].at < 3
 
 
 @pytest.mark.parametrize("status", [412, 502, 504])

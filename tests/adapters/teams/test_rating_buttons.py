@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.analysis.ports import WeekClosed
 from bot.analysis.weekly_analysis import WeeklyAnalysis
-from bot.loop.ports import WeekClosed
 from storage.analysis_store import analysis_store_for
 from tests.adapters.teams.conftest import TeamsWorld
 from tests.adapters.teams.test_checkin_flow import CHANNEL_FIXTURE, set_up_team

@@ -29,6 +29,20 @@ class Served:
         self.process = process
         self.url = f"http://127.0.0.1:{port}"
 
+    async def refusing(self, *, timeout: float = 30) -> None:
+        """Until its port refuses new connections: the first step of its shutdown, before
+        it waits for the requests in flight."""
+        port = int(self.url.rsplit(":", 1)[1])
+        async with asyncio.timeout(timeout):
+            while True:
+                try:
+                    _, writer = await asyncio.open_connection("127.0.0.1", port)
+                except ConnectionRefusedError:
+                    return
+                writer.close()
+                await writer.wait_closed()
+                await asyncio.sleep(0.05)
+
     async def stop(self) -> str:
         """SIGTERM, as a process manager ends it; its log (stderr)."""
         self.process.send_signal(signal.SIGTERM)
@@ -85,7 +99,7 @@ async def test_a_server_stopped_during_a_turn_finishes_it_without_a_traceback(
                 await asyncio.sleep(0.05)
             assert fake.attempts("reply", "send"), "the turn never reached the connector"
             stopping = asyncio.ensure_future(served.stop())
-            await asyncio.sleep(1)
+            await served.refusing()  # the shutdown has begun, the turn is still held
             fake.release(chat)
             log = await stopping
             response = await turn

@@ -103,6 +103,49 @@ def changed(body: bytes, **fields: Any) -> bytes:
 
 
 
+FIXTURE_OF = {Source.GITHUB: "github_pull_request_merged",
+              Source.GITLAB: "gitlab_merge_request_merged", Source.JIRA: "jira_issue_updated_done"}
+
+
+def authored_by(source: Source, email: str, *, number: int | None = None) -> bytes:
+    """The source's finished-work fixture with its author's e-mail set where that platform
+    puts it (GitHub: the pull request's ``user.email``, public addresses only; GitLab: the
+    author's entry among the people the payload describes; Jira: the assignee's
+    ``emailAddress``); ``number`` makes it another piece of work (its own reference)."""
+    data = json.loads(payload(FIXTURE_OF[source]))
+    if source is Source.GITHUB:
+        pull = data["pull_request"]
+        pull["user"]["email"] = email
+        if number is not None:
+            pull.update(number=number, title=f"Pull request {number}",
+                        html_url=f"https://github.com/acme-web/storefront/pull/{number}")
+    elif source is Source.GITLAB:
+        request = data["object_attributes"]
+        people = [data.get("user"), *data.get("assignees", []), *data.get("reviewers", [])]
+        for person in people:
+            if isinstance(person, dict) and person.get("id") == request["author_id"]:
+                person["email"] = email
+        if number is not None:
+            request.update(iid=number, title=f"Merge request {number}",
+                           url=f"https://gitlab.com/acme-web/checkout/-/merge_requests/{number}")
+    else:
+        fields = data["issue"]["fields"]
+        fields["assignee"]["emailAddress"] = email
+        if number is not None:
+            data["issue"]["key"] = f"WEB-{number}"
+            fields["summary"] = f"Issue {number}"
+    return json.dumps(data).encode()
+
+
+async def deliver(platforms: Platforms, source: Source, path: str, secret: str, body: bytes,
+                  *, delivery: str) -> ClientResponse:
+    """``body`` sent as ``source`` sends it, as delivery ``delivery`` (a new one each time)."""
+    if source is Source.GITHUB:
+        return await platforms.github(path, secret, body=body, delivery=delivery)
+    if source is Source.GITLAB:
+        return await platforms.gitlab(path, secret, body=body, uuid=delivery)
+    return await platforms.jira(path, secret, body=body, identifier=delivery)
+
 
 @asynccontextmanager
 async def webhook_server(database: Database, clock: Clock) -> AsyncIterator[Platforms]:
@@ -131,5 +174,6 @@ async def connected(database: Database, source: Source) -> tuple[str, str]:
     return webhook_path(source, found.key), found.secret
 
 
-__all__ = ["FIXTURES", "Platforms", "changed", "connected", "connection_in", "hub_signature",
-           "jira_token", "payload", "webhook_server"]
+__all__ = ["FIXTURES", "FIXTURE_OF", "Platforms", "authored_by", "changed", "connected",
+           "connection_in", "deliver", "hub_signature", "jira_token", "payload",
+           "webhook_server"]

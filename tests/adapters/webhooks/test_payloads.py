@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
+from adapters.teams.inbound import email_of
 from adapters.webhooks.payloads import Ignored, Malformed, github, gitlab, jira
-from bot.evidence.model import Source, WorkDone
+from bot.evidence.model import Source, WorkDone, email_address
 from tests.adapters.webhooks.support import payload
 
 
@@ -84,3 +85,41 @@ def test_titles_are_one_line_and_bounded_and_missing_parts_are_malformed() -> No
     merged["pull_request"]["user"] = "alice"
     with pytest.raises(Malformed, match="user"):
         github({"X-GitHub-Event": "pull_request", "X-GitHub-Delivery": "d"}, merged)
+
+
+def test_a_github_author_with_a_public_address_gives_it() -> None:
+    merged = data("github_pull_request_merged")
+    headers = {"X-GitHub-Event": "pull_request", "X-GitHub-Delivery": "d-1"}
+    assert github(headers, merged).email == ""  # type: ignore[union-attr]  # most don't
+    merged["pull_request"]["user"]["email"] = "alice@acme.example"
+    assert github(headers, merged).email == "alice@acme.example"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(("given", "matched"), [
+    ("Alice@Acme.Example", "alice@acme.example"),
+    ("  bob.o+okr@mail.acme.example ", "bob.o+okr@mail.acme.example"),
+    ("[REDACTED]", ""),
+    ("alice", ""),
+    ("alice@localhost", ""),  # no platform hands out a one-label domain
+    ("a b@acme.example", ""),
+    ("alice@@acme.example", ""),
+    ("alice@-acme.example", ""),
+    ("x" * 65 + "@acme.example", ""),  # a local part is at most 64
+    ("a@" + "b" * 63 + "." + ".".join(["c" * 63] * 5) + ".example", ""),  # over 320
+    ("<alice@acme.example>", ""),
+])
+def test_only_an_address_is_matched_by(given: str, matched: str) -> None:
+    assert email_address(given) == matched
+
+
+@pytest.mark.parametrize(("member", "email"), [
+    ({"email": "AlexW@contoso.example", "userPrincipalName": "alex@contoso.example"},
+     "AlexW@contoso.example"),
+    ({"userPrincipalName": "MeganB@contoso.example"}, "MeganB@contoso.example"),
+    ({"userPrincipalName": "gail_fabrikam.example#EXT#@contoso.onmicrosoft.com"}, ""),
+    ({}, ""),
+])
+def test_a_teams_member_s_address_is_their_e_mail_else_their_own_upn(
+    member: dict[str, str], email: str,
+) -> None:
+    assert email_of(member) == email

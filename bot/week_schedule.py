@@ -231,6 +231,12 @@ def on_leave(skip_until: date | None, at: datetime, zone: ZoneInfo) -> bool:
     return skip_until is not None and at.astimezone(zone).date() <= skip_until
 
 
+def closes_text(schedule: WeekSchedule, week: str) -> str:
+    """``Wednesday 13 Jan 17:00 (Europe/Berlin)``: when ``week`` closes, in the channel's zone."""
+    at = schedule.close_at(week).astimezone(schedule.zone)
+    return f"{at:%A %d %b %H:%M} ({schedule.tz})"
+
+
 __all__ = [
     "DEFAULT_CLOSE_GRACE",
     "DEFAULT_GRACE",
@@ -239,6 +245,7 @@ __all__ = [
     "Event",
     "Recipient",
     "WeekSchedule",
+    "closes_text",
     "due_events",
     "instant",
     "on_leave",

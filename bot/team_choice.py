@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from bot.messages import Actions, Button, Form, Message, Note, Reply, Text, message
 from bot.model import Channel, Member
 from bot.ports import Repository
-from bot.use_cases.errors import UseCaseError
+from bot.use_case_error import UseCaseError
 
 ACTION = "team.choose"
 #: A button's value carries the command; Slack takes 2,000 characters of it.

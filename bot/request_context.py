@@ -8,17 +8,19 @@ input that is well-formed but wrong (an unknown KR, a KR of another channel…).
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from typing import TypeVar
 
 from bot.context import Actor, Place
 from bot.model import Channel, Cycle, KeyResult, Member, Workspace
 from bot.ports import Clock, Known, Repository, UnitOfWork
-from bot.use_cases.errors import UseCaseError
-from bot.use_cases.team_choice import Remembered, team_for
+from bot.team_choice import Remembered, team_for
+from bot.use_case_error import UseCaseError
+from bot.weeks import zone_of
 
-__all__ = ["Turn", "UseCaseError"]
+__all__ = ["Turn", "UseCaseError", "in_turn", "never"]
 
 
 # Platform ids a mention may carry (Slack U…/W…, Teams 29:… or an AAD object GUID):
@@ -99,7 +101,7 @@ class Turn:
 
     def today(self, channel: Channel | None = None) -> date:
         channel = channel or self.channel
-        zone = ZoneInfo(channel.tz) if channel else ZoneInfo(self.member.tz or "UTC")
+        zone = zone_of(channel.tz if channel else self.member.tz)
         return self.now.astimezone(zone).date()
 
     def is_owner(self, channel: Channel) -> bool:
@@ -163,3 +165,41 @@ def quarter_cycle(channel: Channel, day: date) -> Cycle:
         workspace_id=channel.workspace_id, channel_id=channel.id, name=f"{day.year}-Q{quarter}",
         start=start, end=end.fromordinal(end.toordinal() - 1),
     )
+
+
+T = TypeVar("T")
+
+
+def _always(_result: object) -> bool:
+    return True
+
+
+async def in_turn(uow: UnitOfWork, *, clock: Clock, actor: Actor, place: Place,
+                  work: Callable[[Turn], Awaitable[T]],
+                  commit_when: Callable[[T], bool] = _always) -> tuple[T, Turn]:
+    """The one way a request's work runs: ``uow``'s transaction opened, the speaker's
+    :class:`Turn` set up in it, ``work`` done in that turn.
+
+    A :class:`UseCaseError`, from setting up the turn or from ``work``, rolls the whole
+    transaction back and is raised for the caller to answer: nothing of a refused request
+    is stored, not even the speaker seen for the first time. Otherwise the transaction is
+    committed when ``commit_when(result)`` (always, by default; a read passes one that never
+    does, a form answered with errors one that refuses those), else rolled back.
+    """
+    async with uow:
+        try:
+            turn = await Turn.begin(uow=uow, clock=clock, actor=actor, place=place)
+            result = await work(turn)
+        except UseCaseError:
+            await uow.rollback()
+            raise
+        if commit_when(result):
+            await uow.commit()
+        else:
+            await uow.rollback()
+        return result, turn
+
+
+def never(_result: object) -> bool:
+    """``commit_when`` of a read: nothing it did is kept."""
+    return False
