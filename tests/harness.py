@@ -3,7 +3,7 @@ a clock the test moves, and a messenger that records what was sent elsewhere."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from adapters.bootstrap import build_core
@@ -11,20 +11,11 @@ from adapters.console.render import render
 from bot.analysis.ports import AnalysisStoreFactory
 from bot.clock import ManualClock
 from bot.context import Actor, Place
-from bot.messages import Address, Message, Reply
-from bot.ports import Delivery, UnitOfWorkFactory
+from bot.messages import Reply
+from bot.ports import UnitOfWorkFactory
 from storage.analysis_store import analysis_store_for
 from storage.evidence_store import evidence_stores
-
-
-@dataclass
-class RecordingMessenger:
-    sent: list[tuple[Address, Message]] = field(default_factory=list)
-
-    async def send(
-        self, address: Address, message: Message, *, delivery: Delivery | None = None
-    ) -> None:
-        self.sent.append((address, message))
+from tests.fakes.recording_messenger import RecordingMessenger
 
 
 @dataclass

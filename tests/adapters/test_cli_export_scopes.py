@@ -18,7 +18,7 @@ from bot.context import Actor, Place
 from bot.front_door import OkrBot
 from storage.database import Database
 from storage.engine import create_engine, sqlite_url
-from tests.harness import RecordingMessenger
+from tests.fakes.recording_messenger import RecordingMessenger
 
 #: (platform, workspace, channel id, the owner, what the owner's check-in says)
 PLACES = (

@@ -28,8 +28,9 @@ from adapters.jobs.queue import JobDispatcher, job_app
 from bot.clock import ManualClock
 from bot.loop.runner import LoopRunner, RunReport
 from storage.loop_store import loop_store_for
+from tests.fakes.recording_messenger import RecordingMessenger
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
-from tests.harness import RecordingMessenger, Team
+from tests.harness import Team
 from tests.support.db import POSTGRES_SKIP_REASON, postgres_database_on, postgres_server_url
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]

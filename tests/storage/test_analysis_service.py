@@ -4,14 +4,14 @@ review shows it killed and why."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from bot.analysis.ports import NoticeKind, WeekClosed
 from bot.analysis.weekly_analysis import WeeklyAnalysis, drift_message, review_message_for
-from bot.messages import Actions, Address, BulletList, Heading, Message, Note, Text
+from bot.messages import Actions, BulletList, Heading, Message, Note, Text
 from bot.model import (
     Channel,
     CheckIn,
@@ -28,27 +28,14 @@ from bot.model import (
     Tier,
     Workspace,
 )
-from bot.ports import Delivery, Undeliverable
+from bot.ports import Undeliverable
 from bot.request_context import UseCaseError
 from bot.weeks import week_start
 from storage.analysis_store import analysis_store_for
 from storage.database import Database
+from tests.fakes.recording_messenger import RecordingMessenger
 
 WEEKS = [f"2026-W{n:02d}" for n in range(2, 7)]  # five closed weeks
-
-
-@dataclass
-class RecordingMessenger:
-    sent: list[tuple[Address, Message]] = field(default_factory=list)
-    fail_next: Exception | None = None
-
-    async def send(
-        self, address: Address, message: Message, *, delivery: Delivery | None = None
-    ) -> None:
-        if self.fail_next is not None:
-            error, self.fail_next = self.fail_next, None
-            raise error
-        self.sent.append((address, message))
 
 
 @dataclass

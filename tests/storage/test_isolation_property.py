@@ -34,7 +34,7 @@ from bot.messages import Address, Message
 from storage.database import Database
 from storage.export_scopes import export_scopes
 from storage.tables import metadata
-from tests.harness import RecordingMessenger
+from tests.fakes.recording_messenger import RecordingMessenger
 from tests.support.db import sqlite_database_in
 
 

@@ -17,9 +17,9 @@ from storage.analysis_store import analysis_store_for
 from storage.database import Database
 from storage.export_rows import export_rows
 from storage.ratings_store import metadata
+from tests.fakes.recording_messenger import RecordingMessenger
 from tests.storage.test_analysis_service import (
     WEEKS,
-    RecordingMessenger,
     closed,
     five_quiet_weeks,
     service,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime
 
 from adapters.console.render import render
 from bot.loop.digest import (
@@ -17,8 +17,6 @@ from bot.loop.digest import (
 )
 from bot.messages import Progress
 from bot.model import KeyResult, KrAction, Tier
-from storage.database import Database
-from tests.unit.loop_world import World, standard_team, utc
 
 ALICE, BOB, CAROL, DAVE = (
     Person(f"U{n}", name) for n, name in enumerate(("alice", "bob", "carol", "dave"), start=1)
@@ -104,30 +102,6 @@ def test_long_lists_are_cut_with_a_count_of_the_rest() -> None:
     assert f"item {MAX_LISTED - 1}" in text and f"item {MAX_LISTED}”" not in text
 
 
-async def test_the_digest_at_close_reads_the_weeks_answers(sqlite_database: Database) -> None:
-    world = World(sqlite_database)
-    await standard_team(world)
-    await world.at(utc(2027, 1, 4, 9, 0))
-    form = await world.form("carol")
-    await world.loop.submit_form(
-        actor=world.actor("carol"),
-        place=world.place("carol"),
-        state=form.state,
-        values={
-            "item_1": "Faster sign-up",
-            "krs_1": ["1", "2"],
-            "tier_1": ["indirect"],
-            "blockers": "nothing",
-        },
-    )
-    await world.run_until(utc(2027, 1, 6, 16, 0) + timedelta(minutes=1))
-    [(_address, text)] = world.messenger.posts()
-    assert "1 of 3 checked in: @carol · not yet: @alice, @bob" in text
-    assert "KR-1 weekly active teams:\n  • “Faster sign-up” — @carol (indirect)" in text
-    assert "Alignment 1.00" in text
-    assert "Blockers" not in text  # "nothing" is no blocker
-
-
 def test_a_begun_check_in_and_a_tag_only_member_are_shown_with_their_items() -> None:
     data = week(
         answered=(ALICE,), missing=(), on_leave=(),
@@ -149,7 +123,7 @@ def test_a_snapshot_stored_as_json_renders_the_same_digest_and_figures() -> None
     import json
 
     data = week(
-        closed_at=utc(2027, 1, 6, 16, 0), channel_id=1, active_kr_ids=(1, 2),
+        closed_at=datetime(2027, 1, 6, 16, 0, tzinfo=UTC), channel_id=1, active_kr_ids=(1, 2),
         items=(ShippedItem("Sign-up page", ALICE, krs=(("KR-1", Tier.DIRECT),), item_id=7,
                            kr_ids=(1,), tagged=True),
                ShippedItem("Runbook", BOB, item_id=8, tagged=True)),

@@ -4,11 +4,11 @@ counted record says exactly what counting the snapshot's items says."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 from bot.loop.digest import DigestData, KrConfidence, Partial, Person, ShippedItem
 from bot.loop.snapshot_figures import RECORD, figures_from_record, figures_of
 from bot.model import Tier
-from tests.unit.loop_world import utc
 
 ALICE, BOB, CAROL = (Person(f"U{n}", name, n) for n, name in enumerate(("alice", "bob", "carol"),
                                                                        start=1))
@@ -16,7 +16,7 @@ ALICE, BOB, CAROL = (Person(f"U{n}", name, n) for n, name in enumerate(("alice",
 
 def closed_week() -> DigestData:
     return DigestData(
-        channel_name="team-web", week="2027-W01", closed_at=utc(2027, 1, 6, 16, 0),
+        channel_name="team-web", week="2027-W01", closed_at=datetime(2027, 1, 6, 16, 0, tzinfo=UTC),
         answered=(ALICE, BOB), missing=(CAROL,), on_leave=(),
         items=(
             ShippedItem("Sign-up page", ALICE, krs=(("KR-1", Tier.DIRECT),), item_id=7,

@@ -1,13 +1,10 @@
-"""Block Kit rendering of core messages: snapshots of each message kind, and Slack's limits
-(50 blocks a message, 100 in a view, 3,000 characters a section) kept however long the
-content, with nothing silently lost."""
+"""Block Kit rendering of the core's own messages (tests/support/core_messages.py: a team's
+three weeks on SQLite): snapshots of each kind, and Slack's limits (50 blocks a message, 100
+in a view, 3,000 characters a section) kept however long the content, with nothing lost."""
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -21,45 +18,54 @@ from adapters.slack.render import (
 from adapters.slack.views import home_view, modal_view
 from bot.context import Place
 from bot.messages import Actions, BulletList, Button, Fields, Heading, Note, Text, message
-from tests.adapters.slack import samples
+from tests.adapters.slack.test_decisions_render import DECISION_SNAPSHOTS
 from tests.fakes.slack_block_kit import check_blocks, check_message, check_view
+from tests.support.core_messages import SLACK, CoreMessages, core_messages
+from tests.support.snapshots import assert_snapshot, unused_snapshots
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
-PLACE = Place(channel="C0TEAMWEB", channel_name="team-web")
+PLACE = Place(channel=SLACK.channel, channel_name=SLACK.channel_name)
+
+#: The core's messages compared as Block Kit messages: ``snapshots/message_<name>.json``.
+MESSAGES = ("checkin_prompt", "reminder", "checkin_saved", "digest", "drift_dm", "zombie_nudge",
+            "list", "show", "review", "help", "error", "home")
+#: ... and as views: the check-in modal and the App Home.
+VIEWS = ("modal_checkin", "home_view")
 
 
-def assert_snapshot(name: str, value: Any) -> None:
-    """Compare with ``snapshots/<name>.json``; ``UPDATE_SNAPSHOTS=1`` rewrites them."""
-    path = SNAPSHOTS / f"{name}.json"
-    text = json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
-    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
-        SNAPSHOTS.mkdir(exist_ok=True)
-        path.write_text(text)
-    assert path.exists(), f"no snapshot {path.name}: run with UPDATE_SNAPSHOTS=1 and review it"
-    assert text == path.read_text(), f"{name} rendering changed (UPDATE_SNAPSHOTS=1 to accept)"
+@pytest.fixture(scope="module")
+def core() -> CoreMessages:
+    return core_messages(SLACK)
 
 
-@pytest.mark.parametrize("name", ["digest", "drift_dm", "zombie_nudge", "review", "home"])
-def test_message_kinds_render_as_reviewed_block_kit(name: str) -> None:
-    msg = getattr(samples, name)()
-    payloads = message_payloads(msg)
-    assert_snapshot(f"message_{name}", payloads)
+@pytest.mark.parametrize("name", MESSAGES)
+def test_the_cores_messages_render_as_reviewed_block_kit(core: CoreMessages, name: str) -> None:
+    payloads = message_payloads(core.message(name))
+    assert_snapshot(SNAPSHOTS, f"message_{name}", payloads)
     for payload in payloads:
         assert check_message(payload) == []
 
 
-def test_checkin_form_renders_as_a_modal_with_its_saved_answers() -> None:
-    view = modal_view(samples.checkin_form(), place=PLACE)
-    assert_snapshot("modal_checkin", view)
+def test_checkin_form_renders_as_a_modal_with_its_saved_answers(core: CoreMessages) -> None:
+    view = modal_view(core.forms["checkin"], place=PLACE)
+    assert_snapshot(SNAPSHOTS, "modal_checkin", view)
     assert check_view(view) == []
-    shipped = next(b for b in view["blocks"] if b["block_id"] == "shipped")
-    assert shipped["element"]["initial_value"] == "New signup flow\nPricing A/B test"
+    shipped = next(b for b in view["blocks"] if b["block_id"] == "item_1")
+    assert shipped["element"]["initial_value"] == "Signup page, step 3 (WEB-103)"
+    blockers = next(b for b in view["blocks"] if b["block_id"] == "blockers")
+    assert blockers["element"]["initial_value"] == "Waiting for legal on the consent banner"
 
 
-def test_home_tab_renders_as_a_home_view() -> None:
-    view = home_view(samples.home())
-    assert_snapshot("home_view", view)
+def test_home_tab_renders_as_a_home_view(core: CoreMessages) -> None:
+    view = home_view(core.message("home"))
+    assert_snapshot(SNAPSHOTS, "home_view", view)
     assert check_view(view) == []
+
+
+def test_every_snapshot_file_is_compared_by_a_test() -> None:
+    names = [f"message_{n}" for n in MESSAGES] + list(VIEWS) + list(DECISION_SNAPSHOTS.values())
+    assert unused_snapshots(SNAPSHOTS, names) == []
+    assert len(set(names)) == len(names)
 
 
 def test_user_text_is_escaped_but_mentions_and_links_stay_markup() -> None:

@@ -1,68 +1,15 @@
-"""Hand-built neutral messages shaped like the core's (digest, drift DM, zombie nudge,
-review, check-in form), for the Adaptive Card snapshots and the size tests."""
+"""A hand-built check-in form, for the fuzzers' inputs (its state and spec shapes). The
+render snapshots use the core's own messages instead: tests/support/core_messages.py."""
 
 from __future__ import annotations
 
-from bot.messages import (
-    Actions,
-    BulletList,
-    Button,
-    Choice,
-    ChoiceInput,
-    Divider,
-    Fields,
-    Form,
-    Heading,
-    Message,
-    Note,
-    Progress,
-    Text,
-    TextInput,
-    mention,
-    message,
-)
+from bot.messages import Choice, ChoiceInput, Form, TextInput
 
-ALICE = "00000000-0000-0000-0000-0000000000020"
-MEGAN = "00000000-0000-0000-0000-0000000000021"
 KRS = (
     Choice("KR-1 weekly active teams", "1"),
     Choice("KR-2 signup conversion", "2"),
     Choice("KR-3 p95 latency", "3"),
 )
-
-
-def digest() -> Message:
-    return message(
-        Heading("General · week 2026-W02 digest"),
-        Text(f"4 of 5 checked in. Not yet: {mention(MEGAN)}."),
-        Fields((("Alignment", "67 % (down from 80 %)"), ("Items shipped", "6"),
-                ("Blockers", "1"))),
-        BulletList(("New signup flow (direct)", "Pricing page A/B test (indirect)"),
-                   title="KR-2 signup conversion"),
-        BulletList(("Upgrade the CI runners — *none*: keeps the lights on",),
-                   title="Not tied to a key result"),
-        Divider(),
-        Text(f"*Blocked:* waiting for the legal review of the pricing copy "
-             f"({mention(ALICE)}, owner)"),
-        Progress("KR-1 weekly active teams", 0.42, caption="42 of 100", expected=0.5),
-        Note("Type `@okrbot drift` for this week's drift report."),
-        summary="General: week 2026-W02 digest",
-        mentions=((MEGAN, "Megan Bowen"), (ALICE, "Alex Wilber")),
-    )
-
-
-def zombie_nudge() -> Message:
-    return message(
-        Heading("KR-3 p95 latency looks like a zombie"),
-        Text("No item moved it and its value has not changed for 3 weeks."),
-        Fields((("Baseline", "900 ms"), ("Target", "300 ms"), ("Current", "880 ms"))),
-        Actions((
-            Button("Keep", "zombie.keep", "3", "primary"),
-            Button("Kill", "zombie.kill", "3", "danger"),
-            Button("Redirect", "zombie.redirect", "3"),
-        )),
-        summary="KR-3 looks like a zombie",
-    )
 
 
 def checkin_form() -> Form:
@@ -82,14 +29,4 @@ def checkin_form() -> Form:
             TextInput(name="blockers", label="Anything blocking you?", multiline=True,
                       optional=True, hint="Say who could unblock it."),
         ),
-    )
-
-
-def long_review(items: int) -> Message:
-    return message(
-        Heading("Outcome review · 2026-Q1"),
-        BulletList(tuple(f"Item {n}: shipped something with a fairly long description "
-                         f"that goes on for a while to take space #{n}" for n in range(items)),
-                   title="Items that shipped while the metric did not move"),
-        Note("Exported as CSV and JSON."),
     )

@@ -1,10 +1,10 @@
-"""Adaptive Card rendering of core messages: snapshots of each kind, mentions, forms
-(with errors), and the size limit with splitting."""
+"""Adaptive Card rendering of the core's own messages (tests/support/core_messages.py: a
+team's three weeks on SQLite): snapshots of each kind, mentions, forms (with errors), and
+the size limit with splitting."""
 
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -13,21 +13,36 @@ import pytest
 
 from adapters.teams.cards import form_from_spec, form_spec
 from adapters.teams.render import MAX_CARD_BYTES, render_form, render_message, size_of
-from bot.messages import Form, Text, TextInput, message, text_reply
-from tests.adapters.teams import samples
+from bot.messages import (
+    BulletList,
+    Form,
+    Heading,
+    Message,
+    Note,
+    Text,
+    TextInput,
+    message,
+    text_reply,
+)
+from tests.support.core_messages import TEAMS, CoreMessages, core_messages
+from tests.support.snapshots import assert_snapshot, unused_snapshots
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 
+#: The core's messages compared as cards: ``snapshots/message_<name>.json``.
+MESSAGES = ("checkin_prompt", "reminder", "checkin_saved", "digest", "drift_dm", "zombie_nudge",
+            "list", "show", "review", "help", "error", "home")
+#: The forms its buttons open: ``snapshots/form_<name>.json``.
+FORMS = ("checkin", "zombie.keep", "zombie.kill", "zombie.redirect")
 
-def assert_snapshot(name: str, value: Any) -> None:
-    """Compare with ``snapshots/<name>.json``; ``UPDATE_SNAPSHOTS=1`` rewrites them."""
-    path = SNAPSHOTS / f"{name}.json"
-    text = json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
-    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
-        SNAPSHOTS.mkdir(exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    assert path.exists(), f"no snapshot {path.name}: run with UPDATE_SNAPSHOTS=1 and review it"
-    assert json.loads(path.read_text(encoding="utf-8")) == json.loads(text)
+
+def form_snapshot(name: str) -> str:
+    return "form_" + name.replace("zombie.", "decision_")
+
+
+@pytest.fixture(scope="module")
+def core() -> CoreMessages:
+    return core_messages(TEAMS)
 
 
 def card_of(activity: dict[str, Any]) -> dict[str, Any]:
@@ -36,60 +51,82 @@ def card_of(activity: dict[str, Any]) -> dict[str, Any]:
     return attachment["content"]  # type: ignore[no-any-return]
 
 
-@pytest.mark.parametrize("name", ["digest", "zombie_nudge"])
-def test_core_messages_render_as_one_card_each(name: str) -> None:
-    activities = render_message(getattr(samples, name)())
+@pytest.mark.parametrize("name", MESSAGES)
+def test_the_cores_messages_render_as_one_card_each(core: CoreMessages, name: str) -> None:
+    error = name in core.replies and core.replies[name].error
+    activities = render_message(core.message(name), error=error)
 
     assert len(activities) == 1
     assert "text" not in activities[0]  # Teams would split text and card apart
-    assert_snapshot(f"message_{name}", activities)
+    assert_snapshot(SNAPSHOTS, f"message_{name}", activities)
 
 
-def test_checkin_form_renders_inputs_and_a_submit_carrying_the_form() -> None:
-    activity = render_form(samples.checkin_form())
+@pytest.mark.parametrize("name", FORMS)
+def test_the_forms_the_cores_buttons_open_render_as_cards(core: CoreMessages, name: str) -> None:
+    activity = render_form(core.forms[name])
 
-    assert_snapshot("form_checkin", activity)
+    assert_snapshot(SNAPSHOTS, form_snapshot(name), activity)
+    [container] = card_of(activity)["body"]
+    [submit] = container["items"][-1]["actions"]
+    assert submit["type"] == "Action.Submit"
+    assert submit["data"]["form_id"] == core.forms[name].form_id
+
+
+def test_every_snapshot_file_is_compared_by_a_test() -> None:
+    names = [f"message_{n}" for n in MESSAGES] + [form_snapshot(n) for n in FORMS]
+    assert unused_snapshots(SNAPSHOTS, names) == []
+    assert len(set(names)) == len(names)
+
+
+def test_checkin_form_renders_inputs_and_a_submit_carrying_the_form(core: CoreMessages) -> None:
+    form = core.forms["checkin"]
+    activity = render_form(form)
+
     [container] = card_of(activity)["body"]
     inputs = {e["id"]: e for e in container["items"] if e["type"].startswith("Input.")}
-    assert inputs["item_1"]["value"] == "Signup flow v2"
-    assert inputs["krs_1"]["isMultiSelect"] and inputs["krs_1"]["value"] == "2"
+    assert inputs["item_1"]["value"] == "Signup page, step 3 (WEB-103)"
+    assert inputs["krs_1"]["isMultiSelect"] and inputs["krs_1"]["value"] == "1"
     assert inputs["blockers"]["isMultiline"]
     [submit] = container["items"][-1]["actions"]
     assert submit["type"] == "Action.Submit"
     assert submit["data"]["form_id"] == "checkin"
-    assert submit["data"]["multi"] == ["krs_1"]
+    assert submit["data"]["multi"] == [f"krs_{n}" for n in range(1, 6)]  # one per item row
     assert form_from_spec(submit["data"]["form"], form_id="checkin",
-                          state=submit["data"]["state"]) == without_initial_values(
-                              samples.checkin_form())
+                          state=submit["data"]["state"]) == without_initial_values(form)
 
 
-def test_refused_form_shows_each_error_under_its_input_and_keeps_what_was_typed() -> None:
+def test_refused_form_shows_each_error_under_its_input_and_keeps_what_was_typed(
+    core: CoreMessages,
+) -> None:
     activity = render_form(
-        samples.checkin_form(),
-        values={"item_1": "Half-typed thing", "krs_1": ["1", "3"], "blockers": ""},
-        errors={"krs_1": "Pick at most two key results.", "_": "Week 2026-W02 is closed."},
+        core.forms["checkin"],
+        values={"item_1": "Half-typed thing", "krs_1": ["1", "2"], "blockers": ""},
+        errors={"krs_1": "Pick at most two key results.", "_": "Week 2027-W07 is closed."},
     )
 
     [container] = card_of(activity)["body"]
     items = container["items"]
     texts = [e.get("text") for e in items if e["type"] == "TextBlock"]
-    assert "Week 2026-W02 is closed." in texts
+    assert "Week 2027-W07 is closed." in texts
     position = next(i for i, e in enumerate(items) if e.get("id") == "krs_1")
-    assert items[position]["value"] == "1,3"
+    assert items[position]["value"] == "1,2"
     assert items[position + 1]["text"] == "Pick at most two key results."
     assert items[position + 1]["color"] == "Attention"
     assert next(e for e in items if e.get("id") == "item_1")["value"] == "Half-typed thing"
 
 
-def test_mentions_become_at_tags_with_entities_teams_can_notify() -> None:
-    [activity] = render_message(samples.digest())
+def test_mentions_become_at_tags_with_entities_teams_can_notify(core: CoreMessages) -> None:
+    digest = core.message("digest")
+    [activity] = render_message(digest)
 
     card = card_of(activity)
-    texts = json.dumps(card["body"])
-    assert "<at>Megan Bowen</at>" in texts and "<@" not in texts
-    assert {e["mentioned"]["id"] for e in card["msteams"]["entities"]} == {
-        samples.MEGAN, samples.ALICE
-    }
+    texts = json.dumps(card["body"], ensure_ascii=False)
+    assert f"<at>{TEAMS.alice[1]}</at>" in texts and "<@" not in texts
+    mentioned = {e["mentioned"]["id"] for e in card["msteams"]["entities"]}
+    # Alice (items, blocker) and the owner (asked to look) are notified; Bob, not checked in
+    # yet, is named without a notification (the digest's default "blockers" mentions).
+    assert mentioned == {TEAMS.alice[0], TEAMS.owner[0]}
+    assert f"<at>{TEAMS.owner[1]}</at>, @{TEAMS.bob[1]}" in texts
     assert all(e["type"] == "mention" for e in card["msteams"]["entities"])
 
 
@@ -106,8 +143,19 @@ def test_a_wrong_input_answer_is_shown_in_the_attention_colour() -> None:
     assert card_of(activity)["body"][0]["color"] == "Attention"
 
 
+def long_review(items: int) -> Message:
+    """Bigger than any card: a size input, not a message the core would send."""
+    return message(
+        Heading("Outcome review · 2026-Q1"),
+        BulletList(tuple(f"Item {n}: shipped something with a fairly long description "
+                         f"that goes on for a while to take space #{n}" for n in range(items)),
+                   title="Items that shipped while the metric did not move"),
+        Note("Exported as CSV and JSON."),
+    )
+
+
 def test_big_message_is_split_into_cards_each_within_the_limit() -> None:
-    review = samples.long_review(3000)
+    review = long_review(3000)
 
     activities = render_message(review)
 
@@ -121,8 +169,8 @@ def test_big_message_is_split_into_cards_each_within_the_limit() -> None:
     )
 
 
-def test_small_limits_split_too_and_every_page_is_a_valid_card() -> None:
-    activities = render_message(samples.digest(), limit=1_500)
+def test_small_limits_split_too_and_every_page_is_a_valid_card(core: CoreMessages) -> None:
+    activities = render_message(core.message("digest"), limit=1_500)
 
     assert len(activities) > 1
     for activity in activities:
@@ -144,8 +192,8 @@ def without_initial_values(form: Form) -> Form:
     return replace(form, inputs=inputs)
 
 
-def test_form_spec_round_trips_without_the_initial_values() -> None:
-    form = samples.checkin_form()
+def test_form_spec_round_trips_without_the_initial_values(core: CoreMessages) -> None:
+    form = core.forms["checkin"]
 
     assert form_from_spec(form_spec(form), form_id=form.form_id,
                           state=form.state) == without_initial_values(form)

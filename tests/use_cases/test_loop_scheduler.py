@@ -11,7 +11,8 @@ import pytest
 from adapters.loop_scheduler import ClockMessenger, LoopScheduler
 from bot.messages import Address, Text, message
 from storage.database import Database
-from tests.unit.loop_world import World, standard_team, utc
+from tests.fakes.recording_messenger import RecordingMessenger
+from tests.use_cases.loop_world import World, standard_team, utc
 
 SUNDAY = utc(2027, 1, 3, 12, 0)
 
@@ -92,17 +93,10 @@ async def test_the_start_sweep_catches_up_what_a_stopped_clock_missed(world: Wor
 
 
 async def test_the_clock_process_prints_console_messages_and_routes_the_rest() -> None:
-    class Recorder:
-        def __init__(self) -> None:
-            self.sent: list[Address] = []
-
-        async def send(self, address: Address, _message, *, delivery=None) -> None:
-            self.sent.append(address)
-
-    out, platforms = io.StringIO(), Recorder()
+    out, platforms = io.StringIO(), RecordingMessenger()
     messenger = ClockMessenger(platforms, out=out)
     hello = message(Text("hello"))
     await messenger.send(Address("console", "local", "dm", "alice", "@alice"), hello)
     await messenger.send(Address("slack", "T1", "dm", "U1", "@bob"), hello)
     assert out.getvalue() == "[DM @alice] hello\n"
-    assert [a.target for a in platforms.sent] == ["U1"]
+    assert [a.target for a, _ in platforms.sent] == ["U1"]

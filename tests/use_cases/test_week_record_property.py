@@ -19,7 +19,6 @@ import os
 import re
 import tempfile
 from collections import Counter
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -35,13 +34,12 @@ from bot.front_door import OkrBot
 from bot.loop.digest import DigestData
 from bot.loop.runner import LoopSettings
 from bot.loop.weekly_loop import WeeklyLoop
-from bot.messages import Address, Message
-from bot.ports import Delivery
 from bot.week_schedule import WeekSchedule
 from storage.analysis_store import analysis_store_for
 from storage.database import Database
 from storage.export_rows import export_rows
 from storage.loop_store import loop_store_for, snapshots
+from tests.fakes.recording_messenger import RecordingMessenger
 from tests.support.db import sqlite_database_in
 
 START = datetime(2027, 1, 4, 6, 0, tzinfo=UTC)  # a Monday morning, before any open
@@ -52,16 +50,6 @@ ITEMS = ("Signup page", "Pricing copy", "Partner docs", "Fix flaky test", "Onboa
 #: aiosqlite's thread hops); OKRBOT_PROPERTY_EXAMPLES=300 for a longer hunt.
 EXAMPLES = int(os.environ.get("OKRBOT_PROPERTY_EXAMPLES", "30"))
 _SAID_WEEK = re.compile(r"check-in for (\d{4}-W\d{2})")
-
-
-@dataclass
-class Messenger:
-    sent: list[tuple[Address, Message]] = field(default_factory=list)
-
-    async def send(
-        self, address: Address, message: Message, *, delivery: Delivery | None = None
-    ) -> None:
-        self.sent.append((address, message))
 
 
 # --- what a member or the owner does ------------------------------------------------------
@@ -91,7 +79,7 @@ class Run:
 
     def __init__(self, database: Database, *, channel_tz: str) -> None:
         self.clock = ManualClock(START)
-        self.messenger = Messenger()
+        self.messenger = RecordingMessenger()
         self.database = database
         self.loop = WeeklyLoop(
             uow=database.uow, loop_store=loop_store_for, clock=self.clock,

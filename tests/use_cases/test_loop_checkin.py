@@ -12,7 +12,7 @@ from bot.context import Place
 from bot.messages import Form, FormErrors, Reply
 from bot.model import Tier
 from storage.database import Database
-from tests.unit.loop_world import World, standard_team, utc
+from tests.use_cases.loop_world import World, standard_team, utc
 
 TOKYO_OPEN = utc(2027, 1, 4, 1, 0)
 BERLIN_OPEN = utc(2027, 1, 4, 9, 0)

@@ -11,7 +11,7 @@ from bot.context import Place
 from bot.front_door import OkrBot
 from storage.analysis_store import analysis_store_for
 from storage.database import Database
-from tests.unit.loop_world import World, standard_team
+from tests.use_cases.loop_world import World, standard_team
 
 
 @pytest.fixture

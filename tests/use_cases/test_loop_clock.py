@@ -13,7 +13,8 @@ from bot.context import Place
 from bot.loop.runner import LoopSettings
 from storage.database import Database
 from storage.loop_store import loop_store_for
-from tests.unit.loop_world import Crash, World, standard_team, utc
+from tests.fakes.recording_messenger import Crash, RecordingMessenger
+from tests.use_cases.loop_world import World, standard_team, utc
 
 MONDAY = utc(2027, 1, 4, 0, 0)
 TOKYO_OPEN = utc(2027, 1, 4, 1, 0)  # Monday 10:00 in Tokyo
@@ -225,20 +226,12 @@ async def test_two_clocks_at_once_prompt_each_member_once(database: Database) ->
 
 
 async def test_a_failing_platform_is_retried_then_given_up_on(world: World) -> None:
-    class Flaky:
-        def __init__(self) -> None:
-            self.calls = 0
-
-        async def send(self, address, message, *, delivery=None) -> None:
-            self.calls += 1
-            raise ConnectionError("Slack is down")
-
-    flaky = Flaky()
-    world.messenger = flaky  # type: ignore[assignment]
+    flaky = RecordingMessenger(fail_always=ConnectionError("Slack is down"))
+    world.messenger = flaky
     loop = world.new_clock(settings=LoopSettings(max_attempts=2))
     for minutes in range(0, 50, 10):
         await world.at(BERLIN_OPEN + timedelta(minutes=minutes), loop=loop)
-    assert flaky.calls == 2  # carol's prompt, two attempts; then given up (and logged)
+    assert flaky.asked == 2  # carol's prompt, two attempts; then given up (and logged)
     async with world.database.uow() as uow:
         ws = await uow.workspace(platform="slack", external_id="T1")
         channel = await uow.scoped(ws.id or 0).channel("team-web")

@@ -6,8 +6,6 @@ be told to refuse a member (Undeliverable) or to crash the process in the middle
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from adapters.console.render import render
@@ -15,52 +13,15 @@ from bot.analysis.ports import WeekClosed
 from bot.context import Actor, Place
 from bot.loop.runner import LoopSettings, RunReport
 from bot.loop.weekly_loop import WeeklyLoop
-from bot.messages import Actions, Address, Form, Message, Reply
+from bot.messages import Actions, Form, Reply
 from bot.model import CheckIn, Item
-from bot.ports import Delivery, Undeliverable
 from storage.database import Database
 from storage.loop_store import loop_store_for
+from tests.fakes.recording_messenger import RecordingMessenger
 from tests.harness import Team
 
 #: 2027-W01 runs Monday 4 – Sunday 10 January 2027.
 FRIDAY_BEFORE = datetime(2027, 1, 1, 12, 0, tzinfo=UTC)
-
-
-class Crash(BaseException):
-    """The clock process dies (kill -9): nothing after this point of the send runs."""
-
-
-@dataclass
-class Messenger:
-    sent: list[tuple[Address, Message]] = field(default_factory=list)
-    refuse: set[str] = field(default_factory=set)  # member ids the platform refuses for good
-    crash_before_send: int | None = None  # die when asked for the Nth message (1-based)
-    crash_after_send: int | None = None  # die right after delivering the Nth message
-    asked: int = 0
-
-    async def send(
-        self, address: Address, message: Message, *, delivery: Delivery | None = None
-    ) -> None:
-        self.asked += 1
-        if self.asked == self.crash_before_send:
-            raise Crash(f"killed before sending to {address.label}")
-        if address.target in self.refuse:
-            raise Undeliverable(f"{address.label} removed the app")
-        self.sent.append((address, message))
-        if self.asked == self.crash_after_send:
-            raise Crash(f"killed after sending to {address.label}")
-
-    def dms(self, heading: str = "") -> list[str]:
-        return [a.target for a, m in self.sent if a.kind == "dm" and heading in m.fallback]
-
-    def prompts(self) -> Counter[str]:
-        return Counter(self.dms("Weekly check-in"))
-
-    def reminders(self) -> Counter[str]:
-        return Counter(self.dms("Reminder"))
-
-    def posts(self) -> list[tuple[Address, str]]:
-        return [(a, render(m)) for a, m in self.sent if a.kind == "channel"]
 
 
 class World:
@@ -76,7 +37,7 @@ class World:
     ) -> None:
         self.database = database
         self.team = Team(uow=database.uow, start=start, platform=platform, workspace="T1")
-        self.messenger = Messenger()
+        self.messenger = RecordingMessenger()
         self.closed: list[WeekClosed] = []
         self.settings = settings
         self.loop = self.new_clock()

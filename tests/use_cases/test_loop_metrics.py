@@ -8,7 +8,7 @@ from datetime import timedelta
 from adapters.loop_scheduler import LoopScheduler
 from adapters.metrics import METRICS
 from storage.database import Database
-from tests.unit.loop_world import World, standard_team, utc
+from tests.use_cases.loop_world import World, standard_team, utc
 
 SUNDAY = utc(2027, 1, 3, 12, 0)
 
