@@ -1,5 +1,5 @@
-"""`okrbot`: the command line, and the composition root — the one module that wires the
-core, storage and the platform adapters together."""
+"""`okrbot`: the command line. Each command takes its objects from the one composition
+root, :mod:`adapters.bootstrap`; this module reads options and runs the processes."""
 
 from __future__ import annotations
 
@@ -8,13 +8,21 @@ import asyncio
 import logging
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from adapters.slack.messenger import SlackMessenger
+    from aiohttp import web
+
+    from adapters.bootstrap import Graph
+    from bot.front_door import OkrBot
+    from bot.loop.weekly_loop import WeeklyLoop
+    from bot.model import Channel
+    from bot.ports import Clock, Messenger, Repository, UnitOfWork
+    from storage.database import Database
+    from storage.export_scopes import ExportScope
 
 log = logging.getLogger("okrbot")
 
@@ -31,40 +39,30 @@ def _database_url(args: argparse.Namespace) -> str | None:
 # --- the core --------------------------------------------------------------------------
 
 
-def build_core(*, database: Any, clock: Any, messenger: Any,
-               **loop_options: Any) -> tuple[Any, Any]:
-    """The core as every process runs it: the bot, and its weekly loop whose closed weeks
-    go to the drift and zombie analysis (``loop_options``: a worker's lease, the clock's
-    job queue). Returns (bot, loop)."""
-    from adapters.metrics import METRICS
-    from bot.analysis.weekly_analysis import WeeklyAnalysis
-    from bot.evidence.commands import EvidenceCommands
-    from bot.front_door import OkrBot
-    from bot.loop.weekly_loop import WeeklyLoop
-    from storage.analysis_store import analysis_store_for
-    from storage.evidence_store import evidence_stores
-    from storage.loop_store import loop_store_for
+def build_core(*, database: Database, clock: Clock,
+               messenger: Messenger) -> tuple[OkrBot, WeeklyLoop]:
+    """(bot, loop) of :func:`adapters.bootstrap.build_graph`, for callers that need no more."""
+    from adapters.bootstrap import build_graph
 
-    analysis = WeeklyAnalysis(uow=database.uow, store=analysis_store_for, clock=clock,
-                              messenger=messenger)
+    graph = build_graph(database, clock=clock, messenger=messenger)
+    return graph.bot, graph.loop
 
-    async def on_week_closed(event: Any) -> None:
-        METRICS.count_analysis(await analysis.analyse(event))  # drift warnings, nudges
 
-    stores = evidence_stores()
-    loop = WeeklyLoop(uow=database.uow, loop_store=loop_store_for, clock=clock,
-                      messenger=messenger, on_week_closed=on_week_closed, evidence=stores,
-                      **loop_options)
-    bot = OkrBot(uow=database.uow, clock=clock, messenger=messenger, loop=loop,
-                 analysis=analysis_store_for, evidence=EvidenceCommands(
-                     stores=stores, public_url=os.environ.get("OKRBOT_PUBLIC_URL", "").strip()))
-    return bot, loop
+def _production_database(args: argparse.Namespace) -> tuple[str, bool]:
+    """The URL ``serve``, ``clock`` and ``worker`` open, and whether they migrate it: the
+    embedded SQLite default migrates itself; a shared PostgreSQL is migrated by the release
+    step, and a process refuses to start on an un-migrated one."""
+    from storage.engine import default_database_url, is_sqlite, normalize_database_url
+
+    url = normalize_database_url(_database_url(args) or default_database_url())
+    return url, is_sqlite(url)
 
 
 # --- console -------------------------------------------------------------------------
 
 
 async def run_console(args: argparse.Namespace) -> int:
+    from adapters.bootstrap import open_graph
     from adapters.console.demo import DEMO_CHANNEL, DEMO_OWNER, seed_demo
     from adapters.console.repl import (
         DIRECTIVES,
@@ -75,16 +73,15 @@ async def run_console(args: argparse.Namespace) -> int:
         stdin_lines,
     )
     from bot.clock import ManualClock, SystemClock
-    from storage.database import open_database
 
-    database = await open_database(_database_url(args), migrate=True)
+    start = parse_moment(args.clock) if args.clock else None
+    clock = ManualClock(start or SystemClock().now())
+    out = sys.stdout
+    charts = Path(args.charts) if args.charts else None
+    graph = await open_graph(_database_url(args), migrate=True, clock=clock,
+                             messenger=ConsoleMessenger(out, charts=charts))
     try:
-        start = parse_moment(args.clock) if args.clock else SystemClock().now()
-        clock = ManualClock(start)
-        out = sys.stdout
-        charts = Path(args.charts) if args.charts else None
-        bot, loop = build_core(database=database, clock=clock,
-                               messenger=ConsoleMessenger(out, charts=charts))
+        bot, loop = graph.bot, graph.loop
         interactive = sys.stdin.isatty()
         user, channel = args.user or "me", args.channel or "team"
         if args.demo:
@@ -101,7 +98,7 @@ async def run_console(args: argparse.Namespace) -> int:
                       f"{DIRECTIVES}\n")
             if args.demo:
                 await console.handle_line("list")
-        save_history = lambda: None  # noqa: E731
+        save_history: Callable[[], None] = lambda: None  # noqa: E731
         if interactive:
             from adapters.console import line_editing
 
@@ -120,7 +117,7 @@ async def run_console(args: argparse.Namespace) -> int:
         finally:
             save_history()
     finally:
-        await database.dispose()
+        await graph.close()
     return 0
 
 
@@ -132,20 +129,18 @@ async def run_serve(args: argparse.Namespace) -> int:
 
     from aiohttp import web
 
+    from adapters.bootstrap import Platforms, open_graph
     from adapters.charts.draw import warm_up
     from adapters.dashboard.web import mount_dashboard
     from adapters.loop_scheduler import LoopScheduler
-    from adapters.routing import RoutingMessenger
     from adapters.server import base_app
     from adapters.webhooks import mount_webhooks
     from bot.clock import SystemClock
-    from storage.database import open_database
-    from storage.engine import default_database_url, is_sqlite, normalize_database_url
-    from storage.evidence_store import evidence_stores
     from storage.secrets import require_secret_key
 
     # Settings first: a configuration that cannot work stops here, with nothing opened.
-    slack_settings, teams_settings = platform_settings(os.environ)
+    platforms = Platforms.from_env(os.environ)
+    slack_settings, teams_settings = platforms.slack, platforms.teams
     if args.socket_mode and slack_settings is None:
         raise ValueError(
             "--socket-mode needs Slack's settings: SLACK_BOT_TOKEN and SLACK_APP_TOKEN")
@@ -156,57 +151,54 @@ async def run_serve(args: argparse.Namespace) -> int:
                     "served; see README § Connect Microsoft Teams")
     host = serve_host(host=args.host, env=os.environ)
     require_secret_key(os.environ)
-    url = normalize_database_url(_database_url(args) or default_database_url())
-    # The embedded SQLite default migrates itself; a shared PostgreSQL is migrated by the
-    # release step, and a server refuses to start on an un-migrated one.
-    database = await open_database(url, migrate=is_sqlite(url))
-    await warn_of_plaintext_secrets(database)
-    messenger = RoutingMessenger()
-    bot, loop = build_core(database=database, clock=SystemClock(), messenger=messenger)
-    app = base_app(database=database)
-    platforms = mount_platforms(app, bot=bot, database=database, messenger=messenger,
-                                env=os.environ, socket_mode=args.socket_mode)
-    mount_webhooks(app, uow=database.uow, stores=evidence_stores(), clock=bot.clock)
-    platforms.append("GitHub, GitLab and Jira webhooks at /webhooks/…")
-    if mount_dashboard(app, bot=bot, env=os.environ) is not None:
-        platforms.append("the dashboard at /dashboard/…")
-    from adapters.api.routes import mount_api
-    mount_api(app, uow=database.uow, clock=bot.clock)  # /api/v1: KR metrics by token
-    # Signals first: a SIGTERM arriving while the server starts still ends it cleanly.
-    stop = asyncio.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
-    runner = web.AppRunner(app)
-    tasks: list[asyncio.Task[None]] = []
-    scheduler = LoopScheduler(loop=loop) if args.with_clock else None
+    url, migrate = _production_database(args)
+    graph = await open_graph(url, migrate=migrate, clock=SystemClock(), platforms=platforms)
     try:
-        await runner.setup()
-        await web.TCPSite(runner, host, args.port).start()
-        tasks.append(asyncio.create_task(asyncio.to_thread(warm_up)))  # the first chart's wait
-        if args.socket_mode:
-            from adapters.backpressure import limit_of
-            from adapters.slack.app import run_socket_mode
+        await warn_of_plaintext_secrets(graph.database)
+        app = base_app(database=graph.database)
+        served = mount_platforms(app, graph=graph, env=os.environ, socket_mode=args.socket_mode)
+        mount_webhooks(app, uow=graph.database.uow, stores=graph.stores.evidence,
+                       clock=graph.clock)
+        served.append("GitHub, GitLab and Jira webhooks at /webhooks/…")
+        if mount_dashboard(app, bot=graph.bot, env=os.environ) is not None:
+            served.append("the dashboard at /dashboard/…")
+        from adapters.api.routes import mount_api
+        mount_api(app, uow=graph.database.uow, clock=graph.clock)  # /api/v1: metrics by token
+        # Signals first: a SIGTERM arriving while the server starts still ends it cleanly.
+        stop = asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+        runner = web.AppRunner(app)
+        tasks: list[asyncio.Task[None]] = []
+        scheduler = LoopScheduler(loop=graph.loop) if args.with_clock else None
+        try:
+            await runner.setup()
+            await web.TCPSite(runner, host, args.port).start()
+            tasks.append(asyncio.create_task(asyncio.to_thread(warm_up)))  # the first chart
+            if args.socket_mode and slack_settings is not None:
+                from adapters.backpressure import limit_of
+                from adapters.slack.app import run_socket_mode
 
-            # mount_platforms registered Slack's own messenger, since Slack is configured
-            slack_messenger = cast("SlackMessenger", messenger.messengers["slack"])
-            tasks.append(asyncio.create_task(run_socket_mode(
-                bot=bot, database=database, settings=slack_settings,
-                messenger=slack_messenger, limit=limit_of(app))))  # the process's bound
-            platforms.insert(0, "Slack over Socket Mode")
-        log.info("okrbot serving %s on http://%s:%s", ", ".join(platforms) or "no platform",
-                 host, args.port)
-        if scheduler is not None:
-            await scheduler.start()
-            log.info("the weekly clock runs in this process (--with-clock): run no separate clock")
-        await stop.wait()
+                tasks.append(asyncio.create_task(run_socket_mode(
+                    bot=graph.bot, settings=slack_settings, messenger=graph.slack,
+                    limit=limit_of(app))))  # the process's bound
+                served.insert(0, "Slack over Socket Mode")
+            log.info("okrbot serving %s on http://%s:%s", ", ".join(served) or "no platform",
+                     host, args.port)
+            if scheduler is not None:
+                await scheduler.start()
+                log.info("the weekly clock runs in this process (--with-clock): run no "
+                         "separate clock")
+            await stop.wait()
+        finally:
+            if scheduler is not None:
+                await scheduler.shutdown()
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await runner.cleanup()
     finally:
-        if scheduler is not None:
-            await scheduler.shutdown()
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await runner.cleanup()
-        await database.dispose()
+        await graph.close()
     return 0
 
 
@@ -222,51 +214,21 @@ def serve_host(*, host: str | None, env: Mapping[str, str]) -> str:
     return "127.0.0.1" if teams_dev(env) else "0.0.0.0"
 
 
-def platform_settings(env: Mapping[str, str]) -> tuple[Any, Any]:
-    """Slack's settings and Teams', each None when that platform is not configured —
-    closed by default: Teams without an app id only with OKRBOT_TEAMS_DEV=1 (open mode,
-    for the emulator and local development)."""
-    from adapters.slack.settings import SlackSettings
-    from adapters.teams.settings import TeamsSettings
+def mount_platforms(app: web.Application, *, graph: Graph, env: Mapping[str, str],
+                    socket_mode: bool) -> list[str]:
+    """Mount every configured platform of ``graph`` — and only those: an unconfigured
+    platform's route does not exist (404) — on the web app; returns what is served. The
+    routes use the graph's messengers, which the core sends through too."""
+    from adapters.slack.app import mount_slack
+    from adapters.teams.app import mount_teams
 
-    return SlackSettings.from_env(env), TeamsSettings.from_env(env)
-
-
-def platform_messengers(*, database: Any, clock: Any, env: Mapping[str, str]) -> dict[str, Any]:
-    """A messenger per configured platform, for processes that send without serving (the
-    clock). Each is a real client with its own pacing and retries."""
-    from adapters.slack.app import build_messenger
-    from adapters.teams.app import build_teams_messenger
-
-    slack, teams = platform_settings(env)
-    messengers: dict[str, Any] = {}
-    if teams is not None:
-        messengers["teams"] = build_teams_messenger(database=database, settings=teams)
-    if slack is not None:
-        messengers["slack"] = build_messenger(database=database, settings=slack, clock=clock)
-    return messengers
-
-
-def mount_platforms(app: Any, *, bot: Any, database: Any, messenger: Any,
-                    env: Mapping[str, str], socket_mode: bool) -> list[str]:
-    """Mount every configured platform — and only those: an unconfigured platform's route
-    does not exist (404) — on the web app and register its messenger on the routing
-    messenger; returns what is served."""
-    from adapters.slack.app import build_messenger, mount_slack
-    from adapters.teams.app import build_teams_messenger, mount_teams
-
-    slack, teams = platform_settings(env)
     served = []
-    if slack is not None:
-        slack_messenger = build_messenger(database=database, settings=slack, clock=bot.clock)
-        messenger.add("slack", slack_messenger)
-        if not socket_mode:
-            mount_slack(app, bot=bot, database=database, settings=slack, messenger=slack_messenger)
-            served.append("Slack at /slack/events")
-    if teams is not None:
-        teams_messenger = build_teams_messenger(database=database, settings=teams)
-        messenger.add("teams", teams_messenger)
-        mount_teams(app, bot=bot, database=database, settings=teams, messenger=teams_messenger)
+    slack, teams = graph.platforms.slack, graph.platforms.teams
+    if slack is not None and graph.slack is not None and not socket_mode:
+        mount_slack(app, bot=graph.bot, settings=slack, messenger=graph.slack, env=env)
+        served.append("Slack at /slack/events")
+    if teams is not None and graph.teams is not None:
+        mount_teams(app, bot=graph.bot, settings=teams, messenger=graph.teams)
         served.append("Teams at /api/messages" + (" (open mode)" if teams.open_mode else ""))
     return served
 
@@ -274,37 +236,36 @@ def mount_platforms(app: Any, *, bot: Any, database: Any, messenger: Any,
 async def run_clock(args: argparse.Namespace) -> int:
     """`okrbot clock`: the weekly loop's scheduler, sending through every configured
     platform (console workspaces are printed)."""
+    from adapters.bootstrap import Platforms, build_graph
     from adapters.loop_scheduler import ClockMessenger, serve_clock
-    from adapters.routing import RoutingMessenger
     from bot.clock import SystemClock
     from storage.database import open_database
-    from storage.engine import default_database_url, is_sqlite, normalize_database_url
     from storage.leadership import election_for
     from storage.secrets import require_secret_key
 
     require_secret_key(os.environ)
-    url = normalize_database_url(_database_url(args) or default_database_url())
-    database = await open_database(url, migrate=is_sqlite(url))
-    await warn_of_plaintext_secrets(database)
-    clock = SystemClock()
-    messengers = platform_messengers(database=database, clock=clock, env=os.environ)
+    platforms = Platforms.from_env(os.environ)
+    url, migrate = _production_database(args)
+    database = await open_database(url, migrate=migrate)
     runner = None
     queue = None
+    graph: Graph | None = None
     try:
-        await start_messengers(messengers)
-        if not is_sqlite(url) and not args.send:  # PostgreSQL: workers send (okrbot worker)
+        await warn_of_plaintext_secrets(database)
+        if not migrate and not args.send:  # PostgreSQL: workers send (okrbot worker)
             from adapters.jobs.queue import JobDispatcher, job_app
 
             queue = job_app(url)
             await queue.open_async()
-        _bot, loop = build_core(database=database, clock=clock,
-                                messenger=ClockMessenger(RoutingMessenger(messengers)),
-                                dispatcher=JobDispatcher(queue) if queue is not None else None)
+        graph = build_graph(database, clock=SystemClock(), platforms=platforms,
+                            wrap=ClockMessenger, owns_database=True,
+                            dispatcher=JobDispatcher(queue) if queue is not None else None)
+        await graph.start()
         if args.port:
             runner = await _serve_health(database, host=args.host, port=args.port)
         election = election_for(url, os.environ)  # PostgreSQL: one clock leads, others wait
         try:
-            await serve_clock(loop=loop, election=election)
+            await serve_clock(loop=graph.loop, election=election)
         finally:
             if election is not None:
                 await election.dispose()
@@ -313,23 +274,11 @@ async def run_clock(args: argparse.Namespace) -> int:
             await runner.cleanup()
         if queue is not None:
             await queue.close_async()
-        await close_messengers(messengers)
-        await database.dispose()
+        if graph is not None:
+            await graph.close()  # the platforms' clients, then the database
+        else:
+            await database.dispose()
     return 0
-
-
-async def start_messengers(messengers: Mapping[str, Any]) -> None:
-    for messenger in messengers.values():
-        clients = getattr(messenger, "clients", None)
-        if clients is not None:
-            await clients.start()
-
-
-async def close_messengers(messengers: Mapping[str, Any]) -> None:
-    for messenger in messengers.values():
-        holder = getattr(messenger, "clients", None) or getattr(messenger, "connector", None)
-        if holder is not None:
-            await holder.close()
 
 
 async def run_worker(args: argparse.Namespace) -> int:
@@ -337,12 +286,11 @@ async def run_worker(args: argparse.Namespace) -> int:
     from datetime import timedelta
 
     from adapters.jobs.worker import WorkerOptions, run_worker
-    from storage.engine import default_database_url, is_sqlite, normalize_database_url
     from storage.secrets import require_secret_key
 
     require_secret_key(os.environ)
-    url = normalize_database_url(_database_url(args) or default_database_url())
-    if is_sqlite(url):
+    url, migrate = _production_database(args)
+    if migrate:  # SQLite
         print("okrbot worker needs PostgreSQL (DATABASE_URL): on SQLite `okrbot clock` "
               "sends everything itself", file=sys.stderr)
         return 2
@@ -356,7 +304,7 @@ async def run_worker(args: argparse.Namespace) -> int:
     return await run_worker(database_url=url, options=options)
 
 
-async def _serve_health(database: Any, *, host: str, port: int) -> Any:
+async def _serve_health(database: Database, *, host: str, port: int) -> web.AppRunner:
     """/healthz, /readyz and /metrics of a process that serves nothing else (the clock)."""
     from aiohttp import web
 
@@ -394,7 +342,7 @@ def run_db(args: argparse.Namespace) -> int:
 # --- secrets -------------------------------------------------------------------------
 
 
-async def warn_of_plaintext_secrets(database: Any) -> None:
+async def warn_of_plaintext_secrets(database: Database) -> None:
     """A database from before encryption still works; say how to seal what it holds."""
     from storage.secret_columns import plaintext_secrets
     from storage.secrets import KEY_VARIABLE, parse_keys
@@ -408,7 +356,7 @@ async def warn_of_plaintext_secrets(database: Any) -> None:
 
 async def run_secrets_rotate(args: argparse.Namespace) -> int:
     """`okrbot secrets rotate`: every stored secret re-encrypted with the newest key."""
-    from storage.database import open_database
+    from adapters.bootstrap import opened_stores
     from storage.secret_columns import rotate_secrets
     from storage.secrets import KEY_VARIABLE, SecretBox, parse_keys
 
@@ -416,12 +364,10 @@ async def run_secrets_rotate(args: argparse.Namespace) -> int:
     if not keys:
         raise ValueError(f"{KEY_VARIABLE} is not set: nothing to encrypt with. Make a key "
                          "with `okrbot secrets new-key` (newest first in a comma-separated list)")
-    database = await open_database(_database_url(args), migrate=False)
-    try:
-        rotation = await rotate_secrets(database.engine, box=SecretBox(keys))
-    finally:
-        await database.dispose()
-    print(f"Secrets in {database.url} encrypted with the newest key: {rotation}.")
+    async with opened_stores(_database_url(args), migrate=False) as stores:
+        rotation = await rotate_secrets(stores.database.engine, box=SecretBox(keys))
+        where = stores.database.url
+    print(f"Secrets in {where} encrypted with the newest key: {rotation}.")
     if len(keys) > 1:
         print(f"The older key(s) can now be removed from {KEY_VARIABLE}.")
     return 0
@@ -438,12 +384,11 @@ def run_secrets_new_key(_args: argparse.Namespace) -> int:
 
 
 async def run_import(args: argparse.Namespace) -> int:
+    from adapters.bootstrap import open_graph
     from adapters.okr_files import OkrFileError, load_okr_file
     from adapters.progress import ProgressBar
     from bot.clock import SystemClock
     from bot.context import Actor, Place
-    from bot.front_door import OkrBot
-    from storage.database import open_database
 
     clock = SystemClock()
     try:
@@ -451,21 +396,21 @@ async def run_import(args: argparse.Namespace) -> int:
     except OkrFileError as error:
         print(f"okrbot: nothing imported from {args.file}:\n{error}", file=sys.stderr)
         return 1
-    database = await open_database(_database_url(args), migrate=args.platform == "console")
+    graph = await open_graph(_database_url(args), migrate=args.platform == "console",
+                             clock=clock, messenger=_NoMessenger())
     try:
-        user, is_admin = await _importer(database, args)
+        user, is_admin = await _importer(graph.database, args)
         bar = ProgressBar(total=len(plan.objectives), label="objectives")
         plan = replace(plan, on_progress=bar.advance)
-        bot = OkrBot(uow=database.uow, clock=clock, messenger=_NoMessenger())
         # The importer acts with their own rights: the channel's owner or a workspace admin
         # may import, anyone else is told so by the use case.
-        reply = await bot.execute(
+        reply = await graph.bot.execute(
             actor=Actor(platform=args.platform, workspace=args.workspace, user=user,
                         is_admin=is_admin),
             place=Place(channel=args.channel, channel_name=args.channel), request=plan)
         bar.close()
     finally:
-        await database.dispose()
+        await graph.close()
     from adapters.console.render import render
     if reply.error:
         print(
@@ -481,12 +426,12 @@ class _NoMessenger:
         raise RuntimeError("the CLI sends no messages")
 
 
-async def _team_channel(uow: Any, args: argparse.Namespace) -> tuple[Any, Any]:
+async def _team_channel(uow: UnitOfWork, args: argparse.Namespace) -> tuple[Repository, Channel]:
     """The repository and the team channel the --platform / --workspace / --channel options
     name, or a clear ValueError (the caller never commits, so nothing is created)."""
     workspace_id = args.workspace or "local"
     workspace = await uow.workspace(platform=args.platform, external_id=workspace_id)
-    repo = uow.scoped(workspace.id)
+    repo = uow.scoped(workspace.id or 0)  # stored: it has its id
     channel = await repo.channel(args.channel)
     if channel is None:
         raise ValueError(f"#{args.channel} is not an okrbot team in {args.platform} workspace "
@@ -494,7 +439,7 @@ async def _team_channel(uow: Any, args: argparse.Namespace) -> tuple[Any, Any]:
     return repo, channel
 
 
-async def _importer(database: Any, args: argparse.Namespace) -> tuple[str, bool]:
+async def _importer(database: Database, args: argparse.Namespace) -> tuple[str, bool]:
     """Who the import acts as (``--as``, else the channel's owner) and whether they are a
     workspace admin, as okrbot last saw them; someone okrbot has never seen is refused
     rather than created."""
@@ -517,11 +462,11 @@ async def _importer(database: Any, args: argparse.Namespace) -> tuple[str, bool]
 async def run_export(args: argparse.Namespace) -> int:
     """`okrbot export`: one scope (named by --workspace / --channel) to a directory of CSV
     files or one JSON file; without them, each workspace to files of its own."""
-    from storage.database import open_database
+    from adapters.bootstrap import opened_stores
     from storage.export_scopes import export_scopes
 
-    database = await open_database(_database_url(args), migrate=False)
-    try:
+    async with opened_stores(_database_url(args), migrate=False) as stores:
+        database = stores.database
         scopes = await export_scopes(database.engine, platform=args.platform,
                                      workspace=args.workspace, channel=args.channel)
         if args.review:
@@ -531,12 +476,10 @@ async def run_export(args: argparse.Namespace) -> int:
             await _export_one(database, args, scopes[0])
         else:
             await _export_each(database, args, scopes)
-    finally:
-        await database.dispose()
     return 0
 
 
-async def _only_team(database: Any, scopes: list[Any]) -> Any:
+async def _only_team(database: Database, scopes: list[ExportScope]) -> ExportScope:
     """The review's channel when --channel is not given: the one team there is, or a
     clear list of the options that choose each."""
     from storage.export_scopes import ExportScope
@@ -545,7 +488,7 @@ async def _only_team(database: Any, scopes: list[Any]) -> Any:
     async with database.uow() as uow:
         for scope in scopes:
             workspace = await uow.workspace(platform=scope.platform, external_id=scope.workspace)
-            for channel in await uow.scoped(workspace.id).all_channels():
+            for channel in await uow.scoped(workspace.id or 0).all_channels():
                 found.append(ExportScope(platform=scope.platform, workspace=scope.workspace,
                                          channel=channel.external_id,
                                          channel_name=channel.name))
@@ -581,7 +524,8 @@ def _file_for_output(text: str) -> Path:
     return path
 
 
-async def _export_one(database: Any, args: argparse.Namespace, scope: Any) -> None:
+async def _export_one(database: Database, args: argparse.Namespace,
+                      scope: ExportScope) -> None:
     from adapters.exporting import export_csv, export_json
 
     if args.format == "csv":
@@ -597,7 +541,8 @@ async def _export_one(database: Any, args: argparse.Namespace, scope: Any) -> No
         await export_json(database.engine, sys.stdout, scope=scope)
 
 
-async def _export_each(database: Any, args: argparse.Namespace, scopes: list[Any]) -> None:
+async def _export_each(database: Database, args: argparse.Namespace,
+                       scopes: list[ExportScope]) -> None:
     """Every workspace in files of its own, in the --out directory: ``slack-T0123/*.csv``
     or ``slack-T0123.json``."""
     from adapters.exporting import export_csv, export_json
@@ -617,17 +562,18 @@ async def _export_each(database: Any, args: argparse.Namespace, scopes: list[Any
             print(f"Wrote {scope}: {path}")
 
 
-async def _export_review(database: Any, args: argparse.Namespace, scope: Any) -> int:
+async def _export_review(database: Database, args: argparse.Namespace,
+                         scope: ExportScope) -> int:
     """`okrbot export --review`: one channel's outcome review as CSV files or JSON."""
     import json
     from zoneinfo import ZoneInfo
 
+    from adapters.bootstrap import build_stores
     from bot.analysis.export import alignment_csv, review_as_dict, review_csv
     from bot.analysis.review import review_cycle
     from bot.analysis.weekly_analysis import find_cycle, open_week
     from bot.clock import SystemClock
     from bot.request_context import UseCaseError
-    from storage.analysis_store import analysis_store_for
 
     place = argparse.Namespace(platform=scope.platform, workspace=scope.workspace,
                                channel=scope.channel)
@@ -640,7 +586,7 @@ async def _export_review(database: Any, args: argparse.Namespace, scope: Any) ->
         except UseCaseError as error:
             raise ValueError(error.problem) from None
         until = open_week(channel, today, now) if cycle.start <= today <= cycle.end else None
-        review = review_cycle(await analysis_store_for(uow).review_inputs(
+        review = review_cycle(await build_stores(database).analysis(uow).review_inputs(
             channel=channel, cycle=cycle, until=until))
     if args.format == "json":
         text = json.dumps(review_as_dict(review), indent=2, ensure_ascii=False) + "\n"
@@ -787,14 +733,11 @@ def build_parser() -> argparse.ArgumentParser:
 async def run_token(args: argparse.Namespace) -> int:
     """`okrbot token create|list|revoke` (:mod:`adapters.api.token_commands`)."""
     from adapters.api.token_commands import token_command
-    from storage.database import open_database
+    from adapters.bootstrap import opened_stores
 
-    database = await open_database(_database_url(args), migrate=args.platform == "console")
-    try:
-        return await token_command(args, database=database, team_channel=_team_channel,
+    async with opened_stores(_database_url(args), migrate=args.platform == "console") as stores:
+        return await token_command(args, database=stores.database, team_channel=_team_channel,
                                    out=sys.stdout)
-    finally:
-        await database.dispose()
 
 
 def _add_scope(parser: argparse.ArgumentParser, *, required_channel: bool) -> None:

@@ -10,8 +10,7 @@ ours: the schedules live in our tables and the outbox says what is done.
 - Each channel job runs the loop for its channel — which asks the database what is
   already done — then plans the channel's next moment.
 - A **refresh** job re-reads the schedules every minute (a web replica may have changed
-  one: ``schedule``, ``close``, ``tz``, a new member) and moves the date jobs that changed;
-  :meth:`LoopScheduler.schedule_changed` does it at once in single-process mode.
+  one: ``schedule``, ``close``, ``tz``, a new member) and moves the date jobs that changed.
 - A **sweep** job every few minutes retries work that failed (a platform that was down).
 
 ``okrbot clock`` runs :func:`serve_clock` as its own process (Procfile ``clock:``);
@@ -37,7 +36,6 @@ from apscheduler.triggers.interval import IntervalTrigger
 from adapters.console.repl import ConsoleMessenger
 from adapters.metrics import METRICS
 from bot.clock import SystemClock
-from bot.loop.ports import WeekClosedHandler
 from bot.loop.runner import RunReport
 from bot.loop.weekly_loop import WeeklyLoop
 from bot.messages import Address, Message
@@ -122,11 +120,6 @@ class LoopScheduler:
         self.scheduler.shutdown(wait=False)  # cancels a job still going: see _quiet
         if self._jobs:
             await asyncio.wait(set(self._jobs), timeout=1)  # let it say so
-
-    def schedule_changed(self) -> None:
-        """A schedule, time zone or team changed in this process: re-plan now."""
-        if self.scheduler.running:
-            self.scheduler.add_job(self.refresh, id="refresh-now", replace_existing=True)
 
     # --- jobs -------------------------------------------------------------------------
 
@@ -254,33 +247,4 @@ async def serve_clock(
     log.info("clock stopped")
 
 
-async def run_clock(
-    *,
-    database_url: str | None,
-    messenger: Messenger | None = None,
-    on_week_closed: WeekClosedHandler | None = None,
-    out: TextIO | None = None,
-) -> int:
-    """``okrbot clock``: open the database (the embedded SQLite default is migrated, a
-    PostgreSQL must be), build the loop, serve until stopped."""
-    from storage.database import open_database
-    from storage.engine import default_database_url, is_sqlite
-    from storage.loop_store import loop_store_for
-
-    url = database_url or default_database_url()
-    database = await open_database(url, migrate=is_sqlite(url))
-    try:
-        loop = WeeklyLoop(
-            uow=database.uow,
-            loop_store=loop_store_for,
-            clock=SystemClock(),
-            messenger=ClockMessenger(messenger, out=out),
-            on_week_closed=on_week_closed,
-        )
-        await serve_clock(loop=loop)
-    finally:
-        await database.dispose()
-    return 0
-
-
-__all__ = ["ClockMessenger", "LoopScheduler", "run_clock", "serve_clock"]
+__all__ = ["ClockMessenger", "LoopScheduler", "serve_clock"]

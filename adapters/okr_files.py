@@ -25,21 +25,6 @@ from bot.use_cases.importing import ImportOkrs, KeyResultPlan, ObjectivePlan
 
 CSV_COLUMNS = ("objective", "because", "action", "metric", "from", "to", "unit", "owner")
 
-EXAMPLE_YAML = """\
-objectives:
-  - working_on: a faster onboarding
-    because: teams that check in within a day stay
-    key_results:
-      - increase "teams active in week 1" from 40 to 70 %
-      - action: decrease
-        metric: hours to first check-in
-        from: 48
-        to: 12
-        unit: h
-        owner: "@alice"
-"""
-
-
 @dataclass
 class OkrFileError(Exception):
     """Every problem of a file; ``None`` for a problem of the whole file (no line)."""

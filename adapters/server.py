@@ -15,7 +15,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 from aiohttp.http_exceptions import BadHttpMessage
@@ -23,6 +23,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.metrics import CONTENT_TYPE, METRICS, Metrics
 from storage.migrate import current_heads, script_heads
+
+if TYPE_CHECKING:
+    from storage.database import Database
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +59,7 @@ async def measure(request: web.Request, handler: Handler) -> web.StreamResponse:
 class Readiness:
     """Whether the database can serve this code; logs each change of answer once."""
 
-    def __init__(self, database: Any, *, timeout: float = READY_TIMEOUT) -> None:
+    def __init__(self, database: Database | None, *, timeout: float = READY_TIMEOUT) -> None:
         self.database = database
         self.timeout = timeout
         self.heads = script_heads()  # read once: the code does not change while it runs
@@ -131,7 +134,7 @@ def quiet_malformed_requests() -> None:
         logger.addFilter(MalformedRequests())
 
 
-def base_app(*, database: Any = None, metrics_of: Metrics | None = None,
+def base_app(*, database: Database | None = None, metrics_of: Metrics | None = None,
              ready_timeout: float = READY_TIMEOUT) -> web.Application:
     """The web app every server starts from: health, readiness and metrics (``database``
     is what /readyz checks; ``metrics_of`` defaults to the process's :data:`METRICS`)."""

@@ -6,11 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from adapters.bootstrap import build_core
 from adapters.console.render import render
+from bot.analysis.ports import AnalysisStoreFactory
 from bot.clock import ManualClock
 from bot.context import Actor, Place
-from bot.front_door import OkrBot
 from bot.messages import Reply
+from bot.ports import UnitOfWorkFactory
+from storage.analysis_store import analysis_store_for
+from storage.evidence_store import evidence_stores
 from tests.fakes.recording_messenger import RecordingMessenger
 
 
@@ -31,12 +35,15 @@ class Team:
     """Speaks to the core as console users do; ``say`` returns the rendered answer."""
 
     def __init__(
-        self, *, uow, start: datetime, platform: str = "console", workspace: str = "local",
-        analysis=None,
+        self, *, uow: UnitOfWorkFactory, start: datetime, platform: str = "console",
+        workspace: str = "local", analysis: AnalysisStoreFactory | None = None,
     ) -> None:
         self.clock = ManualClock(start)
         self.messenger = RecordingMessenger()
-        self.bot = OkrBot(uow=uow, clock=self.clock, messenger=self.messenger, analysis=analysis)
+        # The core as every process wires it (adapters.bootstrap), on this unit of work.
+        self.bot = build_core(uow=uow, clock=self.clock, messenger=self.messenger,
+                              evidence=evidence_stores(),
+                              analysis_store=analysis or analysis_store_for).bot
         self.platform = platform
         self.workspace = workspace
 

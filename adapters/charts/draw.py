@@ -31,7 +31,6 @@ BACKGROUND = "#FBFBF8"
 INK = "#1A1A1A"
 KR_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
               "#000000")
-DECISION_MARKS = {"kill": "X", "keep": "o", "redirect": "D", "merge": "D", "revive": "^"}
 
 WIDTH, HEIGHT, DPI = 8.0, 4.5, 100
 PALETTE_COLOURS = 64

@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -139,10 +138,6 @@ def url_for(link: DashboardLink) -> str | None:
     """The signed address of ``link``, or None where this process serves no dashboard."""
     links = configured()
     return links.url(link) if links is not None else None
-
-
-def from_environment() -> DashboardLinks | None:
-    return links_from_env(os.environ)
 
 
 __all__ = ["DashboardLinks", "LinkRefused", "Scope", "configure", "configured",

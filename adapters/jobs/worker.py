@@ -14,14 +14,11 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from procrastinate import App
 
-from adapters.jobs.pacing import SharedSlackPacer, SharedTeamsPacer
 from adapters.jobs.queue import QUEUE, job_app, recover_stalled
 from bot.loop.runner import LoopSettings
 from storage.send_rates import SendRates
@@ -42,24 +39,6 @@ class WorkerOptions:
     lease: timedelta = timedelta(seconds=60)
 
 
-def shared_messengers(*, database: Any, clock: Any, env: Mapping[str, str],
-                      rates: SendRates) -> dict[str, Any]:
-    """A messenger per configured platform, paced by the budgets every worker shares."""
-    from adapters.cli import platform_settings
-    from adapters.slack.app import build_messenger
-    from adapters.teams.app import build_teams_messenger
-
-    slack, teams = platform_settings(env)
-    messengers: dict[str, Any] = {}
-    if teams is not None:
-        messengers["teams"] = build_teams_messenger(database=database, settings=teams,
-                                                    pacer=SharedTeamsPacer(rates))
-    if slack is not None:
-        messengers["slack"] = build_messenger(database=database, settings=slack, clock=clock,
-                                              pacer=SharedSlackPacer(rates))
-    return messengers
-
-
 async def _recover_forever(app: App, rates: SendRates, options: WorkerOptions) -> None:
     while True:
         await asyncio.sleep(options.recover_every)
@@ -71,32 +50,25 @@ async def _recover_forever(app: App, rates: SendRates, options: WorkerOptions) -
 
 
 async def run_worker(*, database_url: str, options: WorkerOptions | None = None) -> int:
-    from adapters.cli import (
-        build_core,
-        close_messengers,
-        start_messengers,
-        warn_of_plaintext_secrets,
-    )
+    from adapters.bootstrap import Platforms, build_graph
+    from adapters.cli import warn_of_plaintext_secrets
     from adapters.loop_scheduler import ClockMessenger
-    from adapters.routing import RoutingMessenger
     from bot.clock import SystemClock
     from storage.database import open_database
-    from storage.rows import engine_of
 
     options = options or WorkerOptions()
     if not log.isEnabledFor(logging.DEBUG):  # a line per job start and end is the DEBUG view
         logging.getLogger("procrastinate").setLevel(logging.WARNING)
+    # Its messengers pace by the budgets every worker shares (adapters.jobs.pacing).
+    platforms = Platforms.from_env(os.environ, shared_pacing=True)
     database = await open_database(database_url, migrate=False)
     await warn_of_plaintext_secrets(database)
-    clock = SystemClock()
-    rates = SendRates(engine_of(database))
-    messengers = shared_messengers(database=database, clock=clock, env=os.environ, rates=rates)
+    graph = build_graph(database, clock=SystemClock(), platforms=platforms, wrap=ClockMessenger,
+                        settings=LoopSettings(lease=options.lease), owns_database=True)
+    rates = graph.stores.send_rates
     try:
-        await start_messengers(messengers)
-        _bot, loop = build_core(database=database, clock=clock,
-                                messenger=ClockMessenger(RoutingMessenger(messengers)),
-                                settings=LoopSettings(lease=options.lease))
-        app = job_app(database_url, runner=loop.runner, pool_size=options.concurrency + 2)
+        await graph.start()
+        app = job_app(database_url, runner=graph.loop.runner, pool_size=options.concurrency + 2)
         async with app.open_async():
             recovery = asyncio.create_task(_recover_forever(app, rates, options))
             log.info("worker started: %d jobs at a time", options.concurrency)
@@ -114,10 +86,9 @@ async def run_worker(*, database_url: str, options: WorkerOptions | None = None)
                 with contextlib.suppress(asyncio.CancelledError):
                     await recovery
     finally:
-        await close_messengers(messengers)
-        await database.dispose()
+        await graph.close()  # the platforms' clients, then the database
     log.info("worker stopped")
     return 0
 
 
-__all__ = ["WorkerOptions", "run_worker", "shared_messengers"]
+__all__ = ["WorkerOptions", "run_worker"]

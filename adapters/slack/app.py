@@ -1,6 +1,6 @@
 """Slack, assembled: slack-bolt's AsyncApp with our listeners, served over HTTP or Socket Mode.
 
-The composition root (``adapters/cli.py``) calls:
+The composition root (:mod:`adapters.bootstrap`, for ``adapters/cli.py``) calls:
 
 - :func:`build_messenger` — the :class:`SlackMessenger` to give the core (the weekly
   fan-out, drift DMs); build it first, the core needs it;
@@ -53,6 +53,7 @@ from adapters.slack import (
 from adapters.slack.client import RATE_LIMIT_RETRIES, SlackClients
 from adapters.slack.messenger import SlackMessenger
 from adapters.slack.pacing import Limits, Pacer
+from adapters.slack.payloads import Refused
 from adapters.slack.profiles import Profiles
 from adapters.slack.render import message_payloads
 from adapters.slack.runtime import DEFAULT_ACK_BUDGET, SlackRuntime, ack_budget_from_env
@@ -60,7 +61,7 @@ from adapters.slack.settings import SlackSettings
 from adapters.slack.socket import GuardedSocketModeHandler
 from bot.front_door import OkrBot
 from bot.ports import Clock, StorageUnavailable
-from storage.rows import engine_of
+from storage.database import Database
 from storage.slack_store import SlackStore
 
 log = logging.getLogger(__name__)
@@ -72,18 +73,21 @@ REDIRECT_PATH = "/slack/oauth_redirect"
 
 def build_messenger(
     *,
-    database: Any,
     settings: SlackSettings,
     clock: Clock,
+    store: SlackStore | None = None,
+    database: Database | None = None,
     limits: Limits | None = None,
     rate_limit_retries: int = RATE_LIMIT_RETRIES,
     pacer: Pacer | None = None,
 ) -> SlackMessenger:
-    """The messenger for ``Address(platform="slack", …)``, with its own paced clients.
+    """The messenger for ``Address(platform="slack", …)``, with its own paced clients, on
+    ``store`` (the graph's: :attr:`adapters.bootstrap.Stores.slack`); ``database`` is the
+    short way for a test, the store then built by :func:`adapters.bootstrap.build_stores`.
 
     A send still refused after ``rate_limit_retries`` 429s raises, for the caller (the
     weekly loop) to try again later."""
-    store = SlackStore(engine_of(database), client_id=settings.client_id)
+    store = store or _store_of(database, settings)
     pacer = pacer or Pacer(limits=limits)  # a worker's: budgets shared by every worker
     clients = SlackClients(
         settings=settings,
@@ -94,8 +98,17 @@ def build_messenger(
     return SlackMessenger(clients=clients, profiles=Profiles(store=store, clock=clock), pacer=pacer)
 
 
+def _store_of(database: Database | None, settings: SlackSettings) -> SlackStore:
+    if database is None:
+        raise TypeError("a Slack messenger needs its store (or the database to build it on)")
+    from adapters.bootstrap import build_stores
+
+    return build_stores(database, slack_client_id=settings.client_id).slack
+
+
 def _messenger_for(
-    bot: OkrBot, database: Any, settings: SlackSettings, messenger: SlackMessenger | None
+    bot: OkrBot, database: Database | None, settings: SlackSettings,
+    messenger: SlackMessenger | None,
 ) -> SlackMessenger:
     if messenger is not None:
         return messenger
@@ -107,7 +120,7 @@ def _messenger_for(
 def build_bolt_app(
     *,
     bot: OkrBot,
-    database: Any,
+    database: Database | None = None,
     settings: SlackSettings,
     messenger: SlackMessenger | None = None,
     socket_mode: bool = False,
@@ -227,7 +240,7 @@ def mount_slack(
     web_app: web.Application,
     *,
     bot: OkrBot,
-    database: Any,
+    database: Database | None = None,
     settings: SlackSettings,
     messenger: SlackMessenger | None = None,
     wall_clock: Callable[[], float] = time.time,
@@ -259,7 +272,7 @@ def mount_slack(
                 allowed_teams=settings.allowed_teams,
                 now=wall_clock(),
             )
-        except edge.Refused as refusal:
+        except Refused as refusal:
             log.info("refused a Slack request (%d): %s", refusal.status, refusal.reason)
             return web.Response(status=refusal.status, text=refusal.reason)
         if admitted is None:  # Slack checking our certificate
@@ -308,7 +321,7 @@ def mount_slack(
 async def run_socket_mode(
     *,
     bot: OkrBot,
-    database: Any,
+    database: Database | None = None,
     settings: SlackSettings,
     messenger: SlackMessenger | None = None,
     limit: InFlightLimit | None = None,
@@ -326,11 +339,11 @@ async def run_socket_mode(
         runtime=runtime, limit=limit or InFlightLimit.from_env(os.environ),
     )
     try:
-        await handler.connect_async()
+        await handler.connect_async()  # type: ignore[no-untyped-call]  # slack_bolt's
         log.info("Slack connected over Socket Mode")
         await _forever()
     finally:
-        await handler.close_async()
+        await handler.close_async()  # type: ignore[no-untyped-call]
         await runtime.clients.close()
 
 

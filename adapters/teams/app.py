@@ -1,6 +1,6 @@
 """Teams, assembled: Bot Framework activities at ``POST /api/messages`` on the one server.
 
-The composition root (``adapters/cli.py``) calls:
+The composition root (:mod:`adapters.bootstrap`, for ``adapters/cli.py``) calls:
 
 - :func:`build_teams_messenger` — the :class:`TeamsMessenger` to give the core (through
   the routing messenger); build it first, the core needs it;
@@ -71,7 +71,8 @@ from adapters.teams.validation import Invalid, check_activity
 from bot.front_door import OkrBot
 from bot.messages import text_reply
 from bot.ports import Undeliverable
-from storage.teams_store import TeamsStore, engine_of
+from storage.database import Database
+from storage.teams_store import TeamsStore
 
 log = logging.getLogger(__name__)
 
@@ -83,16 +84,25 @@ MAX_BODY_BYTES = 256 * 1024
 
 def build_teams_messenger(
     *,
-    database: Any,
     settings: TeamsSettings,
+    store: TeamsStore | None = None,
+    database: Database | None = None,
     limits: Limits | None = None,
     retry: RetryPolicy | None = None,
     pacer: Pacer | None = None,
 ) -> TeamsMessenger:
     """The messenger for ``Address(platform="teams", …)``, with its own paced connector
-    (``pacer``: a worker's, over budgets shared by every worker)."""
+    (``pacer``: a worker's, over budgets shared by every worker), on ``store`` (the
+    graph's: :attr:`adapters.bootstrap.Stores.teams`); ``database`` is the short way for a
+    test, the store then built by :func:`adapters.bootstrap.build_stores`."""
+    if store is None:
+        if database is None:
+            raise TypeError("a Teams messenger needs its store (or the database to build it on)")
+        from adapters.bootstrap import build_stores
+
+        store = build_stores(database).teams
     connector = Connector(settings=settings, pacer=pacer or Pacer(limits=limits), retry=retry)
-    return TeamsMessenger(connector=connector, store=TeamsStore(engine_of(database)))
+    return TeamsMessenger(connector=connector, store=store)
 
 
 class _Refusing(BotFrameworkAuthentication):  # type: ignore[misc]  # no type hints
@@ -225,13 +235,15 @@ def mount_teams(
     web_app: web.Application,
     *,
     bot: OkrBot,
-    database: Any,
     settings: TeamsSettings,
     messenger: TeamsMessenger | None = None,
+    database: Database | None = None,
     limit: InFlightLimit | None = None,
 ) -> None:
     """Add ``POST /api/messages`` to ``web_app``. ``limit`` bounds the activities in
-    flight (default: the web app's, :func:`adapters.backpressure.limit_of`).
+    flight (default: the web app's, :func:`adapters.backpressure.limit_of`). Pass the
+    graph's ``messenger``; ``database`` only builds one when none is given (a test's
+    shorthand).
 
     Each request, in order: a JSON content type; a token present (unless open); the
     body read up to :data:`MAX_BODY_BYTES` (413 beyond); the JWT checked (401); the

@@ -16,6 +16,7 @@ from referencing.jsonschema import DRAFT202012
 
 from adapters.api.openapi import document
 from adapters.api.routes import mount_api
+from adapters.bootstrap import build_graph
 from adapters.metrics import Metrics
 from adapters.server import base_app
 from bot.clock import ManualClock
@@ -91,7 +92,7 @@ class ApiWorld:
 
 async def start_world(database: Database) -> ApiWorld:
     clock = ManualClock(NOW)
-    bot = OkrBot(uow=database.uow, clock=clock, messenger=_Silent())
+    bot = build_graph(database, clock=clock, messenger=_Silent()).bot  # as production wires it
     app = base_app(database=database, metrics_of=Metrics())
     mount_api(app, uow=database.uow, clock=clock)
     server = TestServer(app, host="127.0.0.1")

@@ -11,15 +11,13 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
+from adapters.bootstrap import build_graph
 from adapters.dashboard.links import DashboardLinks, derive_keys
 from adapters.dashboard.web import DashboardPages
 from bot.clock import ManualClock
 from bot.context import Actor, Place
 from bot.front_door import OkrBot
-from bot.loop.weekly_loop import WeeklyLoop
-from storage.analysis_store import analysis_store_for
 from storage.database import Database
-from storage.loop_store import loop_store_for
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # Monday of the quarter's second week
 SECRET = "dashboard-test-key-0123456789abcdef"
@@ -66,17 +64,15 @@ async def seed(bot: OkrBot, clock: ManualClock, place: Place, metrics: list[str]
 @pytest.fixture
 async def dashboard_world(database: Database) -> AsyncIterator[DashboardWorld]:
     clock = ManualClock(START)
-    loop = WeeklyLoop(uow=database.uow, loop_store=loop_store_for, clock=clock,
-                      messenger=Silent())
-    bot = OkrBot(uow=database.uow, clock=clock, messenger=Silent(), loop=loop,
-                 analysis=analysis_store_for)
+    graph = build_graph(database, clock=clock, messenger=Silent())  # as production wires it
+    bot = graph.bot
     await seed(bot, clock, A, ["alpha signups", "alpha retention"])
     await seed(bot, clock, B, ["bravo secret revenue"])
     links = DashboardLinks(base_url="http://127.0.0.1", keys=derive_keys(SECRET),
                            clock=clock.now)
     app = web.Application()
     DashboardPages(links=links, uow=database.uow, clock=clock,
-                   analysis=analysis_store_for).mount(app)
+                   analysis=graph.stores.analysis).mount(app)
     client = TestClient(TestServer(app, host="127.0.0.1"))
     await client.start_server()
     try:

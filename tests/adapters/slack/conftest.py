@@ -12,19 +12,15 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from adapters.slack.app import build_messenger, mount_slack
+from adapters.bootstrap import Platforms, build_graph
+from adapters.slack.app import mount_slack
 from adapters.slack.messenger import SlackMessenger
 from adapters.slack.pacing import Limits
 from adapters.slack.settings import SlackSettings
 from bot.clock import ManualClock
-from bot.evidence.commands import EvidenceCommands
 from bot.front_door import OkrBot
 from bot.loop.weekly_loop import WeeklyLoop
-from storage.analysis_store import analysis_store_for
 from storage.database import Database
-from storage.evidence_store import evidence_stores
-from storage.loop_store import loop_store_for
-from storage.secrets import SecretBox
 from tests.adapters.slack.support import SIGNING_SECRET, SlackDriver, settle
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
 
@@ -90,21 +86,13 @@ async def world(
     slack_env: dict[str, str],
 ) -> AsyncIterator[SlackWorld]:
     clock = ManualClock(START)
-    messenger = build_messenger(
-        database=sqlite_database, settings=slack_settings, clock=clock, limits=QUICK
-    )
-    stores = evidence_stores(SecretBox())  # as adapters.cli.build_core wires them
-    loop = WeeklyLoop(
-        uow=sqlite_database.uow, loop_store=loop_store_for, clock=clock, messenger=messenger,
-        evidence=stores,
-    )
-    bot = OkrBot(uow=sqlite_database.uow, clock=clock, messenger=messenger, loop=loop,
-                 analysis=analysis_store_for, evidence=EvidenceCommands(stores=stores))
+    # Wired as `okrbot serve` wires it (adapters.bootstrap), with the test's clock and pacing.
+    graph = build_graph(sqlite_database, clock=clock,
+                        platforms=Platforms(slack=slack_settings, slack_limits=QUICK))
+    assert graph.slack is not None
+    bot, loop, messenger = graph.bot, graph.loop, graph.slack
     web_app = web.Application()
-    mount_slack(
-        web_app, bot=bot, database=sqlite_database, settings=slack_settings, messenger=messenger,
-        env=slack_env,
-    )
+    mount_slack(web_app, bot=bot, settings=slack_settings, messenger=messenger, env=slack_env)
     client = TestClient(TestServer(web_app, host="127.0.0.1"))
     await client.start_server()
     try:

@@ -14,20 +14,16 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from adapters.backpressure import InFlightLimit
-from adapters.teams.app import build_teams_messenger, mount_teams
+from adapters.bootstrap import Platforms, build_graph
+from adapters.teams.app import mount_teams
 from adapters.teams.connector import RetryPolicy
 from adapters.teams.messenger import TeamsMessenger
 from adapters.teams.pacing import Limits, Window
 from adapters.teams.settings import TeamsSettings
 from bot.clock import ManualClock
-from bot.evidence.commands import EvidenceCommands
 from bot.front_door import OkrBot
 from bot.loop.weekly_loop import WeeklyLoop
-from storage.analysis_store import analysis_store_for
 from storage.database import Database
-from storage.evidence_store import evidence_stores
-from storage.loop_store import loop_store_for
-from storage.secrets import SecretBox
 from tests.adapters.teams.support import TeamsDriver
 from tests.fakes.teams_connector import FakeConnector
 
@@ -72,16 +68,13 @@ async def start_world(
     limit: InFlightLimit | None = None,
 ) -> tuple[TeamsWorld, TestServer, aiohttp.ClientSession]:
     clock = ManualClock(START)
-    messenger = build_teams_messenger(database=database, settings=settings, limits=LOOSE,
-                                      retry=QUICK_RETRY)
-    stores = evidence_stores(SecretBox())  # as adapters.cli.build_core wires them
-    loop = WeeklyLoop(uow=database.uow, loop_store=loop_store_for, clock=clock,
-                      messenger=messenger, evidence=stores)
-    bot = OkrBot(uow=database.uow, clock=clock, messenger=messenger, loop=loop,
-                 analysis=analysis_store_for, evidence=EvidenceCommands(stores=stores))
+    # Wired as `okrbot serve` wires it (adapters.bootstrap), with the test's clock and pacing.
+    graph = build_graph(database, clock=clock, platforms=Platforms(
+        teams=settings, teams_limits=LOOSE, teams_retry=QUICK_RETRY))
+    assert graph.teams is not None
+    bot, loop, messenger = graph.bot, graph.loop, graph.teams
     web_app = web.Application()
-    mount_teams(web_app, bot=bot, database=database, settings=settings, messenger=messenger,
-                limit=limit)
+    mount_teams(web_app, bot=bot, settings=settings, messenger=messenger, limit=limit)
     server = TestServer(web_app, host="127.0.0.1")
     await server.start_server()
     session = aiohttp.ClientSession()

@@ -23,14 +23,11 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from adapters.teams.app import build_teams_messenger, mount_teams
+from adapters.bootstrap import Platforms, build_graph
+from adapters.teams.app import mount_teams
 from adapters.teams.settings import TeamsSettings
 from bot.clock import ManualClock
-from bot.front_door import OkrBot
-from bot.loop.weekly_loop import WeeklyLoop
-from storage.analysis_store import analysis_store_for
 from storage.database import Database
-from storage.loop_store import loop_store_for
 from tests.adapters.teams.conftest import APP_ID, APP_PASSWORD, LOOSE, QUICK_RETRY, START
 from tests.adapters.teams.support import tracebacks
 from tests.fakes.teams_connector import FakeConnector
@@ -85,15 +82,10 @@ class FuzzServer:
     async def _start(self) -> None:
         database = self._database = await sqlite_database_in(self.directory, name="fuzz.db")
         clock = ManualClock(START)
-        messenger = build_teams_messenger(database=database, settings=self.settings,
-                                          limits=LOOSE, retry=QUICK_RETRY)
-        loop = WeeklyLoop(uow=database.uow, loop_store=loop_store_for, clock=clock,
-                          messenger=messenger)
-        bot = OkrBot(uow=database.uow, clock=clock, messenger=messenger, loop=loop,
-                     analysis=analysis_store_for)
+        graph = build_graph(database, clock=clock, platforms=Platforms(  # as serve wires it
+            teams=self.settings, teams_limits=LOOSE, teams_retry=QUICK_RETRY))
         app = web.Application()
-        mount_teams(app, bot=bot, database=database, settings=self.settings,
-                    messenger=messenger)
+        mount_teams(app, bot=graph.bot, settings=self.settings, messenger=graph.teams)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)

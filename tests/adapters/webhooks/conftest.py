@@ -1,6 +1,6 @@
 """The webhook routes under test: our real aiohttp server with them mounted, the real core
-(wired as ``adapters.cli.build_core`` wires it) on a migrated SQLite or PostgreSQL database,
-and a clock the test moves."""
+(wired by ``adapters.bootstrap``, as every process wires it) on a migrated SQLite or
+PostgreSQL database, and a clock the test moves."""
 
 from __future__ import annotations
 
@@ -12,17 +12,12 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
+from adapters.bootstrap import build_graph
 from adapters.server import base_app
 from adapters.webhooks import mount_webhooks
-from bot.evidence.commands import EvidenceCommands
-from bot.front_door import OkrBot
-from bot.loop.weekly_loop import WeeklyLoop
 from storage.database import Database
-from storage.evidence_store import evidence_stores
-from storage.loop_store import loop_store_for
-from storage.secrets import SecretBox
 from tests.adapters.webhooks.support import Platforms
-from tests.harness import RecordingMessenger, Said, Team
+from tests.harness import Said, Team
 from tests.support.db import database, postgres_database, sqlite_database  # noqa: F401
 
 # Tuesday of ISO week 2027-W01, the week open (it closes Wednesday 17:00).
@@ -43,12 +38,11 @@ class WebhookWorld:
 
 @pytest.fixture
 async def world(database: Database) -> AsyncIterator[WebhookWorld]:  # noqa: F811
-    stores = evidence_stores(SecretBox())
     team = Team(uow=database.uow, start=START)
-    loop = WeeklyLoop(uow=database.uow, loop_store=loop_store_for, clock=team.clock,
-                      messenger=team.messenger, evidence=stores)
-    team.bot = OkrBot(uow=database.uow, clock=team.clock, messenger=RecordingMessenger(),
-                      loop=loop, evidence=EvidenceCommands(stores=stores, public_url=PUBLIC_URL))
+    graph = build_graph(database, clock=team.clock, messenger=team.messenger,
+                        public_url=PUBLIC_URL)
+    team.bot = graph.bot
+    stores = graph.stores.evidence
     app: web.Application = base_app(database=database)
     mount_webhooks(app, uow=database.uow, stores=stores, clock=team.clock)
     client = TestClient(TestServer(app, host="127.0.0.1"))

@@ -152,7 +152,8 @@ async def webhook_server(database: Database, clock: Clock) -> AsyncIterator[Plat
     """Our webhook routes on a server of their own over ``database`` (a test whose platform
     server is running already adds them beside it)."""
     app = web.Application()
-    mount_webhooks(app, uow=database.uow, stores=evidence_stores(SecretBox()), clock=clock)
+    mount_webhooks(app, uow=database.uow, stores=evidence_stores(SecretBox.from_env()),
+                   clock=clock)  # sealed as the worlds seal them: OKRBOT_SECRET_KEY
     client = TestClient(TestServer(app, host="127.0.0.1"))
     await client.start_server()
     try:
@@ -167,7 +168,8 @@ async def connected(database: Database, source: Source) -> tuple[str, str]:
         rows = (await uow.session.execute(sa.select(connections.c.key).where(
             connections.c.source == source.value))).all()
         assert len(rows) == 1, rows
-        found = await evidence_stores(SecretBox())(uow).connection_by_key(source, rows[0][0])
+        store = evidence_stores(SecretBox.from_env())(uow)  # the key the worlds seal with
+        found = await store.connection_by_key(source, rows[0][0])
     assert found is not None
     return webhook_path(source, found.key), found.secret
 
