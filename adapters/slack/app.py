@@ -309,7 +309,11 @@ def mount_slack(
     async def stop(_app: web.Application) -> None:
         await runtime.clients.close()
 
+    async def finish(_app: web.Application) -> None:
+        await runtime.finish_background()
+
     web_app.on_startup.append(start)
+    web_app.on_shutdown.append(finish)  # before on_cleanup closes the clients
     web_app.on_cleanup.append(stop)
     log.info(
         "Slack mounted at %s (%s)",

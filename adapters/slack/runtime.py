@@ -44,6 +44,9 @@ SORRY = (
 #: How long a slash command may take to be answered in its ack (seconds): well inside
 #: Slack's 3 s, so that a command done a little later still acks in time.
 DEFAULT_ACK_BUDGET = 1.5
+#: How long a stopping server waits for answers still being worked on after their ack
+#: (the clock's jobs get as long: adapters.loop_scheduler.SHUTDOWN_GRACE).
+SHUTDOWN_GRACE = 20.0
 ACK_BUDGET_VARIABLE = "OKRBOT_SLACK_ACK_BUDGET"
 
 
@@ -92,6 +95,22 @@ class SlackRuntime:
                 log.error("Slack work after an ack failed", exc_info=finished.exception())
 
         task.add_done_callback(done)
+
+    async def finish_background(self, *, grace: float = SHUTDOWN_GRACE) -> None:
+        """At shutdown: let the answers still being worked on after their ack reach Slack
+        (up to ``grace`` seconds), instead of cancelling them with the loop — the person
+        was promised an answer, and a cancelled database call logs a traceback."""
+        pending = set(self.background)
+        if not pending:
+            return
+        log.info("stopping: waiting for %d Slack answer(s) still being worked on", len(pending))
+        _, unfinished = await asyncio.wait(pending, timeout=grace)
+        if unfinished:
+            log.warning("stopped with %d Slack answer(s) unfinished after %.0f s",
+                        len(unfinished), grace)
+            for task in unfinished:
+                task.cancel()
+            await asyncio.gather(*unfinished, return_exceptions=True)
 
     async def actor(self, client: AsyncWebClient, body: dict[str, Any]) -> Actor:
         return await self.profiles.actor(

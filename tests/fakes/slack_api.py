@@ -95,6 +95,11 @@ class FakeSlack:
         self.users: dict[str, dict[str, Any]] = {}
         self.channel_members: dict[str, list[str]] = {}  # conversations.members, by channel
         self.socket_acks: list[dict[str, Any]] = []
+        #: While set and not released, a post to a response_url is counted and then waits:
+        #: a slow Slack, so that a test can stop okrbot with an answer in flight.
+        self.response_gate: asyncio.Event | None = None
+        self.response_attempts = 0
+        self.abandoned_responses = 0
         self.files: dict[str, UploadedFile] = {}  # the upload flow's files, by id
         self.history: dict[str, list[dict[str, Any]]] = defaultdict(list)  # by channel, in order
         self._storms: dict[str, list[int]] = defaultdict(list)  # method -> Retry-After per call
@@ -449,6 +454,12 @@ class FakeSlack:
 
     async def _response_url(self, request: web.Request) -> web.Response:
         body = await request.json()
+        self.response_attempts += 1
+        if self.response_gate is not None:
+            await self.response_gate.wait()
+            if request.transport is None or request.transport.is_closing():
+                self.abandoned_responses += 1  # the sender gave up waiting: not delivered
+                return web.Response(text="ok")
         problems = check_message(body) if "blocks" in body or "text" in body else []
         problems += self._images_unknown(body)
         if problems:
