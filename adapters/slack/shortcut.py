@@ -10,7 +10,6 @@ a wrong answer (an unknown KR) comes back as an error on the modal with nothing 
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -22,6 +21,7 @@ from adapters.slack import inbound
 from adapters.slack.runtime import SlackRuntime
 from adapters.slack.views import ModalContext, error_response, result_view
 from bot import requests as rq
+from bot.codes import kr_number
 from bot.messages import (
     BulletList,
     Choice,
@@ -41,8 +41,6 @@ log = logging.getLogger(__name__)
 
 SHORTCUT_CALLBACK_ID = "tag_to_kr"  # manifest.yml › shortcuts
 TAG_FORM_ID = "okrbot.tag"
-_KR_CODE = re.compile(r"^(?:kr-?)?\s*(\d+)$", re.IGNORECASE)
-_KR_NUMBERS = range(1, 1_000_000)  # the codes the grammar reads: KR-1 … KR-999999
 _TIERS = {tier.value: tier for tier in (Tier.DIRECT, Tier.INDIRECT)}
 
 
@@ -111,8 +109,8 @@ def tag_request(values: dict[str, Any]) -> rq.TagItem | FormErrors:
         if errors:
             return FormErrors(errors)
         return rq.TagItem(item=item, kr=None, tier=Tier.NONE, reason=reason)
-    match = _KR_CODE.match(code)
-    if not match or int(match.group(1)) not in _KR_NUMBERS:
+    number = kr_number(code)  # the one KR-code reader: KR-1 … KR-999999
+    if number is None:
         errors["kr"] = (
             "Which key result? Choose one, or tier none."
             if not code
@@ -120,9 +118,9 @@ def tag_request(values: dict[str, Any]) -> rq.TagItem | FormErrors:
         )
     if tier not in _TIERS:  # a forged answer: the choice offers these only
         errors["tier"] = f"“{tier}” is not a tier — use direct or indirect"
-    if errors or match is None:
+    if errors or number is None:
         return FormErrors(errors)
-    return rq.TagItem(item=item, kr=int(match.group(1)), tier=_TIERS[tier])
+    return rq.TagItem(item=item, kr=number, tier=_TIERS[tier])
 
 
 def plain_lines(message: Message) -> str:

@@ -11,20 +11,19 @@ module does not know the front door; :mod:`bot.actions` routes the buttons here.
 
 from __future__ import annotations
 
-import re
 from typing import Any, Protocol
 
 from bot import requests as rq
 from bot.action_ids import DECISION_FORMS, ZOMBIE_KEEP, ZOMBIE_KILL, read_zombie_value
 from bot.analysis.drift_report import decision_form
+from bot.codes import kr_number
 from bot.context import Actor, Place
 from bot.messages import Form, FormErrors, FormValue, Reply, Text, message
+from bot.numbers import NotANumber, read_number
 from bot.ports import Clock, UnitOfWorkFactory
 from bot.request_context import Turn, UseCaseError
 
 FORMS = set(DECISION_FORMS.values())
-_CODE = re.compile(r"^KR-?(\d+)$", re.IGNORECASE)
-_NUMBER = re.compile(r"^[-+]?\d[\d,]*(\.\d+)?$")
 
 
 class Deciding(Protocol):
@@ -49,10 +48,10 @@ def target_of(value: str, place: Place) -> tuple[Place, str]:
 
 
 def _kr_number(code: str) -> int:
-    match = _CODE.match(code)
-    if match is None:
+    number = kr_number(code)
+    if number is None:
         raise UseCaseError(f"“{code}” is not a key result code.")
-    return int(match.group(1))
+    return number
 
 
 async def form_for(bot: Deciding, *, actor: Actor, place: Place, action_id: str,
@@ -92,13 +91,15 @@ def _request(form_id: str, code: str, values: dict[str, FormValue]) -> tuple[obj
     if bool(target) == bool(into):
         raise _FieldError("target", "Give either a new target or the KR to merge into (not both).")
     if target:
-        if not _NUMBER.match(target):
-            raise _FieldError("target", f"“{target}” is not a number.")
-        return rq.RedirectTarget(kr=number, target=float(target.replace(",", ""))), "target"
-    match = _CODE.match(into)
-    if match is None:
+        try:  # read as the typed `redirect … to` reads it: 1,500, 1.5k, 40%
+            value, unit = read_number(target)
+        except NotANumber:
+            raise _FieldError("target", f"“{target}” is not a number.") from None
+        return rq.RedirectTarget(kr=number, target=value, unit=unit), "target"
+    merged_into = kr_number(into)
+    if merged_into is None:
         raise _FieldError("into", f"“{into}” is not a key result code like KR-5.")
-    return rq.RedirectMerge(kr=number, into=int(match.group(1))), "into"
+    return rq.RedirectMerge(kr=number, into=merged_into), "into"
 
 
 class _FieldError(Exception):

@@ -56,3 +56,19 @@ def test_a_wrong_number_says_what_is_wrong_and_the_grammar_says_the_same() -> No
     assert token is not None
     with pytest.raises(CommandError, match=r"“12,5” is not a number — write decimals with a point"):
         number(token)
+
+
+def test_no_module_but_the_readers_compiles_its_own_kr_code_pattern() -> None:
+    """A second KR-code regex is how two readers drift apart (the zombie form once read
+    ``KR-0`` the grammar refuses): bot/codes.py is the only place that spells one."""
+    import re as regex
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    spelled = regex.compile(r"re\.compile\([^)]*kr", regex.IGNORECASE)
+    offenders = [str(path.relative_to(root))
+                 for folder in ("bot", "adapters", "storage")
+                 for path in sorted((root / folder).rglob("*.py"))
+                 if path.name != "codes.py" and spelled.search(path.read_text())]
+    # the demo renumbers its own script's codes inside whole lines: it reads no user input
+    assert offenders == ["adapters/console/demo.py"]
