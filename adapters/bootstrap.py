@@ -27,7 +27,7 @@ from bot.analysis.weekly_analysis import WeeklyAnalysis
 from bot.evidence.commands import EvidenceCommands
 from bot.evidence.ports import EvidenceStoreFactory
 from bot.front_door import OkrBot
-from bot.loop.ports import Dispatcher, LoopStoreFactory
+from bot.loop.ports import Dispatcher, LoopStoreFactory, WeekClosedHandler
 from bot.loop.runner import LoopSettings
 from bot.loop.weekly_loop import WeeklyLoop
 from bot.ports import Clock, Messenger, UnitOfWorkFactory
@@ -140,15 +140,20 @@ def build_core(*, uow: UnitOfWorkFactory, clock: Clock, messenger: Messenger,
                loop_store: LoopStoreFactory = loop_store_for,
                analysis_store: AnalysisStoreFactory = analysis_store_for,
                settings: LoopSettings | None = None,
-               dispatcher: Dispatcher | None = None) -> Core:
+               dispatcher: Dispatcher | None = None,
+               on_week_closed: WeekClosedHandler | None = None) -> Core:
     """The core as every process runs it: the bot, and its weekly loop whose closed weeks
     go to the drift and zombie analysis. ``settings``: a worker's lease; ``dispatcher``: the
-    clock's job queue (PostgreSQL); ``public_url``: where the platforms reach us."""
+    clock's job queue (PostgreSQL); ``public_url``: where the platforms reach us;
+    ``on_week_closed``: instead of the analysis, for a test that watches closed weeks
+    itself (no process passes it)."""
     analysis = WeeklyAnalysis(uow=uow, store=analysis_store, clock=clock, messenger=messenger)
 
-    async def on_week_closed(event: WeekClosed) -> None:
+    async def analyse_closed_week(event: WeekClosed) -> None:
         METRICS.count_analysis(await analysis.analyse(event))  # drift warnings, nudges
 
+    if on_week_closed is None:
+        on_week_closed = analyse_closed_week
     loop = WeeklyLoop(uow=uow, loop_store=loop_store, clock=clock, messenger=messenger,
                       on_week_closed=on_week_closed, evidence=evidence, settings=settings,
                       dispatcher=dispatcher)

@@ -12,12 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from adapters.bootstrap import build_core
 from adapters.cli import main
 from bot.clock import ManualClock
 from bot.context import Actor, Place
-from bot.front_door import OkrBot
 from storage.database import Database
 from storage.engine import create_engine, sqlite_url
+from storage.evidence_store import evidence_stores
 from tests.fakes.recording_messenger import RecordingMessenger
 
 #: (platform, workspace, channel id, the owner, what the owner's check-in says)
@@ -30,8 +31,8 @@ PLACES = (
 
 async def seed(path: Path) -> None:
     database = Database(create_engine(sqlite_url(path)))
-    bot = OkrBot(uow=database.uow, clock=ManualClock(datetime(2026, 11, 17, 10, tzinfo=UTC)),
-                 messenger=RecordingMessenger())
+    bot = build_core(uow=database.uow, clock=ManualClock(datetime(2026, 11, 17, 10, tzinfo=UTC)),
+                     messenger=RecordingMessenger(), evidence=evidence_stores()).bot
     try:
         for platform, workspace, channel, owner, note in PLACES:
             actor = Actor(platform=platform, workspace=workspace, user=owner, name=owner)

@@ -19,13 +19,11 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from adapters.teams.app import build_teams_messenger, mount_teams
+from adapters.bootstrap import Platforms, build_graph
+from adapters.teams.app import mount_teams
 from adapters.teams.settings import TeamsSettings
 from bot.clock import SystemClock
-from bot.front_door import OkrBot
-from bot.loop.weekly_loop import WeeklyLoop
 from storage.database import Database
-from storage.loop_store import loop_store_for
 from tests.e2e import teams_playground
 from tests.e2e.teams_playground import Playground, card_text
 
@@ -42,14 +40,11 @@ async def playground(sqlite_database: Database) -> AsyncIterator[Playground]:
     # open mode, as README's local development runs it: the playground sends no token
     settings = TeamsSettings.from_env({"OKRBOT_TEAMS_DEV": "1"})
     assert settings is not None and settings.open_mode
-    messenger = build_teams_messenger(database=sqlite_database, settings=settings)
-    clock = SystemClock()
-    loop = WeeklyLoop(uow=sqlite_database.uow, loop_store=loop_store_for, clock=clock,
-                      messenger=messenger)
-    bot = OkrBot(uow=sqlite_database.uow, clock=clock, messenger=messenger, loop=loop)
+    # wired as `okrbot serve` wires it (adapters.bootstrap)
+    graph = build_graph(sqlite_database, clock=SystemClock(), platforms=Platforms(teams=settings))
+    assert graph.teams is not None
     web_app = web.Application()
-    mount_teams(web_app, bot=bot, database=sqlite_database, settings=settings,
-                messenger=messenger)
+    mount_teams(web_app, bot=graph.bot, settings=settings, messenger=graph.teams)
     server = TestServer(web_app, host="127.0.0.1")
     await server.start_server()
     emulator = Playground(bot_endpoint=f"http://127.0.0.1:{server.port}/api/messages")

@@ -7,14 +7,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from adapters.bootstrap import build_core
 from adapters.console.render import render
 from bot.analysis.ratings import RATE_NOT_USEFUL, RATE_USEFUL
 from bot.clock import ManualClock
 from bot.context import Actor, Place
 from bot.front_door import OkrBot
 from bot.messages import Actions, BulletList, Message
-from storage.analysis_store import analysis_store_for
 from storage.database import Database
+from storage.evidence_store import evidence_stores
 from storage.export_rows import export_rows
 from storage.ratings_store import metadata
 from tests.fakes.recording_messenger import RecordingMessenger
@@ -48,8 +49,8 @@ async def sent_warnings(database: Database) -> tuple[Message, Message]:
 
 
 def core(database: Database) -> OkrBot:
-    return OkrBot(uow=database.uow, clock=ManualClock(datetime(2026, 2, 5, 9, tzinfo=UTC)),
-                  messenger=RecordingMessenger(), analysis=analysis_store_for)
+    return build_core(uow=database.uow, clock=ManualClock(datetime(2026, 2, 5, 9, tzinfo=UTC)),
+                      messenger=RecordingMessenger(), evidence=evidence_stores()).bot
 
 
 async def test_the_migration_creates_exactly_the_ratings_table(database: Database) -> None:

@@ -19,16 +19,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from adapters.bootstrap import build_core
 from bot.analysis.drift_report import ZOMBIE_ACTIONS
-from bot.analysis.weekly_analysis import WeeklyAnalysis
 from bot.clock import ManualClock
 from bot.context import Actor, Place
-from bot.front_door import OkrBot
-from bot.loop.weekly_loop import WeeklyLoop
 from bot.messages import Actions, Address, Form, Message, Reply
-from storage.analysis_store import analysis_store_for
 from storage.database import Database
-from storage.loop_store import loop_store_for
+from storage.evidence_store import evidence_stores
 from tests.fakes.recording_messenger import RecordingMessenger
 from tests.support.db import sqlite_database_in
 
@@ -119,12 +116,10 @@ class _Team:
         self.who = who
         self.clock = ManualClock(START)
         self.messenger = RecordingMessenger()
-        analysis = WeeklyAnalysis(uow=database.uow, store=analysis_store_for, clock=self.clock,
-                                  messenger=self.messenger)
-        self.loop = WeeklyLoop(uow=database.uow, loop_store=loop_store_for, clock=self.clock,
-                               messenger=self.messenger, on_week_closed=analysis.on_week_closed)
-        self.bot = OkrBot(uow=database.uow, clock=self.clock, messenger=self.messenger,
-                          loop=self.loop, analysis=analysis_store_for)
+        core = build_core(uow=database.uow, clock=self.clock, messenger=self.messenger,
+                          evidence=evidence_stores())  # closed weeks go to the analysis
+        self.loop = core.loop
+        self.bot = core.bot
         self.place = Place(channel=who.channel, channel_name=who.channel_name)
         self.found = CoreMessages()
 

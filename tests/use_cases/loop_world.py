@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from adapters.bootstrap import Core, build_core
 from adapters.console.render import render
 from bot.analysis.ports import WeekClosed
 from bot.context import Actor, Place
@@ -16,7 +17,7 @@ from bot.loop.weekly_loop import WeeklyLoop
 from bot.messages import Actions, Form, Reply
 from bot.model import CheckIn, Item
 from storage.database import Database
-from storage.loop_store import loop_store_for
+from storage.evidence_store import evidence_stores
 from tests.fakes.recording_messenger import RecordingMessenger
 from tests.harness import Team
 
@@ -40,22 +41,25 @@ class World:
         self.messenger = RecordingMessenger()
         self.closed: list[WeekClosed] = []
         self.settings = settings
-        self.loop = self.new_clock()
+        self.core = self.new_core()
+        self.loop = self.core.loop
+        self.bot = self.core.bot
+
+    def new_core(self, *, settings: LoopSettings | None = None) -> Core:
+        """The core as a process wires it (adapters.bootstrap), but its closed weeks are
+        recorded in :attr:`closed` instead of analysed."""
+
+        async def record(event: WeekClosed) -> None:
+            self.closed.append(event)
+
+        return build_core(uow=self.database.uow, clock=self.team.clock,
+                          messenger=self.messenger, evidence=evidence_stores(),
+                          settings=settings or self.settings or LoopSettings(),
+                          on_week_closed=record)
 
     def new_clock(self, *, settings: LoopSettings | None = None) -> WeeklyLoop:
         """A fresh loop runner, as a restarted clock process would build (a new lease owner)."""
-
-        async def analyse(event: WeekClosed) -> None:
-            self.closed.append(event)
-
-        return WeeklyLoop(
-            uow=self.database.uow,
-            loop_store=loop_store_for,
-            clock=self.team.clock,
-            messenger=self.messenger,
-            settings=settings or self.settings or LoopSettings(),
-            on_week_closed=analyse,
-        )
+        return self.new_core(settings=settings).loop
 
     @property
     def now(self) -> datetime:

@@ -8,8 +8,6 @@ import pytest
 
 from adapters.console.render import render
 from bot.context import Place
-from bot.front_door import OkrBot
-from storage.analysis_store import analysis_store_for
 from storage.database import Database
 from tests.use_cases.loop_world import World, standard_team
 
@@ -23,8 +21,7 @@ async def world(sqlite_database: Database) -> World:
 
 async def typed(world: World, user: str, line: str) -> str:
     """A line as the console takes it: the conversation's, else a command."""
-    bot = OkrBot(uow=world.database.uow, clock=world.team.clock, messenger=world.messenger,
-                 loop=world.loop, analysis=analysis_store_for)
+    bot = world.bot  # the core as wired (adapters.bootstrap), on the world's loop
     place = Place(channel="team-web", channel_name="team-web")
     reply = await bot.answer_line(actor=world.actor(user), place=place, text=line)
     reply = reply or await bot.handle_command(actor=world.actor(user), place=place, text=line)

@@ -26,19 +26,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from adapters.bootstrap import build_core
 from adapters.console.render import render
 from bot.analysis.review import review_cycle
 from bot.clock import ManualClock
 from bot.context import Actor, Place
-from bot.front_door import OkrBot
 from bot.loop.digest import DigestData
 from bot.loop.runner import LoopSettings
-from bot.loop.weekly_loop import WeeklyLoop
 from bot.week_schedule import WeekSchedule
 from storage.analysis_store import analysis_store_for
 from storage.database import Database
+from storage.evidence_store import evidence_stores
 from storage.export_rows import export_rows
-from storage.loop_store import loop_store_for, snapshots
+from storage.loop_store import snapshots
 from tests.fakes.recording_messenger import RecordingMessenger
 from tests.support.db import sqlite_database_in
 
@@ -81,14 +81,14 @@ class Run:
         self.clock = ManualClock(START)
         self.messenger = RecordingMessenger()
         self.database = database
-        self.loop = WeeklyLoop(
-            uow=database.uow, loop_store=loop_store_for, clock=self.clock,
-            messenger=self.messenger,
+        core = build_core(
+            uow=database.uow, clock=self.clock, messenger=self.messenger,
+            evidence=evidence_stores(),
             # the clock may come back late: prompts still go out, closes are still posted
             settings=LoopSettings(grace=timedelta(days=3)),
         )
-        self.bot = OkrBot(uow=database.uow, clock=self.clock, messenger=self.messenger,
-                          loop=self.loop, analysis=analysis_store_for)
+        self.loop = core.loop
+        self.bot = core.bot
         self.schedule = WeekSchedule(tz=channel_tz)
         self.tags: list[tuple[str, str, str, datetime]] = []  # member, item, week said, when
 

@@ -10,12 +10,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from adapters.bootstrap import build_core
 from adapters.slack.messenger import METADATA_EVENT, SlackMessenger
 from bot.loop.runner import LoopSettings
 from bot.loop.weekly_loop import WeeklyLoop
 from bot.messages import Address, Message
 from bot.ports import Delivery
-from storage.loop_store import loop_store_for
+from storage.evidence_store import evidence_stores
 from tests.adapters.slack.conftest import SlackWorld
 from tests.adapters.slack.test_weekly_prompts import PEOPLE, expected, prompts, team_in_slack
 
@@ -47,12 +48,13 @@ class DiesAfterSending:
 
 
 def loop_with(world: SlackWorld, messenger: object) -> WeeklyLoop:
-    return WeeklyLoop(
+    """A fresh clock process's loop (adapters.bootstrap), sending through ``messenger``."""
+    return build_core(
         uow=world.database.uow,
-        loop_store=loop_store_for,
         clock=world.clock,
         messenger=messenger,  # type: ignore[arg-type]
-    )
+        evidence=evidence_stores(),
+    ).loop
 
 
 async def test_a_prompt_sent_just_before_a_kill_is_not_sent_again(world: SlackWorld) -> None:

@@ -15,10 +15,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from adapters.slack.app import build_messenger, run_socket_mode
+from adapters.bootstrap import Platforms, build_graph
+from adapters.slack.app import run_socket_mode
 from adapters.slack.settings import SlackSettings
 from bot.clock import ManualClock
-from bot.front_door import OkrBot
 from storage.database import Database
 from tests.adapters.slack.conftest import QUICK, START
 from tests.adapters.slack.fuzzing import Probe, fuzz_settings, socket_payloads
@@ -42,12 +42,11 @@ async def probe(fake_slack: FakeSlack, sqlite_database: Database) -> AsyncIterat
     )
     assert settings is not None
     clock = ManualClock(START)
-    messenger = build_messenger(
-        database=sqlite_database, settings=settings, clock=clock, limits=QUICK
-    )
-    bot = OkrBot(uow=sqlite_database.uow, clock=clock, messenger=messenger)
+    # wired as `okrbot serve` wires it (adapters.bootstrap), with the test's clock and pacing
+    graph = build_graph(sqlite_database, clock=clock,
+                        platforms=Platforms(slack=settings, slack_limits=QUICK))
     running = asyncio.create_task(
-        run_socket_mode(bot=bot, database=sqlite_database, settings=settings)
+        run_socket_mode(bot=graph.bot, settings=settings, messenger=graph.slack)
     )
     try:
         with LogWatch() as logs:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from adapters.bootstrap import build_stores
 from adapters.metrics import METRICS
 from adapters.slack.app import build_messenger
 from adapters.slack.settings import SlackSettings
@@ -21,8 +22,9 @@ async def test_429s_and_their_retries_are_counted(
 ) -> None:
     limited, retried = slack_count("okrbot_platform_rate_limited_total"), slack_count(
         "okrbot_platform_retries_total")
-    messenger = build_messenger(database=sqlite_database, settings=slack_settings,
-                                clock=ManualClock(START), limits=QUICK)
+    messenger = build_messenger(
+        store=build_stores(sqlite_database, slack_client_id=slack_settings.client_id).slack,
+        settings=slack_settings, clock=ManualClock(START), limits=QUICK)
     fake_slack.storm("chat.postMessage", count=2, retry_after=1)
     try:
         await messenger.send(Address(platform="slack", workspace="T0FAKE", kind="channel",

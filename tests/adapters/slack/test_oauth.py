@@ -12,6 +12,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
+from adapters.bootstrap import Platforms, build_graph, build_stores
 from adapters.slack.app import build_messenger, mount_slack
 from adapters.slack.settings import SlackSettings
 from bot.clock import ManualClock
@@ -55,12 +56,12 @@ async def installable(
     )
     assert settings is not None
     clock = ManualClock(START)
-    messenger = build_messenger(
-        database=sqlite_database, settings=settings, clock=clock, limits=QUICK
-    )
-    bot = OkrBot(uow=sqlite_database.uow, clock=clock, messenger=messenger)
+    # wired as `okrbot serve` wires it (adapters.bootstrap), with the test's clock and pacing
+    graph = build_graph(sqlite_database, clock=clock,
+                        platforms=Platforms(slack=settings, slack_limits=QUICK))
+    bot = graph.bot
     web_app = web.Application()
-    mount_slack(web_app, bot=bot, database=sqlite_database, settings=settings)
+    mount_slack(web_app, bot=bot, settings=settings, messenger=graph.slack)
     client = TestClient(TestServer(web_app, host="127.0.0.1"))
     await client.start_server()
     try:
@@ -175,10 +176,14 @@ async def test_a_reinstall_handled_by_another_process_is_used_by_this_one_at_onc
     token from its next message on."""
     client, fake, _bot = installable
     await install(client)
-    elsewhere = build_messenger(database=sqlite_database, settings=SlackSettings.from_env({
+    elsewhere_settings = SlackSettings.from_env({
         "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_CLIENT_ID": "111.222",
         "SLACK_CLIENT_SECRET": "client-secret", "SLACK_API_URL": fake.api_url,
-    }), clock=ManualClock(START), limits=QUICK)  # type: ignore[arg-type]
+    })
+    assert elsewhere_settings is not None
+    elsewhere = build_messenger(  # another worker's, on its own stores of the same database
+        store=build_stores(sqlite_database, slack_client_id="111.222").slack,
+        settings=elsewhere_settings, clock=ManualClock(START), limits=QUICK)
     address = Address(platform="slack", workspace=fake.team_id, kind="dm", target="U0ALICE")
     await elsewhere.send(address, message(Text("before")))
     old = fake.calls_to("chat.postMessage")[-1].token

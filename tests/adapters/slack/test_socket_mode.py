@@ -7,7 +7,9 @@ import contextlib
 from typing import Any
 
 from adapters.backpressure import BUSY_TEXT, InFlightLimit
-from adapters.slack.app import build_messenger, run_socket_mode
+from adapters.bootstrap import Platforms, build_graph
+from adapters.slack.app import run_socket_mode
+from adapters.slack.messenger import SlackMessenger
 from adapters.slack.settings import SlackSettings
 from bot.clock import ManualClock
 from bot.context import Actor, Place
@@ -22,25 +24,27 @@ from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
 
 
 def socket_bot(fake_slack: FakeSlack, database: Database, **env: str
-               ) -> tuple[OkrBot, SlackSettings]:
-    """The core and Slack's settings for Socket Mode against the fake (no signing secret:
-    Socket Mode needs none)."""
+               ) -> tuple[OkrBot, SlackSettings, SlackMessenger]:
+    """The core, Slack's settings and messenger for Socket Mode against the fake (no
+    signing secret: Socket Mode needs none), wired as `okrbot serve` wires them
+    (adapters.bootstrap) with the test's clock and pacing."""
     settings = SlackSettings.from_env({
         "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": "xapp-1-socket",
         "SLACK_API_URL": fake_slack.api_url, **env,
     })
     assert settings is not None
-    clock = ManualClock(START)
-    messenger = build_messenger(database=database, settings=settings, clock=clock, limits=QUICK)
-    return OkrBot(uow=database.uow, clock=clock, messenger=messenger), settings
+    graph = build_graph(database, clock=ManualClock(START),
+                        platforms=Platforms(slack=settings, slack_limits=QUICK))
+    assert graph.slack is not None
+    return graph.bot, settings, graph.slack
 
 
 async def test_commands_and_events_work_over_socket_mode(
     fake_slack: FakeSlack, sqlite_database: Database
 ) -> None:
-    bot, settings = socket_bot(fake_slack, sqlite_database)
+    bot, settings, messenger = socket_bot(fake_slack, sqlite_database)
     running = asyncio.create_task(
-        run_socket_mode(bot=bot, database=sqlite_database, settings=settings)
+        run_socket_mode(bot=bot, settings=settings, messenger=messenger)
     )
     try:
         command = {
@@ -88,10 +92,10 @@ async def test_commands_and_events_work_over_socket_mode(
 async def test_malformed_envelopes_are_acked_and_run_nothing(
     fake_slack: FakeSlack, sqlite_database: Database
 ) -> None:
-    bot, settings = socket_bot(fake_slack, sqlite_database,
+    bot, settings, messenger = socket_bot(fake_slack, sqlite_database,
                                OKRBOT_ALLOWED_TEAMS=fake_slack.team_id)
     running = asyncio.create_task(
-        run_socket_mode(bot=bot, database=sqlite_database, settings=settings)
+        run_socket_mode(bot=bot, settings=settings, messenger=messenger)
     )
     command = {**fixture("slash_command"), "response_url": fake_slack.response_url("s")}
     bad_payloads = [
@@ -131,7 +135,7 @@ async def test_past_the_bound_an_envelope_is_told_busy_in_its_ack(
     held by a command still working, a command, a button and a modal submission are each
     answered busy at once (ack body, busy note, errors on the modal), counted in
     /metrics, and none of them reaches the core."""
-    bot, settings = socket_bot(fake_slack, sqlite_database)
+    bot, settings, messenger = socket_bot(fake_slack, sqlite_database)
     entered, released = [], asyncio.Event()
     real = bot.handle_command
 
@@ -143,7 +147,7 @@ async def test_past_the_bound_an_envelope_is_told_busy_in_its_ack(
     bot.handle_command = held  # type: ignore[method-assign]
     limit = InFlightLimit(limit=1)
     running = asyncio.create_task(
-        run_socket_mode(bot=bot, database=sqlite_database, settings=settings, limit=limit)
+        run_socket_mode(bot=bot, settings=settings, messenger=messenger, limit=limit)
     )
 
     def envelope(envelope_id: str, kind: str, payload: dict[str, Any]) -> dict[str, Any]:

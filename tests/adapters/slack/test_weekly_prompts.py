@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
+from adapters.bootstrap import build_core, build_stores
 from adapters.slack.app import build_messenger
-from bot.loop.weekly_loop import WeeklyLoop
-from storage.loop_store import loop_store_for
+from storage.evidence_store import evidence_stores
 from tests.adapters.slack.conftest import QUICK, SlackWorld
 from tests.adapters.slack.support import eventually, eventually_async
 
@@ -52,12 +52,7 @@ def expected() -> Counter[str]:
 
 async def test_every_member_is_prompted_once_through_a_429_storm(world: SlackWorld) -> None:
     await team_in_slack(world)
-    loop = WeeklyLoop(
-        uow=world.database.uow,
-        loop_store=loop_store_for,
-        clock=world.clock,
-        messenger=world.messenger,
-    )
+    loop = world.loop  # the graph's, as the clock process runs it
     world.clock.set(datetime(2026, 1, 12, 10, 5, tzinfo=UTC))  # Monday of 2026-W03, 10:05
     world.fake.storm("chat.postMessage", count=4, retry_after=1)
     await loop.run_due()
@@ -72,15 +67,14 @@ async def test_a_storm_outlasting_the_retries_is_finished_by_the_next_run(
 ) -> None:
     await team_in_slack(world)
     patient = build_messenger(
-        database=world.database,
+        store=build_stores(world.database, slack_client_id=world.settings.client_id).slack,
         settings=world.settings,
         clock=world.clock,
         limits=QUICK,
         rate_limit_retries=2,
     )
-    loop = WeeklyLoop(
-        uow=world.database.uow, loop_store=loop_store_for, clock=world.clock, messenger=patient
-    )
+    loop = build_core(uow=world.database.uow, clock=world.clock, messenger=patient,
+                      evidence=evidence_stores()).loop
     world.clock.set(datetime(2026, 1, 12, 10, 5, tzinfo=UTC))
     world.fake.storm("chat.postMessage", count=3, retry_after=1)  # 1 try + 2 retries: all 429
     try:
@@ -95,12 +89,7 @@ async def test_a_storm_outlasting_the_retries_is_finished_by_the_next_run(
 
 async def test_the_prompt_is_block_kit_with_the_answer_button(world: SlackWorld) -> None:
     await team_in_slack(world)
-    loop = WeeklyLoop(
-        uow=world.database.uow,
-        loop_store=loop_store_for,
-        clock=world.clock,
-        messenger=world.messenger,
-    )
+    loop = world.loop  # the graph's, as the clock process runs it
     world.clock.set(datetime(2026, 1, 12, 10, 5, tzinfo=UTC))
     await loop.run_due()
     prompt = world.fake.posted("D" + PEOPLE[1].removeprefix("U"))[0]

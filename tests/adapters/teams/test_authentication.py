@@ -12,9 +12,9 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+from adapters.bootstrap import Platforms, build_graph
 from adapters.teams.app import mount_teams
 from bot.clock import ManualClock
-from bot.front_door import OkrBot
 from storage.database import Database
 from tests.adapters.teams.conftest import APP_ID, DEV_SETTINGS, START, TeamsWorld
 from tests.adapters.teams.support import recorded
@@ -83,12 +83,15 @@ async def test_a_request_that_is_not_json_is_refused(secured_world: TeamsWorld) 
 async def test_open_mode_warns_loudly_at_start(
     sqlite_database: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
-    bot = OkrBot(uow=sqlite_database.uow, clock=ManualClock(START), messenger=None)  # type: ignore[arg-type]
+    graph = build_graph(sqlite_database, clock=ManualClock(START),
+                        platforms=Platforms(teams=DEV_SETTINGS))
+    assert graph.teams is not None
 
     with caplog.at_level(logging.WARNING, logger="adapters.teams.app"):
-        mount_teams(web.Application(), bot=bot, database=sqlite_database,
-                    settings=DEV_SETTINGS)
+        mount_teams(web.Application(), bot=graph.bot, settings=DEV_SETTINGS,
+                    messenger=graph.teams)
 
+    await graph.close()
     [warning] = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert "MICROSOFT_APP_ID is not set" in warning.getMessage()
 

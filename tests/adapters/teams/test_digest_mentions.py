@@ -7,8 +7,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.loop.weekly_loop import WeeklyLoop
-from storage.loop_store import loop_store_for
 from tests.adapters.teams.conftest import TeamsWorld
 from tests.adapters.teams.test_weekly_prompts import team_in_teams
 
@@ -34,8 +32,7 @@ async def digest_of_a_silent_week(world: TeamsWorld, *setting: str) -> Any:
     for line in setting:
         response = await world.teams.say(line, fixture="playground_channel_mention")
         assert response.status in (200, 201)
-    loop = WeeklyLoop(uow=world.database.uow, loop_store=loop_store_for, clock=world.clock,
-                      messenger=world.messenger)
+    loop = world.loop  # the graph's, as the clock process runs it
     world.clock.set(OPEN)
     await loop.run_due()  # everyone prompted; nobody answers
     world.clock.set(CLOSE)

@@ -7,8 +7,6 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime
 
-from bot.loop.weekly_loop import WeeklyLoop
-from storage.loop_store import loop_store_for
 from tests.adapters.teams.conftest import TeamsWorld
 
 PEOPLE = [f"29:person-{i:02d}" for i in range(12)]
@@ -39,8 +37,7 @@ def expected() -> Counter[str]:
 
 async def test_every_member_is_prompted_once_through_a_429_storm(world: TeamsWorld) -> None:
     await team_in_teams(world)
-    loop = WeeklyLoop(uow=world.database.uow, loop_store=loop_store_for, clock=world.clock,
-                      messenger=world.messenger)
+    loop = world.loop  # the graph's, as the clock process runs it
     world.clock.set(datetime(2026, 1, 12, 10, 5, tzinfo=UTC))  # Monday of 2026-W03, 10:05
     world.fake.fail_next("send", 429, times=3, retry_after=0.05)
 
@@ -56,8 +53,7 @@ async def test_every_member_is_prompted_once_through_a_429_storm(world: TeamsWor
 
 async def test_a_member_who_removed_the_app_does_not_stop_the_others(world: TeamsWorld) -> None:
     await team_in_teams(world)
-    loop = WeeklyLoop(uow=world.database.uow, loop_store=loop_store_for, clock=world.clock,
-                      messenger=world.messenger)
+    loop = world.loop  # the graph's, as the clock process runs it
     world.clock.set(datetime(2026, 1, 12, 10, 5, tzinfo=UTC))
     world.fake.fail_next("create", 403)  # the first member blocked the bot
 
@@ -70,8 +66,7 @@ async def test_a_storm_outlasting_the_retries_is_finished_by_the_next_run(
     world: TeamsWorld,
 ) -> None:
     await team_in_teams(world)
-    loop = WeeklyLoop(uow=world.database.uow, loop_store=loop_store_for, clock=world.clock,
-                      messenger=world.messenger)
+    loop = world.loop  # the graph's, as the clock process runs it
     world.clock.set(datetime(2026, 1, 12, 10, 5, tzinfo=UTC))
     world.fake.fail_next("send", 429, times=4, retry_after=0.01)  # all 4 tries of the first
 
