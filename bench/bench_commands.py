@@ -60,7 +60,7 @@ SETUP = [
 async def _worker(args: argparse.Namespace) -> dict[str, Any]:
     from sqlalchemy import text
 
-    from adapters.cli import build_core
+    from adapters.bootstrap import build_graph
     from bot.clock import SystemClock
     from bot.context import Actor, Place
     from storage.database import open_database
@@ -70,7 +70,7 @@ async def _worker(args: argparse.Namespace) -> dict[str, Any]:
             return None
 
     database = await open_database(args.url, migrate=True)
-    bot, _loop = build_core(database=database, clock=SystemClock(), messenger=Sink())
+    bot = build_graph(database, clock=SystemClock(), messenger=Sink()).bot
     place = Place(channel="C0BENCH", channel_name="team-web")
 
     def actor(user: str) -> Actor:

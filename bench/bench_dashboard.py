@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from aiohttp import web  # noqa: E402
 from aiohttp.test_utils import TestClient, TestServer  # noqa: E402
 
+from adapters.bootstrap import build_graph  # noqa: E402
 from adapters.charts.draw import png_of  # noqa: E402
 from adapters.dashboard.links import DashboardLinks, derive_keys  # noqa: E402
 from adapters.dashboard.web import DashboardPages  # noqa: E402
@@ -78,7 +79,7 @@ async def main(repeat: int) -> None:
     folder = Path(tempfile.mkdtemp(prefix="okrbot-bench-dashboard-"))
     database = await open_database(f"sqlite:///{folder / 'bench.db'}", migrate=True)
     clock = ManualClock(START)
-    bot = OkrBot(uow=database.uow, clock=clock, messenger=Silent(), analysis=analysis_store_for)
+    bot = build_graph(database, clock=clock, messenger=Silent()).bot
     began = time.perf_counter()
     await seed(bot, clock)
     clock.set(START + timedelta(weeks=WEEKS - 1, days=2))

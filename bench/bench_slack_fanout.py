@@ -22,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from adapters.bootstrap import build_stores  # noqa: E402
 from adapters.slack.app import build_messenger  # noqa: E402
 from adapters.slack.settings import SlackSettings  # noqa: E402
 from bot.clock import SystemClock  # noqa: E402
@@ -66,7 +67,9 @@ async def fan_out(members: int, senders: int, warm: bool) -> None:
     users = [f"U{i:05d}" for i in range(members)]
     with tempfile.TemporaryDirectory() as directory:
         database = await open_database(f"sqlite:///{directory}/bench.db", migrate=True)
-        messenger = build_messenger(database=database, settings=settings, clock=SystemClock())
+        messenger = build_messenger(
+            store=build_stores(database, slack_client_id=settings.client_id).slack,
+            settings=settings, clock=SystemClock())
         if warm:  # DM channels already known from earlier weeks
             for user in users:
                 await messenger.profiles.store.save_dm_channel(

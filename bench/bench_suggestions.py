@@ -88,10 +88,10 @@ def replay(history: History) -> Score:
 
 
 async def demo_history() -> History:
+    from adapters.bootstrap import build_graph
     from adapters.console.demo import DEMO_CHANNEL, seed_demo
     from adapters.console.repl import PLATFORM, WORKSPACE
     from bot.clock import ManualClock
-    from bot.front_door import OkrBot
     from storage.database import open_database
     from storage.engine import sqlite_url
 
@@ -99,7 +99,7 @@ async def demo_history() -> History:
         database = await open_database(sqlite_url(Path(folder) / "demo.db"), migrate=True)
         try:
             clock = ManualClock(datetime(2027, 1, 25, 8, 59, tzinfo=UTC))
-            bot = OkrBot(uow=database.uow, clock=clock, messenger=None)  # type: ignore[arg-type]
+            bot = build_graph(database, clock=clock).bot  # sends nowhere: no platform
             await seed_demo(bot=bot, clock=clock)
             async with database.uow() as uow:
                 workspace = await uow.workspace(platform=PLATFORM, external_id=WORKSPACE)

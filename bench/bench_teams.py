@@ -32,11 +32,11 @@ from aiohttp.test_utils import TestServer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from adapters.bootstrap import Platforms, build_graph, build_stores  # noqa: E402
 from adapters.teams.app import build_teams_messenger, mount_teams  # noqa: E402
 from adapters.teams.render import render_form, size_of  # noqa: E402
 from adapters.teams.settings import TeamsSettings  # noqa: E402
 from bot.clock import SystemClock  # noqa: E402
-from bot.front_door import OkrBot  # noqa: E402
 from bot.loop.answer import Answer, CurrentAnswer, ItemAnswer, KrChoices  # noqa: E402
 from bot.loop.form import build_form  # noqa: E402
 from bot.messages import Address, Heading, Text, message  # noqa: E402
@@ -62,7 +62,8 @@ def busiest_second(times: list[float]) -> int:
 async def fanout(members: int, database_url: str) -> tuple[float, int, int]:
     fake = FakeConnector().start()
     database = await open_database(database_url, migrate=True)
-    messenger = build_teams_messenger(database=database, settings=TeamsSettings())
+    messenger = build_teams_messenger(store=build_stores(database).teams,
+                                      settings=TeamsSettings())
     try:
         store = TeamsStore(engine_of(database))
         for n in range(members):
@@ -91,10 +92,11 @@ async def commands(count: int, database_url: str, concurrency: int) -> dict[str,
     fake = FakeConnector().start()
     database = await open_database(database_url, migrate=True)
     settings = TeamsSettings(dev=True)  # open mode, as OKRBOT_TEAMS_DEV=1 gives
-    messenger = build_teams_messenger(database=database, settings=settings)
-    bot = OkrBot(uow=database.uow, clock=SystemClock(), messenger=messenger)
+    graph = build_graph(database, clock=SystemClock(), platforms=Platforms(teams=settings))
+    assert graph.teams is not None
+    messenger = graph.teams
     app = web.Application()
-    mount_teams(app, bot=bot, database=database, settings=settings, messenger=messenger)
+    mount_teams(app, bot=graph.bot, settings=settings, messenger=messenger)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     template = json.loads((FIXTURE / "playground_personal_message.json").read_text())

@@ -36,19 +36,17 @@ from aiohttp import web
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from adapters.bootstrap import build_graph  # noqa: E402
 from adapters.server import base_app  # noqa: E402
 from adapters.webhooks import mount_webhooks  # noqa: E402
 from bot.clock import ManualClock  # noqa: E402
 from bot.context import Actor, Place  # noqa: E402
-from bot.evidence.commands import EvidenceCommands  # noqa: E402
 from bot.evidence.model import Source  # noqa: E402
 from bot.front_door import OkrBot  # noqa: E402
 from bot.loop.form import FormState  # noqa: E402
-from bot.loop.weekly_loop import WeeklyLoop  # noqa: E402
 from storage.database import Database, open_database  # noqa: E402
 from storage.engine import sqlite_url  # noqa: E402
 from storage.evidence_store import connections, evidence_stores  # noqa: E402
-from storage.loop_store import loop_store_for  # noqa: E402
 from storage.secrets import SecretBox  # noqa: E402
 
 PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -115,11 +113,9 @@ def _row(name: str, times: list[float], wall: float, base: float | None) -> str:
 async def _run(url: str, label: str, count: int) -> list[str]:
     database = await open_database(url, migrate=True)
     clock = ManualClock(START)
-    stores = evidence_stores(SecretBox())
-    loop = WeeklyLoop(uow=database.uow, loop_store=loop_store_for, clock=clock,
-                      messenger=_Quiet(), evidence=stores)
-    bot = OkrBot(uow=database.uow, clock=clock, messenger=_Quiet(), loop=loop,
-                 evidence=EvidenceCommands(stores=stores, public_url="https://bench"))
+    graph = build_graph(database, clock=clock, messenger=_Quiet(), secrets=SecretBox(),
+                        public_url="https://bench")
+    stores, bot = graph.stores.evidence, graph.bot
     path, secret = await _team(database, bot)
     app = base_app(database=database)
     mount_webhooks(app, uow=database.uow, stores=stores, clock=clock)

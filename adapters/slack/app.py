@@ -61,7 +61,6 @@ from adapters.slack.settings import SlackSettings
 from adapters.slack.socket import GuardedSocketModeHandler
 from bot.front_door import OkrBot
 from bot.ports import Clock, StorageUnavailable
-from storage.database import Database
 from storage.slack_store import SlackStore
 
 log = logging.getLogger(__name__)
@@ -75,19 +74,16 @@ def build_messenger(
     *,
     settings: SlackSettings,
     clock: Clock,
-    store: SlackStore | None = None,
-    database: Database | None = None,
+    store: SlackStore,
     limits: Limits | None = None,
     rate_limit_retries: int = RATE_LIMIT_RETRIES,
     pacer: Pacer | None = None,
 ) -> SlackMessenger:
     """The messenger for ``Address(platform="slack", …)``, with its own paced clients, on
-    ``store`` (the graph's: :attr:`adapters.bootstrap.Stores.slack`); ``database`` is the
-    short way for a test, the store then built by :func:`adapters.bootstrap.build_stores`.
+    ``store`` (the graph's: :attr:`adapters.bootstrap.Stores.slack`).
 
     A send still refused after ``rate_limit_retries`` 429s raises, for the caller (the
     weekly loop) to try again later."""
-    store = store or _store_of(database, settings)
     pacer = pacer or Pacer(limits=limits)  # a worker's: budgets shared by every worker
     clients = SlackClients(
         settings=settings,
@@ -98,36 +94,24 @@ def build_messenger(
     return SlackMessenger(clients=clients, profiles=Profiles(store=store, clock=clock), pacer=pacer)
 
 
-def _store_of(database: Database | None, settings: SlackSettings) -> SlackStore:
-    if database is None:
-        raise TypeError("a Slack messenger needs its store (or the database to build it on)")
-    from adapters.bootstrap import build_stores
-
-    return build_stores(database, slack_client_id=settings.client_id).slack
-
-
-def _messenger_for(
-    bot: OkrBot, database: Database | None, settings: SlackSettings,
-    messenger: SlackMessenger | None,
-) -> SlackMessenger:
+def _messenger_for(bot: OkrBot, messenger: SlackMessenger | None) -> SlackMessenger:
     if messenger is not None:
         return messenger
     if isinstance(bot.messenger, SlackMessenger):
         return bot.messenger
-    return build_messenger(database=database, settings=settings, clock=bot.clock)
+    raise TypeError("Slack needs the graph's Slack messenger (adapters.bootstrap: Graph.slack)")
 
 
 def build_bolt_app(
     *,
     bot: OkrBot,
-    database: Database | None = None,
     settings: SlackSettings,
     messenger: SlackMessenger | None = None,
     socket_mode: bool = False,
     ack_budget: float = DEFAULT_ACK_BUDGET,
 ) -> tuple[AsyncApp, SlackRuntime]:
     """The bolt app with every listener registered, and the runtime they share."""
-    messenger = _messenger_for(bot, database, settings, messenger)
+    messenger = _messenger_for(bot, messenger)
     runtime = SlackRuntime(bot=bot, store=messenger.profiles.store, profiles=messenger.profiles,
                            clients=messenger.clients, ack_budget=ack_budget)
     options = _bolt_options(runtime, settings, socket_mode=socket_mode)
@@ -240,7 +224,6 @@ def mount_slack(
     web_app: web.Application,
     *,
     bot: OkrBot,
-    database: Database | None = None,
     settings: SlackSettings,
     messenger: SlackMessenger | None = None,
     wall_clock: Callable[[], float] = time.time,
@@ -256,7 +239,7 @@ def mount_slack(
     """
     variables = os.environ if env is None else env
     app, runtime = build_bolt_app(
-        bot=bot, database=database, settings=settings, messenger=messenger,
+        bot=bot, settings=settings, messenger=messenger,
         ack_budget=ack_budget_from_env(variables),
     )
     command_app = build_command_app(runtime=runtime, settings=settings)
@@ -325,7 +308,6 @@ def mount_slack(
 async def run_socket_mode(
     *,
     bot: OkrBot,
-    database: Database | None = None,
     settings: SlackSettings,
     messenger: SlackMessenger | None = None,
     limit: InFlightLimit | None = None,
@@ -335,7 +317,7 @@ async def run_socket_mode(
     its counters are the process's; default: one from ``OKRBOT_MAX_IN_FLIGHT``)."""
     app_token = settings.require_app_token()
     app, runtime = build_bolt_app(
-        bot=bot, database=database, settings=settings, messenger=messenger, socket_mode=True
+        bot=bot, settings=settings, messenger=messenger, socket_mode=True
     )
     await runtime.clients.start()
     handler = GuardedSocketModeHandler(

@@ -71,7 +71,6 @@ from adapters.teams.validation import Invalid, check_activity
 from bot.front_door import OkrBot
 from bot.messages import text_reply
 from bot.ports import Undeliverable
-from storage.database import Database
 from storage.teams_store import TeamsStore
 
 log = logging.getLogger(__name__)
@@ -85,22 +84,14 @@ MAX_BODY_BYTES = 256 * 1024
 def build_teams_messenger(
     *,
     settings: TeamsSettings,
-    store: TeamsStore | None = None,
-    database: Database | None = None,
+    store: TeamsStore,
     limits: Limits | None = None,
     retry: RetryPolicy | None = None,
     pacer: Pacer | None = None,
 ) -> TeamsMessenger:
     """The messenger for ``Address(platform="teams", …)``, with its own paced connector
     (``pacer``: a worker's, over budgets shared by every worker), on ``store`` (the
-    graph's: :attr:`adapters.bootstrap.Stores.teams`); ``database`` is the short way for a
-    test, the store then built by :func:`adapters.bootstrap.build_stores`."""
-    if store is None:
-        if database is None:
-            raise TypeError("a Teams messenger needs its store (or the database to build it on)")
-        from adapters.bootstrap import build_stores
-
-        store = build_stores(database).teams
+    graph's: :attr:`adapters.bootstrap.Stores.teams`)."""
     connector = Connector(settings=settings, pacer=pacer or Pacer(limits=limits), retry=retry)
     return TeamsMessenger(connector=connector, store=store)
 
@@ -236,14 +227,12 @@ def mount_teams(
     *,
     bot: OkrBot,
     settings: TeamsSettings,
-    messenger: TeamsMessenger | None = None,
-    database: Database | None = None,
+    messenger: TeamsMessenger,
     limit: InFlightLimit | None = None,
 ) -> None:
     """Add ``POST /api/messages`` to ``web_app``. ``limit`` bounds the activities in
-    flight (default: the web app's, :func:`adapters.backpressure.limit_of`). Pass the
-    graph's ``messenger``; ``database`` only builds one when none is given (a test's
-    shorthand).
+    flight (default: the web app's, :func:`adapters.backpressure.limit_of`).
+    ``messenger``: the graph's (:attr:`adapters.bootstrap.Graph.teams`).
 
     Each request, in order: a JSON content type; a token present (unless open); the
     body read up to :data:`MAX_BODY_BYTES` (413 beyond); the JWT checked (401); the
@@ -261,7 +250,6 @@ def mount_teams(
             "activities without checking who sent them and replies without a token. Fine for "
             "Agents Playground and local development; never expose this server to the "
             "internet.", DEV_VARIABLE)
-    messenger = messenger or build_teams_messenger(database=database, settings=settings)
     connector = messenger.connector
     install_key_sets((settings.openid_metadata_url,
                       AuthenticationConstants.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL,

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adapters.cli import build_core
+from adapters.bootstrap import build_graph
 from adapters.console.render import render
 from adapters.exporting import export_json
 from bot.clock import ManualClock
@@ -150,7 +150,8 @@ async def run_script(directory: Path, script: list[Step]) -> None:
     clock = ManualClock(START)
     messenger = RecordingMessenger()
     try:
-        bot, loop = build_core(database=database, clock=clock, messenger=messenger)
+        graph = build_graph(database, clock=clock, messenger=messenger)
+        bot, loop = graph.bot, graph.loop
         await seed(bot)
         for step in script:
             c = step.channel

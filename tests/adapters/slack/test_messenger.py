@@ -9,6 +9,7 @@ from collections import Counter
 
 import pytest
 
+from adapters.bootstrap import build_stores
 from adapters.slack.app import build_messenger
 from adapters.slack.messenger import SlackMessenger
 from adapters.slack.pacing import Limits
@@ -30,7 +31,8 @@ def dm(user: str) -> Address:
 @pytest.fixture
 async def messenger(slack_settings: SlackSettings, sqlite_database: Database):
     messenger = build_messenger(
-        database=sqlite_database, settings=slack_settings, clock=ManualClock(START), limits=QUICK
+        store=build_stores(sqlite_database, slack_client_id=slack_settings.client_id).slack,
+        settings=slack_settings, clock=ManualClock(START), limits=QUICK
     )
     try:
         yield messenger
@@ -110,7 +112,8 @@ async def test_a_workspace_without_an_installation_is_undeliverable(
     )
     assert settings is not None
     messenger = build_messenger(
-        database=sqlite_database, settings=settings, clock=ManualClock(START)
+        store=build_stores(sqlite_database, slack_client_id=settings.client_id).slack,
+        settings=settings, clock=ManualClock(START)
     )
     try:
         with pytest.raises(Undeliverable, match="not installed"):
@@ -151,7 +154,8 @@ async def test_pacing_keeps_a_fan_out_within_slacks_limits(
         per_channel_interval=0.5, workspace_limit=20, workspace_period=2.0, workspace_burst=5
     )
     messenger = build_messenger(
-        database=sqlite_database, settings=settings, clock=ManualClock(START), limits=limits
+        store=build_stores(sqlite_database, slack_client_id=settings.client_id).slack,
+        settings=settings, clock=ManualClock(START), limits=limits
     )
     channel = Address(platform="slack", workspace=TEAM, kind="channel", target="C0TEAMWEB")
     try:

@@ -16,18 +16,13 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from adapters.slack.app import build_messenger, mount_slack
+from adapters import bootstrap
+from adapters.slack.app import mount_slack
 from adapters.slack.settings import SlackSettings
 from adapters.webhooks import mount_webhooks
 from bot.clock import ManualClock
-from bot.evidence.commands import EvidenceCommands
 from bot.evidence.model import Source
-from bot.front_door import OkrBot
-from bot.loop.weekly_loop import WeeklyLoop
-from storage.analysis_store import analysis_store_for
 from storage.database import Database
-from storage.evidence_store import evidence_stores
-from storage.loop_store import loop_store_for
 from storage.secrets import SecretBox
 from tests.adapters.slack.conftest import QUICK, START, SlackWorld
 from tests.adapters.slack.support import SIGNING_SECRET, SlackDriver, eventually, settle
@@ -69,17 +64,14 @@ async def slack(fake_slack: FakeSlack, sqlite_database: Database,
                                        "SLACK_API_URL": fake_slack.api_url})
     assert settings is not None
     clock = ManualClock(START)
-    messenger = build_messenger(database=sqlite_database, settings=settings, clock=clock,
-                                limits=QUICK)
-    stores = evidence_stores(SecretBox())
-    loop = WeeklyLoop(uow=sqlite_database.uow, loop_store=loop_store_for, clock=clock,
-                      messenger=messenger, evidence=stores)
-    bot = OkrBot(uow=sqlite_database.uow, clock=clock, messenger=messenger, loop=loop,
-                 analysis=analysis_store_for, evidence=EvidenceCommands(stores=stores))
+    graph = bootstrap.build_graph(sqlite_database, clock=clock, secrets=SecretBox(),
+                                  platforms=bootstrap.Platforms(slack=settings,
+                                                                slack_limits=QUICK))
+    assert graph.slack is not None
+    bot, loop, messenger = graph.bot, graph.loop, graph.slack
     app = web.Application()
-    mount_slack(app, bot=bot, database=sqlite_database, settings=settings, messenger=messenger,
-                env={})
-    mount_webhooks(app, uow=sqlite_database.uow, stores=stores, clock=clock)
+    mount_slack(app, bot=bot, settings=settings, messenger=messenger, env={})
+    mount_webhooks(app, uow=sqlite_database.uow, stores=graph.stores.evidence, clock=clock)
     client = TestClient(TestServer(app, host="127.0.0.1"))
     await client.start_server()
     world = SlackWorld(fake=fake_slack, bot=bot, loop=loop, clock=clock, messenger=messenger,
