@@ -54,6 +54,7 @@ async def playground(sqlite_database: Database) -> AsyncIterator[Playground]:
     finally:
         await emulator.stop()
         await server.close()
+        await graph.close()  # the Teams connector's HTTP session
 
 
 async def test_help_in_a_personal_chat(playground: Playground) -> None:
