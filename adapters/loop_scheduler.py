@@ -113,6 +113,7 @@ class LoopScheduler:
         self._stopping = True
         self.scheduler.pause()
         if self._jobs:
+            log.info("clock stopping: letting %d run(s) in progress finish", len(self._jobs))
             _, going = await asyncio.wait(set(self._jobs), timeout=grace)
             if going:
                 log.warning("a clock run is still going %gs after the shutdown began: "

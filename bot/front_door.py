@@ -315,13 +315,11 @@ class OkrBot:
 
     async def register_member(self, *, actor: Actor, place: Place) -> None:
         """The platform told us this person is in this conversation (install, roster)."""
-        async with self.uow() as uow:
-            try:
-                turn = await Turn.begin(uow=uow, clock=self.clock, actor=actor, place=place)
-            except UseCaseError:
-                return  # a DM of someone in several teams: nothing to join
-            await self._note_email(turn)
-            await uow.commit()
+        try:  # setting up the turn registers the member; their e-mail is noted with it
+            await in_turn(self.uow(), clock=self.clock, actor=actor, place=place,
+                          work=self._note_email)
+        except UseCaseError:
+            return  # a DM of someone in several teams: nothing to join
 
     async def _note_email(self, turn: Turn) -> None:
         """The speaker's e-mail, where their platform gave it: work is matched by it."""

@@ -329,6 +329,7 @@ async def run_socket_mode(
         log.info("Slack connected over Socket Mode")
         await _forever()
     finally:
+        await runtime.finish_background()  # answers after their ack reach Slack first
         await handler.close_async()  # type: ignore[no-untyped-call]
         await runtime.clients.close()
 

@@ -19,9 +19,10 @@ from bot.analysis.drift_report import decision_form
 from bot.codes import kr_number
 from bot.context import Actor, Place
 from bot.messages import Form, FormErrors, FormValue, Reply, Text, message
+from bot.model import Channel, KeyResult
 from bot.numbers import NotANumber, read_number
 from bot.ports import Clock, UnitOfWorkFactory
-from bot.request_context import Turn, UseCaseError
+from bot.request_context import Turn, UseCaseError, in_turn
 
 FORMS = set(DECISION_FORMS.values())
 
@@ -57,18 +58,18 @@ def _kr_number(code: str) -> int:
 async def form_for(bot: Deciding, *, actor: Actor, place: Place, action_id: str,
                    value: str) -> Form | Reply:
     team_place, code = target_of(value, place)
-    async with bot.uow() as uow:
-        try:
-            turn = await Turn.begin(uow=uow, clock=bot.clock, actor=actor, place=team_place)
-            channel = turn.team("keep")
-            await turn.require_owner(
-                channel, command=None, doing="decide what happens to a key result"
-            )
-            kr = await turn.key_result(channel, _kr_number(code), command=None)
-        except UseCaseError as error:
-            await uow.rollback()
-            return Reply(message(Text(error.problem)), error=True)
-        await uow.commit()
+    async def decided_on(turn: Turn) -> tuple[Channel, KeyResult]:
+        channel = turn.team("keep")
+        await turn.require_owner(
+            channel, command=None, doing="decide what happens to a key result"
+        )
+        return channel, await turn.key_result(channel, _kr_number(code), command=None)
+
+    try:
+        (channel, kr), _ = await in_turn(bot.uow(), clock=bot.clock, actor=actor,
+                                         place=team_place, work=decided_on)
+    except UseCaseError as error:
+        return Reply(message(Text(error.problem)), error=True)
     form = decision_form(action_id=action_id, kr_code=kr.code,
                          keep_weeks=int(channel.threshold("keep_snooze_weeks")))
     return Form(form_id=form.form_id, title=form.title, inputs=form.inputs,

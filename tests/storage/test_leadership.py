@@ -70,8 +70,10 @@ async def test_a_leader_whose_session_dies_stops_and_a_clock_leads_again(
         [leader] = [n for n, lock in locks.items() if lock.backend_pid == first]
         await _terminate(postgres_database, first)
         second = await _holder_when(postgres_database, lambda pid: pid not in (None, first))
-        for _ in range(100):
-            if len(began) >= 2:
+        # the new term begins as soon as the lock is free; the old leader learns at its
+        # next keepalive check that its term is over: wait for both, then look
+        for _ in range(200):
+            if len(began) >= 2 and terms:
                 break
             await asyncio.sleep(0.05)
         assert [t[0] for t in terms] == [leader]  # the old term ended, once

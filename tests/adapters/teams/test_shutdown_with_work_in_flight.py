@@ -68,12 +68,24 @@ class Served:
                         "--with-clock", "--port", str(self.port), "--db", str(db)]
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: asyncio.subprocess.Process | None = None
+        self.lines: list[str] = []
+        self._reader: asyncio.Future[None] | None = None
 
     async def start(self) -> None:
         self.process = await asyncio.create_subprocess_exec(
             *self.command, env=self.env, stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.PIPE)
+        self._reader = asyncio.ensure_future(self._read_log())
         await wait_for_health(f"{self.url}/healthz", self.process)
+
+    async def _read_log(self) -> None:
+        assert self.process is not None and self.process.stderr is not None
+        while line := await self.process.stderr.readline():
+            self.lines.append(line.decode(errors="replace"))
+
+    @property
+    def log(self) -> str:
+        return "".join(self.lines)
 
     async def stop(self) -> tuple[int, str]:
         """SIGTERM to okrbot itself (faketime forks it and passes no signal on)."""
@@ -81,8 +93,10 @@ class Served:
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
         pid = int(children.read_text().split()[0])
         os.kill(pid, signal.SIGTERM)
-        _, err = await asyncio.wait_for(self.process.communicate(), 90)
-        return self.process.returncode or 0, err.decode()
+        await asyncio.wait_for(self.process.wait(), 90)
+        if self._reader is not None:
+            await self._reader
+        return self.process.returncode or 0, self.log
 
     def kill(self) -> None:
         if self.process is not None and self.process.returncode is None:
@@ -132,7 +146,8 @@ async def test_sigterm_with_a_clock_run_and_a_turn_in_flight_logs_nothing_and_lo
                 headers={"Content-Type": "application/json"}))
             await until(lambda: fake.attempts("reply"), "the help answer to reach the connector")
             stopping = asyncio.ensure_future(served.stop())
-            await asyncio.sleep(1.5)  # SIGTERM is in; the connector is still slow
+            # SIGTERM is in (the clock says it lets its run finish); the connector is slow
+            await until(lambda: "clock stopping" in served.log, "the shutdown to begin")
             fake.release("")
             fake.release(PERSONAL)
             code, log = await stopping
