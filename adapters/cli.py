@@ -17,10 +17,8 @@ if TYPE_CHECKING:
     from aiohttp import web
 
     from adapters.bootstrap import Graph
-    from bot.front_door import OkrBot
-    from bot.loop.weekly_loop import WeeklyLoop
     from bot.model import Channel
-    from bot.ports import Clock, Messenger, Repository, UnitOfWork
+    from bot.ports import Repository, UnitOfWork
     from storage.database import Database
     from storage.export_scopes import ExportScope
 
@@ -36,16 +34,7 @@ def _database_url(args: argparse.Namespace) -> str | None:
     return os.environ.get("DATABASE_URL") or None
 
 
-# --- the core --------------------------------------------------------------------------
-
-
-def build_core(*, database: Database, clock: Clock,
-               messenger: Messenger) -> tuple[OkrBot, WeeklyLoop]:
-    """(bot, loop) of :func:`adapters.bootstrap.build_graph`, for callers that need no more."""
-    from adapters.bootstrap import build_graph
-
-    graph = build_graph(database, clock=clock, messenger=messenger)
-    return graph.bot, graph.loop
+# --- the databases the processes open --------------------------------------------------
 
 
 def _production_database(args: argparse.Namespace) -> tuple[str, bool]:
