@@ -140,6 +140,21 @@ async def until(probe: Callable[[], object], *, timeout: float, what: str) -> No
         await asyncio.sleep(0.05)
 
 
+async def port_refuses(base_url: str, *, timeout: float = 30) -> None:
+    """Until ``base_url``'s port refuses new connections: the first step of a server's
+    shutdown, before it waits for the work in flight."""
+    port = int(base_url.rsplit(":", 1)[1])
+    async with asyncio.timeout(timeout):
+        while True:
+            try:
+                _, writer = await asyncio.open_connection("127.0.0.1", port)
+            except ConnectionRefusedError:
+                return
+            writer.close()
+            await writer.wait_closed()
+            await asyncio.sleep(0.05)
+
+
 async def serve(name: str, env: dict[str, str], *, args: list[str] | None = None,
                 faketime: str | None = None) -> tuple[Process, str]:
     """A ``serve`` replica on a free loopback port (``args``: the command, ``$PORT`` in it

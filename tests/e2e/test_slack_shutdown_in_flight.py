@@ -10,20 +10,8 @@ from pathlib import Path
 
 import aiohttp
 
-from tests.e2e.processes import okrbot_env, serve, slack_driver, until
+from tests.e2e.processes import okrbot_env, port_refuses, serve, slack_driver, until
 from tests.fakes.slack_api import FakeSlack
-
-
-async def refusing(base: str, *, timeout: float = 30) -> None:
-    host, port = base.removeprefix("http://").split(":")
-    for _ in range(int(timeout / 0.05)):
-        try:
-            _, writer = await asyncio.open_connection(host, int(port))
-        except OSError:
-            return
-        writer.close()
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{base} still accepts connections {timeout} s after SIGTERM")
 
 
 async def test_sigterm_lets_an_answer_in_flight_reach_slack(tmp_path: Path) -> None:
@@ -43,7 +31,7 @@ async def test_sigterm_lets_an_answer_in_flight_reach_slack(tmp_path: Path) -> N
                         what="the answer to reach the response_url")
             assert not [b for n, b in fake.responses if n == name]  # acked empty: in flight
             stopping = asyncio.ensure_future(process.signal(signal.SIGTERM))
-            await refusing(base)  # SIGTERM is in: the server has stopped listening
+            await port_refuses(base)  # SIGTERM is in: the server has stopped listening
             # Slack takes its time: the answer is taken 2 s into the shutdown, well after
             # an unwaited task would have been cancelled with the process's loop
             asyncio.get_running_loop().call_later(2.0, fake.response_gate.set)

@@ -16,6 +16,7 @@ import aiohttp
 import pytest
 
 from tests.adapters.teams.support import recorded
+from tests.e2e.processes import port_refuses
 from tests.e2e.teams_playground import free_port
 from tests.e2e.test_teams_playground import wait_for_health
 from tests.fakes.teams_connector import FakeConnector
@@ -32,16 +33,7 @@ class Served:
     async def refusing(self, *, timeout: float = 30) -> None:
         """Until its port refuses new connections: the first step of its shutdown, before
         it waits for the requests in flight."""
-        port = int(self.url.rsplit(":", 1)[1])
-        async with asyncio.timeout(timeout):
-            while True:
-                try:
-                    _, writer = await asyncio.open_connection("127.0.0.1", port)
-                except ConnectionRefusedError:
-                    return
-                writer.close()
-                await writer.wait_closed()
-                await asyncio.sleep(0.05)
+        await port_refuses(self.url, timeout=timeout)
 
     async def stop(self) -> str:
         """SIGTERM, as a process manager ends it; its log (stderr)."""
