@@ -7,8 +7,6 @@ import ast
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import pytest
-
 from bot.actions import ZOMBIE_KILL, zombie_value
 from bot.context import Place
 from bot.events import (
@@ -25,26 +23,6 @@ from tests.harness import Team
 
 TUESDAY = datetime(2026, 11, 17, 10, 0, tzinfo=UTC)  # 2026-W47
 DM = Place(channel="D-carol", is_direct=True)
-
-
-@pytest.fixture
-async def team(sqlite_database) -> Team:
-    return Team(uow=sqlite_database.uow, start=TUESDAY)
-
-
-@pytest.fixture
-async def okrs(team: Team) -> Team:
-    """carol owns #team-web with one objective and two KRs; alice is a member."""
-    for user, line in [
-        ("carol", "setup"),
-        ("alice", "list"),
-        ("carol", 'objective add "faster onboarding" because "teams that start fast stay"'),
-        ("carol", 'kr add O1 increase "weekly active teams" from 40 to 80'),
-        ("carol", 'kr add O1 decrease "hours to first check-in" from 48 to 12'),
-    ]:
-        said = await team.say(user, line)
-        assert not said.error, said.text
-    return team
 
 
 async def test_a_setup_reply_says_the_channel_became_a_team(team: Team) -> None:
