@@ -24,6 +24,10 @@ async def set_up_team(world: SlackWorld) -> None:
         response, name = await world.slack.command(text)
         assert response.status == 200
         await eventually(lambda n=name: [b for m, b in world.fake.responses if m == n])
+    # `setup` joins the channel's members after its ack: a test that goes on to the
+    # weekly loop must not race that (Bob missed Monday's open and Tuesday's reminder
+    # on a loaded CI machine while his registration was still running).
+    await idle()
 
 
 async def rows(world: SlackWorld, sql: str) -> list[Any]:
