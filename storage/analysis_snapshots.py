@@ -151,11 +151,15 @@ async def stream_frozen_channel_weeks(
                                              overlaid=overlaid):
         pending.append(inputs)
         if len(pending) >= chunk:
-            for week in await _frozen(db, pending):
+            with collection_paused():  # (across the fetches: see collection_paused)
+                frozen = await _frozen(db, pending)
+            for week in frozen:
                 yield week
             pending = []
     if pending:
-        for week in await _frozen(db, pending):
+        with collection_paused():
+            frozen = await _frozen(db, pending)
+        for week in frozen:
             yield week
 
 
