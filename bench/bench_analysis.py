@@ -80,7 +80,7 @@ THINGS = ("login", "checkout", "search", "billing", "onboarding", "alerts", "das
 COLUMNS: dict[str, tuple[str, ...]] = {
     "workspace": ("id", "platform", "external_id", "name"),
     "member": ("id", "workspace_id", "external_id", "name", "tz", "is_admin", "skip_until",
-               "unreachable"),
+               "unreachable", "last_team_id"),
     "channel": ("id", "workspace_id", "external_id", "name", "owner_id", "tz", "open_day",
                 "open_time", "close_day", "close_time", "thresholds",
                 "next_objective_number", "next_kr_number", "created_at"),
@@ -97,7 +97,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "tag": ("id", "workspace_id", "item_id", "tier", "kr_id", "reason", "tagged_by"),
     "confidence": ("id", "workspace_id", "checkin_id", "kr_id", "value"),
     "measurement": ("id", "workspace_id", "kr_id", "value", "recorded_at", "recorded_by",
-                    "note"),
+                    "note", "recorded_via"),
     "decision": ("id", "workspace_id", "kr_id", "kind", "decided_at", "reason", "decided_by",
                  "new_target", "merged_into_id"),
     "loop_week_snapshot": ("id", "workspace_id", "channel_id", "week", "closed_at",
@@ -148,7 +148,7 @@ def generate_channel(index: int, size: Size, ids: Ids) -> dict[str, list[tuple[A
         member_id = ids.take("member")
         members.append(member_id)
         rows["member"].append((member_id, ws, f"U{index}-{m}", f"member {index}-{m}", None,
-                               False, None, False))
+                               False, None, False, None))
     channel_id = ids.take("channel")
     rows["channel"].append((channel_id, ws, f"C{index}", f"team-{index}", members[0], tz, 0,
                             "10:00", 2, "17:00", "{}", size.cycles * 4 + 1,
@@ -234,7 +234,7 @@ def generate_channel(index: int, size: Size, ids: Ids) -> dict[str, list[tuple[A
                 values[kr_id] += rng.choice((0, 0, 1, 2, 5))
                 when = at(monday + timedelta(days=rng.randint(0, 6)), rng.randint(0, 23), 30)
                 rows["measurement"].append((ids.take("measurement"), ws, kr_id, values[kr_id],
-                                            when, members[0], ""))
+                                            when, members[0], "", ""))
     return rows
 
 

@@ -90,21 +90,25 @@ async def load_channel_weeks(
 
 async def stream_channel_weeks(
     db: Executor, targets: Sequence[WeekTarget], *, chunk: int = CHUNK,
-    skip_snapshots: bool = False,
+    skip_snapshots: bool = False, overlaid: frozenset[int] = frozenset(),
 ) -> AsyncIterator[ChannelWeek]:
     """Like :func:`load_channel_weeks`, a group of at most ``chunk`` channels at a time
     (channels with the same weeks to read, in no promised order): memory stays bounded
     however many channels are analysed. ``skip_snapshots``: the weeks with a snapshot are
     left out of the weekly counts, for a caller that lays the snapshots' own totals over
-    them (:mod:`storage.analysis_snapshots`)."""
+    them (:mod:`storage.analysis_snapshots`); ``overlaid``: channels each week of whose
+    lookback window has a snapshot, which that caller lays over the window's tags,
+    confidences, totals and blockers — those are not read for them (nor given)."""
     as_of = {(t.channel.id, t.week): t.as_of for t in targets}
     plans = [plan(t.channel, t.cycle, t.week, whole_cycle=False) for t in targets]
     dialect = _dialect(db)
     # Weekly counts span whole cycles: one statement per cycle range for every channel
     # (a few numbers per channel-week) instead of one per group (each reading the items).
-    counts = await _week_counts(db, plans, dialect, skip_snapshots=skip_snapshots)
+    with collection_paused():  # (across the fetches: see collection_paused)
+        counts = await _week_counts(db, plans, dialect, skip_snapshots=skip_snapshots)
     for group in groups(plans, size=chunk, dialect=dialect):
-        loaded = await _load(db, group, details=True, counts=counts)
+        with collection_paused():
+            loaded = await _load(db, group, details=True, counts=counts, overlaid=overlaid)
         for p in group.plans:
             yield ChannelWeek(
                 channel_id=p.channel_id, week=p.week, as_of=as_of[(p.channel_id, p.week)],
@@ -201,8 +205,12 @@ def measured_weeks(
 def collection_paused() -> Iterator[None]:
     """The cyclic garbage collector paused while fetched rows become objects: a chunk makes
     hundreds of thousands of small acyclic ones at once, each batch of which set off a
-    collection walking all those made before (a third of a 52-week run's time). Only
-    around synchronous code, never across an ``await``: nothing else runs meanwhile."""
+    collection walking all those made before (a third of a 52-week run's time). Around
+    the synchronous building, and around one chunk's statements (the driver makes the
+    rows while they are awaited: a quarter of a 52-week run on PostgreSQL went to those
+    collections), never across a ``yield`` to the caller: other tasks that run meanwhile
+    only have their cycles collected a few hundred milliseconds later; nested or
+    overlapping pauses leave the collector as they found it."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -238,19 +246,20 @@ class _KrDates:
 
 def _kr_dates(kr_rows: Sequence[Any], by_channel: dict[int, Plan]) -> _KrDates:
     dates = _KrDates()
+    schedules = {channel_id: week_schedule(p.channel) for channel_id, p in by_channel.items()}
     for row in kr_rows:
-        channel = by_channel[row.channel_id].channel
-        schedule = week_schedule(channel)
+        schedule = schedules[row.channel_id]
         if row.ended_at is not None:
             dates.left[row.id] = schedule.week_at(row.ended_at)  # effective from its moment
         if row.created_at is not None:
-            dates.created[row.id] = row.created_at.astimezone(zone_of(channel.tz)).date()
+            dates.created[row.id] = row.created_at.astimezone(schedule.zone).date()
             dates.created_week[row.id] = schedule.week_at(row.created_at)
     return dates
 
 
 async def _load(
     db: Executor, group: Group, *, details: bool, counts: Counts | None = None,
+    overlaid: frozenset[int] = frozenset(),
 ) -> _Loaded:
     if group.dialect == "postgresql":
         # These statements run in tens of milliseconds; PostgreSQL's JIT compiler, which
@@ -260,18 +269,23 @@ async def _load(
     # Key results of each cycle, and the week the killed / merged ones left the active set.
     kr_rows = await _rows(db, kr_statement(group))
     dates = _kr_dates(kr_rows, by_channel)
+    # The window's tags, confidences, totals and blockers of the channels whose snapshots
+    # the caller lays over all of them are not read (a 52-week cycle's costliest joins).
+    window = Group(tuple(p for p in group.plans if p.channel_id not in overlaid),
+                   group.dialect)
     fetched = _Fetched(
         krs=kr_rows,
         measurements=await _rows(db, measurement_statement(group)),
-        tags=await _rows(db, tag_statement(group)),
-        confidences=await _rows(db, confidence_statement(group)),
-        totals=await _rows(db, totals_statement(group, dates.left, dates.created_week)),
+        tags=await _rows(db, tag_statement(window)) if window.plans else (),
+        confidences=await _rows(db, confidence_statement(window)) if window.plans else (),
+        totals=(await _rows(db, totals_statement(window, dates.left, dates.created_week))
+                if window.plans else ()),
         counts=counts if counts is not None else await _week_counts(db, group.plans,
                                                                     group.dialect),
     )
     if details:
         fetched.items = await _rows(db, items_statement(group))
-        fetched.blockers = await _rows(db, blockers_statement(group))
+        fetched.blockers = await _rows(db, blockers_statement(window)) if window.plans else ()
     else:
         fetched.decisions = await _rows(db, decisions_statement(group))
     with collection_paused():

@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from bot.analysis import ChannelWeek, WeekTotals
+from bot.analysis import ChannelWeek, Thresholds, WeekTotals
 from bot.analysis.frozen import WeekFigures, detail_weeks, frozen_week, snapshot_weeks
 from bot.loop.snapshot_figures import FIGURE_KEYS, figures_from_record, figures_of
+from bot.weeks import weeks_ending
 from storage.analysis_plan import WeekTarget
 from storage.analysis_queries import CHUNK, Executor, collection_paused, stream_channel_weeks
 from storage.loop_store import SNAPSHOT_TOTALS, snapshots
@@ -36,8 +37,12 @@ class ClosedWeeks:
 
 
 def _where(wanted: dict[int, frozenset[str]]) -> tuple[sa.ColumnElement[bool], ...]:
-    weeks = sorted(set().union(*wanted.values()))
-    return (snapshots.c.channel_id.in_(sorted(wanted)), snapshots.c.week.in_(weeks))
+    """The channels' snapshots from the first wanted week to the last (the caller drops
+    the others): a range per channel in the index, where an ``IN`` list of weeks made
+    SQLite probe it once per channel and week."""
+    weeks = set().union(*wanted.values())
+    return (snapshots.c.channel_id.in_(sorted(wanted)),
+            snapshots.c.week >= min(weeks), snapshots.c.week <= max(weeks))
 
 
 async def closed_weeks(
@@ -80,13 +85,15 @@ async def week_figures(
     rows = await db.execute(sa.select(snapshots.c.channel_id, snapshots.c.week,
                                       snapshots.c.counted).where(*where))
     uncounted = []
-    for channel_id, week, record in rows.all():
-        if week not in wanted[channel_id]:
-            continue
-        if record is None:
-            uncounted.append((channel_id, week))
-        else:
-            found[channel_id][week] = figures_from_record(record)
+    fetched = rows.all()
+    with collection_paused():
+        for channel_id, week, record in fetched:
+            if week not in wanted[channel_id]:
+                continue
+            if record is None:
+                uncounted.append((channel_id, week))
+            else:
+                found[channel_id][week] = figures_from_record(record)
     if uncounted:  # stored before snapshots carried their figures: count from the items
         parts = [snapshots.c.figures[key].label(key) for key in FIGURE_KEYS]
         rows = await db.execute(
@@ -111,22 +118,50 @@ async def frozen_channel_week(db: Executor, inputs: ChannelWeek) -> ChannelWeek:
     return week
 
 
+async def overlaid_channels(db: Executor, targets: Sequence[WeekTarget]) -> frozenset[int]:
+    """The targets' channels with a snapshot of every week of their lookback window: the
+    overlay replaces the window's tags, confidences, totals and blockers read from the
+    rows (:func:`bot.analysis.frozen.detail_weeks`: the window and its items' weeks), so
+    they need not be read. One statement over the index for all the targets."""
+    windows = {t.channel.id or 0: frozenset(
+        weeks_ending(t.week, Thresholds.from_channel(t.channel).lookback_weeks))
+        for t in targets}
+    if not windows:
+        return frozenset()
+    found: dict[int, set[str]] = {}
+    for start in range(0, len(windows), CHUNK):
+        part = dict(list(windows.items())[start:start + CHUNK])
+        rows = await db.execute(sa.select(snapshots.c.channel_id, snapshots.c.week)
+                                .where(*_where(part)))
+        for channel_id, week in rows.all():
+            found.setdefault(channel_id, set()).add(week)
+    return frozenset(channel_id for channel_id, window in windows.items()
+                     if window <= found.get(channel_id, set()))
+
+
 async def stream_frozen_channel_weeks(
     db: Executor, targets: Sequence[WeekTarget], *, chunk: int = CHUNK,
 ) -> AsyncIterator[ChannelWeek]:
     """:func:`storage.analysis_queries.stream_channel_weeks` with the snapshots laid over,
-    two snapshot statements per ``chunk`` channels."""
+    two snapshot statements per ``chunk`` channels; of a channel whose whole lookback
+    window has snapshots, the rows the overlay would replace are not read."""
     pending: list[ChannelWeek] = []
-    async for inputs in stream_channel_weeks(db, targets, chunk=chunk, skip_snapshots=True):
+    overlaid = await overlaid_channels(db, targets)
+    async for inputs in stream_channel_weeks(db, targets, chunk=chunk, skip_snapshots=True,
+                                             overlaid=overlaid):
         pending.append(inputs)
         if len(pending) >= chunk:
-            for week in await _frozen(db, pending):
+            with collection_paused():  # (across the fetches: see collection_paused)
+                frozen = await _frozen(db, pending)
+            for week in frozen:
                 yield week
             pending = []
     if pending:
-        for week in await _frozen(db, pending):
+        with collection_paused():
+            frozen = await _frozen(db, pending)
+        for week in frozen:
             yield week
 
 
-__all__ = ["ClosedWeeks", "closed_weeks", "frozen_channel_week", "stream_frozen_channel_weeks",
-           "week_figures"]
+__all__ = ["ClosedWeeks", "closed_weeks", "frozen_channel_week", "overlaid_channels",
+           "stream_frozen_channel_weeks", "week_figures"]

@@ -20,13 +20,19 @@ from .inputs import ChannelWeek, KrWeek, LateItem, WeekFigures, WeekTotals
 from .review import ReviewInputs
 
 
-def _kr_week(base: KrWeek | None, kr_id: int, figures: WeekFigures) -> KrWeek:
+def _kr_week(base: KrWeek | None, kr_id: int, figures: WeekFigures) -> KrWeek | None:
+    """The KR's week as the snapshot says (its metric's change from the rows), or None
+    when nothing happened to it: not covered, not moved, not measured, not rated (built
+    only then: a year of KRs and weeks would otherwise make an object each)."""
     mean, count = figures.confidence.get(kr_id, (None, 0))
+    direct, indirect = figures.direct.get(kr_id, 0), figures.indirect.get(kr_id, 0)
+    delta = base.metric_delta if base else 0.0
+    measurements = base.measurements if base else 0
+    if not (direct + indirect > 0 or abs(delta) > 1e-9 or measurements or count):
+        return None  # (KrWeek.covered, .moved, .measurements, .confidence_count)
     return KrWeek(
-        kr_id=kr_id, week=figures.week,
-        direct=figures.direct.get(kr_id, 0), indirect=figures.indirect.get(kr_id, 0),
-        metric_delta=base.metric_delta if base else 0.0,
-        measurements=base.measurements if base else 0,
+        kr_id=kr_id, week=figures.week, direct=direct, indirect=indirect,
+        metric_delta=delta, measurements=measurements,
         confidence_mean=mean, confidence_count=count,
     )
 
@@ -43,7 +49,7 @@ def _kr_weeks(
             continue
         for kr_id in kr_ids:
             cell = _kr_week(by_key.get((kr_id, week)), kr_id, figures)
-            if cell.covered or cell.moved or cell.measurements or cell.confidence_count:
+            if cell is not None:
                 out[(kr_id, week)] = cell
     return tuple(out[key] for key in sorted(out))
 

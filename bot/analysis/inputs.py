@@ -94,11 +94,12 @@ class CycleSpan:
     def week_number(self, week: str) -> int:
         return week_number(self.start, week)
 
-    @property
+    # (cached: the rules and the snapshot overlay ask for them per week they look at)
+    @cached_property
     def first_week(self) -> str:
         return iso_week(self.start)
 
-    @property
+    @cached_property
     def last_week(self) -> str:
         return iso_week(self.end)
 
@@ -294,9 +295,16 @@ class ChannelWeek:
     def kr_week(self, kr_id: int, week: str) -> KrWeek:
         return self._kr_weeks.get((kr_id, week)) or KrWeek(kr_id=kr_id, week=week)
 
+    @cached_property
+    def _active(self) -> dict[str, tuple[KrFacts, ...]]:
+        return {}  # by week, filled as the rules ask (each asks for the same few weeks)
+
     def active_krs(self, week: str | None = None) -> tuple[KrFacts, ...]:
         at = week or self.week
-        return tuple(kr for kr in self.krs if kr.active_in(at))
+        found = self._active.get(at)
+        if found is None:
+            found = self._active[at] = tuple(kr for kr in self.krs if kr.active_in(at))
+        return found
 
     def in_cycle(self, week: str) -> bool:
         return self.cycle.first_week <= week <= self.cycle.last_week

@@ -15,6 +15,7 @@ from bot.model import Channel
 from storage.analysis_queries import WeekTarget, load_channel_weeks
 from storage.analysis_snapshots import (
     frozen_channel_week,
+    overlaid_channels,
     stream_frozen_channel_weeks,
     week_figures,
 )
@@ -63,14 +64,17 @@ async def test_the_weeks_asked_for_with_or_without_a_stored_record(database: Dat
         assert [b.text for b in figures.blockers] == [b.text for b in expected.blockers]
 
 
+@pytest.mark.parametrize("gaps", [True, False], ids=["some-weeks-unsnapshotted", "all"])
 @pytest.mark.parametrize("week", ["2026-W05", "2026-W10", "2026-W16"])
 async def test_the_streamed_overlay_equals_reading_every_snapshot_in_full(
-    database: Database, history: History, week: str,
+    database: Database, history: History, week: str, gaps: bool,
 ) -> None:
     """The analysis reads the totals alone of most closed weeks and skips counting those
     weeks from the rows; what it lays over the rows must be what reading every snapshot in
     full and counting every week gives. Each stored snapshot says something the rows do
-    not (one more item shipped, its own blocker), so an overlay left out would show."""
+    not (one more item shipped, its own blocker), so an overlay left out would show.
+    Without ``gaps`` every week has a snapshot, so the window's tags, confidences, totals
+    and blockers are not read from the rows at all (overlaid_channels)."""
     teams = list(history.teams.values())
     targets = [WeekTarget(t.channel, t.cycle, week, wednesday(week)) for t in teams]
     workspaces = {t.channel.id: t.channel.workspace_id for t in teams}
@@ -79,8 +83,9 @@ async def test_the_streamed_overlay_equals_reading_every_snapshot_in_full(
     async with database.uow() as uow:
         store = loop_store_for(uow)
         for inputs in rows_only:
-            for n, closed in enumerate(sorted(snapshot_weeks(inputs))[:-1]):
-                if n % 3 == 2:
+            weeks = sorted(snapshot_weeks(inputs))
+            for n, closed in enumerate(weeks[:-1] if gaps else weeks):
+                if gaps and n % 3 == 2:
                     continue  # a week closed without a snapshot: counted from the rows
                 totals = {t.week: t for t in inputs.totals}.get(closed)
                 figures = WeekFigures(
@@ -99,6 +104,7 @@ async def test_the_streamed_overlay_equals_reading_every_snapshot_in_full(
                     figures={"week": closed, RECORD: figures_record(figures)})
         await uow.commit()
     async with database.engine.connect() as conn:
+        overlaid = await overlaid_channels(conn, targets)
         streamed = [w async for w in stream_frozen_channel_weeks(conn, targets)]
         in_full = [frozen_week(w, (await week_figures(conn, {w.channel_id: snapshot_weeks(w)})
                                    )[w.channel_id]) for w in rows_only]
@@ -109,3 +115,4 @@ async def test_the_streamed_overlay_equals_reading_every_snapshot_in_full(
         assert by_channel[expected.channel_id] == expected
     assert one == in_full[0]
     assert any(w.totals != r.totals for w, r in zip(in_full, rows_only, strict=True))
+    assert overlaid == (frozenset() if gaps else frozenset(t.channel.id for t in teams))
