@@ -19,15 +19,17 @@ rows are looked up by stay plain.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from storage.rows import autocommit, engine_of, upsert
+from storage.repository_base import dialect_insert
+from storage.rows import autocommit, engine_of
 from storage.secrets import SecretBox
 
 metadata = sa.MetaData()
@@ -79,6 +81,41 @@ class ConversationRef:
     unreachable: bool = False
 
 
+#: The fields of a reference that Teams may leave out (then the stored one is kept).
+_OPTIONAL = ("bot_id", "conversation_id", "member_id", "team_id", "name")
+#: A tenant's references among some keys (built once: every activity reads them).
+_REFS_OF_TENANT = conversations.select().where(
+    conversations.c.tenant_id == sa.bindparam("tenant_id"),
+    conversations.c.key.in_(sa.bindparam("keys", expanding=True)),
+)
+
+
+def _said(ref: ConversationRef) -> dict[str, Any]:
+    """What Teams said of a place: the columns a reference writes (reachable again)."""
+    values: dict[str, Any] = {"service_url": ref.service_url, "unreachable": False}
+    values.update({name: getattr(ref, name) for name in _OPTIONAL if getattr(ref, name)})
+    return values
+
+
+def _upserted(conn: AsyncConnection, ref: ConversationRef, values: dict[str, Any]) -> Any:
+    """Insert the reference, or update the stored one with ``values`` only (racing
+    another request's insert means updating the row it made)."""
+    insert = dialect_insert(conn.dialect.name, conversations).values(
+        tenant_id=ref.tenant_id, kind=ref.kind, key=ref.key, **values)
+    return insert.on_conflict_do_update(
+        index_elements=[conversations.c.tenant_id, conversations.c.kind, conversations.c.key],
+        set_={name: insert.excluded[name] for name in values})
+
+
+@functools.cache
+def _first_time(dialect: str) -> Any:
+    """Record a delivery unless it is recorded already (then no row is changed); built
+    once per dialect."""
+    return dialect_insert(dialect, processed_activities).on_conflict_do_nothing(
+        index_elements=[processed_activities.c.conversation_id,
+                        processed_activities.c.activity_id])
+
+
 class TeamsStore:
     def __init__(self, engine: AsyncEngine, *, secrets: SecretBox | None = None) -> None:
         self.engine = engine
@@ -113,37 +150,57 @@ class TeamsStore:
     async def remember(self, ref: ConversationRef, *, now: datetime | None = None) -> None:
         """Store what Teams told us about a place, keeping what it did not repeat (a
         user's personal chat id is not in a channel message). Reachable again."""
-        values: dict[str, Any] = {"service_url": ref.service_url, "unreachable": False}
-        for name in ("bot_id", "conversation_id", "member_id", "team_id", "name"):
-            if getattr(ref, name):
-                values[name] = getattr(ref, name)
-        # Every activity repeats where its sender is and mostly nothing changed: a read
-        # (no write transaction) settles that. Read here, not remembered in this process:
-        # another replica may have marked the row unreachable or stored a newer place.
-        stored = await self.get(tenant_id=ref.tenant_id, kind=ref.kind, key=ref.key)
-        if stored is not None and all(getattr(stored, name) == value
-                                      for name, value in values.items()):
+        async with self.engine.begin() as conn:
+            await self._remember_in(conn, [ref], now=now or datetime.now(UTC))
+
+    async def _remember_in(self, conn: AsyncConnection, refs: Sequence[ConversationRef], *,
+                           now: datetime) -> None:
+        """:meth:`remember` for refs of one tenant, in ``conn``'s transaction: one read of
+        them all, a write only for those where something Teams said differs."""
+        if not refs:
             return
-        sealed = {**values, "service_url": self.secrets.seal(ref.service_url)}
-        if ref.conversation_id:
-            sealed["conversation_id"] = self.secrets.seal(ref.conversation_id)
-        await self._upsert(ref, {**sealed, "updated_at": now or datetime.now(UTC)})
+        # Every activity repeats where its sender is and mostly nothing changed: a read
+        # settles that. Read here, not remembered in this process: another replica may
+        # have marked the row unreachable or stored a newer place.
+        rows = (await conn.execute(_REFS_OF_TENANT, {
+            "tenant_id": refs[0].tenant_id, "keys": sorted({ref.key for ref in refs}),
+        })).mappings().all()
+        stored = {(row["kind"], row["key"]): row for row in rows}
+        for ref in refs:
+            values = _said(ref)
+            row = stored.get((ref.kind, ref.key))
+            if row is not None and all(getattr(self._ref(row), name) == value
+                                       for name, value in values.items()):
+                continue
+            sealed = {**values, "service_url": self.secrets.seal(ref.service_url)}
+            if ref.conversation_id:
+                sealed["conversation_id"] = self.secrets.seal(ref.conversation_id)
+            await conn.execute(_upserted(conn, ref, {**sealed, "updated_at": now}))
+
+    async def arrived(self, *, conversation_id: str, activity_id: str,
+                      refs: Sequence[ConversationRef], now: datetime | None = None) -> bool:
+        """A message activity came: record it (:meth:`first_delivery`) and remember where
+        it came from (``refs``, of the activity's tenant, as :meth:`remember`), in one
+        transaction. False for a redelivery, and then nothing is stored."""
+        now = now or datetime.now(UTC)
+        async with self.engine.begin() as conn:
+            recorded = await conn.execute(_first_time(conn.dialect.name), {
+                "conversation_id": conversation_id, "activity_id": activity_id,
+                "received_at": now,
+            })
+            if not recorded.rowcount:
+                return False
+            await self._remember_in(conn, refs, now=now)
+        await self._prune(now)
+        return True
 
     # --- redeliveries --------------------------------------------------------------------
 
     async def first_delivery(self, *, conversation_id: str, activity_id: str,
                              now: datetime | None = None) -> bool:
         """Record a message activity; True the first time, False for a redelivery."""
-        now = now or datetime.now(UTC)
-        try:
-            async with self.engine.begin() as conn:
-                await conn.execute(processed_activities.insert().values(
-                    conversation_id=conversation_id, activity_id=activity_id, received_at=now,
-                ))
-        except IntegrityError:
-            return False
-        await self._prune(now)
-        return True
+        return await self.arrived(conversation_id=conversation_id, activity_id=activity_id,
+                                  refs=(), now=now)
 
     async def forget_delivery(self, *, conversation_id: str, activity_id: str) -> None:
         """Handling it failed: let Teams' next delivery of it through."""
@@ -171,11 +228,6 @@ class TeamsStore:
                 .where(self._where(tenant_id, kind, key))
                 .values(unreachable=True, updated_at=datetime.now(UTC))
             )
-
-    async def _upsert(self, ref: ConversationRef, values: dict[str, Any]) -> None:
-        await upsert(self.engine, conversations,
-                     key={"tenant_id": ref.tenant_id, "kind": ref.kind, "key": ref.key},
-                     values=values)
 
     def _ref(self, row: Any) -> ConversationRef:
         return ConversationRef(

@@ -12,7 +12,8 @@ The composition root (:mod:`adapters.bootstrap`, for ``adapters/cli.py``) calls:
 Authentication: with ``MICROSOFT_APP_ID`` set, every activity's JWT is validated by
 botframework-connector's validators (signature from the OpenID metadata's keys, cached by
 :mod:`adapters.teams.keys`, issuer, audience = our app id, the ``serviceurl`` claim = the
-activity's) and a missing or bad one gets 401.
+activity's) and a missing or bad one gets 401; a token validated once is remembered by its
+hash until it expires (:mod:`adapters.teams.tokens`).
 Without an app id the route is not mounted at all, unless ``OKRBOT_TEAMS_DEV=1`` asks for
 it open — for Agents Playground and local development — and a warning says so at start;
 it then only answers activities whose ``serviceUrl`` is on this machine, so nobody can make
@@ -34,6 +35,8 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -67,6 +70,7 @@ from adapters.teams.settings import (
     TeamsSettings,
 )
 from adapters.teams.tab import tab_fetch
+from adapters.teams.tokens import TokenExpired, ValidatedTokens
 from adapters.teams.validation import Invalid, check_activity
 from bot.front_door import OkrBot
 from bot.messages import text_reply
@@ -104,17 +108,28 @@ class _Refusing(BotFrameworkAuthentication):  # type: ignore[misc]  # no type hi
     error, and a key id the metadata does not list as an ``IndexError``: HTTP 500.
     """
 
-    def __init__(self, inner: BotFrameworkAuthentication) -> None:
+    def __init__(self, inner: BotFrameworkAuthentication, *,
+                 tokens: ValidatedTokens | None = None) -> None:
         self._inner = inner
+        self.tokens = tokens  # validations remembered (None: every token validated anew)
 
     async def authenticate_request(self, activity: Any, auth_header: str) -> Any:
+        key = ValidatedTokens.key(auth_header, activity) if self.tokens is not None else b""
         try:
-            return await self._inner.authenticate_request(activity, auth_header)
+            if self.tokens is not None and (known := self.tokens.get(key)) is not None:
+                return known
+            result = await self._inner.authenticate_request(activity, auth_header)
+        except TokenExpired as error:
+            log.info("refused a Teams activity: %s", error)
+            raise
         except PermissionError:
             raise
         except Exception as error:  # noqa: BLE001 — see the class docstring
             log.info("refused a Teams activity: %s: %s", type(error).__name__, error)
             raise PermissionError("invalid Bot Framework token") from error
+        if self.tokens is not None:
+            self.tokens.put(key, result)
+        return result
 
     async def authenticate_streaming_request(self, auth_header: str,
                                              channel_id_header: str) -> Any:
@@ -136,9 +151,13 @@ class _Refusing(BotFrameworkAuthentication):  # type: ignore[misc]  # no type hi
         return await self._inner.authenticate_channel_request(auth_header)
 
 
-def authentication(settings: TeamsSettings) -> BotFrameworkAuthentication:
-    """How inbound activities are authenticated (not at all in open mode)."""
-    return _Refusing(_authentication(settings))
+def authentication(settings: TeamsSettings, *,
+                   now: Callable[[], float] = time.time) -> BotFrameworkAuthentication:
+    """How inbound activities are authenticated (not at all in open mode). A token once
+    validated is remembered until it expires (:mod:`adapters.teams.tokens`, on the clock
+    ``now``)."""
+    tokens = None if settings.open_mode else ValidatedTokens(now=now)
+    return _Refusing(_authentication(settings), tokens=tokens)
 
 
 def _authentication(settings: TeamsSettings) -> BotFrameworkAuthentication:

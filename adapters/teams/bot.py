@@ -85,10 +85,9 @@ class TeamsBot:
 
     async def on_message(self, activity: Json) -> None:
         activity = await self.conversations.with_channel_name(activity)
-        if not await self.conversations.first_delivery(activity):
+        if not await self.conversations.arrived(activity):
             log.info("ignored a redelivered Teams message %s", activity.get("id"))
             return
-        await self.conversations.remember(activity)
         known = await self.conversations.mentioned(activity)
         request = inbound.translate(activity, resolve=known.get)
         if isinstance(request, inbound.Command):

@@ -3,7 +3,7 @@ besides the core, on the activity's JSON (no Bot Framework SDK here).
 
 - every activity says where its sender, channel and team can be reached: those
   conversation references are stored for proactive messages (:meth:`remember`);
-- a message Teams re-posts (same id) is recognised (:meth:`first_delivery`);
+- a message Teams re-posts (same id) is recognised (:meth:`arrived`);
 - a channel message comes with the channel's id only: its name is read from the team's
   channel list, once an hour (:meth:`with_channel_name`);
 - the roster of a team or chat (:meth:`roster`), the people @mentioned (:meth:`mentioned`);
@@ -47,6 +47,45 @@ def _answer_key(card_id: str) -> str:
     return key if len(key) <= 255 else "answered:" + hashlib.sha256(card_id.encode()).hexdigest()
 
 
+def _member_ref(activity: Json, member: Json, actor: Actor) -> ConversationRef:
+    """Where a member (the sender, or one of a roster) can be reached."""
+    return ConversationRef(
+        tenant_id=actor.workspace, kind=USER, key=actor.user,
+        service_url=str(activity["serviceUrl"]), bot_id=_bot_id(activity),
+        member_id=str(member["id"]), name=actor.name,
+        conversation_id=(_conversation_id(activity) if inbound.place_of(activity).is_direct
+                         else None),
+    )
+
+
+def _references(activity: Json) -> list[ConversationRef]:
+    """Where the activity's sender, channel and team can be reached, as it says."""
+    sender = activity.get("from") or {}
+    tenant = inbound.tenant_of(activity)
+    if not tenant or not activity.get("serviceUrl"):
+        return []
+    refs = []
+    if sender.get("id"):
+        refs.append(_member_ref(activity, sender, inbound.actor_of(activity, sender)))
+    place = inbound.place_of(activity)
+    if place.is_direct:
+        return refs
+    service_url = str(activity["serviceUrl"])
+    team = (activity.get("channelData") or {}).get("team") or {}
+    refs.append(ConversationRef(
+        tenant_id=tenant, kind=CHANNEL, key=place.channel, service_url=service_url,
+        bot_id=_bot_id(activity), conversation_id=place.channel, team_id=team.get("id"),
+        name=place.channel_name,
+    ))
+    if team.get("id"):
+        refs.append(ConversationRef(
+            tenant_id=tenant, kind=TEAM, key=team["id"], service_url=service_url,
+            bot_id=_bot_id(activity), conversation_id=team["id"],
+            name=str(team.get("name") or ""),
+        ))
+    return refs
+
+
 class Conversations:
     def __init__(self, *, connector: Connector, store: TeamsStore) -> None:
         self.connector = connector
@@ -54,13 +93,6 @@ class Conversations:
         self._channel_names: dict[str, tuple[float, dict[str, str]]] = {}
 
     # --- redeliveries ----------------------------------------------------------------
-
-    async def first_delivery(self, activity: Json) -> bool:
-        """False when this message was already handled (Teams re-posts on a timeout)."""
-        if not _conversation_id(activity) or not activity.get("id"):
-            return True
-        return await self.store.first_delivery(conversation_id=_conversation_id(activity),
-                                               activity_id=str(activity["id"]))
 
     async def forget_delivery(self, activity: Json) -> None:
         """Handling it failed: let Teams' next delivery of it through."""
@@ -82,40 +114,26 @@ class Conversations:
 
     # --- references ------------------------------------------------------------------
 
+    async def arrived(self, activity: Json) -> bool:
+        """A message came: False when it was already handled (Teams re-posts on a
+        timeout); else it is recorded and where its sender, channel and team can be
+        reached is stored (:meth:`remember`), in one transaction."""
+        if not _conversation_id(activity) or not activity.get("id"):
+            await self.remember(activity)
+            return True
+        return await self.store.arrived(conversation_id=_conversation_id(activity),
+                                        activity_id=str(activity["id"]),
+                                        refs=_references(activity))
+
     async def remember(self, activity: Json) -> None:
         """Store where the activity's sender, channel and team can be reached."""
-        sender = activity.get("from") or {}
-        if not inbound.tenant_of(activity) or not activity.get("serviceUrl"):
-            return
-        if sender.get("id"):
-            await self.remember_member(activity, sender)
-        place = inbound.place_of(activity)
-        if place.is_direct:
-            return
-        tenant, service_url = inbound.tenant_of(activity), str(activity["serviceUrl"])
-        team = (activity.get("channelData") or {}).get("team") or {}
-        await self.store.remember(ConversationRef(
-            tenant_id=tenant, kind=CHANNEL, key=place.channel, service_url=service_url,
-            bot_id=_bot_id(activity), conversation_id=place.channel, team_id=team.get("id"),
-            name=place.channel_name,
-        ))
-        if team.get("id"):
-            await self.store.remember(ConversationRef(
-                tenant_id=tenant, kind=TEAM, key=team["id"], service_url=service_url,
-                bot_id=_bot_id(activity), conversation_id=team["id"],
-                name=str(team.get("name") or ""),
-            ))
+        for ref in _references(activity):
+            await self.store.remember(ref)
 
     async def remember_member(self, activity: Json, member: Json) -> Actor:
         """Store where a member (the sender, or one of a roster) can be reached."""
         actor = inbound.actor_of(activity, member)
-        place = inbound.place_of(activity)
-        await self.store.remember(ConversationRef(
-            tenant_id=actor.workspace, kind=USER, key=actor.user,
-            service_url=str(activity["serviceUrl"]), bot_id=_bot_id(activity),
-            member_id=str(member["id"]), name=actor.name,
-            conversation_id=_conversation_id(activity) if place.is_direct else None,
-        ))
+        await self.store.remember(_member_ref(activity, member, actor))
         return actor
 
     async def roster(self, activity: Json) -> list[Json]:

@@ -127,3 +127,44 @@ async def test_a_repeated_reference_is_read_not_written(database: Database) -> N
         sa.event.remove(database.engine.sync_engine, "before_cursor_execute", seen)
     assert writes == []
     assert await store.get(tenant_id="t", kind=USER, key="aad-1") == MEGAN
+
+
+CHANNEL_REF = ConversationRef(tenant_id="t", kind=CHANNEL, key="19:c", service_url="https://smba/",
+                              bot_id="28:bot", conversation_id="19:c", name="squad")
+
+
+async def test_a_message_is_recorded_with_its_references_and_a_redelivery_stores_nothing(
+    database: Database,
+) -> None:
+    store = TeamsStore(database.engine)
+    first = await store.arrived(conversation_id="a:personal", activity_id="m1",
+                                refs=[MEGAN, CHANNEL_REF])
+    # Teams re-posts it, meanwhile the member moved: a redelivery is not a new place.
+    moved = ConversationRef(**{**MEGAN.__dict__, "service_url": "https://smba/emea/"})
+    again = await store.arrived(conversation_id="a:personal", activity_id="m1", refs=[moved])
+
+    assert (first, again) == (True, False)
+    assert await store.get(tenant_id="t", kind=USER, key="aad-1") == MEGAN
+    assert await store.get(tenant_id="t", kind=CHANNEL, key="19:c") == CHANNEL_REF
+    assert not await store.first_delivery(conversation_id="a:personal", activity_id="m1")
+
+
+async def test_a_changed_reference_is_stored_on_the_next_message_and_the_rest_kept(
+    database: Database,
+) -> None:
+    store = TeamsStore(database.engine)
+    assert await store.arrived(conversation_id="a:personal", activity_id="m1", refs=[MEGAN])
+    await store.mark_unreachable(tenant_id="t", kind=USER, key="aad-1")
+    # A channel message from her: a new service URL, no personal chat id, the same name.
+    said = ConversationRef(tenant_id="t", kind=USER, key="aad-1",
+                           service_url="https://smba/emea/", bot_id="28:bot", member_id="29:one")
+    # The General channel's id is its team's: same key, two kinds, both stored apart.
+    team = ConversationRef(tenant_id="t", kind="team", key="19:c", service_url="https://smba/",
+                           bot_id="28:bot", conversation_id="19:c", name="Team")
+    assert await store.arrived(conversation_id="19:c;messageid=1", activity_id="m2",
+                               refs=[said, CHANNEL_REF, team])
+
+    stored = await store.get(tenant_id="t", kind=USER, key="aad-1")
+    assert stored == ConversationRef(**{**MEGAN.__dict__, "service_url": "https://smba/emea/"})
+    assert await store.get(tenant_id="t", kind=CHANNEL, key="19:c") == CHANNEL_REF
+    assert await store.get(tenant_id="t", kind="team", key="19:c") == team
