@@ -52,13 +52,10 @@ async def test_workers_booking_at_once_get_slots_an_interval_apart(
     interval = 0.05
 
     async def book(n: int) -> tuple[float, float, float]:
-        """Booking ``n``'s wait, and where its slot lies on this process's clock: the
-        database booked it at some moment between the call and its answer, ``wait``
-        seconds later."""
-        called = time.monotonic()
-        wait = await workers[n % 3].reserve(
-            [Limit("slack:T1", interval), Limit(f"slack:T1:D{n}", 1.0)])
-        return wait, called + wait, time.monotonic() + wait
+        """Booking ``n``'s wait, and the earliest and latest its slot can be (:func:`timed`)."""
+        called, wait, answered = await timed(workers[n % 3].reserve(
+            [Limit("slack:T1", interval), Limit(f"slack:T1:D{n}", 1.0)]))
+        return wait, called + wait, answered + wait
 
     try:
         workers = [SendRates(engine) for engine in engines]
