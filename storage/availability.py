@@ -129,13 +129,21 @@ def translate_errors(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "handle_error")
     def _on_error(context: ExceptionContext) -> None:
         original = context.original_exception
-        if isinstance(original, StorageUnavailable):
+        if isinstance(original, StorageUnavailable) or _cancelled(original):
             return
         if context.is_disconnect or unavailable(original):
             context.is_disconnect = True
             _abort(context)
             raise StorageUnavailable(f"the database did not answer: {_reason(original)}") \
                 from original
+
+
+def _cancelled(error: BaseException) -> bool:
+    """A cancellation (the caller's time limit, a task being stopped) or an exit: it must
+    reach the caller as itself. SQLAlchemy marks it a disconnect, so the connection is
+    thrown away all the same; as StorageUnavailable, it would be caught as an error by
+    whoever handles that, and a stopped task would go on."""
+    return not isinstance(error, Exception)  # asyncio.CancelledError is a BaseException
 
 
 def _abort(context: ExceptionContext) -> None:

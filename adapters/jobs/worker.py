@@ -37,6 +37,10 @@ class WorkerOptions:
     #: A claim's lease in a worker: longer than any one send takes (the rate wait of a
     #: job in flight is a few seconds), short so a killed worker's claims end soon.
     lease: timedelta = timedelta(seconds=60)
+    #: After SIGTERM, how long the jobs in flight may take to finish before they are
+    #: aborted (and run again elsewhere, their outbox claim lapsing): inside the 30 s a
+    #: platform like Heroku leaves before SIGKILL.
+    shutdown_grace: float = 20.0
 
 
 async def _recover_forever(app: App, rates: SendRates, options: WorkerOptions) -> None:
@@ -79,6 +83,7 @@ async def run_worker(*, database_url: str, options: WorkerOptions | None = None)
                     update_heartbeat_interval=options.heartbeat,
                     stalled_worker_timeout=options.stalled_after,
                     delete_jobs="successful",  # the outbox is the record of what was done
+                    shutdown_graceful_timeout=options.shutdown_grace,
                     install_signal_handlers=True,
                 )
             finally:

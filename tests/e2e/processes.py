@@ -11,6 +11,7 @@ import os
 import shutil
 import signal
 import socket
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -115,21 +116,52 @@ class Process:
         try:
             await asyncio.wait_for(self.process.wait(), timeout=30)
         except TimeoutError:
-            self.process.kill()
-            await self.process.wait()
-        await asyncio.gather(*self._readers, return_exceptions=True)
+            stacks = _stacks_of(pid)
+            await self._kill(pid)
+            raise AssertionError(
+                f"{self.name} did not end within 30 s of signal {sig}{stacks}\n"
+                f"{self.stderr[-3000:]}") from None
+        await self._drain()
         return self.process.returncode or 0
+
+    async def _kill(self, pid: int | None) -> None:
+        """SIGKILL okrbot and its faketime wrapper: faketime's death alone leaves okrbot
+        running, holding the output pipes open."""
+        assert self.process is not None
+        for target in {pid, self.process.pid} - {None}:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(target, signal.SIGKILL)  # type: ignore[arg-type]
+        await self.process.wait()
+        await self._drain()
+
+    async def _drain(self) -> None:
+        """The rest of the output, bounded: a grandchild that inherited the pipes must not
+        keep a test waiting."""
+        _, pending = await asyncio.wait(self._readers, timeout=10)
+        for reader in pending:
+            reader.cancel()
 
     async def wait(self, *, timeout: float) -> int:
         """Wait for the process to end by itself; its return code."""
         assert self.process is not None
         await asyncio.wait_for(self.process.wait(), timeout=timeout)
-        await asyncio.gather(*self._readers, return_exceptions=True)
+        await self._drain()
         return self.process.returncode or 0
 
     async def stop(self) -> int:
         return await self.signal(signal.SIGTERM) if self.running else (
             self.process.returncode or 0 if self.process else 0)
+
+
+def _stacks_of(pid: int | None) -> str:
+    """Where a process that will not stop is stuck, when ``OKRBOT_TEST_PYSPY`` names a
+    py-spy to ask (a diagnosis aid; CI has none)."""
+    py_spy = os.environ.get("OKRBOT_TEST_PYSPY")
+    if not py_spy or pid is None:
+        return ""
+    dumped = subprocess.run([py_spy, "dump", "--pid", str(pid)], capture_output=True,
+                            text=True, timeout=30, check=False)
+    return f"; its stacks:\n{dumped.stdout}{dumped.stderr}"
 
 
 async def until(probe: Callable[[], object], *, timeout: float, what: str) -> None:

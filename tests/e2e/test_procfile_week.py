@@ -92,7 +92,13 @@ class Sitting:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        codes = {p.name: await p.stop() for p in [*self.others, *(w for w, _ in self.webs)]}
+        codes: dict[str, object] = {}
+        for group in (self.others, [w for w, _ in self.webs]):  # workers and clocks first
+            ended = await asyncio.gather(*(p.stop() for p in group), return_exceptions=True)
+            codes.update((p.name, code) for p, code in zip(group, ended, strict=True))
+        for failure in codes.values():  # every process is stopped before one fails the test
+            if isinstance(failure, BaseException):
+                raise failure
         for process in [*self.others, *(w for w, _ in self.webs)]:
             assert "Traceback" not in process.stderr, f"{process.name}:\n{process.stderr[-3000:]}"
         if exc == (None, None, None):

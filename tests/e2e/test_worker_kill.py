@@ -63,6 +63,21 @@ async def _start_worker(url: str, fake: FakeSlack, name: str) -> asyncio.subproc
         env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
 
 
+async def _stopped(worker: asyncio.subprocess.Process) -> str:
+    """SIGTERM, then all the worker wrote once it ends; a failure showing that output when
+    it does not end within 30 s."""
+    worker.send_signal(signal.SIGTERM)
+    reading = asyncio.ensure_future(worker.communicate())
+    try:
+        out, _ = await asyncio.wait_for(asyncio.shield(reading), timeout=30)
+    except TimeoutError:
+        worker.kill()
+        out, _ = await reading
+        raise AssertionError("the worker did not end within 30 s of SIGTERM:\n"
+                             + out.decode(errors="replace")[-3000:]) from None
+    return out.decode(errors="replace")
+
+
 async def _outcomes(database: object) -> Counter[str]:
     async with database.engine.connect() as connection:  # type: ignore[attr-defined]
         rows = (await connection.execute(sa.text(
@@ -131,10 +146,9 @@ async def test_a_worker_killed_mid_fan_out_loses_and_repeats_no_prompt() -> None
             assert set(per_dm.values()) == {1}, per_dm  # exactly one prompt each
             assert posted_at_kill < MEMBERS, "the kill came after the fan-out"
             print(f"posted at the kill: {posted_at_kill}; attempts: {await _attempts(database)}")
-            workers[1].send_signal(signal.SIGTERM)
-            out, _ = await asyncio.wait_for(workers[1].communicate(), timeout=30)
-            assert workers[1].returncode == 0, out.decode()[-3000:]
-            assert "Traceback" not in out.decode(), out.decode()[-3000:]
+            out = await _stopped(workers[1])
+            assert workers[1].returncode == 0, out[-3000:]
+            assert "Traceback" not in out, out[-3000:]
     finally:
         for worker in workers:
             if worker.returncode is None:
@@ -171,9 +185,8 @@ async def test_workers_wait_out_a_429_and_lose_nothing() -> None:
             per_dm = Counter(c.args["channel"] for c in calls if c.ok)
             assert len(per_dm) == MEMBERS and set(per_dm.values()) == {1}
             for worker in workers:
-                worker.send_signal(signal.SIGTERM)
-                out, _ = await asyncio.wait_for(worker.communicate(), timeout=30)
-                assert worker.returncode == 0 and "Traceback" not in out.decode(), out.decode()
+                out = await _stopped(worker)
+                assert worker.returncode == 0 and "Traceback" not in out, out
     finally:
         for worker in workers:
             if worker.returncode is None:

@@ -181,3 +181,31 @@ def test_the_timeouts_come_from_the_environment_with_defaults() -> None:
 def test_a_wrong_timeout_names_the_variable(value: str) -> None:
     with pytest.raises(ValueError, match="DATABASE_CONNECT_TIMEOUT must be a number of seconds"):
         DatabaseTimeouts.from_env({"DATABASE_CONNECT_TIMEOUT": value})
+
+
+
+#: A statement that takes a second or more on each database: long enough to be cut off.
+_SLOW = {
+    "postgresql": "SELECT pg_sleep(5)",
+    "sqlite": "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n "
+              "WHERE x < 3000000) SELECT count(*) FROM n",
+}
+
+
+async def test_a_statement_cut_off_by_a_time_limit_stays_a_cancellation(
+    database: Database,
+) -> None:
+    """Cancelled mid-statement (a caller's time limit, a task being stopped), the caller
+    sees the cancellation, not "the database did not answer": turned into
+    StorageUnavailable, it was caught as one by whoever handles that, and the stopped task
+    went on forever (a worker that did not end on SIGTERM)."""
+    patient = DatabaseTimeouts(connect=5, pool=5, statement=30)  # none of them runs out
+    limited = Database(create_engine(
+        database.engine.url.render_as_string(hide_password=False), timeouts=patient))
+    try:
+        async with limited.engine.connect() as connection:
+            with pytest.raises(TimeoutError):
+                async with asyncio.timeout(0.2):
+                    await connection.execute(sa.text(_SLOW[limited.engine.dialect.name]))
+    finally:
+        await limited.dispose()
