@@ -23,12 +23,12 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.loop.ports import Conversation, OutboxEntry, Outcome, ScheduledChannel
+from bot.loop.ports import Conversation, OutboxEntry, Outcome, PromptContext, ScheduledChannel
 from bot.loop.snapshot_figures import RECORD
-from bot.model import Channel, Workspace
+from bot.model import Channel, CheckIn, Member, Workspace
 from bot.week_schedule import Event
-from storage.mapping import to_domain
-from storage.repository import CHANNEL, MEMBER, MEMBERSHIP
+from storage.mapping import from_prefixed, to_domain
+from storage.repository import CHANNEL, CHECKIN, MEMBER, MEMBERSHIP
 from storage.repository_base import dialect_insert
 from storage.tables import NAMING_CONVENTION, UtcDateTime
 from storage.unit_of_work import WORKSPACE
@@ -45,6 +45,8 @@ _WORKSPACE = WORKSPACE
 _CHANNEL = CHANNEL
 _MEMBER = MEMBER
 _MEMBERSHIP = MEMBERSHIP
+#: ``SELECT`` labels of :meth:`SqlLoopStore.prompt_context`: the tables share column names.
+_CONTEXT = ((_CHANNEL, "c_"), (_MEMBER, "m_"), (CHECKIN, "k_"))
 
 
 def _fk(column: str, target: sa.Table, **options: Any) -> sa.Column[Any]:
@@ -269,6 +271,36 @@ class SqlLoopStore:
         )
         row = (await self._execute(statement)).first()
         return None if row is None else _entry(row)
+
+    async def prompt_context(self, entry: OutboxEntry) -> PromptContext:
+        # One SELECT of one row: the channel, the member only if still in the channel, the
+        # member's check-in of the week (outer joins on a constant row), the skipped week.
+        ws, member_id = entry.workspace_id, entry.member_id or 0
+        joined = sa.exists().where(
+            _MEMBERSHIP.c.member_id == member_id, _MEMBERSHIP.c.channel_id == entry.channel_id,
+            _MEMBERSHIP.c.workspace_id == ws)
+        skipped = sa.exists().where(skipped_weeks.c.channel_id == entry.channel_id,
+                                    skipped_weeks.c.week == entry.week)
+        one = sa.select(sa.literal(1).label("one")).subquery()
+        statement = (
+            sa.select(*(column.label(prefix + column.name)
+                        for table, prefix in _CONTEXT for column in table.c),
+                      skipped.label("skipped"))
+            .select_from(one)
+            .outerjoin(_CHANNEL, sa.and_(_CHANNEL.c.id == entry.channel_id,
+                                         _CHANNEL.c.workspace_id == ws))
+            .outerjoin(_MEMBER, sa.and_(_MEMBER.c.id == member_id, _MEMBER.c.workspace_id == ws,
+                                        joined))
+            .outerjoin(CHECKIN, sa.and_(CHECKIN.c.channel_id == entry.channel_id,
+                                        CHECKIN.c.member_id == member_id,
+                                        CHECKIN.c.week == entry.week,
+                                        CHECKIN.c.workspace_id == ws))
+        )
+        values = (await self._execute(statement)).one()._mapping
+        return PromptContext(channel=from_prefixed(Channel, values, "c_"),
+                             member=from_prefixed(Member, values, "m_"),
+                             skipped=bool(values["skipped"]),
+                             checkin=from_prefixed(CheckIn, values, "k_"))
 
     async def finish(
         self, entry_id: int, *, outcome: Outcome, now: datetime, detail: str = ""

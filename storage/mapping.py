@@ -49,6 +49,15 @@ def to_domain(cls: type[T], row: Any) -> T:
     return cls(**values)
 
 
+def from_prefixed(cls: type[T], values: Any, prefix: str) -> T | None:
+    """The dataclass ``cls`` from the columns of a joined row labelled ``prefix`` + name;
+    None when an outer join found no row (its ``id`` is NULL)."""
+    if values[prefix + "id"] is None:
+        return None
+    return to_domain(cls, {key[len(prefix):]: value for key, value in values.items()
+                           if key.startswith(prefix)})
+
+
 def to_values(obj: Any, *, exclude: tuple[str, ...] = ("id",)) -> dict[str, Any]:
     """The column values of a dataclass, ready for an INSERT or UPDATE."""
     values: dict[str, Any] = {}

@@ -1,13 +1,15 @@
-"""Small helpers the platform stores share: finding the engine, and a race-safe upsert."""
+"""Small helpers the platform stores share: finding the engine, a lone statement without a
+transaction around it, and a race-safe upsert."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 
 def engine_of(database: Any) -> AsyncEngine:
@@ -18,6 +20,15 @@ def engine_of(database: Any) -> AsyncEngine:
     if isinstance(engine, AsyncEngine):
         return engine
     raise TypeError(f"expected an AsyncEngine or an object with .engine, got {database!r}")
+
+
+@asynccontextmanager
+async def autocommit(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection whose statements each commit by themselves: a lone read (or a
+    function that locks what it needs) costs one round trip, not a ``BEGIN``, the
+    statement and a ``ROLLBACK`` — three, and a fan-out's job is bound by its round trips."""
+    async with engine.connect() as connection:
+        yield await connection.execution_options(isolation_level="AUTOCOMMIT")
 
 
 async def upsert(engine: AsyncEngine, table: sa.Table, *, key: Mapping[str, Any],

@@ -35,6 +35,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage.rows import autocommit
+
 _NOW = "extract(epoch from clock_timestamp())"
 
 _RESERVE = sa.text("SELECT okrbot_reserve_send(CAST(:scopes AS text[]), "
@@ -99,8 +101,7 @@ class SendRates:
 
     async def _scalar(self, statement: sa.TextClause, values: dict[str, Any]) -> Any:
         # One statement in autocommit: one round trip (the functions lock what they need).
-        async with self.engine.connect() as connection:
-            connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        async with autocommit(self.engine) as connection:
             return (await connection.execute(statement, values)).scalar_one()
 
     async def _call(self, statement: sa.TextClause, values: dict[str, Any]) -> float:

@@ -36,7 +36,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.ports import Clock
-from storage.rows import upsert
+from storage.rows import autocommit, upsert
 from storage.secret_columns import SLACK_BOT_SECRETS, SLACK_INSTALLATION_SECRETS
 from storage.secrets import Sealed, SecretBox
 
@@ -261,7 +261,7 @@ class SlackStore:
     # --- users.info cache ---------------------------------------------------------------
 
     async def profile(self, *, team_id: str, user_id: str) -> SlackProfile | None:
-        async with self.engine.connect() as conn:
+        async with autocommit(self.engine) as conn:
             row = (
                 (
                     await conn.execute(
@@ -300,6 +300,16 @@ class SlackStore:
         if profile.dm_channel:
             values["dm_channel"] = profile.dm_channel
         await self._upsert(profile.team_id, profile.user_id, values)
+
+    async def dm_channels(self, *, team_id: str) -> dict[str, str]:
+        """Every DM channel known in the workspace, by user: one read for a fan-out's
+        thousands of DMs instead of one each."""
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                sa.select(user_profiles.c.user_id, user_profiles.c.dm_channel).where(
+                    user_profiles.c.team_id == team_id, user_profiles.c.dm_channel.is_not(None),
+                    user_profiles.c.dm_channel != ""))
+            return {str(user): str(channel) for user, channel in rows}
 
     async def save_dm_channel(self, *, team_id: str, user_id: str, channel: str) -> None:
         await self._upsert(team_id, user_id, {"dm_channel": channel})

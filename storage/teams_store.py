@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.repository_base import dialect_insert
-from storage.rows import engine_of
+from storage.rows import autocommit, engine_of
 from storage.secrets import SecretBox
 
 metadata = sa.MetaData()
@@ -128,7 +128,7 @@ class TeamsStore:
         return (c.tenant_id == tenant_id) & (c.kind == kind) & (c.key == key)
 
     async def get(self, *, tenant_id: str, kind: str, key: str) -> ConversationRef | None:
-        async with self.engine.connect() as conn:
+        async with autocommit(self.engine) as conn:  # one round trip per send
             row = (
                 await conn.execute(conversations.select().where(self._where(tenant_id, kind, key)))
             ).mappings().first()

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.model import Channel, Member, Workspace
 from bot.ports import Known
-from storage.mapping import to_domain, to_values
+from storage.mapping import from_prefixed, to_domain, to_values
 from storage.repository import SqlRepository
 from storage.repository_base import dialect_insert
 from storage.tables import ChannelRow, MemberRow, MembershipRow, WorkspaceRow
@@ -119,15 +119,10 @@ class SqlUnitOfWork:
         if row is None:
             return Known()
         values = row._mapping
-
-        def part(cls: type[Any], prefix: str) -> Any:
-            if values[prefix + "id"] is None:
-                return None
-            return to_domain(cls, {key[len(prefix):]: value for key, value in values.items()
-                                   if key.startswith(prefix)})
-
-        return Known(workspace=part(Workspace, "w_"), member=part(Member, "m_"),
-                     channel=part(Channel, "c_"), joined=values["joined"] is not None)
+        return Known(workspace=from_prefixed(Workspace, values, "w_"),
+                     member=from_prefixed(Member, values, "m_"),
+                     channel=from_prefixed(Channel, values, "c_"),
+                     joined=values["joined"] is not None)
 
     async def workspace_by_id(self, workspace_id: int) -> Workspace | None:
         row = (

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -33,6 +34,8 @@ log = logging.getLogger(__name__)
 
 #: Fresh profiles kept in memory per process; past it, the oldest are forgotten.
 MEMORY_PROFILES = 10_000
+#: How long a process keeps a workspace's DM channels once read.
+DMS_FOR = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,8 @@ class Profiles:
         self.store = store
         self.clock = clock
         self._fresh: dict[tuple[str, str], SlackProfile] = {}
+        #: Per workspace, when its DM channels were read and what they were.
+        self._dms: dict[str, tuple[datetime, dict[str, str]]] = {}
 
     async def actor(
         self, *, client: AsyncWebClient, team_id: str, user_id: str, name_hint: str = ""
@@ -116,12 +121,27 @@ class Profiles:
     ) -> str:
         """The bot's DM with the user (conversations.open once, then remembered);
         ``before_open`` waits for that method's rate budget."""
+        known = await self._known_dms(team_id)
+        if user_id in known:
+            return known[user_id]
         cached = await self.store.profile(team_id=team_id, user_id=user_id)
         if cached is not None and cached.dm_channel:
+            known[user_id] = cached.dm_channel
             return cached.dm_channel
         if before_open is not None:
             await before_open()
         response = await client.conversations_open(users=user_id)
         channel = str(response["channel"]["id"])
         await self.store.save_dm_channel(team_id=team_id, user_id=user_id, channel=channel)
+        known[user_id] = channel
         return channel
+
+    async def _known_dms(self, team_id: str) -> dict[str, str]:
+        """The workspace's DM channels, read at most every :data:`DMS_FOR` (a bot's DM
+        with a user keeps its id; one opened meanwhile elsewhere is read on a miss)."""
+        now = self.clock.now()
+        read = self._dms.get(team_id)
+        if read is None or now - read[0] >= DMS_FOR:
+            read = (now, await self.store.dm_channels(team_id=team_id))
+            self._dms[team_id] = read
+        return read[1]

@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from bot.analysis.ports import WeekClosed
-from bot.model import Channel, Workspace
+from bot.model import Channel, CheckIn, Member, Workspace
 from bot.ports import UnitOfWork
 from bot.week_schedule import Event
 
@@ -81,6 +81,18 @@ class ScheduledChannel:
     member_zones: tuple[str | None, ...] = ()
 
 
+@dataclass(frozen=True)
+class PromptContext:
+    """What a claimed prompt or reminder must check before it goes, read in one query:
+    the channel (None: gone), the member if still in it (None: gone or left), whether the
+    channel skips the entry's week, and the member's check-in of the week."""
+
+    channel: Channel | None
+    member: Member | None
+    skipped: bool
+    checkin: CheckIn | None
+
+
 class LoopStore(Protocol):
     """The loop's tables, inside one unit of work's transaction."""
 
@@ -114,6 +126,11 @@ class LoopStore(Protocol):
     ) -> OutboxEntry | None:
         """Take the entry for ``lease`` unless it is finished or someone else's lease is
         still running; counts an attempt. None: not ours to do now."""
+        ...
+
+    async def prompt_context(self, entry: OutboxEntry) -> PromptContext:
+        """The channel, member, skipped week and check-in a member's entry depends on, in
+        one round trip (a worker's job is bound by its round trips)."""
         ...
 
     async def finish(
@@ -192,6 +209,7 @@ __all__ = [
     "LoopStoreFactory",
     "OutboxEntry",
     "Outcome",
+    "PromptContext",
     "ScheduledChannel",
     "WeekClosedHandler",
 ]

@@ -48,7 +48,7 @@ from bot.loop.ports import (
 )
 from bot.loop.week_record import take_snapshot
 from bot.messages import Address, Message
-from bot.model import Channel, Member
+from bot.model import Channel, CheckIn, Member, Workspace
 from bot.ports import (
     Clock,
     Delivery,
@@ -383,12 +383,14 @@ class LoopRunner:
         workspace = scheduled.workspace
         assert workspace.id is not None
         repo = uow.scoped(workspace.id)
+        now = self.clock.now()
+        if entry.member_id is not None:
+            return await self._compose_prompt(repo, store, workspace, entry, now=now)
         channel = await repo.channel_by_id(entry.channel_id)
         if channel is None:
             return _Work(skip="the channel is gone")
         assert channel.id is not None
         schedule = WeekSchedule.of(channel)
-        now = self.clock.now()
         if entry.week in await store.skipped_weeks(channel.id):
             return _Work(skip="the channel skips this week")
         if entry.event is Event.ANALYSE:
@@ -399,31 +401,37 @@ class LoopRunner:
                     workspace=workspace, channel=channel, week=entry.week, closed_at=entry.due_at
                 )
             )
-        if entry.event is Event.CLOSE:
-            data = await _closed_week(repo, store, channel=channel, week=entry.week,
-                                      schedule=schedule, now=now)
-            return _Work(
-                address=channel_address(workspace, channel),
-                message=with_prefix(
-                    with_dashboard_link(
-                        digest.digest_message(data, mentions=digest.digest_mentions(channel)),
-                        workspace, channel),
-                    prefix_for(workspace.platform, direct=False),
-                ),
-            )
-        assert entry.member_id is not None
-        member = await _still_member(repo, channel.id, entry.member_id)
+        assert entry.event is Event.CLOSE
+        data = await _closed_week(repo, store, channel=channel, week=entry.week,
+                                  schedule=schedule, now=now)
+        return _Work(
+            address=channel_address(workspace, channel),
+            message=with_prefix(
+                with_dashboard_link(
+                    digest.digest_message(data, mentions=digest.digest_mentions(channel)),
+                    workspace, channel),
+                prefix_for(workspace.platform, direct=False),
+            ),
+        )
+
+    async def _compose_prompt(
+        self, repo: Repository, store: LoopStore, workspace: Workspace, entry: OutboxEntry,
+        *, now: datetime,
+    ) -> _Work:
+        """A prompt or a reminder: what it checks comes in one read (the fan-out's jobs
+        are bound by their round trips); a reminder reads a little more."""
+        context = await store.prompt_context(entry)
+        channel, member = context.channel, context.member
+        if channel is None:
+            return _Work(skip="the channel is gone")
+        assert channel.id is not None
+        if context.skipped:
+            return _Work(skip="the channel skips this week")
         if member is None:
             return _Work(skip="no longer in the channel")
-        reason = await _why_not(
-            repo,
-            schedule,
-            member=member,
-            channel_id=channel.id,
-            week=entry.week,
-            due_at=entry.due_at,
-            now=now,
-        )
+        schedule = WeekSchedule.of(channel)
+        reason = _why_not(schedule, member=member, checkin=context.checkin, week=entry.week,
+                          due_at=entry.due_at, now=now)
         if not reason and entry.event is Event.REMIND:
             reason = await _never_prompted(store, entry)
         if reason:
@@ -506,20 +514,11 @@ async def _never_prompted(store: LoopStore, reminder: OutboxEntry) -> str:
     return "never prompted this week"
 
 
-async def _still_member(repo: Repository, channel_id: int, member_id: int) -> Member | None:
-    # The member's channels, not the channel's members: a prompt stays O(1) in team size.
-    member = await repo.member_by_id(member_id)
-    if member is None or channel_id not in {c.id for c in await repo.member_channels(member_id)}:
-        return None
-    return member
-
-
-async def _why_not(
-    repo: Repository,
+def _why_not(
     schedule: WeekSchedule,
     *,
     member: Member,
-    channel_id: int,
+    checkin: CheckIn | None,
     week: str,
     due_at: datetime,
     now: datetime,
@@ -531,7 +530,6 @@ async def _why_not(
         return "on leave"
     if schedule.is_closed(week, now):
         return "the week closed before it could be sent"
-    checkin = await repo.checkin(channel_id, member.id or 0, week)
     if checkin is not None and checkin.answered:
         return "already answered"
     return ""

@@ -11,7 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Connection
 
 from bot.loop.ports import Conversation, OutboxEntry, Outcome
-from bot.model import Channel
+from bot.model import Channel, CheckIn
 from bot.week_schedule import Event
 from storage.database import Database
 from storage.loop_store import loop_store_for, metadata
@@ -240,6 +240,31 @@ async def test_skipped_weeks(database: Database) -> None:
         await store.skip_week(channel, "2027-W06", workspace_id=ws)
         assert await store.unskip_week(channel, "2027-W06")
         assert await store.skipped_weeks(channel) == {"2027-W05"}
+
+
+async def test_a_prompts_context_is_read_in_one_query(database: Database) -> None:
+    ws, channel, members = await _team(database)
+    async with database.uow() as uow:
+        repo = uow.scoped(ws)
+        outsider = await repo.member("U4", name="u4")  # in the workspace, not the channel
+        answered = await repo.open_checkin(
+            CheckIn(workspace_id=ws, channel_id=channel, member_id=members[1], week="2027-W01"))
+        answered.submitted_at = NOW
+        await repo.save_checkin(answered)
+        await uow.commit()
+    async with database.uow() as uow:
+        store = loop_store_for(uow)
+        asked = await store.prompt_context(_prompt(ws, channel, members[0]))
+        assert asked.channel is not None and asked.channel.external_id == "C1"
+        assert asked.member is not None and asked.member.external_id == "U1"
+        assert (asked.skipped, asked.checkin) == (False, None)
+        done = await store.prompt_context(_prompt(ws, channel, members[1]))
+        assert done.checkin is not None and done.checkin.answered
+        assert (await store.prompt_context(_prompt(ws, channel, outsider.id))).member is None
+        other_workspace = await store.prompt_context(_prompt(ws + 1, channel, members[0]))
+        assert (other_workspace.channel, other_workspace.member) == (None, None)
+        await store.skip_week(channel, "2027-W01", workspace_id=ws)
+        assert (await store.prompt_context(_prompt(ws, channel, members[0]))).skipped
 
 
 async def test_the_clocks_plan_lists_every_channel_with_its_members_zones(
