@@ -99,6 +99,7 @@ class Playground:
         self.events: list[dict[str, Any]] = []
         self.config: dict[str, Any] = {}
         self._session: aiohttp.ClientSession | None = None
+        self._socket: aiohttp.ClientWebSocketResponse | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
     @property
@@ -129,10 +130,10 @@ class Playground:
         async with self._session.get(f"{self.url}/_internal/v1/config") as response:
             response.raise_for_status()
             self.config = (await response.json())["config"]
-        socket_ = await self._session.ws_connect(
+        self._socket = await self._session.ws_connect(
             f"{self.url}/_ws_conversation/v1/conversations/stream"
         )
-        self._tasks.append(asyncio.create_task(self._read_events(socket_)))
+        self._tasks.append(asyncio.create_task(self._read_events(self._socket)))
 
     async def _read_output(self) -> None:
         assert self.process is not None and self.process.stdout is not None
@@ -159,6 +160,11 @@ class Playground:
     async def stop(self) -> None:
         for task in self._tasks:
             task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        # The socket first: a session closed under it leaves its connection unreleased,
+        # and the garbage collector's ResourceWarning lands in whichever test runs then.
+        if self._socket is not None:
+            await self._socket.close()
         if self._session is not None:
             await self._session.close()
         if self.process is not None and self.process.returncode is None:
