@@ -262,11 +262,14 @@ class Connector:
             token = await self.tokens.token()
             if token:
                 headers["Authorization"] = f"Bearer {token}"
-            async with self._session().request(method, url, json=body, headers=headers) as response:
-                status = response.status
-                text = await response.text()
-                retry_after = retry_after_seconds(response.headers.get("Retry-After"))
-            self.pacer.sent(tenant=tenant, conversation=pace)  # answered: it has arrived
+            try:
+                async with self._session().request(method, url, json=body,
+                                                   headers=headers) as response:
+                    status = response.status
+                    text = await response.text()
+                    retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+            finally:  # answered, or failed: it has reached Teams by now if it ever will
+                self.pacer.sent(tenant=tenant, conversation=pace)
             if status < 300:
                 if not text.strip():
                     return None

@@ -2,11 +2,14 @@
 into 429s.
 
 Teams allows a bot, per conversation, 7 messages a second and 60 in any 30 seconds, and
-an app 50 requests a second per tenant. Each limit is a sliding window (the send times of
-the last ``limit`` calls). Senders of one tenant queue in order; the one at the head
-sleeps until every window it belongs to has room, then records the moment it goes. A
-429 that still happens (another replica shares the tenant) holds the conversation for
-its Retry-After (:meth:`Pacer.hold`).
+per tenant 30 requests a second (the figure Microsoft's rate-limit page gives for a bot;
+50 is the app-wide one). Each limit is a sliding window over the last ``limit`` calls.
+Senders of one tenant queue in order; the one at the head sleeps until every window it
+belongs to has room, then records the moment it goes. Teams counts a call when it
+arrives, somewhere between the moment it left and its answer: so once answered, a call
+counts from its answer (:meth:`Pacer.sent`), and a slow round trip cannot bunch the next
+calls up behind it at Teams' end. A 429 that still happens (another replica shares the
+tenant) holds the conversation for its Retry-After (:meth:`Pacer.hold`).
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ class Limits:
     per_conversation: tuple[Window, ...] = (Window(7, 1.0), Window(60, 30.0))
     # Smooth: a burst of 50 leaves in one go, but connections open at different speeds,
     # so it can arrive squeezed into less than a second next to the following ones.
-    per_tenant: tuple[Window, ...] = (Window(50, 1.0, smooth=True),)
+    per_tenant: tuple[Window, ...] = (Window(30, 1.0, smooth=True),)
 
 
 @dataclass
@@ -56,13 +59,26 @@ class _Log:
 
     def take(self, at: float) -> None:
         self.times.append(at)
-        # Keep the log sorted: a reservation never lands before an earlier one.
-        if len(self.times) > 1 and self.times[-2] > at:
+        self._order()
+        while len(self.times) > self.window.limit:
+            self.times.popleft()
+
+    def restamp(self, left: float, answered: float) -> None:
+        """The call that left at ``left`` was answered at ``answered``: count it from then
+        (unless it has aged out of the window already)."""
+        try:
+            self.times.remove(left)
+        except ValueError:
+            return
+        self.times.append(answered)
+        self._order()
+
+    def _order(self) -> None:
+        # Keep the log sorted: the oldest call is the one that leaves the window first.
+        if len(self.times) > 1 and self.times[-2] > self.times[-1]:
             ordered = sorted(self.times)
             self.times.clear()
             self.times.extend(ordered)
-        while len(self.times) > self.window.limit:
-            self.times.popleft()
 
 
 class Pacer:
@@ -79,6 +95,8 @@ class Pacer:
         self._logs: dict[tuple[str, str], list[_Log]] = {}
         self._held_until: dict[str, float] = {}
         self._queues: dict[str, asyncio.Lock] = {}
+        #: When each call still unanswered left, per tenant and conversation, oldest first.
+        self._leaving: dict[tuple[str, str], deque[float]] = {}
 
     def _logs_for(self, scope: str, key: str, windows: tuple[Window, ...]) -> list[_Log]:
         logs = self._logs.get((scope, key))
@@ -103,6 +121,7 @@ class Pacer:
         now = self._monotonic()
         for log in self._all_logs(tenant, conversation):
             log.take(now)
+        self._leaving.setdefault((tenant, conversation), deque()).append(now)
 
     async def wait(self, *, tenant: str, conversation: str) -> None:
         """Return when a call may be made, and count it as made.
@@ -118,8 +137,18 @@ class Pacer:
             self.take(tenant=tenant, conversation=conversation)
 
     def sent(self, *, tenant: str, conversation: str) -> None:
-        """A call was answered. This pacer counts the moments calls leave; one whose
-        budget is shared counts from the answer (:mod:`adapters.jobs.pacing`)."""
+        """A call to ``conversation`` was answered: it has arrived by now, so the oldest
+        one unanswered counts from this moment. A call that fails without an answer keeps
+        counting from when it left."""
+        leaving = self._leaving.get((tenant, conversation))
+        if not leaving:
+            return
+        left = leaving.popleft()
+        if not leaving:
+            del self._leaving[(tenant, conversation)]
+        answered = self._monotonic()
+        for log in self._all_logs(tenant, conversation):
+            log.restamp(left, answered)
 
     def hold(self, conversation: str, seconds: float) -> None:
         """Teams said 429: send nothing more to this conversation for ``seconds``."""

@@ -8,7 +8,7 @@ import asyncio
 import pytest
 
 from adapters.teams.connector import Connector, ConnectorError, RetryPolicy, retry_after_seconds
-from adapters.teams.pacing import Limits, Pacer, Window
+from adapters.teams.pacing import SAFETY, Limits, Pacer, Window
 from adapters.teams.settings import TeamsSettings
 from bot.ports import Undeliverable
 from tests.adapters.teams.conftest import LOOSE, QUICK_RETRY, secured_settings
@@ -192,7 +192,7 @@ async def test_pacer_keeps_seven_a_second_and_sixty_per_thirty_seconds_per_chat(
     assert moments[60] >= 30.0  # the sixty-first waits for the 30-second window
 
 
-async def test_pacer_spreads_a_tenants_calls_evenly_under_fifty_a_second() -> None:
+async def test_pacer_spreads_a_tenants_calls_evenly_under_thirty_a_second() -> None:
     clock = StepClock()
     pacer = Pacer(limits=Limits(), monotonic=clock, sleep=clock.sleep)
     moments = []
@@ -200,9 +200,31 @@ async def test_pacer_spreads_a_tenants_calls_evenly_under_fifty_a_second() -> No
         await pacer.wait(tenant="t", conversation=f"c{n}")
         moments.append(clock.now)
     gaps = [b - a for a, b in zip(moments, moments[1:], strict=False)]
-    assert min(gaps) >= 1.0 / 50  # no burst
-    assert all(moments[i + 50] - moments[i] >= 1.0 for i in range(len(moments) - 50))
-    assert moments[-1] < 119 * 1.1 / 50 + 0.01  # and no slower than that
+    assert min(gaps) >= 1.0 / 30  # no burst
+    assert all(moments[i + 30] - moments[i] >= 1.0 for i in range(len(moments) - 30))
+    assert moments[-1] < 119 * 1.1 / 30 + 0.01  # and no slower than that
+
+
+async def test_an_answered_call_counts_from_its_answer() -> None:
+    """Teams counts a call when it arrives, which may be long after it left: the eighth
+    call to a chat waits a window after the answer to the first, not after its leaving."""
+    clock = StepClock()
+    pacer = Pacer(limits=Limits(per_tenant=()), monotonic=clock, sleep=clock.sleep)
+    for _ in range(7):
+        await pacer.wait(tenant="t", conversation="c")  # seven leave at 0.0 …
+    clock.now = 0.6
+    for _ in range(7):
+        pacer.sent(tenant="t", conversation="c")  # … and are answered at 0.6
+    before = clock.now
+    await pacer.wait(tenant="t", conversation="c")
+    assert clock.now - before == pytest.approx(1.0 * SAFETY)  # 0.6 + 1.1, not 0.0 + 1.1
+    other = Pacer(limits=Limits(per_tenant=()), monotonic=clock, sleep=clock.sleep)
+    clock.now = 0.0
+    for _ in range(7):
+        await other.wait(tenant="t", conversation="c")
+    clock.now = 0.6  # unanswered: they count from when they left
+    await other.wait(tenant="t", conversation="c")
+    assert clock.now == pytest.approx(1.0 * SAFETY)
 
 
 def test_a_429_holds_the_conversation_for_its_retry_after() -> None:
