@@ -29,6 +29,7 @@ from sqlalchemy.engine import make_url
 
 from bot.loop.ports import OutboxEntry
 from bot.loop.runner import LoopRunner, TryLater
+from storage.job_table import JOBS
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,8 @@ QUEUE = "outbox"
 MAX_RETRIES = 30
 MAX_WAIT = 300
 BATCH = 500
+#: Queuing this many jobs at once refreshes the job table's statistics.
+ANALYSE_AFTER = 500
 
 
 def conninfo_of(database_url: str) -> str:
@@ -98,6 +101,21 @@ class JobDispatcher:
         return {row["queueing_lock"] for row in rows}
 
     async def enqueue(self, entries: Sequence[OutboxEntry]) -> int:
+        queued = await self._enqueue(entries)
+        if queued >= ANALYSE_AFTER and 2 * await self._rows_believed() < queued:
+            # The planner believes the table holds far fewer jobs than we just queued (it
+            # was empty when last analysed): without fresh statistics every worker's fetch
+            # sorts all waiting jobs (storage.job_table). Once it knows the table's size
+            # per page, its estimates grow with the table: one ANALYZE a fan-out.
+            await self.app.connector.execute_query_async(f"ANALYZE {JOBS}")
+        return queued
+
+    async def _rows_believed(self) -> float:
+        row = await self.app.connector.execute_query_one_async(
+            f"SELECT reltuples FROM pg_class WHERE oid = '{JOBS}'::regclass")
+        return max(float(row["reltuples"]), 0.0)  # -1: never analysed
+
+    async def _enqueue(self, entries: Sequence[OutboxEntry]) -> int:
         queued = 0
         for start in range(0, len(entries), BATCH):
             chunk = [e for e in entries[start : start + BATCH] if e.id is not None]

@@ -21,6 +21,7 @@ from procrastinate import App
 
 from adapters.jobs.queue import QUEUE, job_app, recover_stalled
 from bot.loop.runner import LoopSettings
+from storage.job_table import tidy_jobs
 from storage.send_rates import SendRates
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,10 @@ async def _recover_forever(app: App, rates: SendRates, options: WorkerOptions) -
             await rates.prune()
         except Exception as error:  # another worker put the same job back first
             log.info("stalled-job recovery: %r", error)
+        try:  # the fetch of every next job reads this table's head (storage.job_table)
+            await tidy_jobs(rates.engine)
+        except Exception as error:  # no right to VACUUM, say: the fetches are only slower
+            log.info("job table upkeep: %r", error)
 
 
 async def run_worker(*, database_url: str, options: WorkerOptions | None = None) -> int:
