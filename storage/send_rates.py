@@ -1,6 +1,6 @@
 """Send budgets shared by every worker process: one "next allowed moment" per limit, in
-PostgreSQL (table ``okrbot_send_rate``, migrations ``jobs_0001_procrastinate`` and
-``jobs_0002_send_windows``).
+PostgreSQL (table ``okrbot_send_rate``, migrations ``jobs_0001_procrastinate``,
+``jobs_0002_send_windows`` and ``jobs_0003_send_answers``).
 
 Each limit is a smooth rate (a GCRA with no burst): a send to a workspace and a channel
 reserves the first moment *both* allow, and moves each one's next moment on by its
@@ -21,9 +21,12 @@ send left and the moment its answer came back. So a :class:`Window` counts a sen
 moment it leaves until it is answered (``inflight``), and from then on as sent at its answer
 (``recent``): a send may go only when fewer than ``limit`` of those fall in the last
 ``period`` — exact whatever the network's jitter, at the cost of one round trip after the
-answer (:meth:`SendRates.sent`). :meth:`SendRates.take` books, in the same round trip, a
-slot a window after the ``limit``-th latest booking, so that senders waiting for a full
-window wake one by one as it empties instead of all at once.
+answer (:meth:`SendRates.sent`). The answer's moment is the token plus the time the sender
+measured from the start of the call that gave the token: never earlier than the answer
+(the token is taken inside that call), and not delayed by the report's own trip.
+:meth:`SendRates.take` books, in the same round trip, a slot a window (and the usual answer
+time) after the ``limit``-th latest booking, so that senders waiting for a full window wake
+one by one as it empties instead of all at once.
 """
 
 from __future__ import annotations
@@ -52,8 +55,8 @@ _TAKE = sa.text("SELECT okrbot_take_send(CAST(:scopes AS text[]), CAST(:gaps AS 
                 "CAST(:stuck AS float8))")
 _ENTER = sa.text("SELECT okrbot_enter_send(CAST(:window AS text), CAST(:limit AS int), "
                  "CAST(:period AS float8), CAST(:stuck AS float8))")
-_SENT = sa.text("SELECT okrbot_sent_send(CAST(:window AS text), CAST(:token AS float8), "
-                "CAST(:period AS float8))")
+_ANSWERED = sa.text("SELECT okrbot_answered_send(CAST(:window AS text), "
+                    "CAST(:token AS float8), CAST(:elapsed AS float8), CAST(:period AS float8))")
 _PRUNE = sa.text(f"DELETE FROM okrbot_send_rate WHERE next_at < {_NOW} - :idle")
 
 
@@ -121,10 +124,12 @@ class SendRates:
         wait, token = await self._scalar(_ENTER, window.values())
         return Turn(float(wait), float(token))
 
-    async def sent(self, window: Window, token: float) -> float:
-        """The platform answered the send ``token``; returns how long it took."""
-        return await self._call(_SENT, {"window": window.scope, "token": token,
-                                        "period": window.period})
+    async def sent(self, window: Window, token: float, *, elapsed: float) -> float:
+        """The platform answered the send ``token``, ``elapsed`` seconds (the caller's
+        clock) after the call of :meth:`take` or :meth:`enter` that returned the token
+        began: it counts as answered then. Returns how long it took."""
+        return await self._call(_ANSWERED, {"window": window.scope, "token": token,
+                                            "elapsed": elapsed, "period": window.period})
 
     async def reserve(self, limits: Sequence[Limit]) -> float:
         """Book the next moment every one of ``limits`` allows; returns the seconds to

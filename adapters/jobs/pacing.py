@@ -11,8 +11,8 @@ The limits:
 - Slack ``chat.postMessage``: one a second per channel (an interval, a little over a
   second); 600 in any 60 s per workspace, the window the platform counts, exactly (a
   :class:`storage.send_rates.Window`: a send counts from the moment it leaves until a
-  minute after its answer); ``conversations.open`` (Web API tier 3, 50+ a minute) at 50 a
-  minute per workspace.
+  minute after its answer, as this process saw it); ``conversations.open`` (Web API
+  tier 3, 50+ a minute) at 50 a minute per workspace.
 - Teams: per conversation 7 a second and 60 in 30 s, i.e. one every half second; per
   tenant 30 in any second (Microsoft's published figure for a bot), exactly, as a window.
 
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Coroutine
 from contextvars import ContextVar
 from typing import Any
@@ -46,9 +47,10 @@ SLACK_OPEN_INTERVAL = 60.0 / 50 * SLACK_SAFETY
 TEAMS_CONVERSATION_INTERVAL = max(1 / 7, 30 / 60) * TEAMS_SAFETY
 TEAMS_TENANT_LIMIT, TEAMS_TENANT_PERIOD = 30, 1.0
 
-#: The send of this job that left and whose answer is not reported yet.
-_in_flight: ContextVar[tuple[Window, float] | None] = ContextVar("okrbot_send_in_flight",
-                                                                 default=None)
+#: The send of this job that left and whose answer is not reported yet: its window, its
+#: token, and the moment (this process's monotonic clock) the call that gave it began.
+_in_flight: ContextVar[tuple[Window, float, float] | None] = ContextVar(
+    "okrbot_send_in_flight", default=None)
 
 
 class _Behind:
@@ -80,19 +82,23 @@ class _Behind:
         if going is None:
             return
         _in_flight.set(None)
-        window, token = going
-        self._later(self.rates.sent(window, token), f"the answer to a send under {window.scope}")
+        window, token, asked = going
+        elapsed = time.monotonic() - asked
+        self._later(self.rates.sent(window, token, elapsed=elapsed),
+                    f"the answer to a send under {window.scope}")
 
 
 async def _take_turn(rates: SendRates, limits: list[Limit], window: Window, *,
                      sleep: Callable[[float], Awaitable[None]]) -> None:
     """Book a slot, sleep until it, then until the window has room (a late wake-up is
     checked against the window as it is then, not as it was booked)."""
+    asked = time.monotonic()
     turn = await rates.take(limits, window)
     while not turn.go:
         await sleep(turn.wait)
+        asked = time.monotonic()
         turn = await rates.enter(window)
-    _in_flight.set((window, turn.token))
+    _in_flight.set((window, turn.token, asked))
 
 
 class SharedSlackPacer(SlackPacer):

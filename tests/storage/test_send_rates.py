@@ -118,19 +118,40 @@ async def test_a_window_counts_sends_in_flight_and_from_their_answers(
 ) -> None:
     rates = SendRates(postgres_database.engine)
     window = Window("teams:t9", limit=2, period=0.5)
+    asked = time.monotonic()
     first = await rates.take([Limit("teams:conversation:a", 0.001)], window)
     second = await rates.take([Limit("teams:conversation:b", 0.001)], window)
     assert first.go and second.go and second.token > first.token
     # Both still unanswered: a third send waits, however long ago they left.
     await asyncio.sleep(0.6)
     assert not (await rates.enter(window)).go
-    took = await rates.sent(window, first.token)
+    took = await rates.sent(window, first.token, elapsed=time.monotonic() - asked)
     assert took >= 0.6  # from leaving to the answer
     # The first now counts as sent at its answer: a period later there is room.
     refused = await rates.enter(window)
     assert not refused.go and 0.3 < refused.wait <= 0.55
     await asyncio.sleep(refused.wait)
     assert (await rates.enter(window)).go
+
+
+async def test_an_answer_counts_from_when_the_sender_saw_it_not_from_its_report(
+    postgres_database: Database,
+) -> None:
+    rates = SendRates(postgres_database.engine)
+    window = Window("teams:t7", limit=1, period=0.5)
+    asked = time.monotonic()
+    first = await rates.take([Limit("teams:conversation:a", 0.001)], window)
+    assert first.go
+    answered = time.monotonic() - asked  # the platform answered at once...
+    await asyncio.sleep(0.3)  # ...and the report was written behind, late
+    assert await rates.sent(window, first.token, elapsed=answered) < 0.1
+    refused = await rates.enter(window)  # a period from the answer, not from the report
+    assert not refused.go and refused.wait <= 0.5 - 0.3 + 0.05
+    await asyncio.sleep(refused.wait)
+    again = await rates.enter(window)
+    assert again.go
+    # A report can never place an answer after the moment it arrives.
+    assert await rates.sent(window, again.token, elapsed=60.0) < 1.0
 
 
 async def test_a_send_never_answered_leaves_the_window_after_stuck_and_a_period(
@@ -157,7 +178,7 @@ async def test_senders_waiting_for_a_full_window_are_booked_a_window_apart(
         slots.append((asked + turn.wait, answered + turn.wait))
     assert [t.go for t in turns] == [True] * 3 + [False] * 4
     # The 4th to 6th a window after the first three, the 7th a window after the 4th
-    # (plus up to twice the usual answer time).
+    # (plus up to the usual answer time).
     for later, earlier in [(3, 0), (4, 1), (5, 2), (6, 3)]:
         assert apart(slots[earlier], slots[later], 1.0, slack=0.3), (earlier, later, slots)
     h0, _, h1 = await timed(rates.hold("teams:t8", 5.0))  # a 429's Retry-After holds it too
