@@ -141,12 +141,14 @@ def build_core(*, uow: UnitOfWorkFactory, clock: Clock, messenger: Messenger,
                analysis_store: AnalysisStoreFactory = analysis_store_for,
                settings: LoopSettings | None = None,
                dispatcher: Dispatcher | None = None,
-               on_week_closed: WeekClosedHandler | None = None) -> Core:
+               on_week_closed: WeekClosedHandler | None = None,
+               autocommit_uow: UnitOfWorkFactory | None = None) -> Core:
     """The core as every process runs it: the bot, and its weekly loop whose closed weeks
     go to the drift and zombie analysis. ``settings``: a worker's lease; ``dispatcher``: the
     clock's job queue (PostgreSQL); ``public_url``: where the platforms reach us;
     ``on_week_closed``: instead of the analysis, for a test that watches closed weeks
-    itself (no process passes it)."""
+    itself (no process passes it); ``autocommit_uow``: units whose statements commit as
+    they run, for the loop's one-statement writes (default ``uow``)."""
     analysis = WeeklyAnalysis(uow=uow, store=analysis_store, clock=clock, messenger=messenger)
 
     async def analyse_closed_week(event: WeekClosed) -> None:
@@ -156,7 +158,7 @@ def build_core(*, uow: UnitOfWorkFactory, clock: Clock, messenger: Messenger,
         on_week_closed = analyse_closed_week
     loop = WeeklyLoop(uow=uow, loop_store=loop_store, clock=clock, messenger=messenger,
                       on_week_closed=on_week_closed, evidence=evidence, settings=settings,
-                      dispatcher=dispatcher)
+                      dispatcher=dispatcher, autocommit_uow=autocommit_uow)
     bot = OkrBot(uow=uow, clock=clock, messenger=messenger, loop=loop, analysis=analysis_store,
                  evidence=EvidenceCommands(stores=evidence, public_url=public_url))
     return Core(bot=bot, loop=loop, analysis=analysis)
@@ -289,7 +291,8 @@ def build_graph(
         public_url = os.environ.get("OKRBOT_PUBLIC_URL", "").strip()
     core = build_core(uow=database.uow, clock=clock, messenger=routed, evidence=stores.evidence,
                       loop_store=stores.loop, analysis_store=stores.analysis,
-                      public_url=public_url, settings=settings, dispatcher=dispatcher)
+                      public_url=public_url, settings=settings, dispatcher=dispatcher,
+                      autocommit_uow=database.autocommit_uow)
     return Graph(database=database, clock=clock, stores=stores, platforms=platforms,
                  messenger=routed, slack=slack, teams=teams, bot=core.bot, loop=core.loop,
                  analysis=core.analysis, owns_database=owns_database)

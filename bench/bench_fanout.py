@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import math
 import os
 import signal
@@ -377,6 +378,10 @@ async def run_once(shape: Shape, template: str, fakes: Fakes, *, workers: int,
         else:
             note += f"; {await unfinished(database)} unfinished after {timeout:.0f}s"
         sent = accepted(shape, fakes)
+        if os.environ.get("BENCH_DUMP"):  # every accepted send: target and seconds from start
+            with open(os.environ["BENCH_DUMP"], "a") as dump:
+                dump.write(json.dumps({"run": kill, "sent": [(t, at - started)
+                                                             for t, at in sent]}) + "\n")
         per_member = Counter(target for target, _ in sent)
         last = max((at for _, at in sent), default=started)
         window, steady = minimum(shape)

@@ -24,6 +24,12 @@ class Database:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._sessions = session_factory(engine)
+        # On PostgreSQL a unit whose statements commit as they run costs one round trip a
+        # statement, not a BEGIN and a COMMIT more; SQLite is in-process (and takes its
+        # write lock per transaction): a transaction there.
+        self._autocommit_sessions = session_factory(
+            engine.execution_options(isolation_level="AUTOCOMMIT")
+            if engine.dialect.name == "postgresql" else engine)
 
     @property
     def url(self) -> str:
@@ -32,6 +38,11 @@ class Database:
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self._sessions)
+
+    def autocommit_uow(self) -> SqlUnitOfWork:
+        """A unit of work whose statements each commit as they run (on PostgreSQL; a
+        transaction on SQLite): for work whose every write is one statement."""
+        return SqlUnitOfWork(self._autocommit_sessions)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

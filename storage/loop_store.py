@@ -14,6 +14,7 @@ writes commits or rolls back with the rest of that unit's work.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -163,6 +164,96 @@ def _entry(row: Any) -> OutboxEntry:
     )
 
 
+class _Prefixed:
+    """A row's columns labelled ``prefix`` + name, as a row of those names (for :func:`_entry`)."""
+
+    def __init__(self, values: Any, prefix: str) -> None:
+        self._mapping = {key[len(prefix):]: value for key, value in values.items()
+                         if key.startswith(prefix)}
+
+
+def _with_context(select: Any, *, workspace_id: Any, channel_id: Any, member_id: Any,
+                  week: Any) -> Any:
+    """``select`` joined to what a member's entry depends on: the channel, the member only
+    if still in the channel, the member's check-in of the week, and the skipped week."""
+    joined = sa.exists().where(_MEMBERSHIP.c.member_id == member_id,
+                               _MEMBERSHIP.c.channel_id == channel_id,
+                               _MEMBERSHIP.c.workspace_id == workspace_id)
+    skipped = sa.exists().where(skipped_weeks.c.channel_id == channel_id,
+                                skipped_weeks.c.week == week)
+    return (
+        select.add_columns(*(column.label(prefix + column.name)
+                             for table, prefix in _CONTEXT for column in table.c),
+                           skipped.label("skipped"))
+        .outerjoin(_CHANNEL, sa.and_(_CHANNEL.c.id == channel_id,
+                                     _CHANNEL.c.workspace_id == workspace_id))
+        .outerjoin(_MEMBER, sa.and_(_MEMBER.c.id == member_id,
+                                    _MEMBER.c.workspace_id == workspace_id, joined))
+        .outerjoin(CHECKIN, sa.and_(CHECKIN.c.channel_id == channel_id,
+                                    CHECKIN.c.member_id == member_id,
+                                    CHECKIN.c.week == week,
+                                    CHECKIN.c.workspace_id == workspace_id))
+    )
+
+
+def _prompt_context(values: Any) -> PromptContext:
+    return PromptContext(channel=from_prefixed(Channel, values, "c_"),
+                         member=from_prefixed(Member, values, "m_"),
+                         skipped=bool(values["skipped"]),
+                         checkin=from_prefixed(CheckIn, values, "k_"))
+
+
+# A fan-out job's statements, built once: a statement object that is reused skips
+# SQLAlchemy's construction and cache-key walk (a measured share of a worker's CPU).
+
+
+@functools.cache
+def _claim_statement() -> Any:
+    # One UPDATE decides: on PostgreSQL a second claimer waits for the first to commit
+    # and then finds the lease taken; on SQLite the write lock serialises them.
+    now = sa.bindparam("now", type_=UtcDateTime())
+    return (
+        sa.update(outbox)
+        .where(
+            outbox.c.id == sa.bindparam("entry_id"),
+            outbox.c.finished_at.is_(None),
+            sa.or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until <= now),
+        )
+        .values(claimed_by=sa.bindparam("owner"),
+                claimed_until=sa.bindparam("until", type_=UtcDateTime()),
+                attempts=outbox.c.attempts + 1)
+        .returning(*outbox.c)
+    )
+
+
+def _claim_values(entry_id: int, *, owner: str, now: datetime, lease: timedelta) -> dict[str, Any]:
+    return {"entry_id": entry_id, "owner": owner[:128], "now": now, "until": now + lease}
+
+
+@functools.cache
+def _claim_with_context_statement() -> Any:
+    """PostgreSQL: the claim's UPDATE in a WITH, its row joined to what the entry depends
+    on — one statement. The other tables are read as they were before it, as a second
+    statement would read them: the claim changes none of them."""
+    claimed = _claim_statement().cte("claimed")
+    o = claimed.c
+    return _with_context(
+        sa.select(*(column.label("o_" + column.name) for column in o)).select_from(claimed),
+        workspace_id=o.workspace_id, channel_id=o.channel_id, member_id=o.member_id,
+        week=o.week)
+
+
+@functools.cache
+def _finish_statement() -> Any:
+    return (
+        sa.update(outbox)
+        .where(outbox.c.id == sa.bindparam("entry_id"), outbox.c.finished_at.is_(None))
+        .values(finished_at=sa.bindparam("finished", type_=UtcDateTime()),
+                outcome=sa.bindparam("outcome_value"), claimed_until=None,
+                detail=sa.bindparam("detail_text"))
+    )
+
+
 class SqlLoopStore:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -255,66 +346,38 @@ class SqlLoopStore:
     async def claim(
         self, entry_id: int, *, owner: str, now: datetime, lease: timedelta
     ) -> OutboxEntry | None:
-        # One UPDATE decides: on PostgreSQL a second claimer waits for the first to commit
-        # and then finds the lease taken; on SQLite the write lock serialises them.
-        statement = (
-            sa.update(outbox)
-            .where(
-                outbox.c.id == entry_id,
-                outbox.c.finished_at.is_(None),
-                sa.or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until <= now),
-            )
-            .values(
-                claimed_by=owner[:128], claimed_until=now + lease, attempts=outbox.c.attempts + 1
-            )
-            .returning(*outbox.c)
-        )
-        row = (await self._execute(statement)).first()
+        row = (await self._session.execute(_claim_statement(), _claim_values(
+            entry_id, owner=owner, now=now, lease=lease))).first()
         return None if row is None else _entry(row)
 
+    async def claim_with_context(
+        self, entry_id: int, *, owner: str, now: datetime, lease: timedelta
+    ) -> tuple[OutboxEntry, PromptContext] | None:
+        if self._dialect != "postgresql":  # no UPDATE in a WITH; in-process, two are cheap
+            claimed = await self.claim(entry_id, owner=owner, now=now, lease=lease)
+            return None if claimed is None else (claimed, await self.prompt_context(claimed))
+        row = (await self._session.execute(_claim_with_context_statement(), _claim_values(
+            entry_id, owner=owner, now=now, lease=lease))).first()
+        if row is None:
+            return None
+        values = row._mapping
+        return _entry(_Prefixed(values, "o_")), _prompt_context(values)
+
     async def prompt_context(self, entry: OutboxEntry) -> PromptContext:
-        # One SELECT of one row: the channel, the member only if still in the channel, the
-        # member's check-in of the week (outer joins on a constant row), the skipped week.
-        ws, member_id = entry.workspace_id, entry.member_id or 0
-        joined = sa.exists().where(
-            _MEMBERSHIP.c.member_id == member_id, _MEMBERSHIP.c.channel_id == entry.channel_id,
-            _MEMBERSHIP.c.workspace_id == ws)
-        skipped = sa.exists().where(skipped_weeks.c.channel_id == entry.channel_id,
-                                    skipped_weeks.c.week == entry.week)
+        # One SELECT of one row (outer joins on a constant row).
         one = sa.select(sa.literal(1).label("one")).subquery()
-        statement = (
-            sa.select(*(column.label(prefix + column.name)
-                        for table, prefix in _CONTEXT for column in table.c),
-                      skipped.label("skipped"))
-            .select_from(one)
-            .outerjoin(_CHANNEL, sa.and_(_CHANNEL.c.id == entry.channel_id,
-                                         _CHANNEL.c.workspace_id == ws))
-            .outerjoin(_MEMBER, sa.and_(_MEMBER.c.id == member_id, _MEMBER.c.workspace_id == ws,
-                                        joined))
-            .outerjoin(CHECKIN, sa.and_(CHECKIN.c.channel_id == entry.channel_id,
-                                        CHECKIN.c.member_id == member_id,
-                                        CHECKIN.c.week == entry.week,
-                                        CHECKIN.c.workspace_id == ws))
-        )
-        values = (await self._execute(statement)).one()._mapping
-        return PromptContext(channel=from_prefixed(Channel, values, "c_"),
-                             member=from_prefixed(Member, values, "m_"),
-                             skipped=bool(values["skipped"]),
-                             checkin=from_prefixed(CheckIn, values, "k_"))
+        statement = _with_context(
+            sa.select().select_from(one), workspace_id=sa.literal(entry.workspace_id),
+            channel_id=sa.literal(entry.channel_id), member_id=sa.literal(entry.member_id or 0),
+            week=sa.literal(entry.week))
+        return _prompt_context((await self._execute(statement)).one()._mapping)
 
     async def finish(
         self, entry_id: int, *, outcome: Outcome, now: datetime, detail: str = ""
     ) -> None:
-        await self._execute(
-            sa.update(outbox)
-            .where(outbox.c.id == entry_id, outbox.c.finished_at.is_(None))
-            .values(
-                finished_at=now,
-                outcome=outcome.value,
-                claimed_until=None,
-                detail=detail[:MAX_DETAIL],
-            )
-        )
+        await self._session.execute(_finish_statement(), {
+            "entry_id": entry_id, "finished": now, "outcome_value": outcome.value,
+            "detail_text": detail[:MAX_DETAIL]})
 
     async def release(self, entry_id: int, *, owner: str, detail: str = "") -> None:
         await self._execute(

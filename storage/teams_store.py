@@ -116,6 +116,15 @@ def _first_time(dialect: str) -> Any:
                         processed_activities.c.activity_id])
 
 
+@functools.cache
+def _get_statement() -> Any:
+    """A reference by its key, built once (every Teams send reads one)."""
+    c = conversations.c
+    return conversations.select().where(c.tenant_id == sa.bindparam("tenant"),
+                                        c.kind == sa.bindparam("kind_value"),
+                                        c.key == sa.bindparam("key_value"))
+
+
 class TeamsStore:
     def __init__(self, engine: AsyncEngine, *, secrets: SecretBox | None = None) -> None:
         self.engine = engine
@@ -129,9 +138,8 @@ class TeamsStore:
 
     async def get(self, *, tenant_id: str, kind: str, key: str) -> ConversationRef | None:
         async with autocommit(self.engine) as conn:  # one round trip per send
-            row = (
-                await conn.execute(conversations.select().where(self._where(tenant_id, kind, key)))
-            ).mappings().first()
+            row = (await conn.execute(_get_statement(), {
+                "tenant": tenant_id, "kind_value": kind, "key_value": key})).mappings().first()
         return None if row is None else self._ref(row)
 
     async def user_by_member_id(self, *, tenant_id: str, member_id: str) -> ConversationRef | None:

@@ -128,6 +128,13 @@ class LoopStore(Protocol):
         still running; counts an attempt. None: not ours to do now."""
         ...
 
+    async def claim_with_context(
+        self, entry_id: int, *, owner: str, now: datetime, lease: timedelta
+    ) -> tuple[OutboxEntry, PromptContext] | None:
+        """:meth:`claim`, and for a member's entry its :meth:`prompt_context` as it is
+        after the claim; one statement where the database allows it (PostgreSQL)."""
+        ...
+
     async def prompt_context(self, entry: OutboxEntry) -> PromptContext:
         """The channel, member, skipped week and check-in a member's entry depends on, in
         one round trip (a worker's job is bound by its round trips)."""

@@ -28,9 +28,11 @@ import os
 import socket
 import uuid
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from bot.addresses import channel_address, dm, with_dashboard_link
 from bot.analysis.ports import WeekClosed
@@ -43,6 +45,7 @@ from bot.loop.ports import (
     LoopStoreFactory,
     OutboxEntry,
     Outcome,
+    PromptContext,
     ScheduledChannel,
     WeekClosedHandler,
 )
@@ -85,6 +88,10 @@ class LoopSettings:
     lease: timedelta = timedelta(minutes=5)
     max_attempts: int = 3
     owner: str = field(default_factory=default_owner)
+    #: With a dispatcher, the clock queues what it recorded every this many entries, so
+    #: that workers start on the first channels while it records the rest (10,000 entries
+    #: took it 3–4 s to record: that long every budget stood idle).
+    queue_chunk: int = 500
 
 
 @dataclass
@@ -116,6 +123,13 @@ class _Work:
 _ORDER = {Event.OPEN: 0, Event.REMIND: 1, Event.CLOSE: 2, Event.ANALYSE: 3}
 
 
+def _workspace_of(item: Any) -> object:
+    return item.workspace_id
+
+
+T = TypeVar("T")
+
+
 class TryLater(Exception):  # noqa: N818 - it is an instruction, not a failure
     """A worker's entry is not done and not to be given up: held by another claim until
     ``at`` (None: a send failed in a way that may pass), so its job runs again later."""
@@ -125,14 +139,15 @@ class TryLater(Exception):  # noqa: N818 - it is an instruction, not a failure
         self.at = at
 
 
-def interleaved(entries: Sequence[OutboxEntry]) -> list[OutboxEntry]:
+def interleaved(entries: Sequence[T], *, key: Callable[[T], object] = _workspace_of) -> list[T]:
     """One workspace after the other, in turn: workers that take jobs in queue order then
-    keep every workspace's budget busy instead of waiting all on the first one's."""
-    by_workspace: dict[int, list[OutboxEntry]] = {}
+    keep every workspace's budget busy instead of waiting all on the first one's. ``key``:
+    what names an item's workspace (an entry's by default)."""
+    by_workspace: dict[object, list[T]] = {}
     for entry in entries:
-        by_workspace.setdefault(entry.workspace_id, []).append(entry)
+        by_workspace.setdefault(key(entry), []).append(entry)
     queues = list(by_workspace.values())
-    out: list[OutboxEntry] = []
+    out: list[T] = []
     for turn in range(max((len(q) for q in queues), default=0)):
         out += [q[turn] for q in queues if turn < len(q)]
     return out
@@ -151,8 +166,12 @@ class LoopRunner:
         settings: LoopSettings | None = None,
         on_week_closed: WeekClosedHandler | None = None,
         dispatcher: Dispatcher | None = None,
+        autocommit_uow: UnitOfWorkFactory | None = None,
     ) -> None:
         self.uow = uow
+        #: Units whose statements each commit as they run, for work whose every write is
+        #: one statement (default: ``uow``, a transaction).
+        self.autocommit_uow = autocommit_uow or uow
         self.loop_store = loop_store
         self.clock = clock
         self.messenger = messenger
@@ -168,16 +187,26 @@ class LoopRunner:
     async def run_due(self, *, channel_ids: Collection[int] | None = None) -> RunReport:
         report = RunReport()
         queued: list[OutboxEntry] = []
-        for scheduled in await self.plan():
+        plan = await self.plan()
+        if self.dispatcher is not None:  # each chunk queued holds every workspace's work
+            plan = interleaved(plan, key=lambda scheduled: scheduled.workspace.id)
+        for scheduled in plan:
             if channel_ids is not None and scheduled.channel.id not in channel_ids:
                 continue
             try:
                 queued += await self.run_channel(scheduled, report=report)
             except Exception:  # one channel's trouble must not stop the others
                 log.exception("weekly loop failed for channel %s", scheduled.channel.id)
-        if queued and self.dispatcher is not None:
-            report.done["queued"] += await self.dispatcher.enqueue(interleaved(queued))
+            if len(queued) >= self.settings.queue_chunk:
+                queued = await self._queue(queued, report)
+        await self._queue(queued, report)
         return report
+
+    async def _queue(self, entries: list[OutboxEntry], report: RunReport) -> list[OutboxEntry]:
+        """Hand recorded entries to the dispatcher (if any); returns what is left to queue."""
+        if entries and self.dispatcher is not None:
+            report.done["queued"] += await self.dispatcher.enqueue(interleaved(entries))
+        return []
 
     async def run_channel(
         self, scheduled: ScheduledChannel, *, report: RunReport
@@ -304,11 +333,20 @@ class LoopRunner:
 
     async def _work(self, scheduled: ScheduledChannel, entry_id: int) -> Outcome | None:
         owner, now = self.settings.owner, self.clock.now()
-        async with self.uow() as uow:
+        workspace_id = scheduled.workspace.id
+        assert workspace_id is not None
+        # The claim and every write of a member's prompt are one statement each: they run
+        # in a unit whose statements commit as they go (one round trip each on PostgreSQL,
+        # and a fan-out's job is bound by its round trips). The claim is a lease, committed
+        # before anything is composed; composing that fails gives it back.
+        held: list[OutboxEntry] = []
+        async with self._giving_back(held, owner), self.autocommit_uow() as uow:
             store = self.loop_store(uow)
-            claimed = await store.claim(entry_id, owner=owner, now=now, lease=self.settings.lease)
-            if claimed is None:
+            found = await store.claim_with_context(entry_id, owner=owner, now=now,
+                                                   lease=self.settings.lease)
+            if found is None:
                 return None
+            claimed, context = found
             entry = claimed
             assert entry.id is not None
             if claimed.attempts > self.settings.max_attempts:
@@ -323,12 +361,24 @@ class LoopRunner:
                 )
                 await uow.commit()
                 return Outcome.GAVE_UP
-            work = await self._compose(uow, store, scheduled, claimed)
-            if work.skip:
-                await store.finish(entry.id, outcome=Outcome.SKIPPED, now=now, detail=work.skip)
+            held.append(entry)
+            if entry.member_id is not None:
+                work = await self._compose_prompt(uow.scoped(workspace_id), store,
+                                                  scheduled.workspace, entry, context, now=now)
+                if work.skip:
+                    await store.finish(entry.id, outcome=Outcome.SKIPPED, now=now,
+                                       detail=work.skip)
                 await uow.commit()
-                return Outcome.SKIPPED
-            await uow.commit()
+        if entry.member_id is None:  # a digest's snapshot is written with it: a transaction
+            async with self._giving_back(held, owner), self.uow() as uow:
+                store = self.loop_store(uow)
+                work = await self._compose(uow, store, scheduled, claimed)
+                if work.skip:
+                    await store.finish(entry.id, outcome=Outcome.SKIPPED, now=now,
+                                       detail=work.skip)
+                await uow.commit()
+        if work.skip:
+            return Outcome.SKIPPED
         # The entry is claimed and committed: from here a crash means "resend once later".
         try:
             if work.closed is not None:
@@ -348,7 +398,8 @@ class LoopRunner:
                 await self.loop_store(uow).release(entry.id, owner=owner, detail=repr(error))
                 await uow.commit()
             return None
-        async with self.uow() as uow:
+        finishing = self.uow if entry.event is Event.CLOSE else self.autocommit_uow
+        async with finishing() as uow:
             store = self.loop_store(uow)
             await store.finish(entry.id, outcome=Outcome.SENT, now=self.clock.now())
             if entry.event is Event.CLOSE:
@@ -370,6 +421,25 @@ class LoopRunner:
             await self._queue_analysis(entry)
         return Outcome.SENT
 
+    @asynccontextmanager
+    async def _giving_back(self, held: list[OutboxEntry], owner: str) -> AsyncIterator[None]:
+        """Composing the entry in ``held`` failed: give its claim back once the unit of
+        work is closed (it is not sent), so that a retry need not wait for the lease to
+        run out; then let the error through."""
+        try:
+            yield
+        except Exception as error:
+            for entry in held:
+                assert entry.id is not None
+                try:
+                    async with self.autocommit_uow() as uow:
+                        await self.loop_store(uow).release(entry.id, owner=owner,
+                                                           detail=repr(error))
+                        await uow.commit()
+                except Exception as also:  # the lease runs out instead
+                    log.warning("could not give back %s: %r", entry.key, also)
+            raise
+
     async def _queue_analysis(self, close: OutboxEntry) -> None:
         async with self.uow() as uow:
             found = await self.loop_store(uow).entries(close.channel_id, weeks=[close.week])
@@ -384,8 +454,6 @@ class LoopRunner:
         assert workspace.id is not None
         repo = uow.scoped(workspace.id)
         now = self.clock.now()
-        if entry.member_id is not None:
-            return await self._compose_prompt(repo, store, workspace, entry, now=now)
         channel = await repo.channel_by_id(entry.channel_id)
         if channel is None:
             return _Work(skip="the channel is gone")
@@ -416,11 +484,10 @@ class LoopRunner:
 
     async def _compose_prompt(
         self, repo: Repository, store: LoopStore, workspace: Workspace, entry: OutboxEntry,
-        *, now: datetime,
+        context: PromptContext, *, now: datetime,
     ) -> _Work:
-        """A prompt or a reminder: what it checks comes in one read (the fan-out's jobs
+        """A prompt or a reminder: what it checks came with its claim (the fan-out's jobs
         are bound by their round trips); a reminder reads a little more."""
-        context = await store.prompt_context(entry)
         channel, member = context.channel, context.member
         if channel is None:
             return _Work(skip="the channel is gone")

@@ -53,6 +53,7 @@ class WeeklyLoop:
         on_week_closed: WeekClosedHandler | None = None,
         dispatcher: Dispatcher | None = None,
         evidence: EvidenceStoreFactory | None = None,
+        autocommit_uow: UnitOfWorkFactory | None = None,
     ) -> None:
         self.uow = uow
         self.loop_store = loop_store
@@ -66,6 +67,7 @@ class WeeklyLoop:
             settings=settings,
             on_week_closed=on_week_closed,
             dispatcher=dispatcher,
+            autocommit_uow=autocommit_uow,
         )
 
     # --- the clock ----------------------------------------------------------------------

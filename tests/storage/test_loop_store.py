@@ -242,15 +242,22 @@ async def test_skipped_weeks(database: Database) -> None:
         assert await store.skipped_weeks(channel) == {"2027-W05"}
 
 
+async def _outsider_and_an_answer(uow: Any, ws: int, channel: int, members: list[int]) -> int:
+    """A member of the workspace outside the channel; the second member answered W01."""
+    repo = uow.scoped(ws)
+    outsider = await repo.member("U4", name="u4")
+    answered = await repo.open_checkin(
+        CheckIn(workspace_id=ws, channel_id=channel, member_id=members[1], week="2027-W01"))
+    answered.submitted_at = NOW
+    await repo.save_checkin(answered)
+    assert outsider.id is not None
+    return outsider.id
+
+
 async def test_a_prompts_context_is_read_in_one_query(database: Database) -> None:
     ws, channel, members = await _team(database)
     async with database.uow() as uow:
-        repo = uow.scoped(ws)
-        outsider = await repo.member("U4", name="u4")  # in the workspace, not the channel
-        answered = await repo.open_checkin(
-            CheckIn(workspace_id=ws, channel_id=channel, member_id=members[1], week="2027-W01"))
-        answered.submitted_at = NOW
-        await repo.save_checkin(answered)
+        outsider = await _outsider_and_an_answer(uow, ws, channel, members)
         await uow.commit()
     async with database.uow() as uow:
         store = loop_store_for(uow)
@@ -260,11 +267,60 @@ async def test_a_prompts_context_is_read_in_one_query(database: Database) -> Non
         assert (asked.skipped, asked.checkin) == (False, None)
         done = await store.prompt_context(_prompt(ws, channel, members[1]))
         assert done.checkin is not None and done.checkin.answered
-        assert (await store.prompt_context(_prompt(ws, channel, outsider.id))).member is None
+        assert (await store.prompt_context(_prompt(ws, channel, outsider))).member is None
         other_workspace = await store.prompt_context(_prompt(ws + 1, channel, members[0]))
         assert (other_workspace.channel, other_workspace.member) == (None, None)
         await store.skip_week(channel, "2027-W01", workspace_id=ws)
         assert (await store.prompt_context(_prompt(ws, channel, members[0]))).skipped
+
+
+async def test_a_claim_brings_the_context_as_it_is_after_the_claim(database: Database) -> None:
+    ws, channel, members = await _team(database)
+    async with database.uow() as uow:
+        outsider = await _outsider_and_an_answer(uow, ws, channel, members)
+        store = loop_store_for(uow)
+        await store.record([_prompt(ws, channel, m) for m in (members[0], members[1],
+                                                              outsider)]
+                           + [_prompt(ws, channel, None, Event.CLOSE)], now=NOW)
+        entries = {e.member_id: e for e in await store.unfinished(channel)}
+        await store.skip_week(channel, "2027-W02", workspace_id=ws)  # not the entries' week
+        await uow.commit()
+    found = {}
+    for member_id, entry in entries.items():
+        assert entry.id is not None
+        async with database.autocommit_uow() as uow:
+            claimed = await loop_store_for(uow).claim_with_context(
+                entry.id, owner="worker-a", now=NOW, lease=LEASE)
+            await uow.commit()
+        assert claimed is not None
+        found[member_id] = claimed
+    for member_id, (entry, context) in found.items():
+        assert (entry.member_id, entry.attempts, entry.claimed_by) == (member_id, 1, "worker-a")
+        assert entry.claimed_until == NOW + LEASE and entry.event is entries[member_id].event
+        assert context.channel is not None and context.channel.id == channel
+        assert not context.skipped
+    assert found[members[0]][1].member is not None
+    assert found[members[0]][1].member.external_id == "U1"
+    assert found[members[0]][1].checkin is None
+    checkin = found[members[1]][1].checkin
+    assert checkin is not None and checkin.answered
+    assert found[outsider][1].member is None
+    assert found[None][1].member is None
+    async with database.autocommit_uow() as uow:  # the claims were committed: held now
+        store = loop_store_for(uow)
+        for entry in entries.values():
+            assert entry.id is not None
+            assert await store.claim_with_context(entry.id, owner="worker-b", now=NOW,
+                                                  lease=LEASE) is None
+        await store.skip_week(channel, "2027-W01", workspace_id=ws)
+        await uow.commit()
+    entry = entries[members[0]]
+    assert entry.id is not None
+    async with database.autocommit_uow() as uow:
+        again = await loop_store_for(uow).claim_with_context(
+            entry.id, owner="worker-b", now=NOW + LEASE, lease=LEASE)
+        await uow.commit()
+    assert again is not None and again[0].attempts == 2 and again[1].skipped
 
 
 async def test_the_clocks_plan_lists_every_channel_with_its_members_zones(

@@ -29,3 +29,9 @@ def test_nothing_is_dropped_or_doubled() -> None:
     entries = _entries(1, 3) + _entries(2, 5) + _entries(3, 1)
     assert sorted(e.id or 0 for e in interleaved(entries)) == sorted(e.id or 0 for e in entries)
     assert interleaved([]) == []
+
+
+def test_anything_can_take_turns_by_a_key_of_its_own() -> None:
+    channels = [("T1", "c1"), ("T1", "c2"), ("T1", "c3"), ("T2", "c4"), ("T3", "c5")]
+    order = interleaved(channels, key=lambda channel: channel[0])
+    assert [name for _, name in order] == ["c1", "c4", "c5", "c2", "c3"]

@@ -52,7 +52,8 @@ class World:
         async def record(event: WeekClosed) -> None:
             self.closed.append(event)
 
-        return build_core(uow=self.database.uow, clock=self.team.clock,
+        return build_core(uow=self.database.uow, autocommit_uow=self.database.autocommit_uow,
+                          clock=self.team.clock,
                           messenger=self.messenger, evidence=evidence_stores(),
                           settings=settings or self.settings or LoopSettings(),
                           on_week_closed=record)

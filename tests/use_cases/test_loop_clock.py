@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
+from adapters.bootstrap import build_core
 from adapters.console.render import render
 from bot.context import Place
 from bot.loop.runner import LoopSettings
+from bot.ports import StorageUnavailable
 from storage.database import Database
+from storage.evidence_store import evidence_stores
 from storage.loop_store import loop_store_for
 from tests.fakes.recording_messenger import Crash, RecordingMessenger
 from tests.use_cases.loop_world import World, standard_team, utc
@@ -250,3 +254,86 @@ async def test_a_member_whose_open_was_missed_is_not_reminded_of_a_prompt_never_
     reminded = [a.target for a, m in world.messenger.sent if "Reminder" in render(m)]
     assert "carol" not in reminded
     assert world.messenger.prompts().get("carol", 0) == 0
+
+
+class _FailsOnce:
+    """The real loop store, but the first read of a week's entries after a claim fails (a
+    database that drops the connection while a reminder is being composed)."""
+
+    def __init__(self, store: Any, failed: list[bool]) -> None:
+        self._store, self._failed, self._claimed = store, failed, False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    async def claim_with_context(self, entry_id: int, **claim: Any) -> Any:
+        self._claimed = True
+        return await self._store.claim_with_context(entry_id, **claim)
+
+    async def entries(self, channel_id: int, *, weeks: list[str]) -> Any:
+        if self._claimed and not self._failed:
+            self._failed.append(True)
+            raise StorageUnavailable("the database did not answer")
+        return await self._store.entries(channel_id, weeks=weeks)
+
+
+async def test_a_reminder_whose_composing_failed_is_given_back_and_sent_on_the_next_run(
+    database: Database,
+) -> None:
+    world = World(database)
+    await standard_team(world)
+    await world.run_until(NEW_YORK_OPEN)
+    assert world.messenger.reminders() == {}
+    failed: list[bool] = []
+    core = build_core(uow=database.uow, autocommit_uow=database.autocommit_uow,
+                      clock=world.team.clock, messenger=world.messenger,
+                      evidence=evidence_stores(), settings=LoopSettings(),
+                      loop_store=lambda uow: _FailsOnce(loop_store_for(uow), failed))
+    moment = TOKYO_OPEN + timedelta(hours=24)  # alice's reminder is due
+    await world.at(moment, loop=core.loop)
+    assert failed and world.messenger.reminders() == {}  # it failed while being composed
+    await world.at(moment, loop=core.loop)  # the same moment: no lease has run out
+    assert world.messenger.reminders() == {"alice": 1}
+    async with database.uow() as uow:
+        ws = await uow.workspace(platform="slack", external_id="T1")
+        channel = await uow.scoped(ws.id or 0).channel("team-web")
+        entries = await loop_store_for(uow).entries(channel.id or 0, weeks=["2027-W01"])
+    reminders = [e for e in entries if e.event.value == "remind"]
+    # On PostgreSQL the claim had committed by itself and was given back (a second attempt);
+    # on SQLite the claim and the composing are one transaction, rolled back together.
+    attempts = 2 if database.engine.dialect.name == "postgresql" else 1
+    assert [(e.attempts, e.outcome.value if e.outcome else None) for e in reminders] == [
+        (attempts, "sent")]
+
+
+class _Queue:
+    """A dispatcher that keeps what it is handed, call by call (the clock's side of it)."""
+
+    def __init__(self) -> None:
+        self.calls: list[list[Any]] = []
+
+    async def enqueue(self, entries: Any) -> int:
+        self.calls.append(list(entries))
+        return len(entries)
+
+
+async def test_the_clock_queues_each_chunk_as_it_records_it(sqlite_database: Database) -> None:
+    world = World(sqlite_database)
+    await standard_team(world)
+    await world.say("carol", "setup Europe/Berlin", channel="team-api")
+    await world.say("alice", "list", channel="team-api")
+    queue = _Queue()
+    settings = LoopSettings(queue_chunk=2)
+    core = build_core(uow=sqlite_database.uow, clock=world.team.clock,
+                      messenger=world.messenger, evidence=evidence_stores(),
+                      settings=settings, dispatcher=queue)
+    report = await world.at(NEW_YORK_OPEN, loop=core.loop)  # every open is due
+    # One channel's opens as soon as they were recorded (2 or more), then the other's
+    # (fewer than 2: queued at the end): a call each, nothing sent by the clock itself.
+    assert len(queue.calls) == 2
+    assert len({e.channel_id for call in queue.calls for e in call}) == 2
+    assert all(len({e.channel_id for e in call}) == 1 for call in queue.calls)
+    assert len(queue.calls[0]) >= 2 > len(queue.calls[1]) > 0
+    queued = [e.id for call in queue.calls for e in call]
+    assert len(queued) == len(set(queued)) == report.recorded == report.done["queued"]
+    assert world.messenger.sent == []
