@@ -362,20 +362,17 @@ class LoopRunner:
                 await uow.commit()
                 return Outcome.GAVE_UP
             held.append(entry)
+            work = None
             if entry.member_id is not None:
                 work = await self._compose_prompt(uow.scoped(workspace_id), store,
                                                   scheduled.workspace, entry, context, now=now)
-                if work.skip:
-                    await store.finish(entry.id, outcome=Outcome.SKIPPED, now=now,
-                                       detail=work.skip)
-                await uow.commit()
-        if entry.member_id is None:  # a digest's snapshot is written with it: a transaction
+                await _finish_if_skipped(store, entry, work, now=now)
+            await uow.commit()  # the claim, on SQLite (a transaction there)
+        if work is None:  # a channel's entry: a digest's snapshot is written with it
             async with self._giving_back(held, owner), self.uow() as uow:
                 store = self.loop_store(uow)
                 work = await self._compose(uow, store, scheduled, claimed)
-                if work.skip:
-                    await store.finish(entry.id, outcome=Outcome.SKIPPED, now=now,
-                                       detail=work.skip)
+                await _finish_if_skipped(store, entry, work, now=now)
                 await uow.commit()
         if work.skip:
             return Outcome.SKIPPED
@@ -569,6 +566,13 @@ async def _progress(
     draft = (draft_of(found) if found is not None and (found.channel_id, found.week)
              == (channel_id, week) else None)
     return progress_note(stored_items=stored, draft=draft)
+
+
+async def _finish_if_skipped(store: LoopStore, entry: OutboxEntry, work: _Work, *,
+                             now: datetime) -> None:
+    if work.skip:
+        assert entry.id is not None
+        await store.finish(entry.id, outcome=Outcome.SKIPPED, now=now, detail=work.skip)
 
 
 async def _never_prompted(store: LoopStore, reminder: OutboxEntry) -> str:

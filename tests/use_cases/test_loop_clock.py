@@ -337,3 +337,22 @@ async def test_the_clock_queues_each_chunk_as_it_records_it(sqlite_database: Dat
     queued = [e.id for call in queue.calls for e in call]
     assert len(queued) == len(set(queued)) == report.recorded == report.done["queued"]
     assert world.messenger.sent == []
+
+
+async def test_a_digest_the_platform_keeps_refusing_is_given_up_on(database: Database) -> None:
+    world = World(database)
+    await standard_team(world)
+    await world.run_until(NEW_YORK_OPEN)
+    flaky = RecordingMessenger(fail_always=ConnectionError("Slack is down"))
+    world.messenger = flaky
+    loop = world.new_clock(settings=LoopSettings(max_attempts=2))
+    for minutes in range(0, 50, 10):
+        await world.at(CLOSE + timedelta(minutes=minutes), loop=loop)
+    async with world.database.uow() as uow:
+        ws = await uow.workspace(platform="slack", external_id="T1")
+        channel = await uow.scoped(ws.id or 0).channel("team-web")
+        entries = await loop_store_for(uow).entries(channel.id or 0, weeks=["2027-W01"])
+    [close] = [e for e in entries if e.event.value == "close"]
+    # Each attempt's claim was committed and counted: two tries, then given up.
+    assert (close.attempts, close.outcome.value if close.outcome else None) == (3, "gave_up")
+    assert "Slack is down" in close.detail
