@@ -145,7 +145,11 @@ def _scheduled(row: Any, zones: set[str | None]) -> ScheduledChannel:
 
 
 def _entry(row: Any) -> OutboxEntry:
-    m = row._mapping
+    return _entry_of(row._mapping)
+
+
+def _entry_of(m: Any) -> OutboxEntry:
+    """An entry from its columns by name."""
     return OutboxEntry(
         id=m["id"],
         workspace_id=m["workspace_id"],
@@ -162,14 +166,6 @@ def _entry(row: Any) -> OutboxEntry:
         outcome=Outcome(m["outcome"]) if m["outcome"] else None,
         detail=m["detail"],
     )
-
-
-class _Prefixed:
-    """A row's columns labelled ``prefix`` + name, as a row of those names (for :func:`_entry`)."""
-
-    def __init__(self, values: Any, prefix: str) -> None:
-        self._mapping = {key[len(prefix):]: value for key, value in values.items()
-                         if key.startswith(prefix)}
 
 
 def _with_context(select: Any, *, workspace_id: Any, channel_id: Any, member_id: Any,
@@ -361,7 +357,9 @@ class SqlLoopStore:
         if row is None:
             return None
         values = row._mapping
-        return _entry(_Prefixed(values, "o_")), _prompt_context(values)
+        entry = _entry_of({key[2:]: value for key, value in values.items()
+                           if key.startswith("o_")})
+        return entry, _prompt_context(values)
 
     async def prompt_context(self, entry: OutboxEntry) -> PromptContext:
         # One SELECT of one row (outer joins on a constant row).
